@@ -1,0 +1,3 @@
+"""hoptac — cooperation between police agencies across borders and provinces."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Users, roles, sessions, API tokens, agency scoping and the audit log."""

@@ -1,0 +1,51 @@
+"""The audit log: a model, not a log line. Event names are stable and documented here."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hoptac.auth.principal import Principal
+from hoptac.db.models import AuditEvent
+
+
+class Action(StrEnum):
+    LOGIN = "auth.login"
+    LOGIN_FAILED = "auth.login_failed"
+    LOGOUT = "auth.logout"
+    TOKEN_ISSUED = "auth.token_issued"
+    USER_CREATED = "auth.user_created"
+    RECORD_CREATED = "record.created"
+    RECORD_UPDATED = "record.updated"
+    DEMO_LOADED = "demo.loaded"
+    EXPORTED = "data.exported"
+
+
+def record(
+    session: Session,
+    action: Action,
+    *,
+    principal: Principal | None = None,
+    username: str | None = None,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    outcome: str = "ok",
+    client: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Add an audit row to the caller's transaction: it commits or rolls back with the change."""
+    session.add(
+        AuditEvent(
+            user_id=principal.user_id if principal else None,
+            username=principal.username if principal else username,
+            agency_id=principal.agency_id if principal else None,
+            action=str(action),
+            object_type=object_type,
+            object_id=object_id,
+            outcome=outcome,
+            client=client,
+            detail=detail,
+        )
+    )

@@ -1,0 +1,28 @@
+"""Who is asking: the authenticated user as the services see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hoptac.errors import Forbidden
+from hoptac.types import Role
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int | None  # None: the node itself (CLI loaders), never a web caller
+    username: str
+    agency_id: int
+    role: Role
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in (Role.ADMIN, Role.OFFICER)
+
+    def require_write(self) -> None:
+        if not self.can_write:
+            raise Forbidden(f"role '{self.role}' may read but not create or change records")
+
+    def require_admin(self) -> None:
+        if self.role is not Role.ADMIN:
+            raise Forbidden("only an administrator may do this")

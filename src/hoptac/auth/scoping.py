@@ -1,0 +1,43 @@
+"""The one place that decides which records a caller may read.
+
+Every query of a scoped table goes through `scoped()`. Today the rule is: the caller's own
+agency's records plus records shared with all agencies on the node. Sharing with named
+partner agencies will change this function only.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from hoptac.auth.principal import Principal
+from hoptac.errors import NotFound
+from hoptac.types import Sharing
+
+S = TypeVar("S", bound=sa.Select[Any])
+T = TypeVar("T")
+
+
+def visible(model: Any, principal: Principal) -> sa.ColumnElement[bool]:
+    """The SQL condition under which `principal` may read rows of `model`."""
+    return sa.or_(model.sharing == Sharing.ALL, model.owner_agency_id == principal.agency_id)
+
+
+def scoped(stmt: S, model: Any, principal: Principal) -> S:
+    return stmt.where(visible(model, principal))
+
+
+def get_visible(session: Session, model: type[T], record_id: int, principal: Principal) -> T:
+    """Fetch one record or raise NotFound, whether it is missing or outside the scope."""
+    stmt = scoped(sa.select(model).where(model.id == record_id), model, principal)  # type: ignore[attr-defined]
+    obj = session.scalars(stmt).first()
+    if obj is None:
+        raise NotFound(f"{model.__name__.lower()} {record_id} does not exist")
+    return obj
+
+
+def can_edit(obj: Any, principal: Principal) -> bool:
+    """Only the owning agency's officers and admins change a record."""
+    return principal.can_write and obj.owner_agency_id == principal.agency_id

@@ -1,0 +1,156 @@
+"""`hoptac` commands. Thin: parse arguments, call one service, print the result.
+
+A domain error prints one red line and exits with status 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from sqlalchemy.orm import Session, sessionmaker
+
+from hoptac.db.engine import make_engine, make_sessionmaker, transaction
+from hoptac.errors import HoptacError
+from hoptac.settings import get_settings
+from hoptac.types import Role
+
+app = typer.Typer(
+    help="hoptac — police cooperation registry, hotline and screening.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data curated from the seed articles.", no_args_is_help=True)
+user_app = typer.Typer(help="Local user accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(user_app, name="user")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly(fn: F) -> F:
+    """Domain errors become one red line and exit status 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except HoptacError as exc:
+            typer.secho(f"error: {exc.detail}", fg=typer.colors.RED, err=True)
+            for e in exc.errors:
+                typer.secho(f"  {e.field}: {e.message}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _factory() -> sessionmaker[Session]:
+    return make_sessionmaker(make_engine(get_settings().database_url))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Serve the web app and the API."""
+    import uvicorn
+
+    from hoptac.web.app import create_app
+
+    typer.echo(f"hoptac on http://{host}:{port}  (database: {get_settings().database_url})")
+    uvicorn.run(create_app(), host=host, port=port, proxy_headers=False, server_header=False)
+
+
+@db_app.command("upgrade")
+@friendly
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Migrate the database schema up to REVISION (default: head)."""
+    from hoptac.db import migrate
+
+    migrate.upgrade(get_settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("downgrade")
+@friendly
+def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
+    """Migrate the database schema down to REVISION ('base' removes every table)."""
+    from hoptac.db import migrate
+
+    migrate.downgrade(get_settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@demo_app.command("load")
+@friendly
+def demo_load(
+    file: Annotated[Path | None, typer.Option(help="Demo YAML (default: demo/seeds.yaml).")] = None,
+) -> None:
+    """Load the seed articles' agencies, people, agreements, engagements and commitments."""
+    from hoptac.registry import demo
+
+    with transaction(_factory()) as session:
+        loaded, username = demo.load(session, file)
+    typer.echo("demo data loaded" if loaded else "demo data already loaded")
+    typer.secho(f"demo login: {username} / {demo.DEMO_PASSWORD}", fg=typer.colors.GREEN)
+
+
+@user_app.command("add")
+@friendly
+def user_add(
+    agency: Annotated[str, typer.Option(help="Agency id or ref.")],
+    role: Annotated[Role, typer.Option(help="admin, officer (edit) or viewer (read).")],
+    username: Annotated[str, typer.Option(help="Login name.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a local user of an agency."""
+    from hoptac.auth import service as auth_service
+
+    if not password_stdin:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    with transaction(_factory()) as session:
+        ag = auth_service.find_agency(session, agency)
+        user = auth_service.create_user(
+            session, username=username, password=password, role=role, agency_id=ag.id
+        )
+        typer.echo(f"user {user.username} ({role.value}) of {ag.name_vi} created")
+
+
+@app.command("export")
+@friendly
+def export(
+    format: Annotated[str, typer.Option("--format", help="json or csv.")] = "json",
+    output: Annotated[
+        Path | None, typer.Option(help="File (json) or directory (csv); default stdout (json).")
+    ] = None,
+) -> None:
+    """Export every registry record of the node (JSON document or one CSV per type)."""
+    from hoptac.registry import export as exporter
+
+    if format not in ("json", "csv"):
+        raise typer.BadParameter("--format is json or csv")
+    with transaction(_factory()) as session:
+        if format == "json":
+            text = exporter.to_json(session)
+            if output is None:
+                typer.echo(text)
+            else:
+                output.write_text(text, encoding="utf-8")
+        else:
+            if output is None:
+                raise typer.BadParameter("--output DIR is required for csv")
+            files = exporter.to_csv(session, output)
+            typer.echo(f"wrote {len(files)} files to {output}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

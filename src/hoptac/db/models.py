@@ -1,0 +1,343 @@
+"""The node's tables. Every record carries its owning agency and sharing scope
+(read through `hoptac.auth.scoping`) and cites the source passage it came from."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+
+from hoptac.types import (
+    AgencyLevel,
+    AgreementKind,
+    CommitmentStatus,
+    EngagementKind,
+    ParticipantRole,
+    Precision,
+    Role,
+    Sharing,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Naive UTC: stored the same on SQLite and PostgreSQL."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def enum_column(enum: type[StrEnum], name: str) -> sa.Enum:
+    return sa.Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        length=32,
+        create_constraint=True,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+    type_annotation_map: dict[Any, Any] = {  # noqa: RUF012 (SQLAlchemy's API)
+        datetime: sa.DateTime(),
+        dict[str, Any]: sa.JSON(),
+    }
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Owned(Timestamped):
+    """Owning agency, sharing scope and the cited source passage."""
+
+    sharing: Mapped[Sharing] = mapped_column(
+        enum_column(Sharing, "sharing"), default=Sharing.AGENCY
+    )
+    quote: Mapped[str | None] = mapped_column(sa.Text)
+    # External key (demo curation, ingest, export round-trips); unique per table.
+    ref: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+
+    @declared_attr
+    def owner_agency_id(cls) -> Mapped[int]:
+        return mapped_column(sa.ForeignKey("agencies.id", ondelete="RESTRICT"), index=True)
+
+    @declared_attr
+    def source_id(cls) -> Mapped[int | None]:
+        return mapped_column(sa.ForeignKey("sources.id", ondelete="SET NULL"), index=True)
+
+
+class Agency(Timestamped, Base):
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    name_vi: Mapped[str] = mapped_column(sa.String(300))
+    name_en: Mapped[str | None] = mapped_column(sa.String(300))
+    name_zh: Mapped[str | None] = mapped_column(sa.String(300))
+    name_ko: Mapped[str | None] = mapped_column(sa.String(300))
+    abbreviations: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    name_key: Mapped[str] = mapped_column(sa.String(2000), index=True)
+    country: Mapped[str] = mapped_column(sa.String(2), index=True)
+    level: Mapped[AgencyLevel] = mapped_column(enum_column(AgencyLevel, "agency_level"))
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("agencies.id", ondelete="SET NULL"), index=True
+    )
+    # NULL owner: node reference data, kept by the node's administrators.
+    owner_agency_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("agencies.id", ondelete="SET NULL"), index=True
+    )
+    sharing: Mapped[Sharing] = mapped_column(enum_column(Sharing, "sharing"), default=Sharing.ALL)
+    source_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sources.id", ondelete="SET NULL", use_alter=True), index=True
+    )
+    quote: Mapped[str | None] = mapped_column(sa.Text)
+
+    parent: Mapped[Agency | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
+
+    @property
+    def display_name(self) -> str:
+        return self.name_vi
+
+
+class Source(Owned, Base):
+    """An article or report that records were taken from."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(500))
+    url: Mapped[str | None] = mapped_column(sa.String(2000))
+    publisher: Mapped[str | None] = mapped_column(sa.String(200))
+    published_on: Mapped[date | None] = mapped_column(sa.Date)
+    published_precision: Mapped[Precision | None] = mapped_column(
+        enum_column(Precision, "published_precision")
+    )
+    text: Mapped[str] = mapped_column(sa.Text)
+
+
+class Person(Owned, Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    name_key: Mapped[str] = mapped_column(sa.String(400), index=True)
+    rank: Mapped[str | None] = mapped_column(sa.String(40))
+    position: Mapped[str | None] = mapped_column(sa.String(500))
+    agency_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("agencies.id", ondelete="SET NULL"), index=True
+    )
+
+    agency: Mapped[Agency | None] = relationship(foreign_keys=[agency_id])
+
+
+agreement_parties = sa.Table(
+    "agreement_parties",
+    Base.metadata,
+    sa.Column("agreement_id", sa.ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("agency_id", sa.ForeignKey("agencies.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class Agreement(Owned, Base):
+    __tablename__ = "agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[AgreementKind] = mapped_column(enum_column(AgreementKind, "agreement_kind"))
+    title: Mapped[str] = mapped_column(sa.String(500))
+    signed_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    signed_precision: Mapped[Precision | None] = mapped_column(
+        enum_column(Precision, "signed_precision")
+    )
+    topics: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    text_excerpt: Mapped[str | None] = mapped_column(sa.Text)
+
+    parties: Mapped[list[Agency]] = relationship(secondary=agreement_parties, order_by=Agency.id)
+    commitments: Mapped[list[Commitment]] = relationship(
+        back_populates="agreement", foreign_keys="Commitment.agreement_id"
+    )
+
+
+class Engagement(Owned, Base):
+    __tablename__ = "engagements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[EngagementKind] = mapped_column(enum_column(EngagementKind, "engagement_kind"))
+    title: Mapped[str] = mapped_column(sa.String(500))
+    start_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    start_precision: Mapped[Precision | None] = mapped_column(
+        enum_column(Precision, "start_precision")
+    )
+    end_on: Mapped[date | None] = mapped_column(sa.Date)
+    end_precision: Mapped[Precision | None] = mapped_column(enum_column(Precision, "end_precision"))
+    location: Mapped[str | None] = mapped_column(sa.String(300))
+    places: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    topics: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    summary: Mapped[str | None] = mapped_column(sa.Text)
+    agreement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("agreements.id", ondelete="SET NULL"), index=True
+    )
+
+    sides: Mapped[list[EngagementAgency]] = relationship(
+        cascade="all, delete-orphan", order_by="EngagementAgency.agency_id"
+    )
+    participants: Mapped[list[Participation]] = relationship(
+        cascade="all, delete-orphan", order_by="Participation.id"
+    )
+
+
+class EngagementAgency(Base):
+    """An agency's side in an engagement: host or visitor."""
+
+    __tablename__ = "engagement_agencies"
+
+    engagement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("engagements.id", ondelete="CASCADE"), primary_key=True
+    )
+    agency_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agencies.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    side: Mapped[str] = mapped_column(
+        sa.Enum(
+            "host",
+            "visitor",
+            name="engagement_side",
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+        )
+    )
+
+    agency: Mapped[Agency] = relationship()
+
+
+class Participation(Base):
+    """A person's role in an engagement, as the source states it."""
+
+    __tablename__ = "participations"
+    __table_args__ = (sa.UniqueConstraint("engagement_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("engagements.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("people.id", ondelete="RESTRICT"), index=True
+    )
+    role: Mapped[ParticipantRole] = mapped_column(enum_column(ParticipantRole, "participant_role"))
+    quote: Mapped[str | None] = mapped_column(sa.Text)
+
+    person: Mapped[Person] = relationship()
+
+
+class Commitment(Owned, Base):
+    """Something one party promised, with a due date or period (deadline = its last day)."""
+
+    __tablename__ = "commitments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    description: Mapped[str] = mapped_column(sa.Text)
+    owed_by_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agencies.id", ondelete="RESTRICT"), index=True
+    )
+    owed_to_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("agencies.id", ondelete="RESTRICT"), index=True
+    )
+    agreement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("agreements.id", ondelete="SET NULL"), index=True
+    )
+    engagement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("engagements.id", ondelete="SET NULL"), index=True
+    )
+    due_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    due_precision: Mapped[Precision | None] = mapped_column(enum_column(Precision, "due_precision"))
+    # Stored: open, done or dropped. "overdue" is derived (see registry.service).
+    status: Mapped[CommitmentStatus] = mapped_column(
+        enum_column(CommitmentStatus, "commitment_status"), default=CommitmentStatus.OPEN
+    )
+    evidence: Mapped[str | None] = mapped_column(sa.Text)
+
+    owed_by: Mapped[Agency] = relationship(foreign_keys=[owed_by_id])
+    owed_to: Mapped[Agency | None] = relationship(foreign_keys=[owed_to_id])
+    agreement: Mapped[Agreement | None] = relationship(
+        back_populates="commitments", foreign_keys=[agreement_id]
+    )
+    engagement: Mapped[Engagement | None] = relationship(foreign_keys=[engagement_id])
+
+
+class User(Timestamped, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    agency_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agencies.id", ondelete="RESTRICT"), index=True
+    )
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    agency: Mapped[Agency] = relationship()
+
+
+class UserSession(Base):
+    """A browser session; the cookie holds a random token, the table its SHA-256."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(sa.String(64))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[User] = relationship()
+
+
+class ApiToken(Base):
+    """A bearer token for the API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[User] = relationship()
+
+
+class AuditEvent(Base):
+    """Who did what to which record, when, from where, with what outcome. Append-only."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    username: Mapped[str | None] = mapped_column(sa.String(80))
+    agency_id: Mapped[int | None] = mapped_column(sa.Integer)
+    action: Mapped[str] = mapped_column(sa.String(40), index=True)
+    object_type: Mapped[str | None] = mapped_column(sa.String(40))
+    object_id: Mapped[int | None] = mapped_column(sa.Integer)
+    outcome: Mapped[str] = mapped_column(sa.String(20))
+    client: Mapped[str | None] = mapped_column(sa.String(100))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)

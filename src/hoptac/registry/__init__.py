@@ -1,0 +1,1 @@
+"""Partners and agreements: agencies, agreements, commitments, engagements, people, sources."""

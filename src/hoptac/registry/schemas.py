@@ -1,0 +1,309 @@
+"""Typed input and output of the registry, shared by the API, the forms, the demo loader
+and the exporter. Validation lives here once; messages are written for people."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+    create_model,
+    field_validator,
+    model_validator,
+)
+
+from hoptac.types import (
+    RANK_NAMES,
+    AgencyLevel,
+    AgreementKind,
+    CommitmentStatus,
+    EngagementKind,
+    PartialDate,
+    ParticipantRole,
+    Sharing,
+    Topic,
+)
+
+
+def _partial_date(value: Any) -> PartialDate:
+    if isinstance(value, PartialDate):
+        return value
+    if isinstance(value, date):
+        return PartialDate(value.year, value.month, value.day)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return PartialDate(value)
+    if isinstance(value, str):
+        return PartialDate.parse(value)
+    raise ValueError("a date is a string: YYYY, YYYY-MM or YYYY-MM-DD")
+
+
+PDate = Annotated[
+    PartialDate,
+    PlainValidator(_partial_date),
+    PlainSerializer(lambda d: d.iso(), return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+            "description": "A date known to the day, month or year: 2024-06-30, 2024-06, 2024.",
+            "examples": ["2024-06-30", "2024-06", "2024"],
+        }
+    ),
+]
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
+Quote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4_000)]
+Ref = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,119}$")]
+Country = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{2}$")
+]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Url = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=r"^https?://\S+$")
+]
+# Stored commitment states; "overdue" is computed, never written.
+StoredStatus = Literal["open", "done", "dropped"]
+
+
+class RecordIn(BaseModel):
+    """Fields every registry record carries: provenance and sharing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ref: Ref | None = Field(None, description="Optional stable external key, unique per type.")
+    sharing: Sharing = Field(
+        Sharing.AGENCY, description="'agency': only the owning agency; 'all': every agency."
+    )
+    source_id: Id | None = Field(None, description="The source (article, report) it comes from.")
+    quote: Quote | None = Field(None, description="The passage of the source it comes from.")
+
+
+class AgencyIn(RecordIn):
+    sharing: Sharing = Sharing.ALL
+    name_vi: Name
+    name_en: Name | None = None
+    name_zh: Name | None = None
+    name_ko: Name | None = None
+    abbreviations: list[Short] = Field(default_factory=list, max_length=30)
+    country: Country = Field(description="ISO 3166-1 alpha-2; ZZ for international bodies.")
+    level: AgencyLevel
+    parent_id: Id | None = None
+
+
+class SourceIn(RecordIn):
+    title: Title
+    url: Url | None = None
+    publisher: Short | None = None
+    published: PDate | None = None
+    text: Annotated[str, StringConstraints(max_length=500_000)] = ""
+
+
+class PersonIn(RecordIn):
+    full_name: Name
+    rank: str | None = Field(None, description="A Vietnamese rank, e.g. 'Thiếu tướng'.")
+    position: Title | None = None
+    agency_id: Id | None = None
+
+    @field_validator("rank")
+    @classmethod
+    def _known_rank(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        v = " ".join(v.split())
+        for known in RANK_NAMES:
+            if known.casefold() == v.casefold():
+                return known
+        raise ValueError(f"'{v}' is not a rank; use one of: " + ", ".join(sorted(RANK_NAMES)))
+
+
+def _unique(ids: list[int]) -> list[int]:
+    return list(dict.fromkeys(ids))
+
+
+class AgreementIn(RecordIn):
+    kind: AgreementKind
+    title: Title
+    party_ids: Annotated[list[Id], Field(min_length=1, max_length=50)]
+    signed: PDate | None = None
+    topics: list[Topic] = Field(default_factory=list)
+    text_excerpt: Text | None = None
+
+    _dedupe = field_validator("party_ids")(_unique)
+
+
+class ParticipantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: Id
+    role: ParticipantRole = ParticipantRole.MEMBER
+    quote: Quote | None = None
+
+
+class EngagementIn(RecordIn):
+    kind: EngagementKind
+    title: Title
+    start: PDate | None = None
+    end: PDate | None = None
+    host_ids: list[Id] = Field(default_factory=list, max_length=50)
+    visitor_ids: list[Id] = Field(default_factory=list, max_length=50)
+    location: Name | None = None
+    places: list[Title] = Field(default_factory=list, max_length=100)
+    topics: list[Topic] = Field(default_factory=list)
+    summary: Text | None = None
+    agreement_id: Id | None = None
+    participants: list[ParticipantIn] = Field(default_factory=list, max_length=200)
+
+    _dedupe = field_validator("host_ids", "visitor_ids")(_unique)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> EngagementIn:
+        if self.start and self.end and self.end.last_day < self.start.first_day:
+            raise ValueError(f"the end ({self.end}) is before the start ({self.start})")
+        if not self.host_ids and not self.visitor_ids:
+            raise ValueError("name at least one host or visiting agency")
+        return self
+
+
+class CommitmentIn(RecordIn):
+    description: Text = Field(min_length=1)
+    owed_by_id: Id = Field(description="The agency that owes it.")
+    owed_to_id: Id | None = None
+    agreement_id: Id | None = None
+    engagement_id: Id | None = None
+    due: PDate | None = Field(None, description="Due by the end of this day, month or year.")
+    status: StoredStatus = "open"
+    evidence: Text | None = None
+
+
+def partial(model: type[BaseModel]) -> type[BaseModel]:
+    """The PATCH schema of `model`: every field optional, nothing defaulted."""
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        annotation: Any = info.annotation
+        fields[name] = (annotation | None, Field(None, description=info.description))
+    patch = create_model(
+        model.__name__.removesuffix("In") + "Patch",
+        __config__=ConfigDict(extra="forbid"),
+        **fields,
+    )
+    return patch
+
+
+AgencyPatch = partial(AgencyIn)
+SourcePatch = partial(SourceIn)
+PersonPatch = partial(PersonIn)
+AgreementPatch = partial(AgreementIn)
+EngagementPatch = partial(EngagementIn)
+CommitmentPatch = partial(CommitmentIn)
+
+
+# ---- output -------------------------------------------------------------------------
+
+
+class AgencyRef(BaseModel):
+    id: int
+    name_vi: str
+    name_en: str | None
+    country: str
+
+
+class RecordOut(BaseModel):
+    id: int
+    ref: str | None
+    owner_agency_id: int | None
+    sharing: Sharing
+    source_id: int | None
+    quote: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AgencyOut(RecordOut):
+    name_vi: str
+    name_en: str | None
+    name_zh: str | None
+    name_ko: str | None
+    abbreviations: list[str]
+    country: str
+    level: AgencyLevel
+    parent_id: int | None
+
+
+class SourceOut(RecordOut):
+    title: str
+    url: str | None
+    publisher: str | None
+    published: str | None
+    text: str
+
+
+class PersonOut(RecordOut):
+    full_name: str
+    rank: str | None
+    position: str | None
+    agency: AgencyRef | None
+
+
+class AgreementOut(RecordOut):
+    kind: AgreementKind
+    title: str
+    parties: list[AgencyRef]
+    signed: str | None
+    topics: list[Topic]
+    text_excerpt: str | None
+
+
+class ParticipantOut(BaseModel):
+    person_id: int
+    full_name: str
+    rank: str | None
+    position: str | None
+    role: ParticipantRole
+    quote: str | None
+
+
+class EngagementOut(RecordOut):
+    kind: EngagementKind
+    title: str
+    start: str | None
+    end: str | None
+    hosts: list[AgencyRef]
+    visitors: list[AgencyRef]
+    location: str | None
+    places: list[str]
+    topics: list[Topic]
+    summary: str | None
+    agreement_id: int | None
+    participants: list[ParticipantOut]
+
+
+class CommitmentOut(RecordOut):
+    description: str
+    owed_by: AgencyRef
+    owed_to: AgencyRef | None
+    agreement_id: int | None
+    engagement_id: int | None
+    due: str | None
+    deadline: date | None = Field(description="The last day of the due period.")
+    status: CommitmentStatus = Field(description="open, done, dropped, or overdue (computed).")
+    evidence: str | None
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,636 @@
+"""Services over the registry's records: list, get, create, update — always scoped.
+
+A `Resource` describes one record type once (model, input schema, converters); the generic
+functions below do the rest, so the API, the pages, the demo loader and the exporter share
+one path for validation, scoping, reference checks and audit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import ColumnElement
+
+from hoptac.auth import audit
+from hoptac.auth.audit import Action
+from hoptac.auth.principal import Principal
+from hoptac.auth.scoping import can_edit, get_visible, scoped
+from hoptac.db.models import (
+    Agency,
+    Agreement,
+    Base,
+    Commitment,
+    Engagement,
+    EngagementAgency,
+    Participation,
+    Person,
+    Source,
+)
+from hoptac.errors import FieldError, Forbidden, InvalidInput
+from hoptac.names import fold, search_key
+from hoptac.registry import schemas as s
+from hoptac.types import CommitmentStatus, PartialDate, Precision
+
+M = TypeVar("M", bound=Base)
+
+
+# ---- helpers ------------------------------------------------------------------------
+
+
+def partial_date(day: date | None, precision: Precision | None) -> PartialDate | None:
+    return PartialDate.from_parts(day, precision) if day and precision else None
+
+
+def _iso(day: date | None, precision: Precision | None) -> str | None:
+    pd = partial_date(day, precision)
+    return pd.iso() if pd else None
+
+
+def _split(value: PartialDate | None) -> tuple[date | None, Precision | None]:
+    return (value.first_day, value.precision) if value else (None, None)
+
+
+def agency_ref(a: Agency) -> s.AgencyRef:
+    return s.AgencyRef(id=a.id, name_vi=a.name_vi, name_en=a.name_en, country=a.country)
+
+
+def validation_errors(exc: ValidationError) -> list[FieldError]:
+    """Pydantic's errors as (field, message) pairs a person can read."""
+    out = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "body"
+        msg = err["msg"].removeprefix("Value error, ")
+        out.append(FieldError(field, msg))
+    return out
+
+
+def _lookup(
+    session: Session, principal: Principal, model: type[M], ident: int | None, field: str
+) -> M | None:
+    """Resolve a referenced id within the caller's scope, or fail on that field."""
+    if ident is None:
+        return None
+    obj = session.scalars(
+        scoped(sa.select(model).where(model.id == ident), model, principal)  # type: ignore[attr-defined]
+    ).first()
+    if obj is None:
+        label = model.__name__.lower()
+        raise InvalidInput(
+            f"{label} {ident} does not exist",
+            errors=[FieldError(field, f"{label} {ident} does not exist")],
+        )
+    return obj
+
+
+def _lookup_all(
+    session: Session, principal: Principal, model: type[M], ids: Sequence[int], field: str
+) -> list[M]:
+    return [o for o in (_lookup(session, principal, model, i, field) for i in ids) if o]
+
+
+def _common(session: Session, principal: Principal, obj: Any, data: s.RecordIn) -> None:
+    obj.ref = data.ref
+    obj.sharing = data.sharing
+    obj.quote = data.quote
+    _lookup(session, principal, Source, data.source_id, "source_id")
+    obj.source_id = data.source_id
+
+
+def _common_in(obj: Any) -> dict[str, Any]:
+    return {"ref": obj.ref, "sharing": obj.sharing, "source_id": obj.source_id, "quote": obj.quote}
+
+
+def _common_out(obj: Any) -> dict[str, Any]:
+    return {
+        **_common_in(obj),
+        "id": obj.id,
+        "owner_agency_id": obj.owner_agency_id,
+        "created_at": obj.created_at,
+        "updated_at": obj.updated_at,
+    }
+
+
+# ---- per-type behaviour -------------------------------------------------------------
+
+
+def _agency_apply(session: Session, p: Principal, obj: Agency, d: s.AgencyIn) -> None:
+    _common(session, p, obj, d)
+    for f in ("name_vi", "name_en", "name_zh", "name_ko", "country", "level"):
+        setattr(obj, f, getattr(d, f))
+    obj.abbreviations = list(d.abbreviations)
+    parent = _lookup(session, p, Agency, d.parent_id, "parent_id")
+    if parent is not None and obj.id is not None and _is_descendant(parent, obj.id):
+        raise InvalidInput(
+            "an agency cannot sit under itself",
+            errors=[FieldError("parent_id", "this parent would create a cycle")],
+        )
+    obj.parent_id = d.parent_id
+    names = [d.name_vi, d.name_en or "", d.name_zh or "", d.name_ko or "", *d.abbreviations]
+    obj.name_key = " | ".join(search_key(n) for n in names if n)
+
+
+def _is_descendant(candidate: Agency, ancestor_id: int) -> bool:
+    node: Agency | None = candidate
+    seen: set[int] = set()
+    while node is not None and node.id not in seen:
+        if node.id == ancestor_id:
+            return True
+        seen.add(node.id)
+        node = node.parent
+    return False
+
+
+def _agency_in(o: Agency) -> dict[str, Any]:
+    return {
+        **_common_in(o),
+        **{f: getattr(o, f) for f in ("name_vi", "name_en", "name_zh", "name_ko", "country")},
+        "level": o.level,
+        "abbreviations": list(o.abbreviations),
+        "parent_id": o.parent_id,
+    }
+
+
+def _agency_out(o: Agency) -> s.AgencyOut:
+    return s.AgencyOut(**{**_common_out(o), **_agency_in(o)})
+
+
+def _source_apply(session: Session, p: Principal, obj: Source, d: s.SourceIn) -> None:
+    _common(session, p, obj, d)
+    obj.title, obj.url, obj.publisher, obj.text = d.title, d.url, d.publisher, d.text
+    obj.published_on, obj.published_precision = _split(d.published)
+
+
+def _source_in(o: Source) -> dict[str, Any]:
+    return {
+        **_common_in(o),
+        "title": o.title,
+        "url": o.url,
+        "publisher": o.publisher,
+        "text": o.text,
+        "published": partial_date(o.published_on, o.published_precision),
+    }
+
+
+def _source_out(o: Source) -> s.SourceOut:
+    data = _source_in(o)
+    data["published"] = _iso(o.published_on, o.published_precision)
+    return s.SourceOut(**{**_common_out(o), **data})
+
+
+def _person_apply(session: Session, p: Principal, obj: Person, d: s.PersonIn) -> None:
+    _common(session, p, obj, d)
+    obj.full_name, obj.rank, obj.position = d.full_name, d.rank, d.position
+    obj.name_key = search_key(d.full_name)
+    _lookup(session, p, Agency, d.agency_id, "agency_id")
+    obj.agency_id = d.agency_id
+
+
+def _person_in(o: Person) -> dict[str, Any]:
+    return {
+        **_common_in(o),
+        "full_name": o.full_name,
+        "rank": o.rank,
+        "position": o.position,
+        "agency_id": o.agency_id,
+    }
+
+
+def _person_out(o: Person) -> s.PersonOut:
+    data = _person_in(o)
+    data.pop("agency_id")
+    return s.PersonOut(**_common_out(o), **data, agency=agency_ref(o.agency) if o.agency else None)
+
+
+def _agreement_apply(session: Session, p: Principal, obj: Agreement, d: s.AgreementIn) -> None:
+    _common(session, p, obj, d)
+    obj.kind, obj.title, obj.text_excerpt = d.kind, d.title, d.text_excerpt
+    obj.topics = [str(t) for t in d.topics]
+    obj.signed_on, obj.signed_precision = _split(d.signed)
+    obj.parties = _lookup_all(session, p, Agency, d.party_ids, "party_ids")
+
+
+def _agreement_in(o: Agreement) -> dict[str, Any]:
+    return {
+        **_common_in(o),
+        "kind": o.kind,
+        "title": o.title,
+        "text_excerpt": o.text_excerpt,
+        "topics": list(o.topics),
+        "signed": partial_date(o.signed_on, o.signed_precision),
+        "party_ids": [a.id for a in o.parties],
+    }
+
+
+def _agreement_out(o: Agreement) -> s.AgreementOut:
+    data = _agreement_in(o)
+    data.pop("party_ids")
+    data["signed"] = _iso(o.signed_on, o.signed_precision)
+    return s.AgreementOut(**_common_out(o), **data, parties=[agency_ref(a) for a in o.parties])
+
+
+def _engagement_apply(session: Session, p: Principal, obj: Engagement, d: s.EngagementIn) -> None:
+    _common(session, p, obj, d)
+    obj.kind, obj.title, obj.location, obj.summary = d.kind, d.title, d.location, d.summary
+    obj.places = list(d.places)
+    obj.topics = [str(t) for t in d.topics]
+    obj.start_on, obj.start_precision = _split(d.start)
+    obj.end_on, obj.end_precision = _split(d.end)
+    _lookup(session, p, Agreement, d.agreement_id, "agreement_id")
+    obj.agreement_id = d.agreement_id
+    both = set(d.host_ids) & set(d.visitor_ids)
+    if both:
+        raise InvalidInput(
+            "an agency is either host or visitor",
+            errors=[FieldError("visitor_ids", f"agency {min(both)} is also a host")],
+        )
+    _lookup_all(session, p, Agency, [*d.host_ids, *d.visitor_ids], "host_ids")
+    obj.sides = [EngagementAgency(agency_id=i, side="host") for i in d.host_ids] + [
+        EngagementAgency(agency_id=i, side="visitor") for i in d.visitor_ids
+    ]
+    seen: set[int] = set()
+    participants = []
+    for i, part in enumerate(d.participants):
+        _lookup(session, p, Person, part.person_id, f"participants.{i}.person_id")
+        if part.person_id in seen:
+            raise InvalidInput(
+                "a person is listed twice",
+                errors=[FieldError(f"participants.{i}.person_id", "listed twice")],
+            )
+        seen.add(part.person_id)
+        participants.append(
+            Participation(person_id=part.person_id, role=part.role, quote=part.quote)
+        )
+    obj.participants = participants
+
+
+def _engagement_in(o: Engagement) -> dict[str, Any]:
+    return {
+        **_common_in(o),
+        "kind": o.kind,
+        "title": o.title,
+        "location": o.location,
+        "summary": o.summary,
+        "places": list(o.places),
+        "topics": list(o.topics),
+        "start": partial_date(o.start_on, o.start_precision),
+        "end": partial_date(o.end_on, o.end_precision),
+        "agreement_id": o.agreement_id,
+        "host_ids": [x.agency_id for x in o.sides if x.side == "host"],
+        "visitor_ids": [x.agency_id for x in o.sides if x.side == "visitor"],
+        "participants": [
+            {"person_id": x.person_id, "role": x.role, "quote": x.quote} for x in o.participants
+        ],
+    }
+
+
+def _engagement_out(o: Engagement) -> s.EngagementOut:
+    data = _engagement_in(o)
+    for k in ("host_ids", "visitor_ids", "participants"):
+        data.pop(k)
+    data["start"] = _iso(o.start_on, o.start_precision)
+    data["end"] = _iso(o.end_on, o.end_precision)
+    return s.EngagementOut(
+        **_common_out(o),
+        **data,
+        hosts=[agency_ref(x.agency) for x in o.sides if x.side == "host"],
+        visitors=[agency_ref(x.agency) for x in o.sides if x.side == "visitor"],
+        participants=[
+            s.ParticipantOut(
+                person_id=x.person_id,
+                full_name=x.person.full_name,
+                rank=x.person.rank,
+                position=x.person.position,
+                role=x.role,
+                quote=x.quote,
+            )
+            for x in o.participants
+        ],
+    )
+
+
+def _commitment_apply(session: Session, p: Principal, obj: Commitment, d: s.CommitmentIn) -> None:
+    _common(session, p, obj, d)
+    obj.description, obj.evidence = d.description, d.evidence
+    obj.status = CommitmentStatus(d.status)
+    obj.due_on, obj.due_precision = _split(d.due)
+    _lookup(session, p, Agency, d.owed_by_id, "owed_by_id")
+    _lookup(session, p, Agency, d.owed_to_id, "owed_to_id")
+    _lookup(session, p, Agreement, d.agreement_id, "agreement_id")
+    _lookup(session, p, Engagement, d.engagement_id, "engagement_id")
+    obj.owed_by_id, obj.owed_to_id = d.owed_by_id, d.owed_to_id
+    obj.agreement_id, obj.engagement_id = d.agreement_id, d.engagement_id
+
+
+def _commitment_in(o: Commitment) -> dict[str, Any]:
+    return {
+        **_common_in(o),
+        "description": o.description,
+        "evidence": o.evidence,
+        "status": o.status.value if o.status is not CommitmentStatus.OVERDUE else "open",
+        "due": partial_date(o.due_on, o.due_precision),
+        "owed_by_id": o.owed_by_id,
+        "owed_to_id": o.owed_to_id,
+        "agreement_id": o.agreement_id,
+        "engagement_id": o.engagement_id,
+    }
+
+
+def effective_status(c: Commitment, today: date | None = None) -> CommitmentStatus:
+    """Open and past the last day of its due period: overdue."""
+    due = partial_date(c.due_on, c.due_precision)
+    if c.status is CommitmentStatus.OPEN and due and due.last_day < (today or date.today()):
+        return CommitmentStatus.OVERDUE
+    return c.status
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    """SQL twin of `effective_status(...) == OVERDUE`: the due period ended before today."""
+    return sa.and_(
+        Commitment.status == CommitmentStatus.OPEN,
+        sa.or_(
+            sa.and_(Commitment.due_precision == Precision.DAY, Commitment.due_on < today),
+            sa.and_(
+                Commitment.due_precision == Precision.MONTH,
+                Commitment.due_on < date(today.year, today.month, 1),
+            ),
+            sa.and_(
+                Commitment.due_precision == Precision.YEAR,
+                Commitment.due_on < date(today.year, 1, 1),
+            ),
+        ),
+    )
+
+
+def _commitment_out(o: Commitment) -> s.CommitmentOut:
+    data = _commitment_in(o)
+    due = data.pop("due")
+    for k in ("owed_by_id", "owed_to_id", "status"):
+        data.pop(k)
+    return s.CommitmentOut(
+        **_common_out(o),
+        **data,
+        due=due.iso() if due else None,
+        deadline=due.last_day if due else None,
+        status=effective_status(o),
+        owed_by=agency_ref(o.owed_by),
+        owed_to=agency_ref(o.owed_to) if o.owed_to else None,
+    )
+
+
+# ---- the resource table -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """Filters of a list; each resource uses those that make sense for it."""
+
+    q: str | None = None
+    agency_id: int | None = None
+    kind: str | None = None
+    status: str | None = None
+    country: str | None = None
+    topic: str | None = None
+    limit: int = 50
+    offset: int = 0
+    today: date | None = None
+
+
+@dataclass(frozen=True)
+class Resource(Generic[M]):
+    name: str  # URL segment and audit object type: "agreements"
+    model: type[M]
+    schema_in: type[s.RecordIn]
+    schema_patch: type[BaseModel]
+    apply: Callable[[Session, Principal, Any, Any], None]
+    to_in: Callable[[Any], dict[str, Any]]
+    to_out: Callable[[Any], BaseModel]
+    filter: Callable[[sa.Select[Any], ListQuery], sa.Select[Any]]
+    order_by: tuple[Any, ...]
+    load: tuple[Any, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.model.__name__.lower()
+
+
+def _name_filter(column: Any, q: str | None) -> list[ColumnElement[bool]]:
+    """Every folded query token must start a token of the name: `nguyen hai` ~ `Nguyễn Hải`."""
+    return [column.like(f"% {tok}%") for tok in fold(q or "").split()]
+
+
+def _topic(column: Any, topic: str | None) -> list[ColumnElement[bool]]:
+    return [sa.cast(column, sa.String).like(f'%"{topic}"%')] if topic else []
+
+
+def _agency_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
+    conds = _name_filter(Agency.name_key, q.q)
+    if q.country:
+        conds.append(Agency.country == q.country.upper())
+    if q.kind:
+        conds.append(Agency.level == q.kind)
+    return stmt.where(*conds)
+
+
+def _source_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
+    return stmt.where(*[Source.title.ilike(f"%{q.q}%")] if q.q else [])
+
+
+def _person_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
+    conds = _name_filter(Person.name_key, q.q)
+    if q.agency_id:
+        conds.append(Person.agency_id == q.agency_id)
+    return stmt.where(*conds)
+
+
+def _agreement_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
+    conds = _topic(Agreement.topics, q.topic)
+    if q.kind:
+        conds.append(Agreement.kind == q.kind)
+    if q.agency_id:
+        conds.append(Agreement.parties.any(Agency.id == q.agency_id))
+    return stmt.where(*conds)
+
+
+def _engagement_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
+    conds = _topic(Engagement.topics, q.topic)
+    if q.kind:
+        conds.append(Engagement.kind == q.kind)
+    if q.agency_id:
+        conds.append(Engagement.sides.any(EngagementAgency.agency_id == q.agency_id))
+    return stmt.where(*conds)
+
+
+def _commitment_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
+    conds: list[ColumnElement[bool]] = []
+    today = q.today or date.today()
+    if q.status == CommitmentStatus.OVERDUE:
+        conds.append(overdue_clause(today))
+    elif q.status == CommitmentStatus.OPEN:
+        conds += [Commitment.status == CommitmentStatus.OPEN, sa.not_(overdue_clause(today))]
+    elif q.status:
+        conds.append(Commitment.status == q.status)
+    if q.agency_id:
+        conds.append(
+            sa.or_(Commitment.owed_by_id == q.agency_id, Commitment.owed_to_id == q.agency_id)
+        )
+    return stmt.where(*conds)
+
+
+AGENCIES: Resource[Agency] = Resource(
+    "agencies",
+    Agency,
+    s.AgencyIn,
+    s.AgencyPatch,
+    _agency_apply,
+    _agency_in,
+    _agency_out,
+    _agency_filter,
+    (Agency.country, Agency.name_vi),
+)
+SOURCES: Resource[Source] = Resource(
+    "sources",
+    Source,
+    s.SourceIn,
+    s.SourcePatch,
+    _source_apply,
+    _source_in,
+    _source_out,
+    _source_filter,
+    (Source.published_on.desc(), Source.id),
+)
+PEOPLE: Resource[Person] = Resource(
+    "people",
+    Person,
+    s.PersonIn,
+    s.PersonPatch,
+    _person_apply,
+    _person_in,
+    _person_out,
+    _person_filter,
+    (Person.name_key, Person.id),
+    (selectinload(Person.agency),),
+)
+AGREEMENTS: Resource[Agreement] = Resource(
+    "agreements",
+    Agreement,
+    s.AgreementIn,
+    s.AgreementPatch,
+    _agreement_apply,
+    _agreement_in,
+    _agreement_out,
+    _agreement_filter,
+    (Agreement.signed_on.desc(), Agreement.id),
+    (selectinload(Agreement.parties),),
+)
+ENGAGEMENTS: Resource[Engagement] = Resource(
+    "engagements",
+    Engagement,
+    s.EngagementIn,
+    s.EngagementPatch,
+    _engagement_apply,
+    _engagement_in,
+    _engagement_out,
+    _engagement_filter,
+    (Engagement.start_on.desc(), Engagement.id),
+    (
+        selectinload(Engagement.sides).selectinload(EngagementAgency.agency),
+        selectinload(Engagement.participants).selectinload(Participation.person),
+    ),
+)
+COMMITMENTS: Resource[Commitment] = Resource(
+    "commitments",
+    Commitment,
+    s.CommitmentIn,
+    s.CommitmentPatch,
+    _commitment_apply,
+    _commitment_in,
+    _commitment_out,
+    _commitment_filter,
+    (Commitment.due_on, Commitment.id),
+    (selectinload(Commitment.owed_by), selectinload(Commitment.owed_to)),
+)
+RESOURCES: dict[str, Resource[Any]] = {
+    r.name: r for r in (AGENCIES, SOURCES, PEOPLE, AGREEMENTS, ENGAGEMENTS, COMMITMENTS)
+}
+
+
+# ---- generic operations -------------------------------------------------------------
+
+
+def list_records(
+    session: Session, principal: Principal, res: Resource[M], q: ListQuery
+) -> tuple[list[M], int]:
+    base = res.filter(scoped(sa.select(res.model), res.model, principal), q)
+    total = session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
+    stmt = base.order_by(*res.order_by).limit(q.limit).offset(q.offset).options(*res.load)
+    return list(session.scalars(stmt).unique()), total
+
+
+def get_record(session: Session, principal: Principal, res: Resource[M], record_id: int) -> M:
+    return get_visible(session, res.model, record_id, principal)
+
+
+def validate(schema: type[BaseModel], data: dict[str, Any]) -> Any:
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput("the record is not valid", errors=validation_errors(exc)) from exc
+
+
+def create_record(session: Session, principal: Principal, res: Resource[M], data: s.RecordIn) -> M:
+    principal.require_write()
+    obj = res.model()
+    obj.owner_agency_id = principal.agency_id  # type: ignore[attr-defined]
+    _check_ref_free(session, res, data.ref, None)
+    res.apply(session, principal, obj, data)
+    session.add(obj)
+    session.flush()
+    audit.record(
+        session,
+        Action.RECORD_CREATED,
+        principal=principal,
+        object_type=res.name,
+        object_id=obj.id,  # type: ignore[attr-defined]
+    )
+    return obj
+
+
+def update_record(
+    session: Session, principal: Principal, res: Resource[M], record_id: int, patch: dict[str, Any]
+) -> M:
+    """Merge `patch` into the stored record and re-validate the whole: one set of rules."""
+    obj = get_record(session, principal, res, record_id)
+    if not can_edit(obj, principal):
+        raise Forbidden(f"only the owning agency's officers may change this {res.label}")
+    merged = {**res.to_in(obj), **patch}
+    data = validate(res.schema_in, merged)
+    _check_ref_free(session, res, data.ref, record_id)
+    res.apply(session, principal, obj, data)
+    session.flush()
+    audit.record(
+        session,
+        Action.RECORD_UPDATED,
+        principal=principal,
+        object_type=res.name,
+        object_id=record_id,
+        detail={"fields": sorted(patch)},
+    )
+    return obj
+
+
+def _check_ref_free(
+    session: Session, res: Resource[Any], ref: str | None, own_id: int | None
+) -> None:
+    if ref is None:
+        return
+    other = session.scalar(sa.select(res.model.id).where(res.model.ref == ref))
+    if other is not None and other != own_id:
+        raise InvalidInput(
+            f"ref '{ref}' is already used", errors=[FieldError("ref", "already used")]
+        )

@@ -1,0 +1,31 @@
+"""All configuration, read once from `HOPTAC_`-prefixed environment variables.
+
+Nothing else in the package reads the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOPTAC_", extra="ignore")
+
+    database_url: str = "sqlite:///./hoptac.db"
+    # Sessions: idle timeout and absolute lifetime (seconds).
+    session_idle_seconds: int = 30 * 60
+    session_max_seconds: int = 12 * 60 * 60
+    # API bearer tokens issued by POST /api/v1/auth/token.
+    token_lifetime_seconds: int = 8 * 60 * 60
+    # Mark cookies Secure; on by default, off for plain-HTTP local demo (`make run`).
+    secure_cookies: bool = False
+    # Largest request body accepted, in bytes.
+    max_request_bytes: int = 2 * 1024 * 1024
+    default_language: str = "vi"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

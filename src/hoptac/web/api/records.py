@@ -1,0 +1,144 @@
+"""CRUD routes for every registry resource, generated from the resource table.
+
+GET /api/v1/{resource}            list (filters, limit/offset)
+GET /api/v1/{resource}/{id}       one record
+POST /api/v1/{resource}           create (officer, admin)
+PATCH /api/v1/{resource}/{id}     partial update (owning agency's officers, admins)
+
+Records outside the caller's scope answer 404, exactly like records that do not exist.
+"""
+
+# No `from __future__ import annotations`: the route signatures below are built from
+# runtime classes, which FastAPI must see as objects, not strings.
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Query, Response
+from pydantic import BaseModel
+
+from hoptac.registry import schemas as s
+from hoptac.registry import service as svc
+from hoptac.web.deps import DB, ApiPrincipal
+
+router = APIRouter(prefix="/api/v1")
+
+RecordId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The record id.")]
+
+OUT: dict[str, type[BaseModel]] = {
+    "agencies": s.AgencyOut,
+    "sources": s.SourceOut,
+    "people": s.PersonOut,
+    "agreements": s.AgreementOut,
+    "engagements": s.EngagementOut,
+    "commitments": s.CommitmentOut,
+}
+
+FILTERS = {
+    "agencies": "q (name, any script, diacritics ignored), country, kind (level)",
+    "sources": "q (title)",
+    "people": "q (name, diacritics and case ignored), agency_id",
+    "agreements": "agency_id (a party), kind, topic",
+    "engagements": "agency_id (host or visitor), kind, topic",
+    "commitments": "status (open, overdue, done, dropped), agency_id (owes or is owed)",
+}
+
+
+def _register(res: svc.Resource[Any]) -> None:
+    out = OUT[res.name]
+    label = res.label
+    tag = res.name
+    page_model = s.Page[out]  # type: ignore[valid-type]
+
+    def list_(
+        db: DB,
+        principal: ApiPrincipal,
+        q: Annotated[str | None, Query(max_length=200)] = None,
+        agency_id: Annotated[int | None, Query(ge=1)] = None,
+        kind: Annotated[str | None, Query(max_length=40)] = None,
+        status: Annotated[str | None, Query(max_length=20)] = None,
+        country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
+        topic: Annotated[str | None, Query(max_length=40)] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> Any:
+        query = svc.ListQuery(
+            q=q,
+            agency_id=agency_id,
+            kind=kind,
+            status=status,
+            country=country,
+            topic=topic,
+            limit=limit,
+            offset=offset,
+        )
+        items, total = svc.list_records(db, principal, res, query)
+        return page_model(
+            items=[res.to_out(i) for i in items], total=total, limit=limit, offset=offset
+        )
+
+    def get(record_id: RecordId, db: DB, principal: ApiPrincipal) -> Any:
+        return res.to_out(svc.get_record(db, principal, res, record_id))
+
+    def create(
+        body: Annotated[res.schema_in, Body()],  # type: ignore[name-defined]
+        db: DB,
+        principal: ApiPrincipal,
+        response: Response,
+    ) -> Any:
+        obj = svc.create_record(db, principal, res, body)
+        db.commit()
+        response.headers["Location"] = f"/api/v1/{res.name}/{obj.id}"
+        return res.to_out(obj)
+
+    def patch(
+        record_id: RecordId,
+        body: Annotated[res.schema_patch, Body()],  # type: ignore[name-defined]
+        db: DB,
+        principal: ApiPrincipal,
+    ) -> Any:
+        obj = svc.update_record(db, principal, res, record_id, body.model_dump(exclude_unset=True))
+        db.commit()
+        return res.to_out(obj)
+
+    router.add_api_route(
+        f"/{res.name}",
+        list_,
+        methods=["GET"],
+        response_model=page_model,
+        tags=[tag],
+        summary=f"List {res.name}",
+        name=f"list_{res.name}",
+        description=f"Only records visible to the caller's agency. Filters: {FILTERS[res.name]}.",
+    )
+    router.add_api_route(
+        f"/{res.name}/{{record_id}}",
+        get,
+        methods=["GET"],
+        response_model=out,
+        tags=[tag],
+        summary=f"Get one {label}",
+        name=f"get_{label}",
+    )
+    router.add_api_route(
+        f"/{res.name}",
+        create,
+        methods=["POST"],
+        response_model=out,
+        status_code=201,
+        tags=[tag],
+        summary=f"Create a {label}",
+        name=f"create_{label}",
+    )
+    router.add_api_route(
+        f"/{res.name}/{{record_id}}",
+        patch,
+        methods=["PATCH"],
+        response_model=out,
+        tags=[tag],
+        summary=f"Change a {label}",
+        name=f"update_{label}",
+        description="Send only the fields to change; the merged record is validated whole.",
+    )
+
+
+for _res in svc.RESOURCES.values():
+    _register(_res)

@@ -1,0 +1,89 @@
+"""The app factory: one place that wires settings, database, routers and error handlers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hoptac import __version__
+from hoptac.db.engine import make_engine, make_sessionmaker
+from hoptac.errors import HoptacError
+from hoptac.settings import Settings, get_settings
+from hoptac.web import problems
+from hoptac.web.api import auth as api_auth
+from hoptac.web.api import records as api_records
+from hoptac.web.deps import LoginRequired
+from hoptac.web.middleware import BodyLimit, SecurityHeaders
+from hoptac.web.pages import routes as pages
+from hoptac.web.pages.render import render_error
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="hoptac",
+        version=__version__,
+        summary="Police cooperation registry: partners, agreements, commitments, engagements.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+
+    app.include_router(api_auth.router)
+    app.include_router(api_records.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(HoptacError)
+    async def _domain(request: Request, exc: HoptacError) -> Response:
+        if _is_api(request):
+            return problems.from_domain(request, exc)
+        return render_error(request, exc.status, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request):
+            return problems.from_validation(request, exc)
+        return render_error(request, 400, "; ".join(str(e.get("msg")) for e in exc.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_api(request):
+            return problems.from_http(request, exc)
+        return render_error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        if _is_api(request):
+            return problems.problem(500, "An unexpected error occurred; nothing was saved.")
+        return render_error(request, 500, "An unexpected error occurred; nothing was saved.")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    # Outermost first: the size limit answers before anything reads the body.
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    return app

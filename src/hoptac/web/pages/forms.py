@@ -1,0 +1,263 @@
+"""Create/edit forms, declared once per resource and rendered by one template macro.
+
+A form's submitted values are turned into the resource's input dict and validated by the
+same schema as the API; errors come back per field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from hoptac.auth.principal import Principal
+from hoptac.auth.scoping import scoped
+from hoptac.db.models import Agency, Agreement, Engagement, Person, Source
+from hoptac.registry import service as svc
+from hoptac.types import (
+    RANKS,
+    AgencyLevel,
+    AgreementKind,
+    EngagementKind,
+    PartialDate,
+    ParticipantRole,
+    Sharing,
+    Topic,
+)
+
+Choices = list[tuple[str, str]]
+PARTICIPANT_ROWS = 3  # blank rows offered below the existing participants
+
+
+def _enum(enum: Any) -> Callable[[Session, Principal], Choices]:
+    return lambda _s, _p: [(m.value, m.value) for m in enum]
+
+
+def _records(
+    model: Any, label: Callable[[Any], str], order: Any
+) -> Callable[[Session, Principal], Choices]:
+    def load(session: Session, principal: Principal) -> Choices:
+        rows = session.scalars(scoped(sa.select(model), model, principal).order_by(*order))
+        return [(str(r.id), label(r)) for r in rows]
+
+    return load
+
+
+_AGENCIES = _records(
+    Agency, lambda a: f"{a.name_vi} ({a.country})", (Agency.country, Agency.name_vi)
+)
+_SOURCES = _records(Source, lambda s: s.title, (Source.published_on.desc(),))
+_AGREEMENTS = _records(Agreement, lambda a: a.title, (Agreement.signed_on.desc(),))
+_ENGAGEMENTS = _records(Engagement, lambda e: e.title, (Engagement.start_on.desc(),))
+_PEOPLE = _records(
+    Person, lambda p: " ".join(x for x in (p.rank, p.full_name) if x), (Person.name_key,)
+)
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    widget: str = "text"  # text|textarea|date|select|multiselect|checkboxes|lines|participants
+    required: bool = False
+    help: str | None = None
+    choices: Callable[[Session, Principal], Choices] | None = None
+    translate_choices: bool = False  # choice labels are enum values to translate
+    maxlength: int | None = None
+
+
+COMMON = [
+    FormField("sharing", "Sharing", "select", choices=_enum(Sharing), translate_choices=True),
+    FormField("source_id", "Source", "select", choices=_SOURCES),
+    FormField("quote", "Quote from the source", "textarea", maxlength=4000),
+]
+DATE_HELP = "Format: YYYY, YYYY-MM, YYYY-MM-DD or DD/MM/YYYY"
+
+SPECS: dict[str, list[FormField]] = {
+    "agencies": [
+        FormField("name_vi", "Name (Vietnamese)", required=True, maxlength=300),
+        FormField("name_en", "Name (English)", maxlength=300),
+        FormField("name_zh", "Name (Chinese)", maxlength=300),
+        FormField("name_ko", "Name (Korean)", maxlength=300),
+        FormField("abbreviations", "Abbreviations and other names", "lines", help="one per line"),
+        FormField("country", "Country", required=True, maxlength=2, help="ISO: VN, CN, KR, LA, KH"),
+        FormField(
+            "level", "Level", "select", True, choices=_enum(AgencyLevel), translate_choices=True
+        ),
+        FormField("parent_id", "Parent agency", "select", choices=_AGENCIES),
+        *COMMON,
+    ],
+    "people": [
+        FormField("full_name", "Full name", required=True, maxlength=300),
+        FormField("rank", "Rank", "select", choices=lambda _s, _p: [(r, r) for r, _ in RANKS]),
+        FormField("position", "Position", maxlength=500),
+        FormField("agency_id", "Agency", "select", choices=_AGENCIES),
+        *COMMON,
+    ],
+    "agreements": [
+        FormField(
+            "kind", "Kind", "select", True, choices=_enum(AgreementKind), translate_choices=True
+        ),
+        FormField("title", "Title", required=True, maxlength=500),
+        FormField(
+            "party_ids",
+            "Parties",
+            "multiselect",
+            True,
+            choices=_AGENCIES,
+            help="Hold Ctrl (⌘) to choose several",
+        ),
+        FormField("signed", "Signed", "date", help=DATE_HELP),
+        FormField("topics", "Topics", "checkboxes", choices=_enum(Topic), translate_choices=True),
+        FormField("text_excerpt", "Text excerpt", "textarea"),
+        *COMMON,
+    ],
+    "engagements": [
+        FormField(
+            "kind", "Kind", "select", True, choices=_enum(EngagementKind), translate_choices=True
+        ),
+        FormField("title", "Title", required=True, maxlength=500),
+        FormField("start", "Start", "date", help=DATE_HELP),
+        FormField("end", "End", "date", help=DATE_HELP),
+        FormField(
+            "host_ids",
+            "Hosts",
+            "multiselect",
+            choices=_AGENCIES,
+            help="Hold Ctrl (⌘) to choose several",
+        ),
+        FormField(
+            "visitor_ids",
+            "Visitors",
+            "multiselect",
+            choices=_AGENCIES,
+            help="Hold Ctrl (⌘) to choose several",
+        ),
+        FormField("location", "Location", maxlength=300),
+        FormField("places", "Places visited", "lines", help="one per line"),
+        FormField("topics", "Topics", "checkboxes", choices=_enum(Topic), translate_choices=True),
+        FormField("summary", "Summary", "textarea"),
+        FormField("agreement_id", "Related agreement", "select", choices=_AGREEMENTS),
+        FormField("participants", "Participants", "participants", choices=_PEOPLE),
+        *COMMON,
+    ],
+    "commitments": [
+        FormField("description", "Description", "textarea", True),
+        FormField("owed_by_id", "Owed by", "select", True, choices=_AGENCIES),
+        FormField("owed_to_id", "Owed to", "select", choices=_AGENCIES),
+        FormField("agreement_id", "Related agreement", "select", choices=_AGREEMENTS),
+        FormField("engagement_id", "Related engagement", "select", choices=_ENGAGEMENTS),
+        FormField("due", "Due", "date", help=DATE_HELP),
+        FormField(
+            "status",
+            "Status",
+            "select",
+            True,
+            choices=lambda _s, _p: [(v, v) for v in ("open", "done", "dropped")],
+            translate_choices=True,
+        ),
+        FormField("evidence", "Evidence", "textarea"),
+        *COMMON,
+    ],
+}
+
+ROLES: Choices = [(r.value, r.value) for r in ParticipantRole]
+
+
+@dataclass
+class FormState:
+    """What the form template needs: fields, their choices, current values, errors."""
+
+    resource: str
+    fields: list[FormField]
+    values: dict[str, Any]
+    choices: dict[str, Choices]
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    general_errors: list[str] = field(default_factory=list)
+
+
+def build(
+    resource: str, session: Session, principal: Principal, values: dict[str, Any]
+) -> FormState:
+    fields = SPECS[resource]
+    choices = {f.name: f.choices(session, principal) for f in fields if f.choices}
+    return FormState(resource, fields, display_values(values), choices)
+
+
+def display_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Stored values as the form shows them (dates as text, ids as strings)."""
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        if isinstance(v, PartialDate):
+            out[k] = v.iso()
+        elif isinstance(v, list):
+            out[k] = [x if isinstance(x, dict) else str(x) for x in v]
+        elif v is None:
+            out[k] = ""
+        else:
+            out[k] = str(v.value) if hasattr(v, "value") else str(v)
+    return out
+
+
+def _blank(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value or None
+
+
+def parse(resource: str, form: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(input dict for the schema, raw values to redisplay if invalid)."""
+    data: dict[str, Any] = {}
+    raw: dict[str, Any] = {}
+    for f in SPECS[resource]:
+        if f.widget in ("multiselect", "checkboxes"):
+            values = [v for v in form.getlist(f.name) if isinstance(v, str) and v]
+            raw[f.name] = values
+            data[f.name] = values
+        elif f.widget == "lines":
+            text = form.get(f.name)
+            raw[f.name] = text if isinstance(text, str) else ""
+            data[f.name] = [ln.strip() for ln in raw[f.name].splitlines() if ln.strip()]
+        elif f.widget == "participants":
+            rows = []
+            for i in range(200):
+                person = _blank(form.get(f"participants.{i}.person_id"))
+                if person is None and f"participants.{i}.role" not in form:
+                    break
+                if person is not None:
+                    rows.append(
+                        {
+                            "person_id": person,
+                            "role": _blank(form.get(f"participants.{i}.role")) or "member",
+                        }
+                    )
+            raw[f.name] = rows
+            data[f.name] = rows
+        else:
+            value = form.get(f.name)
+            raw[f.name] = value if isinstance(value, str) else ""
+            data[f.name] = _blank(value)
+    # Optional fields left blank are simply absent; required ones fail validation.
+    return {k: v for k, v in data.items() if v is not None}, raw
+
+
+def split_errors(state: FormState, errors: list[tuple[str, str]]) -> None:
+    names = {f.name for f in state.fields}
+    for field_name, message in errors:
+        head = field_name.split(".")[0]
+        if head in names:
+            state.errors.setdefault(head, []).append(message)
+        else:
+            state.general_errors.append(f"{field_name}: {message}")
+
+
+def reference_choices(resource: str) -> list[str]:
+    return [f.name for f in SPECS[resource] if f.choices is not None]
+
+
+RESOURCE_OF = {name: svc.RESOURCES[name] for name in SPECS}

@@ -1,0 +1,57 @@
+"""Jinja2 environment and the helpers templates use."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from hoptac.registry.service import partial_date
+from hoptac.types import Precision
+from hoptac.web.deps import lang_of
+from hoptac.web.i18n import translator
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
+
+
+def _pdate(day: date | None, precision: Precision | None) -> str:
+    pd = partial_date(day, precision)
+    return pd.display() if pd else "—"
+
+
+def _period(start: tuple[Any, Any], end: tuple[Any, Any]) -> str:
+    a, b = partial_date(*start), partial_date(*end)
+    if a and b and a != b:
+        if a.precision is b.precision is Precision.DAY and (a.year, a.month) == (b.year, b.month):
+            return f"{a.day:02d}–{b.display()}"
+        return f"{a.display()} – {b.display()}"
+    return a.display() if a else "—"
+
+
+TEMPLATES.env.globals.update(pdate=_pdate, period=_period)
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    lang = lang_of(request)
+    base = {"lang": lang, "_": translator(lang), "today": date.today()}
+    return TEMPLATES.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+
+
+def render_error(request: Request, status: int, detail: str) -> HTMLResponse:
+    t = translator(lang_of(request))
+    messages = {
+        404: t("This record does not exist or is not shared with your agency."),
+        403: t("You may not do this."),
+    }
+    return render(
+        request,
+        "error.html",
+        {"status": status, "message": messages.get(status, detail), "detail": detail, "page": None},
+        status_code=status,
+    )

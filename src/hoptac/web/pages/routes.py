@@ -1,0 +1,376 @@
+"""Officer-facing pages. Each handler: parse, call one service, render."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from hoptac.auth import service as auth_service
+from hoptac.auth.scoping import can_edit
+from hoptac.errors import InvalidInput, NotFound, Unauthenticated
+from hoptac.registry import overview
+from hoptac.registry import service as svc
+from hoptac.web.deps import DB, LANG_COOKIE, SESSION_COOKIE, Page, client_of, settings_of
+from hoptac.web.i18n import LANGUAGES, translate_error
+from hoptac.web.pages import forms
+from hoptac.web.pages.render import render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect a login to another host."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+# ---- session ------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None) -> HTMLResponse:
+    return render(request, "login.html", {"next": _safe_next(next), "error": None, "page": None})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    db: DB,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    settings = settings_of(request)
+    try:
+        user = auth_service.authenticate(db, username, password, client_of(request))
+    except Unauthenticated:
+        db.rollback()
+        auth_service.record_failed_login(db, username, client_of(request))
+        db.commit()
+        return render(
+            request,
+            "login.html",
+            {
+                "next": _safe_next(next),
+                "error": "Wrong username or password.",
+                "page": None,
+                "username": username,
+            },
+            status_code=401,
+        )
+    raw, _csrf = auth_service.start_session(db, user)
+    db.commit()
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        raw,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        max_age=settings.session_max_seconds,
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, page: Page, db: DB) -> Response:
+    page.check_csrf(await request.form())
+    auth_service.end_session(db, request.cookies.get(SESSION_COOKIE, ""))
+    db.commit()
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/lang/{code}")
+def set_language(code: str, next: str | None = None) -> Response:
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if code in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax", path="/")
+    return response
+
+
+# ---- dashboard ----------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, page: Page, db: DB) -> HTMLResponse:
+    data = overview.dashboard(db, page.principal, date.today())
+    return render(request, "dashboard.html", {"page": page, "d": data})
+
+
+# ---- lists --------------------------------------------------------------------------
+
+
+def _list(
+    request: Request,
+    page: Page,
+    db: DB,
+    resource: str,
+    template: str,
+    offset: int,
+    **filters: Any,
+) -> HTMLResponse:
+    res = svc.RESOURCES[resource]
+    query = svc.ListQuery(limit=PAGE_SIZE, offset=offset, **filters)
+    items, total = svc.list_records(db, page.principal, res, query)
+    context = {
+        "page": page,
+        "items": items,
+        "total": total,
+        "offset": offset,
+        "limit": PAGE_SIZE,
+        "filters": filters,
+        "resource": resource,
+        "effective_status": svc.effective_status,
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
+        return render(request, f"_{template}", context)
+    return render(request, template, context)
+
+
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+Q = Annotated[str | None, Query(max_length=200)]
+
+
+@router.get("/agencies", response_class=HTMLResponse)
+def agencies(request: Request, page: Page, db: DB, q: Q = None, offset: Offset = 0) -> HTMLResponse:
+    return _list(request, page, db, "agencies", "agencies.html", offset, q=q)
+
+
+@router.get("/people", response_class=HTMLResponse)
+def people(request: Request, page: Page, db: DB, q: Q = None, offset: Offset = 0) -> HTMLResponse:
+    return _list(request, page, db, "people", "people.html", offset, q=q)
+
+
+@router.get("/agreements", response_class=HTMLResponse)
+def agreements(request: Request, page: Page, db: DB, offset: Offset = 0) -> HTMLResponse:
+    return _list(request, page, db, "agreements", "agreements.html", offset)
+
+
+@router.get("/engagements", response_class=HTMLResponse)
+def engagements(request: Request, page: Page, db: DB, offset: Offset = 0) -> HTMLResponse:
+    return _list(request, page, db, "engagements", "engagements.html", offset)
+
+
+@router.get("/commitments", response_class=HTMLResponse)
+def commitments(
+    request: Request,
+    page: Page,
+    db: DB,
+    offset: Offset = 0,
+    status: Annotated[str | None, Query(pattern="^(open|overdue|done|dropped)$")] = None,
+) -> HTMLResponse:
+    return _list(request, page, db, "commitments", "commitments.html", offset, status=status)
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources(request: Request, page: Page, db: DB, offset: Offset = 0) -> HTMLResponse:
+    return _list(request, page, db, "sources", "sources.html", offset)
+
+
+# ---- detail pages -------------------------------------------------------------------
+
+
+def _detail(page: Page, obj: Any) -> dict[str, Any]:
+    return {
+        "page": page,
+        "o": obj,
+        "editable": can_edit(obj, page.principal),
+        "effective_status": svc.effective_status,
+    }
+
+
+@router.get("/agencies/{record_id:int}", response_class=HTMLResponse)
+def agency(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
+    ov = overview.agency_overview(db, page.principal, record_id)
+    return render(request, "agency.html", {**_detail(page, ov.agency), "ov": ov})
+
+
+@router.get("/agreements/{record_id:int}", response_class=HTMLResponse)
+def agreement(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
+    obj = svc.get_record(db, page.principal, svc.AGREEMENTS, record_id)
+    return render(
+        request,
+        "agreement.html",
+        {
+            **_detail(page, obj),
+            "commitments": overview.commitments_of(db, page.principal, agreement_id=record_id),
+            "engagements": overview.engagements_of_agreement(db, page.principal, record_id),
+            "source": _source(db, page, obj.source_id),
+        },
+    )
+
+
+@router.get("/engagements/{record_id:int}", response_class=HTMLResponse)
+def engagement(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
+    obj = svc.get_record(db, page.principal, svc.ENGAGEMENTS, record_id)
+    agreement = _maybe(db, page, svc.AGREEMENTS, obj.agreement_id) if obj.agreement_id else None
+    return render(
+        request,
+        "engagement.html",
+        {
+            **_detail(page, obj),
+            "commitments": overview.commitments_of(db, page.principal, engagement_id=record_id),
+            "agreement": agreement,
+            "source": _source(db, page, obj.source_id),
+        },
+    )
+
+
+@router.get("/commitments/{record_id:int}", response_class=HTMLResponse)
+def commitment(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
+    obj = svc.get_record(db, page.principal, svc.COMMITMENTS, record_id)
+    return render(
+        request,
+        "commitment.html",
+        {
+            **_detail(page, obj),
+            "agreement": _maybe(db, page, svc.AGREEMENTS, obj.agreement_id),
+            "engagement": _maybe(db, page, svc.ENGAGEMENTS, obj.engagement_id),
+            "source": _source(db, page, obj.source_id),
+        },
+    )
+
+
+@router.get("/people/{record_id:int}", response_class=HTMLResponse)
+def person(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
+    obj = svc.get_record(db, page.principal, svc.PEOPLE, record_id)
+    return render(
+        request,
+        "person.html",
+        {
+            **_detail(page, obj),
+            "engagements": overview.engagements_of_person(db, page.principal, record_id),
+            "source": _source(db, page, obj.source_id),
+        },
+    )
+
+
+@router.get("/sources/{record_id:int}", response_class=HTMLResponse)
+def source(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
+    obj = svc.get_record(db, page.principal, svc.SOURCES, record_id)
+    return render(request, "source.html", _detail(page, obj))
+
+
+def _maybe(db: DB, page: Page, res: svc.Resource[Any], record_id: int | None) -> Any:
+    """A linked record, or None when it is missing or outside the caller's scope."""
+    if record_id is None:
+        return None
+    try:
+        return svc.get_record(db, page.principal, res, record_id)
+    except NotFound:
+        return None
+
+
+def _source(db: DB, page: Page, source_id: int | None) -> Any:
+    return _maybe(db, page, svc.SOURCES, source_id)
+
+
+# ---- create and edit ----------------------------------------------------------------
+
+
+def _resource(name: str) -> svc.Resource[Any]:
+    if name not in forms.SPECS:
+        raise NotFound(f"no such page: /{name}")
+    return forms.RESOURCE_OF[name]
+
+
+def _form_page(
+    request: Request, page: Page, state: forms.FormState, record: Any, status: int = 200
+) -> HTMLResponse:
+    return render(
+        request,
+        "form.html",
+        {
+            "page": page,
+            "form": state,
+            "record": record,
+            "resource": state.resource,
+            "roles": forms.ROLES,
+            "extra_rows": forms.PARTICIPANT_ROWS,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/{resource}/new", response_class=HTMLResponse)
+def new_form(request: Request, resource: str, page: Page, db: DB) -> HTMLResponse:
+    _resource(resource)
+    page.require_write()
+    # Prefill from the query string: /commitments/new?agreement_id=3&owed_by_id=5
+    prefill = {
+        f.name: request.query_params.get(f.name)
+        for f in forms.SPECS[resource]
+        if request.query_params.get(f.name)
+    }
+    state = forms.build(resource, db, page.principal, prefill)
+    return _form_page(request, page, state, None)
+
+
+@router.post("/{resource}/new", response_class=HTMLResponse)
+async def create(request: Request, resource: str, page: Page, db: DB) -> Response:
+    res = _resource(resource)
+    form = await request.form()
+    page.check_csrf(form)
+    data, raw = forms.parse(resource, form)
+    try:
+        obj = svc.create_record(db, page.principal, res, svc.validate(res.schema_in, data))
+        db.commit()
+    except InvalidInput as exc:
+        db.rollback()
+        return _invalid(request, page, db, resource, raw, exc, None)
+    return RedirectResponse(f"/{resource}/{obj.id}", status_code=303)
+
+
+@router.get("/{resource}/{record_id:int}/edit", response_class=HTMLResponse)
+def edit_form(request: Request, resource: str, record_id: int, page: Page, db: DB) -> HTMLResponse:
+    res = _resource(resource)
+    obj = svc.get_record(db, page.principal, res, record_id)
+    if not can_edit(obj, page.principal):
+        page.principal.require_admin()  # raises Forbidden with a clear reason
+    state = forms.build(resource, db, page.principal, res.to_in(obj))
+    return _form_page(request, page, state, obj)
+
+
+@router.post("/{resource}/{record_id:int}/edit", response_class=HTMLResponse)
+async def update(request: Request, resource: str, record_id: int, page: Page, db: DB) -> Response:
+    res = _resource(resource)
+    form = await request.form()
+    page.check_csrf(form)
+    data, raw = forms.parse(resource, form)
+    # Every field of the form is sent: blanks clear optional fields.
+    patch = {f.name: data.get(f.name) for f in forms.SPECS[resource]}
+    try:
+        svc.update_record(db, page.principal, res, record_id, patch)
+        db.commit()
+    except InvalidInput as exc:
+        db.rollback()
+        record = svc.get_record(db, page.principal, res, record_id)
+        return _invalid(request, page, db, resource, raw, exc, record)
+    return RedirectResponse(f"/{resource}/{record_id}", status_code=303)
+
+
+def _invalid(
+    request: Request,
+    page: Page,
+    db: DB,
+    resource: str,
+    raw: dict[str, Any],
+    exc: InvalidInput,
+    record: Any,
+) -> HTMLResponse:
+    state = forms.build(resource, db, page.principal, {})
+    state.values = raw
+    forms.split_errors(
+        state,
+        [(e.field, translate_error(e.message, page.lang)) for e in exc.errors]
+        or [("body", exc.detail)],
+    )
+    return _form_page(request, page, state, record, status=422)
