@@ -60,13 +60,14 @@ class _Loader:
 
     def create(self, res: svc.Resource[Any], kind: str, item: dict[str, Any]) -> int:
         assert self.principal is not None
-        self.check_quote(f"{kind} '{item.get('ref')}'", item)
         data = svc.validate(res.schema_in, item)
         obj = svc.create_record(self.session, self.principal, res, data)
         self.ids[(kind, item["ref"])] = obj.id
         return int(obj.id)
 
     def common(self, item: dict[str, Any]) -> dict[str, Any]:
+        """Provenance fields of a YAML item, after checking its quote against its source."""
+        self.check_quote(f"'{item['ref']}'", item)
         return {
             "ref": item["ref"],
             "sharing": Sharing.ALL,

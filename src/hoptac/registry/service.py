@@ -204,7 +204,9 @@ def _person_in(o: Person) -> dict[str, Any]:
 def _person_out(o: Person) -> s.PersonOut:
     data = _person_in(o)
     data.pop("agency_id")
-    return s.PersonOut(**_common_out(o), **data, agency=agency_ref(o.agency) if o.agency else None)
+    return s.PersonOut(
+        **{**_common_out(o), **data}, agency=agency_ref(o.agency) if o.agency else None
+    )
 
 
 def _agreement_apply(session: Session, p: Principal, obj: Agreement, d: s.AgreementIn) -> None:
@@ -231,7 +233,7 @@ def _agreement_out(o: Agreement) -> s.AgreementOut:
     data = _agreement_in(o)
     data.pop("party_ids")
     data["signed"] = _iso(o.signed_on, o.signed_precision)
-    return s.AgreementOut(**_common_out(o), **data, parties=[agency_ref(a) for a in o.parties])
+    return s.AgreementOut(**{**_common_out(o), **data}, parties=[agency_ref(a) for a in o.parties])
 
 
 def _engagement_apply(session: Session, p: Principal, obj: Engagement, d: s.EngagementIn) -> None:
@@ -296,8 +298,7 @@ def _engagement_out(o: Engagement) -> s.EngagementOut:
     data["start"] = _iso(o.start_on, o.start_precision)
     data["end"] = _iso(o.end_on, o.end_precision)
     return s.EngagementOut(
-        **_common_out(o),
-        **data,
+        **{**_common_out(o), **data},
         hosts=[agency_ref(x.agency) for x in o.sides if x.side == "host"],
         visitors=[agency_ref(x.agency) for x in o.sides if x.side == "visitor"],
         participants=[
@@ -373,8 +374,7 @@ def _commitment_out(o: Commitment) -> s.CommitmentOut:
     for k in ("owed_by_id", "owed_to_id", "status"):
         data.pop(k)
     return s.CommitmentOut(
-        **_common_out(o),
-        **data,
+        **{**_common_out(o), **data},
         due=due.iso() if due else None,
         deadline=due.last_day if due else None,
         status=effective_status(o),
@@ -472,7 +472,11 @@ def _commitment_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
     if q.status == CommitmentStatus.OVERDUE:
         conds.append(overdue_clause(today))
     elif q.status == CommitmentStatus.OPEN:
-        conds += [Commitment.status == CommitmentStatus.OPEN, sa.not_(overdue_clause(today))]
+        # NULL-safe: an open commitment without a due date is never overdue.
+        conds += [
+            Commitment.status == CommitmentStatus.OPEN,
+            sa.or_(Commitment.due_on.is_(None), sa.not_(overdue_clause(today))),
+        ]
     elif q.status:
         conds.append(Commitment.status == q.status)
     if q.agency_id:

@@ -95,7 +95,9 @@ def _register(res: svc.Resource[Any]) -> None:
         db: DB,
         principal: ApiPrincipal,
     ) -> Any:
-        obj = svc.update_record(db, principal, res, record_id, body.model_dump(exclude_unset=True))
+        # Attribute values, not a dump: dumping would turn typed values into plain dicts.
+        changes = {name: getattr(body, name) for name in body.model_fields_set}
+        obj = svc.update_record(db, principal, res, record_id, changes)
         db.commit()
         return res.to_out(obj)
 

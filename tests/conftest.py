@@ -1,0 +1,228 @@
+"""Fixtures: the whole suite runs on SQLite and, when reachable, on PostgreSQL.
+
+PostgreSQL: postgresql://postgres@127.0.0.1:5432/test (override with HOPTAC_TEST_PG_URL);
+each run works in a schema of its own and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from hoptac.auth import service as auth_service
+from hoptac.db import migrate
+from hoptac.db.engine import make_engine, make_sessionmaker
+from hoptac.db.models import Agency, Base
+from hoptac.settings import Settings
+from hoptac.types import AgencyLevel, Role, Sharing
+from hoptac.web.app import create_app
+
+PG_URL = os.environ.get("HOPTAC_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PASSWORD = "correct horse battery staple"
+_pg_reason: list[str] = []
+
+
+def pg_available() -> str | None:
+    """None when PostgreSQL answers, else the reason it does not."""
+    if _pg_reason:
+        return _pg_reason[0] or None
+    try:
+        engine = make_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+        _pg_reason.append("")
+    except Exception as exc:  # any failure means: skip, and say why
+        _pg_reason.append(f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}")
+    return _pg_reason[0] or None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    reason = pg_available()
+    return f"postgresql: {'SKIPPED — ' + reason if reason else PG_URL}"
+
+
+class PgSchema:
+    """A throwaway schema on the test server, reached through search_path."""
+
+    def __init__(self) -> None:
+        self.name = f"hoptac_t_{uuid.uuid4().hex[:10]}"
+        self.admin = make_engine(PG_URL)
+        with self.admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{self.name}"'))
+        sep = "&" if "?" in PG_URL else "?"
+        self.url = f"{PG_URL}{sep}options=-csearch_path%3D{self.name}"
+
+    def drop(self) -> None:
+        with self.admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE'))
+        self.admin.dispose()
+
+
+def fresh_database(backend: str, tmp: Path) -> tuple[str, Any]:
+    """(url, cleanup) of an empty database on `backend`."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / f'{uuid.uuid4().hex}.db'}", lambda: None
+    reason = pg_available()
+    if reason:
+        pytest.skip(reason)
+    schema = PgSchema()
+    return schema.url, schema.drop
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url, cleanup = fresh_database(backend, tmp_path_factory.mktemp(backend))
+    migrate.upgrade(url)
+    yield url
+    cleanup()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def factory(engine: sa.Engine) -> sessionmaker[Session]:
+    """A session factory over an emptied database (each test starts from nothing)."""
+    with engine.begin() as conn:
+        # agencies <-> sources cite each other: break the cycle before deleting.
+        conn.execute(Agency.__table__.update().values(source_id=None))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    """Still argon2id, with cheap parameters: the suite hashes hundreds of passwords."""
+    from argon2 import PasswordHasher
+
+    from hoptac.auth import passwords
+
+    real = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = real
+
+
+@pytest.fixture
+def session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    with factory() as s:
+        yield s
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+def app(settings: Settings, factory: sessionmaker[Session]) -> Any:
+    application = create_app(settings)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+def add_agency(
+    session: Session,
+    name: str,
+    *,
+    country: str = "VN",
+    ref: str | None = None,
+    level: AgencyLevel = AgencyLevel.PROVINCE,
+    sharing: Sharing = Sharing.ALL,
+) -> Agency:
+    agency = Agency(
+        name_vi=name,
+        country=country,
+        level=level,
+        sharing=sharing,
+        ref=ref,
+        name_key=f" {name.lower()} ",
+        abbreviations=[],
+    )
+    session.add(agency)
+    session.flush()
+    agency.owner_agency_id = agency.id
+    return agency
+
+
+def add_user(session: Session, username: str, role: Role, agency: Agency) -> int:
+    user = auth_service.create_user(
+        session, username=username, password=PASSWORD, role=role, agency_id=agency.id
+    )
+    return user.id
+
+
+def token(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@pytest.fixture
+def world(session: Session) -> dict[str, Any]:
+    """Two agencies on one node, each with an officer and a viewer; HCMC also has an admin."""
+    hcmc = add_agency(session, "Công an TP.HCM", ref="vn-hcmc", level=AgencyLevel.CITY)
+    hue = add_agency(session, "Công an tỉnh Thừa Thiên Huế", ref="vn-hue")
+    busan = add_agency(session, "Sở Cảnh sát TP Busan", country="KR", ref="kr-busan")
+    for name, role, agency in [
+        ("hcmc_officer", Role.OFFICER, hcmc),
+        ("hcmc_viewer", Role.VIEWER, hcmc),
+        ("hcmc_admin", Role.ADMIN, hcmc),
+        ("hue_officer", Role.OFFICER, hue),
+        ("hue_viewer", Role.VIEWER, hue),
+    ]:
+        add_user(session, name, role, agency)
+    session.commit()
+    return {"hcmc": hcmc.id, "hue": hue.id, "busan": busan.id}
+
+
+@pytest.fixture
+def demo(session: Session) -> Session:
+    from hoptac.registry import demo as demo_data
+
+    demo_data.load(session)
+    session.commit()
+    return session
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
+    r = client.post(
+        "/login",
+        data={"username": username, "password": password, "next": "/"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+
+
+def csrf(client: TestClient, path: str = "/") -> str:
+    import re
+
+    html = client.get(path).text
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert m, "no CSRF token on the page"
+    return m.group(1)
