@@ -51,6 +51,15 @@ def api_principal(
 ApiPrincipal = Annotated[Principal, Depends(api_principal)]
 
 
+def api_writer(principal: ApiPrincipal) -> Principal:
+    """Refuse read-only callers before their request body is even looked at."""
+    principal.require_write()
+    return principal
+
+
+ApiWriter = Annotated[Principal, Depends(api_writer)]
+
+
 def client_of(request: Request) -> str | None:
     return request.client.host if request.client else None
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from hoptac.registry import schemas as s
 from hoptac.registry import service as svc
-from hoptac.web.deps import DB, ApiPrincipal
+from hoptac.web.deps import DB, ApiPrincipal, ApiWriter
 
 router = APIRouter(prefix="/api/v1")
 
@@ -81,7 +81,7 @@ def _register(res: svc.Resource[Any]) -> None:
     def create(
         body: Annotated[res.schema_in, Body()],  # type: ignore[name-defined]
         db: DB,
-        principal: ApiPrincipal,
+        principal: ApiWriter,
         response: Response,
     ) -> Any:
         obj = svc.create_record(db, principal, res, body)
@@ -93,7 +93,7 @@ def _register(res: svc.Resource[Any]) -> None:
         record_id: RecordId,
         body: Annotated[res.schema_patch, Body()],  # type: ignore[name-defined]
         db: DB,
-        principal: ApiPrincipal,
+        principal: ApiWriter,
     ) -> Any:
         # Attribute values, not a dump: dumping would turn typed values into plain dicts.
         changes = {name: getattr(body, name) for name in body.model_fields_set}

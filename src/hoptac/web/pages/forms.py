@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic_core import PydanticUndefined
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -201,6 +202,16 @@ def display_values(values: dict[str, Any]) -> dict[str, Any]:
         else:
             out[k] = str(v.value) if hasattr(v, "value") else str(v)
     return out
+
+
+def defaults(resource: str) -> dict[str, Any]:
+    """The input schema's non-empty defaults (e.g. status 'open', sharing)."""
+    schema = RESOURCE_OF[resource].schema_in
+    return {
+        name: info.default
+        for name, info in schema.model_fields.items()
+        if info.default not in (None, PydanticUndefined) and not info.default_factory
+    }
 
 
 def _blank(value: Any) -> str | None:

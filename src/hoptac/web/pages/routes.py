@@ -304,12 +304,15 @@ def _form_page(
 def new_form(request: Request, resource: str, page: Page, db: DB) -> HTMLResponse:
     _resource(resource)
     page.require_write()
-    # Prefill from the query string: /commitments/new?agreement_id=3&owed_by_id=5
-    prefill = {
-        f.name: request.query_params.get(f.name)
-        for f in forms.SPECS[resource]
-        if request.query_params.get(f.name)
-    }
+    # The schema's defaults, then the query string: /commitments/new?owed_by_id=5
+    prefill = forms.defaults(resource)
+    prefill.update(
+        {
+            f.name: request.query_params[f.name]
+            for f in forms.SPECS[resource]
+            if request.query_params.get(f.name)
+        }
+    )
     state = forms.build(resource, db, page.principal, prefill)
     return _form_page(request, page, state, None)
 
@@ -317,6 +320,7 @@ def new_form(request: Request, resource: str, page: Page, db: DB) -> HTMLRespons
 @router.post("/{resource}/new", response_class=HTMLResponse)
 async def create(request: Request, resource: str, page: Page, db: DB) -> Response:
     res = _resource(resource)
+    page.require_write()
     form = await request.form()
     page.check_csrf(form)
     data, raw = forms.parse(resource, form)
@@ -342,6 +346,7 @@ def edit_form(request: Request, resource: str, record_id: int, page: Page, db: D
 @router.post("/{resource}/{record_id:int}/edit", response_class=HTMLResponse)
 async def update(request: Request, resource: str, record_id: int, page: Page, db: DB) -> Response:
     res = _resource(resource)
+    page.require_write()
     form = await request.form()
     page.check_csrf(form)
     data, raw = forms.parse(resource, form)

@@ -1,0 +1,103 @@
+"""The `hoptac` command line, run in-process against the test database."""
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from hoptac.cli.main import app
+from hoptac.settings import get_settings
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, factory: Any) -> CliRunner:
+    monkeypatch.setenv("HOPTAC_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+def test_demo_load_then_user_add_then_login(cli: CliRunner, client: Any) -> None:
+    r = cli.invoke(app, ["demo", "load"])
+    assert r.exit_code == 0, r.output
+    assert "demo login: demo / hoptac-demo-2024" in r.output
+    r = cli.invoke(app, ["demo", "load"])
+    assert "already loaded" in r.output
+
+    r = cli.invoke(
+        app,
+        [
+            "user",
+            "add",
+            "--agency",
+            "kr-busan-mpa",
+            "--role",
+            "viewer",
+            "--username",
+            "busan.liaison",
+            "--password-stdin",
+        ],
+        input="a long passphrase with spaces in it\n",
+    )
+    assert r.exit_code == 0, r.output
+    assert "busan.liaison (viewer)" in r.output
+    t = client.post(
+        "/api/v1/auth/token",
+        data={"username": "busan.liaison", "password": "a long passphrase with spaces in it"},
+    )
+    assert t.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (
+            ["--agency", "no-such-agency", "--role", "viewer", "--username", "x"],
+            "longenough\n",
+            "no single agency matches 'no-such-agency'",
+        ),
+        (
+            ["--agency", "vn-mps", "--role", "viewer", "--username", "x"],
+            "short\n",
+            "at least 8 characters",
+        ),
+        (
+            ["--agency", "vn-mps", "--role", "viewer", "--username", "demo"],
+            "longenough\n",
+            "user 'demo' already exists",
+        ),
+    ],
+)
+def test_user_add_errors_are_one_clear_line(
+    cli: CliRunner, args: list[str], stdin: str, message: str
+) -> None:
+    cli.invoke(app, ["demo", "load"])
+    r = cli.invoke(app, ["user", "add", *args, "--password-stdin"], input=stdin)
+    assert r.exit_code == 1
+    assert message in r.output
+    assert "Traceback" not in r.output
+
+
+def test_export_json_and_csv(cli: CliRunner, tmp_path: Path) -> None:
+    cli.invoke(app, ["demo", "load"])
+    out = tmp_path / "export.json"
+    r = cli.invoke(app, ["export", "--format", "json", "--output", str(out)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert len(doc["sources"]) == 5
+    assert any(a["signed"] == "2014" and a["kind"] == "mou" for a in doc["agreements"])
+    r = cli.invoke(app, ["export", "--format", "csv", "--output", str(tmp_path / "csv")])
+    assert r.exit_code == 0, r.output
+    with (tmp_path / "csv" / "people.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert any(row["full_name"] == "Mai Hoàng" and row["rank"] == "Thiếu tướng" for row in rows)
+    assert len(rows) == len(doc["people"])
+
+
+def test_export_rejects_an_unknown_format(cli: CliRunner) -> None:
+    r = cli.invoke(app, ["export", "--format", "xml"])
+    assert r.exit_code != 0
+    assert "json or csv" in r.output
