@@ -177,3 +177,46 @@ def test_openapi_documents_every_resource(client: TestClient) -> None:
         assert f"/api/v1/{name}" in spec["paths"]
         assert {"get", "post"} <= set(spec["paths"][f"/api/v1/{name}"])
         assert "patch" in spec["paths"][f"/api/v1/{name}/{{record_id}}"]
+
+
+def test_refs_are_unique_per_agency_only(client: TestClient, world: dict[str, Any]) -> None:
+    hcmc, hue = token(client, "hcmc_officer"), token(client, "hue_officer")
+    body = {"full_name": "Lê Văn A", "ref": "source-person-1"}
+    assert client.post("/api/v1/people", json=body, headers=hcmc).status_code == 201
+    # another agency may use the same key, and learns nothing about HCMC's keys
+    assert client.post("/api/v1/people", json=body, headers=hue).status_code == 201
+    r = client.post("/api/v1/people", json=body, headers=hcmc)
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"field": "ref", "message": "already used"}]
+
+
+def test_agreement_filters_by_party_kind_and_topic(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    h = token(client, "hcmc_officer")
+    for kind, parties, topics in [
+        ("mou", [world["hcmc"], world["busan"]], ["drugs"]),
+        ("coordination_program", [world["hcmc"], world["hue"]], ["fraud", "drugs"]),
+        ("mou", [world["hue"], world["busan"]], ["terrorism"]),
+    ]:
+        r = client.post(
+            "/api/v1/agreements",
+            headers=h,
+            json={
+                "kind": kind,
+                "title": f"{kind} {topics}",
+                "party_ids": parties,
+                "topics": topics,
+            },
+        )
+        assert r.status_code == 201, r.text
+
+    def titles(**params: Any) -> list[str]:
+        r = client.get("/api/v1/agreements", params=params, headers=h)
+        return sorted(a["title"] for a in r.json()["items"])
+
+    assert titles(topic="drugs") == ["coordination_program ['fraud', 'drugs']", "mou ['drugs']"]
+    assert titles(agency_id=world["busan"], kind="mou") == ["mou ['drugs']", "mou ['terrorism']"]
+    assert titles(agency_id=world["hue"], topic="fraud") == [
+        "coordination_program ['fraud', 'drugs']"
+    ]

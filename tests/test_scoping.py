@@ -175,7 +175,6 @@ PUBLIC = {
     ("POST", "/api/v1/auth/token"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/docs"),
-    ("GET", "/docs/oauth2-redirect"),
 }
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
 

@@ -67,8 +67,13 @@ class Owned(Timestamped):
         enum_column(Sharing, "sharing"), default=Sharing.AGENCY
     )
     quote: Mapped[str | None] = mapped_column(sa.Text)
-    # External key (demo curation, ingest, export round-trips); unique per table.
-    ref: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    # External key (demo curation, ingest, export round-trips), unique per owning agency:
+    # a global constraint would tell one agency which keys another agency uses.
+    ref: Mapped[str | None] = mapped_column(sa.String(120))
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        return (sa.UniqueConstraint("owner_agency_id", "ref"),)
 
     @declared_attr
     def owner_agency_id(cls) -> Mapped[int]:

@@ -591,7 +591,7 @@ def create_record(session: Session, principal: Principal, res: Resource[M], data
     principal.require_write()
     obj = res.model()
     obj.owner_agency_id = principal.agency_id  # type: ignore[attr-defined]
-    _check_ref_free(session, res, data.ref, None)
+    _check_ref_free(session, res, data.ref, None, principal.agency_id)
     res.apply(session, principal, obj, data)
     session.add(obj)
     session.flush()
@@ -614,7 +614,7 @@ def update_record(
         raise Forbidden(f"only the owning agency's officers may change this {res.label}")
     merged = {**res.to_in(obj), **patch}
     data = validate(res.schema_in, merged)
-    _check_ref_free(session, res, data.ref, record_id)
+    _check_ref_free(session, res, data.ref, record_id, obj.owner_agency_id)  # type: ignore[attr-defined]
     res.apply(session, principal, obj, data)
     session.flush()
     audit.record(
@@ -629,11 +629,15 @@ def update_record(
 
 
 def _check_ref_free(
-    session: Session, res: Resource[Any], ref: str | None, own_id: int | None
+    session: Session, res: Resource[Any], ref: str | None, own_id: int | None, owner: int | None
 ) -> None:
+    """Refs are unique per owning agency (agencies: node-wide, they are reference data)."""
     if ref is None:
         return
-    other = session.scalar(sa.select(res.model.id).where(res.model.ref == ref))
+    stmt = sa.select(res.model.id).where(res.model.ref == ref)
+    if res.model is not Agency:
+        stmt = stmt.where(res.model.owner_agency_id == owner)
+    other = session.scalar(stmt)
     if other is not None and other != own_id:
         raise InvalidInput(
             f"ref '{ref}' is already used", errors=[FieldError("ref", "already used")]

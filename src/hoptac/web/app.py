@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -24,6 +24,14 @@ from hoptac.web.pages import routes as pages
 from hoptac.web.pages.render import render_error
 
 STATIC = Path(__file__).parent / "static"
+API_DOCS = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>hoptac API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/static/swagger/swagger-ui.css">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/swagger/swagger-ui-bundle.js"></script>
+<script src="/static/swagger/init.js"></script></body></html>"""
 
 
 def _is_api(request: Request) -> bool:
@@ -37,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Police cooperation registry: partners, agreements, commitments, engagements.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served below from vendored assets: no CDN
         redoc_url=None,
     )
     engine = make_engine(settings.database_url)
@@ -78,6 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if _is_api(request):
             return problems.problem(500, "An unexpected error occurred; nothing was saved.")
         return render_error(request, 500, "An unexpected error occurred; nothing was saved.")
+
+    @app.get("/api/v1/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return HTMLResponse(API_DOCS)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:

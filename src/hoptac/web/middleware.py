@@ -14,6 +14,11 @@ CSP = (
 )
 
 
+# Swagger UI sets inline styles; its page alone may use them (still no inline script).
+DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+DOCS_PATH = "/api/v1/docs"
+
+
 class _TooLarge(Exception):
     pass
 
@@ -89,11 +94,13 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        csp = (DOCS_CSP if scope.get("path") == DOCS_PATH else CSP).encode()
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers: list[Any] = list(message.get("headers", []))
                 headers += [
-                    (b"content-security-policy", CSP.encode()),
+                    (b"content-security-policy", csp),
                     (b"x-content-type-options", b"nosniff"),
                     (b"x-frame-options", b"DENY"),
                     (b"referrer-policy", b"same-origin"),

@@ -117,7 +117,7 @@ def _register(res: svc.Resource[Any]) -> None:
         methods=["GET"],
         response_model=out,
         tags=[tag],
-        summary=f"Get one {label}",
+        summary=f"Get {label}",
         name=f"get_{label}",
     )
     router.add_api_route(
@@ -127,7 +127,7 @@ def _register(res: svc.Resource[Any]) -> None:
         response_model=out,
         status_code=201,
         tags=[tag],
-        summary=f"Create a {label}",
+        summary=f"Create {label}",
         name=f"create_{label}",
     )
     router.add_api_route(
@@ -136,7 +136,7 @@ def _register(res: svc.Resource[Any]) -> None:
         methods=["PATCH"],
         response_model=out,
         tags=[tag],
-        summary=f"Change a {label}",
+        summary=f"Change {label}",
         name=f"update_{label}",
         description="Send only the fields to change; the merged record is validated whole.",
     )

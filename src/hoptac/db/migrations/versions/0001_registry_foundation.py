@@ -139,7 +139,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sources")),
-        sa.UniqueConstraint("ref", name=op.f("uq_sources_ref")),
+        sa.UniqueConstraint("owner_agency_id", "ref", name=op.f("uq_sources_owner_agency_id")),
     )
     with op.batch_alter_table("sources", schema=None) as batch_op:
         batch_op.create_index(
@@ -256,7 +256,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agreements")),
-        sa.UniqueConstraint("ref", name=op.f("uq_agreements_ref")),
+        sa.UniqueConstraint("owner_agency_id", "ref", name=op.f("uq_agreements_owner_agency_id")),
     )
     with op.batch_alter_table("agreements", schema=None) as batch_op:
         batch_op.create_index(
@@ -353,7 +353,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_people")),
-        sa.UniqueConstraint("ref", name=op.f("uq_people_ref")),
+        sa.UniqueConstraint("owner_agency_id", "ref", name=op.f("uq_people_owner_agency_id")),
     )
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_people_agency_id"), ["agency_id"], unique=False)
@@ -493,7 +493,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_engagements")),
-        sa.UniqueConstraint("ref", name=op.f("uq_engagements_ref")),
+        sa.UniqueConstraint("owner_agency_id", "ref", name=op.f("uq_engagements_owner_agency_id")),
     )
     with op.batch_alter_table("engagements", schema=None) as batch_op:
         batch_op.create_index(
@@ -597,7 +597,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_commitments")),
-        sa.UniqueConstraint("ref", name=op.f("uq_commitments_ref")),
+        sa.UniqueConstraint("owner_agency_id", "ref", name=op.f("uq_commitments_owner_agency_id")),
     )
     with op.batch_alter_table("commitments", schema=None) as batch_op:
         batch_op.create_index(
