@@ -19,7 +19,8 @@ class Settings(BaseSettings):
     session_max_seconds: int = 12 * 60 * 60
     # API bearer tokens issued by POST /api/v1/auth/token.
     token_lifetime_seconds: int = 8 * 60 * 60
-    # Mark cookies Secure; on by default, off for plain-HTTP local demo (`make run`).
+    # Mark cookies Secure and send HSTS. Off by default so that `make run` works over plain
+    # HTTP on 127.0.0.1; a deployment behind TLS must set HOPTAC_SECURE_COOKIES=true.
     secure_cookies: bool = False
     # Largest request body accepted, in bytes.
     max_request_bytes: int = 2 * 1024 * 1024

@@ -19,8 +19,9 @@ class Precision(StrEnum):
     YEAR = "year"
 
 
-_ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
-_DMY = re.compile(r"^(?:(\d{1,2})[/.-])?(\d{1,2})[/.-](\d{4})$")
+# ASCII digits only: `\d` would also accept other scripts' digits.
+_ISO = re.compile(r"^([0-9]{4})(?:-([0-9]{1,2})(?:-([0-9]{1,2}))?)?$")
+_DMY = re.compile(r"^(?:([0-9]{1,2})[/.-])?([0-9]{1,2})[/.-]([0-9]{4})$")
 
 
 @dataclass(frozen=True, order=True)

@@ -41,3 +41,16 @@ def get_visible(session: Session, model: type[T], record_id: int, principal: Pri
 def can_edit(obj: Any, principal: Principal) -> bool:
     """Only the owning agency's officers and admins change a record."""
     return principal.can_write and obj.owner_agency_id == principal.agency_id
+
+
+def is_visible(obj: Any, principal: Principal | None) -> bool:
+    """The Python twin of `visible()`, for related rows already loaded (a shared record may
+    point at records its reader must not see). `None` is the node itself: it sees all."""
+    if principal is None:
+        return True
+    return bool(obj.sharing == Sharing.ALL or obj.owner_agency_id == principal.agency_id)
+
+
+def shown(obj: T | None, principal: Principal | None) -> T | None:
+    """`obj` when the caller may see it, else None."""
+    return obj if obj is not None and is_visible(obj, principal) else None

@@ -33,16 +33,23 @@ def principal_of(user: User) -> Principal:
 
 
 def find_agency(session: Session, ident: str) -> Agency:
-    """An agency by id, ref or exact Vietnamese/English name (for the CLI)."""
-    stmt = sa.select(Agency)
+    """An agency by id, ref or any of its names (diacritics and case ignored), for the CLI."""
     if ident.isdigit():
-        stmt = stmt.where(Agency.id == int(ident))
+        matches = list(session.scalars(sa.select(Agency).where(Agency.id == int(ident))))
     else:
-        stmt = stmt.where(sa.or_(Agency.ref == ident, Agency.name_key == f" {fold(ident)} "))
-    agencies = session.scalars(stmt).all()
-    if len(agencies) != 1:
+        wanted = fold(ident)
+        matches = [
+            a
+            for a in session.scalars(sa.select(Agency))
+            if a.ref == ident or wanted in {fold(n) for n in _names(a)}
+        ]
+    if len(matches) != 1:
         raise InvalidInput(f"no single agency matches '{ident}' (use its id or ref)")
-    return agencies[0]
+    return matches[0]
+
+
+def _names(a: Agency) -> list[str]:
+    return [n for n in (a.name_vi, a.name_en, a.name_zh, a.name_ko, *a.abbreviations) if n]
 
 
 def create_user(

@@ -87,14 +87,18 @@ class Owned(Timestamped):
 class Agency(Timestamped, Base):
     __tablename__ = "agencies"
 
+    # Refs are unique per owner, as for every other record (see Owned).
+    __table_args__ = (sa.UniqueConstraint("owner_agency_id", "ref"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    ref: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    ref: Mapped[str | None] = mapped_column(sa.String(120))
     name_vi: Mapped[str] = mapped_column(sa.String(300))
     name_en: Mapped[str | None] = mapped_column(sa.String(300))
     name_zh: Mapped[str | None] = mapped_column(sa.String(300))
     name_ko: Mapped[str | None] = mapped_column(sa.String(300))
     abbreviations: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
-    name_key: Mapped[str] = mapped_column(sa.String(2000), index=True)
+    # Folded names for search (`LIKE '% tok%'`: a btree index cannot help, so none).
+    name_key: Mapped[str] = mapped_column(sa.Text)
     country: Mapped[str] = mapped_column(sa.String(2), index=True)
     level: Mapped[AgencyLevel] = mapped_column(enum_column(AgencyLevel, "agency_level"))
     parent_id: Mapped[int | None] = mapped_column(
@@ -137,8 +141,8 @@ class Person(Owned, Base):
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    full_name: Mapped[str] = mapped_column(sa.String(200))
-    name_key: Mapped[str] = mapped_column(sa.String(400), index=True)
+    full_name: Mapped[str] = mapped_column(sa.String(300))
+    name_key: Mapped[str] = mapped_column(sa.Text)
     rank: Mapped[str | None] = mapped_column(sa.String(40))
     position: Mapped[str | None] = mapped_column(sa.String(500))
     agency_id: Mapped[int | None] = mapped_column(

@@ -23,7 +23,7 @@ def _records(session: Session) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for name, res in svc.RESOURCES.items():
         rows = session.scalars(sa.select(res.model).order_by(res.model.id).options(*res.load))
-        out[name] = [res.to_out(r).model_dump(mode="json") for r in rows]
+        out[name] = [res.to_out(r, None).model_dump(mode="json") for r in rows]
     audit.record(
         session, Action.EXPORTED, username="cli", detail={k: len(v) for k, v in out.items()}
     )

@@ -5,6 +5,7 @@ Everything here is read through the same scoping as the API (`hoptac.auth.scopin
 
 from __future__ import annotations
 
+from calendar import isleap
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,7 +17,7 @@ from hoptac.auth.principal import Principal
 from hoptac.auth.scoping import get_visible, scoped
 from hoptac.db.models import Agency, Agreement, Commitment, Engagement, Person
 from hoptac.registry import service as svc
-from hoptac.types import CommitmentStatus, PartialDate, Precision
+from hoptac.types import CommitmentStatus, PartialDate
 
 
 @dataclass(frozen=True)
@@ -36,17 +37,21 @@ class Anniversary:
 
 
 def next_anniversary(signed: PartialDate, today: date) -> tuple[int, int]:
-    """(year, ordinal) of the next anniversary; a year-only date counts the whole year."""
-    year = today.year
-    if signed.precision is not Precision.YEAR:
-        month = signed.month or 1
-        day = min(signed.day or 1, 28) if month == 2 else (signed.day or 1)
-        passed_day = signed.precision is Precision.DAY and (month, day) < (today.month, today.day)
-        passed_month = signed.precision is Precision.MONTH and month < today.month
-        if passed_day or passed_month:
-            year += 1
-    if year <= signed.year:
-        year = signed.year + 1
+    """(year, ordinal) of the next anniversary not yet over. A date known to the year only
+    is celebrated the whole year, one known to the month the whole month; 29 February is
+    celebrated on the 28th in common years."""
+
+    def over(year: int) -> bool:
+        if signed.month is None:
+            return year < today.year
+        if signed.day is None:
+            return (year, signed.month) < (today.year, today.month)
+        day = 28 if (signed.month, signed.day) == (2, 29) and not isleap(year) else signed.day
+        return date(year, signed.month, day) < today
+
+    year = max(today.year, signed.year + 1)
+    if over(year):
+        year += 1
     return year, year - signed.year
 
 
@@ -87,15 +92,20 @@ def dashboard(session: Session, principal: Principal, today: date) -> Dashboard:
         session.scalars(
             scoped(sa.select(Agency), Agency, principal)
             .where(Agency.id.in_(partner_ids))
-            .order_by(Agency.country, Agency.name_vi)
+            .order_by(*svc.AGENCIES.order_by)
         )
     )
-    overdue = _all(session, principal, svc.COMMITMENTS, status="overdue", today=today)
-    open_ = _all(session, principal, svc.COMMITMENTS, status="open", today=today)
+    overdue, n_overdue = svc.list_records(
+        session, principal, svc.COMMITMENTS, svc.ListQuery(status="overdue", today=today)
+    )
+    open_, n_open = svc.list_records(
+        session, principal, svc.COMMITMENTS, svc.ListQuery(status="open", today=today)
+    )
     counts = {
         name: svc.list_records(session, principal, res, svc.ListQuery(limit=0))[1]
         for name, res in svc.RESOURCES.items()
     }
+    counts |= {"overdue": n_overdue, "open": n_open}
     return Dashboard(
         partners, anniversaries(agreements, today), overdue, open_, engagements[:8], counts
     )
@@ -145,7 +155,7 @@ def agency_overview(session: Session, principal: Principal, agency_id: int) -> A
         session.scalars(
             scoped(sa.select(Agency), Agency, principal)
             .where(Agency.parent_id == agency_id)
-            .order_by(Agency.name_vi)
+            .order_by(*svc.AGENCIES.order_by)
         )
     )
     agreements = _all(session, principal, svc.AGREEMENTS, agency_id=agency_id)
@@ -175,7 +185,7 @@ def commitments_of(
         stmt = stmt.where(Commitment.agreement_id == agreement_id)
     if engagement_id is not None:
         stmt = stmt.where(Commitment.engagement_id == engagement_id)
-    return list(session.scalars(stmt.order_by(Commitment.due_on, Commitment.id)))
+    return list(session.scalars(stmt.order_by(*svc.COMMITMENTS.order_by)))
 
 
 def engagements_of_agreement(
@@ -184,7 +194,7 @@ def engagements_of_agreement(
     stmt = scoped(sa.select(Engagement), Engagement, principal).where(
         Engagement.agreement_id == agreement_id
     )
-    return list(session.scalars(stmt.order_by(Engagement.start_on.desc())))
+    return list(session.scalars(stmt.order_by(*svc.ENGAGEMENTS.order_by)))
 
 
 def engagements_of_person(
@@ -193,7 +203,7 @@ def engagements_of_person(
     stmt = scoped(sa.select(Engagement), Engagement, principal).where(
         Engagement.participants.any(person_id=person_id)
     )
-    return list(session.scalars(stmt.order_by(Engagement.start_on.desc())))
+    return list(session.scalars(stmt.order_by(*svc.ENGAGEMENTS.order_by)))
 
 
 def status_counts(commitments: list[Commitment], today: date) -> dict[CommitmentStatus, int]:

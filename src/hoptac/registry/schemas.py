@@ -87,6 +87,14 @@ class RecordIn(BaseModel):
     source_id: Id | None = Field(None, description="The source (article, report) it comes from.")
     quote: Quote | None = Field(None, description="The passage of the source it comes from.")
 
+    @model_validator(mode="after")
+    def _blank_is_none(self) -> RecordIn:
+        """An optional text left blank is absent, not an empty string."""
+        for name, info in type(self).model_fields.items():
+            if info.default is None and getattr(self, name) == "":
+                object.__setattr__(self, name, None)
+        return self
+
 
 class AgencyIn(RecordIn):
     sharing: Sharing = Sharing.ALL
@@ -289,7 +297,7 @@ class EngagementOut(RecordOut):
 
 class CommitmentOut(RecordOut):
     description: str
-    owed_by: AgencyRef
+    owed_by: AgencyRef | None = Field(description="None when not shared with the reader.")
     owed_to: AgencyRef | None
     agreement_id: int | None
     engagement_id: int | None

@@ -10,17 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from hoptac.auth import audit
 from hoptac.auth.audit import Action
 from hoptac.auth.principal import Principal
-from hoptac.auth.scoping import can_edit, get_visible, scoped
+from hoptac.auth.scoping import can_edit, get_visible, is_visible, scoped, shown
 from hoptac.db.models import (
     Agency,
     Agreement,
@@ -35,7 +36,15 @@ from hoptac.db.models import (
 from hoptac.errors import FieldError, Forbidden, InvalidInput
 from hoptac.names import fold, search_key
 from hoptac.registry import schemas as s
-from hoptac.types import CommitmentStatus, PartialDate, Precision
+from hoptac.types import (
+    AgencyLevel,
+    AgreementKind,
+    CommitmentStatus,
+    EngagementKind,
+    PartialDate,
+    Precision,
+    Topic,
+)
 
 M = TypeVar("M", bound=Base)
 
@@ -58,6 +67,30 @@ def _split(value: PartialDate | None) -> tuple[date | None, Precision | None]:
 
 def agency_ref(a: Agency) -> s.AgencyRef:
     return s.AgencyRef(id=a.id, name_vi=a.name_vi, name_en=a.name_en, country=a.country)
+
+
+def _agencies(agencies: list[Agency], p: Principal | None) -> list[s.AgencyRef]:
+    """Related agencies the reader may see; a shared record may name private ones."""
+    return [agency_ref(a) for a in agencies if is_visible(a, p)]
+
+
+def _agency_or_none(a: Agency | None, p: Principal | None) -> s.AgencyRef | None:
+    return agency_ref(a) if (a := shown(a, p)) is not None else None
+
+
+def _linked_id(obj: Any, model: type[Base], ident: int | None, p: Principal | None) -> int | None:
+    """The id of a linked record, or None when the reader may not see it."""
+    if ident is None or p is None:
+        return ident
+    session = object_session(obj)
+    linked = session.get(model, ident) if session is not None else None
+    return ident if linked is not None and is_visible(linked, p) else None
+
+
+def _topics(topics: list[Topic]) -> list[str]:
+    """Topics once each, in vocabulary order: the order they were ticked carries no meaning."""
+    chosen = set(topics)
+    return [t.value for t in Topic if t in chosen]
 
 
 def validation_errors(exc: ValidationError) -> list[FieldError]:
@@ -106,9 +139,10 @@ def _common_in(obj: Any) -> dict[str, Any]:
     return {"ref": obj.ref, "sharing": obj.sharing, "source_id": obj.source_id, "quote": obj.quote}
 
 
-def _common_out(obj: Any) -> dict[str, Any]:
+def _common_out(obj: Any, p: Principal | None) -> dict[str, Any]:
     return {
         **_common_in(obj),
+        "source_id": _linked_id(obj, Source, obj.source_id, p),
         "id": obj.id,
         "owner_agency_id": obj.owner_agency_id,
         "created_at": obj.created_at,
@@ -156,8 +190,9 @@ def _agency_in(o: Agency) -> dict[str, Any]:
     }
 
 
-def _agency_out(o: Agency) -> s.AgencyOut:
-    return s.AgencyOut(**{**_common_out(o), **_agency_in(o)})
+def _agency_out(o: Agency, p: Principal | None) -> s.AgencyOut:
+    data = {**_agency_in(o), "parent_id": _linked_id(o, Agency, o.parent_id, p)}
+    return s.AgencyOut(**{**data, **_common_out(o, p)})
 
 
 def _source_apply(session: Session, p: Principal, obj: Source, d: s.SourceIn) -> None:
@@ -177,10 +212,10 @@ def _source_in(o: Source) -> dict[str, Any]:
     }
 
 
-def _source_out(o: Source) -> s.SourceOut:
+def _source_out(o: Source, p: Principal | None) -> s.SourceOut:
     data = _source_in(o)
     data["published"] = _iso(o.published_on, o.published_precision)
-    return s.SourceOut(**{**_common_out(o), **data})
+    return s.SourceOut(**{**data, **_common_out(o, p)})
 
 
 def _person_apply(session: Session, p: Principal, obj: Person, d: s.PersonIn) -> None:
@@ -201,18 +236,16 @@ def _person_in(o: Person) -> dict[str, Any]:
     }
 
 
-def _person_out(o: Person) -> s.PersonOut:
+def _person_out(o: Person, p: Principal | None) -> s.PersonOut:
     data = _person_in(o)
     data.pop("agency_id")
-    return s.PersonOut(
-        **{**_common_out(o), **data}, agency=agency_ref(o.agency) if o.agency else None
-    )
+    return s.PersonOut(**{**data, **_common_out(o, p)}, agency=_agency_or_none(o.agency, p))
 
 
 def _agreement_apply(session: Session, p: Principal, obj: Agreement, d: s.AgreementIn) -> None:
     _common(session, p, obj, d)
     obj.kind, obj.title, obj.text_excerpt = d.kind, d.title, d.text_excerpt
-    obj.topics = [str(t) for t in d.topics]
+    obj.topics = _topics(d.topics)
     obj.signed_on, obj.signed_precision = _split(d.signed)
     obj.parties = _lookup_all(session, p, Agency, d.party_ids, "party_ids")
 
@@ -229,18 +262,18 @@ def _agreement_in(o: Agreement) -> dict[str, Any]:
     }
 
 
-def _agreement_out(o: Agreement) -> s.AgreementOut:
+def _agreement_out(o: Agreement, p: Principal | None) -> s.AgreementOut:
     data = _agreement_in(o)
     data.pop("party_ids")
     data["signed"] = _iso(o.signed_on, o.signed_precision)
-    return s.AgreementOut(**{**_common_out(o), **data}, parties=[agency_ref(a) for a in o.parties])
+    return s.AgreementOut(**{**data, **_common_out(o, p)}, parties=_agencies(o.parties, p))
 
 
 def _engagement_apply(session: Session, p: Principal, obj: Engagement, d: s.EngagementIn) -> None:
     _common(session, p, obj, d)
     obj.kind, obj.title, obj.location, obj.summary = d.kind, d.title, d.location, d.summary
     obj.places = list(d.places)
-    obj.topics = [str(t) for t in d.topics]
+    obj.topics = _topics(d.topics)
     obj.start_on, obj.start_precision = _split(d.start)
     obj.end_on, obj.end_precision = _split(d.end)
     _lookup(session, p, Agreement, d.agreement_id, "agreement_id")
@@ -252,11 +285,7 @@ def _engagement_apply(session: Session, p: Principal, obj: Engagement, d: s.Enga
             errors=[FieldError("visitor_ids", f"agency {min(both)} is also a host")],
         )
     _lookup_all(session, p, Agency, [*d.host_ids, *d.visitor_ids], "host_ids")
-    obj.sides = [EngagementAgency(agency_id=i, side="host") for i in d.host_ids] + [
-        EngagementAgency(agency_id=i, side="visitor") for i in d.visitor_ids
-    ]
     seen: set[int] = set()
-    participants = []
     for i, part in enumerate(d.participants):
         _lookup(session, p, Person, part.person_id, f"participants.{i}.person_id")
         if part.person_id in seen:
@@ -265,10 +294,29 @@ def _engagement_apply(session: Session, p: Principal, obj: Engagement, d: s.Enga
                 errors=[FieldError(f"participants.{i}.person_id", "listed twice")],
             )
         seen.add(part.person_id)
-        participants.append(
-            Participation(person_id=part.person_id, role=part.role, quote=part.quote)
+    # Keep existing child rows and change them in place: replacing them would insert the
+    # new (engagement, person) row before the old one is deleted and break uniqueness.
+    sides = {i: "host" for i in d.host_ids} | {i: "visitor" for i in d.visitor_ids}
+    old_sides = {x.agency_id: x for x in obj.sides}
+    obj.sides = [
+        _with(old_sides.get(agency_id) or EngagementAgency(agency_id=agency_id), side=side)
+        for agency_id, side in sides.items()
+    ]
+    old_parts = {x.person_id: x for x in obj.participants}
+    obj.participants = [
+        _with(
+            old_parts.get(part.person_id) or Participation(person_id=part.person_id),
+            role=part.role,
+            quote=part.quote,
         )
-    obj.participants = participants
+        for part in d.participants
+    ]
+
+
+def _with(row: M, **values: Any) -> M:
+    for name, value in values.items():
+        setattr(row, name, value)
+    return row
 
 
 def _engagement_in(o: Engagement) -> dict[str, Any]:
@@ -291,16 +339,17 @@ def _engagement_in(o: Engagement) -> dict[str, Any]:
     }
 
 
-def _engagement_out(o: Engagement) -> s.EngagementOut:
+def _engagement_out(o: Engagement, p: Principal | None) -> s.EngagementOut:
     data = _engagement_in(o)
     for k in ("host_ids", "visitor_ids", "participants"):
         data.pop(k)
     data["start"] = _iso(o.start_on, o.start_precision)
     data["end"] = _iso(o.end_on, o.end_precision)
+    data["agreement_id"] = _linked_id(o, Agreement, o.agreement_id, p)
     return s.EngagementOut(
-        **{**_common_out(o), **data},
-        hosts=[agency_ref(x.agency) for x in o.sides if x.side == "host"],
-        visitors=[agency_ref(x.agency) for x in o.sides if x.side == "visitor"],
+        **{**data, **_common_out(o, p)},
+        hosts=_agencies([x.agency for x in o.sides if x.side == "host"], p),
+        visitors=_agencies([x.agency for x in o.sides if x.side == "visitor"], p),
         participants=[
             s.ParticipantOut(
                 person_id=x.person_id,
@@ -311,6 +360,7 @@ def _engagement_out(o: Engagement) -> s.EngagementOut:
                 quote=x.quote,
             )
             for x in o.participants
+            if is_visible(x.person, p)
         ],
     )
 
@@ -368,18 +418,20 @@ def overdue_clause(today: date) -> ColumnElement[bool]:
     )
 
 
-def _commitment_out(o: Commitment) -> s.CommitmentOut:
+def _commitment_out(o: Commitment, p: Principal | None) -> s.CommitmentOut:
     data = _commitment_in(o)
     due = data.pop("due")
     for k in ("owed_by_id", "owed_to_id", "status"):
         data.pop(k)
+    data["agreement_id"] = _linked_id(o, Agreement, o.agreement_id, p)
+    data["engagement_id"] = _linked_id(o, Engagement, o.engagement_id, p)
     return s.CommitmentOut(
-        **{**_common_out(o), **data},
+        **{**data, **_common_out(o, p)},
         due=due.iso() if due else None,
         deadline=due.last_day if due else None,
         status=effective_status(o),
-        owed_by=agency_ref(o.owed_by),
-        owed_to=agency_ref(o.owed_to) if o.owed_to else None,
+        owed_by=_agency_or_none(o.owed_by, p),
+        owed_to=_agency_or_none(o.owed_to, p),
     )
 
 
@@ -409,9 +461,9 @@ class Resource(Generic[M]):
     schema_patch: type[BaseModel]
     apply: Callable[[Session, Principal, Any, Any], None]
     to_in: Callable[[Any], dict[str, Any]]
-    to_out: Callable[[Any], BaseModel]
+    to_out: Callable[[Any, Principal | None], BaseModel]  # None: the node (export)
     filter: Callable[[sa.Select[Any], ListQuery], sa.Select[Any]]
-    order_by: tuple[Any, ...]
+    order_by: tuple[Any, ...]  # explicit NULL placement: SQLite and PostgreSQL differ
     load: tuple[Any, ...] = ()
 
     @property
@@ -424,8 +476,25 @@ def _name_filter(column: Any, q: str | None) -> list[ColumnElement[bool]]:
     return [column.like(f"% {tok}%") for tok in fold(q or "").split()]
 
 
+E = TypeVar("E", bound=StrEnum)
+
+
+def _member(enum: type[E], value: str, field: str) -> E:
+    """A filter value from the vocabulary, or a 422 that lists the vocabulary."""
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise InvalidInput(
+            f"unknown {field} '{value}'", errors=[FieldError(field, f"use one of: {allowed}")]
+        ) from None
+
+
 def _topic(column: Any, topic: str | None) -> list[ColumnElement[bool]]:
-    return [sa.cast(column, sa.String).like(f'%"{topic}"%')] if topic else []
+    if not topic:
+        return []
+    # JSON list stored as text on both backends: match the quoted member.
+    return [sa.cast(column, sa.String).like(f'%"{_member(Topic, topic, "topic").value}"%')]
 
 
 def _agency_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
@@ -433,7 +502,7 @@ def _agency_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
     if q.country:
         conds.append(Agency.country == q.country.upper())
     if q.kind:
-        conds.append(Agency.level == q.kind)
+        conds.append(Agency.level == _member(AgencyLevel, q.kind, "kind"))
     return stmt.where(*conds)
 
 
@@ -451,7 +520,7 @@ def _person_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
 def _agreement_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
     conds = _topic(Agreement.topics, q.topic)
     if q.kind:
-        conds.append(Agreement.kind == q.kind)
+        conds.append(Agreement.kind == _member(AgreementKind, q.kind, "kind"))
     if q.agency_id:
         conds.append(Agreement.parties.any(Agency.id == q.agency_id))
     return stmt.where(*conds)
@@ -460,7 +529,7 @@ def _agreement_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
 def _engagement_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
     conds = _topic(Engagement.topics, q.topic)
     if q.kind:
-        conds.append(Engagement.kind == q.kind)
+        conds.append(Engagement.kind == _member(EngagementKind, q.kind, "kind"))
     if q.agency_id:
         conds.append(Engagement.sides.any(EngagementAgency.agency_id == q.agency_id))
     return stmt.where(*conds)
@@ -469,16 +538,17 @@ def _engagement_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
 def _commitment_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
     conds: list[ColumnElement[bool]] = []
     today = q.today or date.today()
-    if q.status == CommitmentStatus.OVERDUE:
+    status = _member(CommitmentStatus, q.status, "status") if q.status else None
+    if status is CommitmentStatus.OVERDUE:
         conds.append(overdue_clause(today))
-    elif q.status == CommitmentStatus.OPEN:
+    elif status is CommitmentStatus.OPEN:
         # NULL-safe: an open commitment without a due date is never overdue.
         conds += [
             Commitment.status == CommitmentStatus.OPEN,
             sa.or_(Commitment.due_on.is_(None), sa.not_(overdue_clause(today))),
         ]
-    elif q.status:
-        conds.append(Commitment.status == q.status)
+    elif status is not None:
+        conds.append(Commitment.status == status)
     if q.agency_id:
         conds.append(
             sa.or_(Commitment.owed_by_id == q.agency_id, Commitment.owed_to_id == q.agency_id)
@@ -495,7 +565,7 @@ AGENCIES: Resource[Agency] = Resource(
     _agency_in,
     _agency_out,
     _agency_filter,
-    (Agency.country, Agency.name_vi),
+    (Agency.country, Agency.name_vi, Agency.id),
 )
 SOURCES: Resource[Source] = Resource(
     "sources",
@@ -506,7 +576,7 @@ SOURCES: Resource[Source] = Resource(
     _source_in,
     _source_out,
     _source_filter,
-    (Source.published_on.desc(), Source.id),
+    (Source.published_on.desc().nulls_last(), Source.id),
 )
 PEOPLE: Resource[Person] = Resource(
     "people",
@@ -529,7 +599,7 @@ AGREEMENTS: Resource[Agreement] = Resource(
     _agreement_in,
     _agreement_out,
     _agreement_filter,
-    (Agreement.signed_on.desc(), Agreement.id),
+    (Agreement.signed_on.desc().nulls_last(), Agreement.id),
     (selectinload(Agreement.parties),),
 )
 ENGAGEMENTS: Resource[Engagement] = Resource(
@@ -541,7 +611,7 @@ ENGAGEMENTS: Resource[Engagement] = Resource(
     _engagement_in,
     _engagement_out,
     _engagement_filter,
-    (Engagement.start_on.desc(), Engagement.id),
+    (Engagement.start_on.desc().nulls_last(), Engagement.id),
     (
         selectinload(Engagement.sides).selectinload(EngagementAgency.agency),
         selectinload(Engagement.participants).selectinload(Participation.person),
@@ -556,7 +626,7 @@ COMMITMENTS: Resource[Commitment] = Resource(
     _commitment_in,
     _commitment_out,
     _commitment_filter,
-    (Commitment.due_on, Commitment.id),
+    (Commitment.due_on.asc().nulls_last(), Commitment.id),
     (selectinload(Commitment.owed_by), selectinload(Commitment.owed_to)),
 )
 RESOURCES: dict[str, Resource[Any]] = {

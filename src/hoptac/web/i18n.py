@@ -111,6 +111,7 @@ VI: dict[str, str] = {
     "Format: YYYY, YYYY-MM, YYYY-MM-DD or DD/MM/YYYY": "Định dạng: YYYY, YYYY-MM, YYYY-MM-DD hoặc DD/MM/YYYY",
     "Hold Ctrl (⌘) to choose several": "Giữ Ctrl (⌘) để chọn nhiều",
     "— none —": "— không —",
+    "(not shared with you)": "(không được chia sẻ với đơn vị bạn)",
     "due": "hạn",
     "years": "năm",
     "Page": "Trang",

@@ -72,11 +72,11 @@ def _register(res: svc.Resource[Any]) -> None:
         )
         items, total = svc.list_records(db, principal, res, query)
         return page_model(
-            items=[res.to_out(i) for i in items], total=total, limit=limit, offset=offset
+            items=[res.to_out(i, principal) for i in items], total=total, limit=limit, offset=offset
         )
 
     def get(record_id: RecordId, db: DB, principal: ApiPrincipal) -> Any:
-        return res.to_out(svc.get_record(db, principal, res, record_id))
+        return res.to_out(svc.get_record(db, principal, res, record_id), principal)
 
     def create(
         body: Annotated[res.schema_in, Body()],  # type: ignore[name-defined]
@@ -87,7 +87,7 @@ def _register(res: svc.Resource[Any]) -> None:
         obj = svc.create_record(db, principal, res, body)
         db.commit()
         response.headers["Location"] = f"/api/v1/{res.name}/{obj.id}"
-        return res.to_out(obj)
+        return res.to_out(obj, principal)
 
     def patch(
         record_id: RecordId,
@@ -99,7 +99,7 @@ def _register(res: svc.Resource[Any]) -> None:
         changes = {name: getattr(body, name) for name in body.model_fields_set}
         obj = svc.update_record(db, principal, res, record_id, changes)
         db.commit()
-        return res.to_out(obj)
+        return res.to_out(obj, principal)
 
     router.add_api_route(
         f"/{res.name}",

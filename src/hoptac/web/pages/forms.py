@@ -17,7 +17,6 @@ from starlette.datastructures import FormData
 
 from hoptac.auth.principal import Principal
 from hoptac.auth.scoping import scoped
-from hoptac.db.models import Agency, Agreement, Engagement, Person, Source
 from hoptac.registry import service as svc
 from hoptac.types import (
     RANKS,
@@ -39,24 +38,22 @@ def _enum(enum: Any) -> Callable[[Session, Principal], Choices]:
 
 
 def _records(
-    model: Any, label: Callable[[Any], str], order: Any
+    res: svc.Resource[Any], label: Callable[[Any], str]
 ) -> Callable[[Session, Principal], Choices]:
+    """Choices for a reference field: the records the caller may see, in list order."""
+
     def load(session: Session, principal: Principal) -> Choices:
-        rows = session.scalars(scoped(sa.select(model), model, principal).order_by(*order))
-        return [(str(r.id), label(r)) for r in rows]
+        stmt = scoped(sa.select(res.model), res.model, principal).order_by(*res.order_by)
+        return [(str(r.id), label(r)) for r in session.scalars(stmt)]
 
     return load
 
 
-_AGENCIES = _records(
-    Agency, lambda a: f"{a.name_vi} ({a.country})", (Agency.country, Agency.name_vi)
-)
-_SOURCES = _records(Source, lambda s: s.title, (Source.published_on.desc(),))
-_AGREEMENTS = _records(Agreement, lambda a: a.title, (Agreement.signed_on.desc(),))
-_ENGAGEMENTS = _records(Engagement, lambda e: e.title, (Engagement.start_on.desc(),))
-_PEOPLE = _records(
-    Person, lambda p: " ".join(x for x in (p.rank, p.full_name) if x), (Person.name_key,)
-)
+_AGENCIES = _records(svc.AGENCIES, lambda a: f"{a.name_vi} ({a.country})")
+_SOURCES = _records(svc.SOURCES, lambda s: s.title)
+_AGREEMENTS = _records(svc.AGREEMENTS, lambda a: a.title)
+_ENGAGEMENTS = _records(svc.ENGAGEMENTS, lambda e: e.title)
+_PEOPLE = _records(svc.PEOPLE, lambda p: " ".join(x for x in (p.rank, p.full_name) if x))
 
 
 @dataclass(frozen=True)
@@ -245,6 +242,7 @@ def parse(resource: str, form: FormData) -> tuple[dict[str, Any], dict[str, Any]
                         {
                             "person_id": person,
                             "role": _blank(form.get(f"participants.{i}.role")) or "member",
+                            "quote": _blank(form.get(f"participants.{i}.quote")),
                         }
                     )
             raw[f.name] = rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,10 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
+from hoptac.auth.scoping import is_visible, shown
 from hoptac.registry.service import partial_date
 from hoptac.types import Precision
 from hoptac.web.deps import lang_of
@@ -32,7 +36,27 @@ def _period(start: tuple[Any, Any], end: tuple[Any, Any]) -> str:
     return a.display() if a else "—"
 
 
-TEMPLATES.env.globals.update(pdate=_pdate, period=_period)
+@pass_context
+def _shown(ctx: Context, value: Any) -> Any:
+    """Related records the reader may see: a shared record may point at private ones.
+    Without a logged-in page context nothing related is shown."""
+    page = ctx.get("page")
+    principal = page.principal if page is not None else None
+    if isinstance(value, Iterable) and not isinstance(value, str):
+        return [v for v in value if principal is not None and is_visible(v, principal)]
+    return value if principal is not None and shown(value, principal) is not None else None
+
+
+@pass_context
+def _owner_name(ctx: Context, agency: Any) -> str:
+    visible_agency = _shown(ctx, agency)
+    if visible_agency is not None:
+        return str(visible_agency.name_vi)
+    return str(ctx["_"]("(not shared with you)"))
+
+
+TEMPLATES.env.globals.update(pdate=_pdate, period=_period, owner_name=_owner_name)
+TEMPLATES.env.filters["shown"] = _shown
 
 
 def render(

@@ -130,7 +130,8 @@ def _list(
         "resource": resource,
         "effective_status": svc.effective_status,
     }
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
+    live = resource in ("agencies", "people")  # the lists with a live search box
+    if live and request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
         return render(request, f"_{template}", context)
     return render(request, template, context)
 

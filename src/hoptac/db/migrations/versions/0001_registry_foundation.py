@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("name_zh", sa.String(length=300), nullable=True),
         sa.Column("name_ko", sa.String(length=300), nullable=True),
         sa.Column("abbreviations", sa.JSON(), nullable=False),
-        sa.Column("name_key", sa.String(length=2000), nullable=False),
+        sa.Column("name_key", sa.Text(), nullable=False),
         sa.Column("country", sa.String(length=2), nullable=False),
         sa.Column(
             "level",
@@ -76,11 +76,10 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agencies")),
-        sa.UniqueConstraint("ref", name=op.f("uq_agencies_ref")),
+        sa.UniqueConstraint("owner_agency_id", "ref", name=op.f("uq_agencies_owner_agency_id")),
     )
     with op.batch_alter_table("agencies", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_agencies_country"), ["country"], unique=False)
-        batch_op.create_index(batch_op.f("ix_agencies_name_key"), ["name_key"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_agencies_owner_agency_id"), ["owner_agency_id"], unique=False
         )
@@ -311,8 +310,8 @@ def upgrade() -> None:
     op.create_table(
         "people",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("full_name", sa.String(length=200), nullable=False),
-        sa.Column("name_key", sa.String(length=400), nullable=False),
+        sa.Column("full_name", sa.String(length=300), nullable=False),
+        sa.Column("name_key", sa.Text(), nullable=False),
         sa.Column("rank", sa.String(length=40), nullable=True),
         sa.Column("position", sa.String(length=500), nullable=True),
         sa.Column("agency_id", sa.Integer(), nullable=True),
@@ -357,7 +356,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_people_agency_id"), ["agency_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_people_name_key"), ["name_key"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_people_owner_agency_id"), ["owner_agency_id"], unique=False
         )
@@ -730,7 +728,6 @@ def downgrade() -> None:
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_people_source_id"))
         batch_op.drop_index(batch_op.f("ix_people_owner_agency_id"))
-        batch_op.drop_index(batch_op.f("ix_people_name_key"))
         batch_op.drop_index(batch_op.f("ix_people_agency_id"))
 
     op.drop_table("people")
@@ -766,7 +763,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_agencies_source_id"))
         batch_op.drop_index(batch_op.f("ix_agencies_parent_id"))
         batch_op.drop_index(batch_op.f("ix_agencies_owner_agency_id"))
-        batch_op.drop_index(batch_op.f("ix_agencies_name_key"))
         batch_op.drop_index(batch_op.f("ix_agencies_country"))
 
     op.drop_table("agencies")
