@@ -30,3 +30,50 @@ def test_upgrade_check_downgrade_upgrade(backend: str, tmp_path: Path) -> None:
         assert _tables(url) == set(Base.metadata.tables)
     finally:
         cleanup()
+
+
+def test_downgrade_and_upgrade_keep_the_data(backend: str, tmp_path: Path) -> None:
+    """Rebuilding tables on SQLite must not fire ON DELETE actions on real rows."""
+    from hoptac.db.engine import make_sessionmaker, transaction
+    from hoptac.registry import demo
+
+    url, cleanup = fresh_database(backend, tmp_path)
+    try:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        with transaction(make_sessionmaker(engine)) as session:
+            demo.load(session)
+        counted = (
+            "agencies",
+            "people",
+            "agreements",
+            "agreement_parties",
+            "engagements",
+            "engagement_agencies",
+            "participations",
+            "commitments",
+            "sources",
+        )
+
+        def snapshot() -> dict[str, tuple[int, int]]:
+            with engine.connect() as conn:
+                out = {}
+                for t in counted:
+                    rows = conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
+                    out[t] = (rows, 0)
+                linked = conn.execute(
+                    sa.text("SELECT COUNT(*) FROM agencies WHERE parent_id IS NOT NULL")
+                ).scalar_one()
+                out["agencies.parent_id"] = (linked, 0)
+                return out
+
+        before = snapshot()
+        assert before["agencies.parent_id"][0] > 0
+        engine.dispose()
+        migrate.downgrade(url, "0001")
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        assert snapshot() == before
+        engine.dispose()
+    finally:
+        cleanup()

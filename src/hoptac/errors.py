@@ -49,6 +49,14 @@ class Forbidden(HoptacError):
     slug = "forbidden"
 
 
+class StaleEdit(HoptacError):
+    """The record changed since the caller read it (optimistic locking, If-Match)."""
+
+    status = 412
+    title = "The record has changed"
+    slug = "stale-edit"
+
+
 class Conflict(HoptacError):
     status = 409
     title = "Conflict"

@@ -60,7 +60,18 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Owned(Timestamped):
+class Versioned(Timestamped):
+    """Optimistic locking: every UPDATE checks and bumps `version`, so an edit based on a
+    stale copy fails (StaleDataError) instead of silently overwriting a colleague's change."""
+
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}
+
+
+class Owned(Versioned):
     """Owning agency, sharing scope and the cited source passage."""
 
     sharing: Mapped[Sharing] = mapped_column(
@@ -84,7 +95,7 @@ class Owned(Timestamped):
         return mapped_column(sa.ForeignKey("sources.id", ondelete="SET NULL"), index=True)
 
 
-class Agency(Timestamped, Base):
+class Agency(Versioned, Base):
     __tablename__ = "agencies"
 
     # Refs are unique per owner, as for every other record (see Owned).

@@ -229,6 +229,7 @@ class RecordOut(BaseModel):
     id: int
     ref: str | None
     owner_agency_id: int | None
+    version: int = Field(description="Bumped by every change; send it back as If-Match.")
     sharing: Sharing
     source_id: int | None
     quote: str | None

@@ -11,11 +11,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session, object_session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
 
 from hoptac.auth import audit
@@ -32,8 +33,9 @@ from hoptac.db.models import (
     Participation,
     Person,
     Source,
+    utcnow,
 )
-from hoptac.errors import FieldError, Forbidden, InvalidInput
+from hoptac.errors import FieldError, Forbidden, InvalidInput, StaleEdit
 from hoptac.names import fold, search_key
 from hoptac.registry import schemas as s
 from hoptac.types import (
@@ -145,6 +147,7 @@ def _common_out(obj: Any, p: Principal | None) -> dict[str, Any]:
         "source_id": _linked_id(obj, Source, obj.source_id, p),
         "id": obj.id,
         "owner_agency_id": obj.owner_agency_id,
+        "version": obj.version,
         "created_at": obj.created_at,
         "updated_at": obj.updated_at,
     }
@@ -662,7 +665,8 @@ def create_record(session: Session, principal: Principal, res: Resource[M], data
     obj = res.model()
     obj.owner_agency_id = principal.agency_id  # type: ignore[attr-defined]
     _check_ref_free(session, res, data.ref, None, principal.agency_id)
-    res.apply(session, principal, obj, data)
+    with session.no_autoflush:  # one UPDATE at the end, not one per reference lookup
+        res.apply(session, principal, obj, data)
     session.add(obj)
     session.flush()
     audit.record(
@@ -676,17 +680,36 @@ def create_record(session: Session, principal: Principal, res: Resource[M], data
 
 
 def update_record(
-    session: Session, principal: Principal, res: Resource[M], record_id: int, patch: dict[str, Any]
+    session: Session,
+    principal: Principal,
+    res: Resource[M],
+    record_id: int,
+    patch: dict[str, Any],
+    expected_version: int | None = None,
 ) -> M:
-    """Merge `patch` into the stored record and re-validate the whole: one set of rules."""
-    obj = get_record(session, principal, res, record_id)
+    """Merge `patch` into the stored record and re-validate the whole: one set of rules.
+
+    With `expected_version` (the version the editor started from), an edit based on a
+    stale copy is refused instead of silently overwriting someone else's change.
+    """
+    obj: Any = get_record(session, principal, res, record_id)
     if not can_edit(obj, principal):
         raise Forbidden(f"only the owning agency's officers may change this {res.label}")
+    if expected_version is not None and expected_version != obj.version:
+        raise _stale(res, obj.version, expected_version)
     merged = {**res.to_in(obj), **patch}
     data = validate(res.schema_in, merged)
-    _check_ref_free(session, res, data.ref, record_id, obj.owner_agency_id)  # type: ignore[attr-defined]
-    res.apply(session, principal, obj, data)
-    session.flush()
+    _check_ref_free(session, res, data.ref, record_id, obj.owner_agency_id)
+    with session.no_autoflush:  # one UPDATE at the end, not one per reference lookup
+        res.apply(session, principal, obj, data)
+    # Always UPDATE the row itself, so that the version moves even when only child rows
+    # (parties, sides, participants) changed.
+    obj.updated_at = utcnow()
+    try:
+        session.flush()
+    except StaleDataError:
+        # Changed by a concurrent request between our read and our write.
+        raise _stale(res, None, obj.version) from None
     audit.record(
         session,
         Action.RECORD_UPDATED,
@@ -695,7 +718,15 @@ def update_record(
         object_id=record_id,
         detail={"fields": sorted(patch)},
     )
-    return obj
+    return cast(M, obj)
+
+
+def _stale(res: Resource[Any], current: int | None, yours: int) -> StaleEdit:
+    now = f" (now version {current}, yours {yours})" if current is not None else ""
+    return StaleEdit(
+        f"this {res.label} was changed by someone else after you opened it{now}; "
+        "reload it and make your change again"
+    )
 
 
 def _check_ref_free(

@@ -111,6 +111,7 @@ VI: dict[str, str] = {
     "Format: YYYY, YYYY-MM, YYYY-MM-DD or DD/MM/YYYY": "Định dạng: YYYY, YYYY-MM, YYYY-MM-DD hoặc DD/MM/YYYY",
     "Hold Ctrl (⌘) to choose several": "Giữ Ctrl (⌘) để chọn nhiều",
     "— none —": "— không —",
+    "Someone else changed this record after you opened it. Open it in a new tab to see their change; saving this form again replaces it with yours.": "Một cán bộ khác đã sửa bản ghi này sau khi bạn mở. Hãy mở bản ghi trong thẻ mới để xem thay đổi đó; nếu bấm Lưu lần nữa, nội dung của bạn sẽ thay thế.",
     "(not shared with you)": "(không được chia sẻ với đơn vị bạn)",
     "due": "hạn",
     "years": "năm",

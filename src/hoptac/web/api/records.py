@@ -12,9 +12,10 @@ Records outside the caller's scope answer 404, exactly like records that do not 
 # runtime classes, which FastAPI must see as objects, not strings.
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Response
 from pydantic import BaseModel
 
+from hoptac.errors import FieldError, InvalidInput
 from hoptac.registry import schemas as s
 from hoptac.registry import service as svc
 from hoptac.web.deps import DB, ApiPrincipal, ApiWriter
@@ -40,6 +41,21 @@ FILTERS = {
     "engagements": "agency_id (host or visitor), kind, topic",
     "commitments": "status (open, overdue, done, dropped), agency_id (owes or is owed)",
 }
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def parse_etag(value: str) -> int:
+    """`"3"`, `W/"3"` or `3` -> 3."""
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise InvalidInput(
+            'If-Match must be an ETag returned by GET, such as "3"',
+            errors=[FieldError("If-Match", f"not an ETag of this API: {value[:40]!r}")],
+        )
+    return int(text)
 
 
 def _register(res: svc.Resource[Any]) -> None:
@@ -75,8 +91,10 @@ def _register(res: svc.Resource[Any]) -> None:
             items=[res.to_out(i, principal) for i in items], total=total, limit=limit, offset=offset
         )
 
-    def get(record_id: RecordId, db: DB, principal: ApiPrincipal) -> Any:
-        return res.to_out(svc.get_record(db, principal, res, record_id), principal)
+    def get(record_id: RecordId, db: DB, principal: ApiPrincipal, response: Response) -> Any:
+        obj = svc.get_record(db, principal, res, record_id)
+        response.headers["ETag"] = etag(obj.version)
+        return res.to_out(obj, principal)
 
     def create(
         body: Annotated[res.schema_in, Body()],  # type: ignore[name-defined]
@@ -87,6 +105,7 @@ def _register(res: svc.Resource[Any]) -> None:
         obj = svc.create_record(db, principal, res, body)
         db.commit()
         response.headers["Location"] = f"/api/v1/{res.name}/{obj.id}"
+        response.headers["ETag"] = etag(obj.version)
         return res.to_out(obj, principal)
 
     def patch(
@@ -94,11 +113,18 @@ def _register(res: svc.Resource[Any]) -> None:
         body: Annotated[res.schema_patch, Body()],  # type: ignore[name-defined]
         db: DB,
         principal: ApiWriter,
+        response: Response,
+        if_match: Annotated[
+            str | None,
+            Header(description="The ETag from GET: refuse (412) if the record changed since."),
+        ] = None,
     ) -> Any:
         # Attribute values, not a dump: dumping would turn typed values into plain dicts.
         changes = {name: getattr(body, name) for name in body.model_fields_set}
-        obj = svc.update_record(db, principal, res, record_id, changes)
+        expected = parse_etag(if_match) if if_match else None
+        obj = svc.update_record(db, principal, res, record_id, changes, expected)
         db.commit()
+        response.headers["ETag"] = etag(obj.version)
         return res.to_out(obj, principal)
 
     router.add_api_route(

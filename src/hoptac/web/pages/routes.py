@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hoptac.auth import service as auth_service
 from hoptac.auth.scoping import can_edit
-from hoptac.errors import InvalidInput, NotFound, Unauthenticated
+from hoptac.errors import InvalidInput, NotFound, StaleEdit, Unauthenticated
 from hoptac.registry import overview
 from hoptac.registry import service as svc
 from hoptac.web.deps import DB, LANG_COOKIE, SESSION_COOKIE, Page, client_of, settings_of
@@ -283,8 +283,19 @@ def _resource(name: str) -> svc.Resource[Any]:
     return forms.RESOURCE_OF[name]
 
 
+STALE_MESSAGE = (
+    "Someone else changed this record after you opened it. Open it in a new tab to see "
+    "their change; saving this form again replaces it with yours."
+)
+
+
 def _form_page(
-    request: Request, page: Page, state: forms.FormState, record: Any, status: int = 200
+    request: Request,
+    page: Page,
+    state: forms.FormState,
+    record: Any,
+    status: int = 200,
+    version: int | None = None,
 ) -> HTMLResponse:
     return render(
         request,
@@ -296,6 +307,7 @@ def _form_page(
             "resource": state.resource,
             "roles": forms.ROLES,
             "extra_rows": forms.PARTICIPANT_ROWS,
+            "version": version,
         },
         status_code=status,
     )
@@ -353,13 +365,20 @@ async def update(request: Request, resource: str, record_id: int, page: Page, db
     data, raw = forms.parse(resource, form)
     # Every field of the form is sent: blanks clear optional fields.
     patch = {f.name: data.get(f.name) for f in forms.SPECS[resource]}
+    sent_version = form.get("version")
+    started_from = (
+        int(sent_version) if isinstance(sent_version, str) and sent_version.isdigit() else None
+    )
     try:
-        svc.update_record(db, page.principal, res, record_id, patch)
+        svc.update_record(db, page.principal, res, record_id, patch, started_from)
         db.commit()
-    except InvalidInput as exc:
+    except (InvalidInput, StaleEdit) as exc:
         db.rollback()
         record = svc.get_record(db, page.principal, res, record_id)
-        return _invalid(request, page, db, resource, raw, exc, record)
+        # After a conflict the form carries the current version: saving again is a
+        # deliberate overwrite of the colleague's change, made with it in view.
+        version = record.version if isinstance(exc, StaleEdit) else started_from
+        return _invalid(request, page, db, resource, raw, exc, record, version)
     return RedirectResponse(f"/{resource}/{record_id}", status_code=303)
 
 
@@ -369,14 +388,18 @@ def _invalid(
     db: DB,
     resource: str,
     raw: dict[str, Any],
-    exc: InvalidInput,
+    exc: InvalidInput | StaleEdit,
     record: Any,
+    version: int | None = None,
 ) -> HTMLResponse:
     state = forms.build(resource, db, page.principal, {})
     state.values = raw
-    forms.split_errors(
-        state,
-        [(e.field, translate_error(e.message, page.lang)) for e in exc.errors]
-        or [("body", exc.detail)],
-    )
-    return _form_page(request, page, state, record, status=422)
+    if isinstance(exc, StaleEdit):
+        state.general_errors.append(page.t(STALE_MESSAGE))
+    else:
+        forms.split_errors(
+            state,
+            [(e.field, translate_error(e.message, page.lang)) for e in exc.errors]
+            or [("body", exc.detail)],
+        )
+    return _form_page(request, page, state, record, status=exc.status, version=version)
