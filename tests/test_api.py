@@ -57,7 +57,7 @@ def test_a_viewer_reads_but_cannot_create_or_change(
     assert client.get(f"/api/v1/agreements/{created['id']}", headers=viewer).status_code == 200
     r = client.post("/api/v1/agreements", json=_agreement(world), headers=viewer)
     assert r.status_code == 403
-    assert "viewer" in r.json()["detail"]
+    assert "may read but not create or change" in r.json()["detail"]
     r = client.patch(f"/api/v1/agreements/{created['id']}", json={"title": "x"}, headers=viewer)
     assert r.status_code == 403
     assert client.get("/api/v1/agreements", headers=viewer).json()["total"] == 1

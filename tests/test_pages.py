@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from hoptac.db.models import Agency, Commitment
+from hoptac.db.models import Agency, Commitment, Engagement
 from tests.conftest import PASSWORD, csrf, login
 
 
@@ -168,3 +168,85 @@ def test_security_headers(client: TestClient) -> None:
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-frame-options"] == "DENY"
     assert "<script>" not in r.text  # no inline script: the CSP would block it
+
+
+def test_engagement_form_reports_every_error_on_its_field_at_once(
+    client: TestClient, demo: Session
+) -> None:
+    login(client, "demo", "hoptac-demo-2024")
+    token_ = csrf(client, "/engagements/new")
+    r = client.post(
+        "/engagements/new",
+        data={
+            "csrf_token": token_,
+            "title": "Thử",
+            "start": "2024-06-10",
+            "end": "2024-06-01",
+            "sharing": "agency",
+        },
+    )
+    assert r.status_code == 422
+    errors = {}
+    for chunk in r.text.split('id="field-')[1:]:
+        name = chunk.split('"', 1)[0]
+        found = re.search(r'<p class="error" role="alert">([^<]+)</p>', chunk)
+        if found:
+            errors[name] = found.group(1)
+    assert errors["kind"] == "Bắt buộc nhập"
+    assert errors["end"] == "Ngày kết thúc (2024-06-01) trước ngày bắt đầu (2024-06-10)"
+    assert errors["visitor_ids"] == "Chọn ít nhất một bên đón tiếp hoặc bên đến thăm"
+    assert "body:" not in r.text
+
+
+def test_a_viewer_is_told_why_an_edit_page_is_refused(client: TestClient, demo: Session) -> None:
+    from hoptac.types import Role
+    from tests.conftest import add_user
+
+    hanoi = demo.scalars(sa.select(Agency).where(Agency.ref == "vn-hanoi-police")).one()
+    add_user(demo, "hanoi_viewer", Role.VIEWER, hanoi)
+    demo.commit()
+    login(client, "hanoi_viewer")
+    eid = demo.scalar(sa.select(sa.func.min(Engagement.id)))
+    r = client.get(f"/engagements/{eid}/edit")
+    assert r.status_code == 403
+    assert "Tài khoản chỉ xem" in r.text
+    assert "Đăng xuất" in r.text  # the error page keeps the user's menu
+    assert "Sửa</a>" not in client.get(f"/engagements/{eid}").text
+
+
+def test_saving_says_so_and_english_shows_english_names(client: TestClient, demo: Session) -> None:
+    login(client, "demo", "hoptac-demo-2024")
+    busan = _ref(demo, "kr-busan-mpa")
+    r = client.post(
+        "/people/new",
+        data={
+            "csrf_token": csrf(client),
+            "full_name": "Kim Min-su",
+            "agency_id": str(busan),
+            "sharing": "all",
+        },
+    )
+    assert "Đã lưu." in r.text
+    client.get("/lang/en?next=/")
+    html = client.get(f"/agencies/{busan}").text
+    assert "Busan Metropolitan Police Agency" in html
+    r = client.get(
+        "/lang/vi", params={"next": "/commitments?status=overdue"}, follow_redirects=False
+    )
+    assert r.headers["location"] == "/commitments?status=overdue"
+
+
+def test_unknown_pages_are_not_called_records(client: TestClient, world: dict[str, Any]) -> None:
+    login(client, "hcmc_officer")
+    r = client.get("/no-such-page")
+    assert r.status_code == 404
+    assert "Không tìm thấy trang" in r.text
+
+
+def test_a_source_lists_the_records_citing_it(client: TestClient, demo: Session) -> None:
+    login(client, "demo", "hoptac-demo-2024")
+    html = client.get("/sources").text
+    sid = re.search(r'href="/sources/(\d+)">Đoàn đại biểu Công an TPHCM', html)
+    assert sid
+    page = client.get(f"/sources/{sid.group(1)}").text
+    assert "Bản ghi trích từ nguồn này" in page and "Mai Hoàng" in page

@@ -21,8 +21,4 @@ class Principal:
 
     def require_write(self) -> None:
         if not self.can_write:
-            raise Forbidden(f"role '{self.role}' may read but not create or change records")
-
-    def require_admin(self) -> None:
-        if self.role is not Role.ADMIN:
-            raise Forbidden("only an administrator may do this")
+            raise Forbidden("This account may read but not create or change records.")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hoptac.auth.principal import Principal
 from hoptac.auth.scoping import get_visible, scoped
-from hoptac.db.models import Agency, Agreement, Commitment, Engagement, Person
+from hoptac.db.models import Agency, Agreement, Commitment, Engagement, Person, Source
 from hoptac.registry import service as svc
 from hoptac.types import CommitmentStatus, PartialDate
 
@@ -211,4 +211,19 @@ def status_counts(commitments: list[Commitment], today: date) -> dict[Commitment
     for c in commitments:
         st = svc.effective_status(c, today)
         out[st] = out.get(st, 0) + 1
+    return out
+
+
+def citing(session: Session, principal: Principal, source_id: int) -> dict[str, list[Any]]:
+    """The records (visible to the caller) that cite a source, by type."""
+    out: dict[str, list[Any]] = {}
+    for name, res in svc.RESOURCES.items():
+        if res.model is Source:
+            continue
+        stmt = scoped(sa.select(res.model), res.model, principal).where(
+            res.model.source_id == source_id
+        )
+        rows = list(session.scalars(stmt.order_by(*res.order_by)))
+        if rows:
+            out[name] = rows
     return out

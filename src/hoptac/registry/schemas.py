@@ -13,6 +13,7 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
     create_model,
     field_validator,
@@ -64,8 +65,21 @@ Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
 Quote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4_000)]
 Ref = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,119}$")]
+
+
+def _country(value: Any) -> str:
+    code = value.strip().upper() if isinstance(value, str) else ""
+    if len(code) != 2 or not ("A" <= code[0] <= "Z" and "A" <= code[1] <= "Z"):
+        raise ValueError(
+            "a country is a 2-letter ISO 3166 code such as VN, CN, KR (ZZ: international)"
+        )
+    return code
+
+
 Country = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{2}$")
+    str,
+    PlainValidator(_country),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Z]{2}$", "examples": ["VN", "KR"]}),
 ]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Url = Annotated[
@@ -163,7 +177,8 @@ class EngagementIn(RecordIn):
     start: PDate | None = None
     end: PDate | None = None
     host_ids: list[Id] = Field(default_factory=list, max_length=50)
-    visitor_ids: list[Id] = Field(default_factory=list, max_length=50)
+    # Validated even when absent: it carries the "at least one host or visitor" rule.
+    visitor_ids: list[Id] = Field(default_factory=list, max_length=50, validate_default=True)
     location: Name | None = None
     places: list[Title] = Field(default_factory=list, max_length=100)
     topics: list[Topic] = Field(default_factory=list)
@@ -171,15 +186,25 @@ class EngagementIn(RecordIn):
     agreement_id: Id | None = None
     participants: list[ParticipantIn] = Field(default_factory=list, max_length=200)
 
-    _dedupe = field_validator("host_ids", "visitor_ids")(_unique)
+    _dedupe = field_validator("host_ids")(_unique)
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> EngagementIn:
-        if self.start and self.end and self.end.last_day < self.start.first_day:
-            raise ValueError(f"the end ({self.end}) is before the start ({self.start})")
-        if not self.host_ids and not self.visitor_ids:
+    # Cross-field rules as field validators: they are reported on their field, together
+    # with every other error of the same submission (a model validator would run only
+    # once all fields were valid, and would name no field).
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: PartialDate | None, info: ValidationInfo) -> PartialDate | None:
+        start = info.data.get("start")
+        if start and end and end.last_day < start.first_day:
+            raise ValueError(f"the end ({end}) is before the start ({start})")
+        return end
+
+    @field_validator("visitor_ids")
+    @classmethod
+    def _someone_takes_part(cls, visitors: list[int], info: ValidationInfo) -> list[int]:
+        if not visitors and not info.data.get("host_ids") and "host_ids" in info.data:
             raise ValueError("name at least one host or visiting agency")
-        return self
+        return _unique(visitors)
 
 
 class CommitmentIn(RecordIn):

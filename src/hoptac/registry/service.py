@@ -694,7 +694,7 @@ def update_record(
     """
     obj: Any = get_record(session, principal, res, record_id)
     if not can_edit(obj, principal):
-        raise Forbidden(f"only the owning agency's officers may change this {res.label}")
+        raise Forbidden("Only the owning agency's officers may change this record.")
     if expected_version is not None and expected_version != obj.version:
         raise _stale(res, obj.version, expected_version)
     merged = {**res.to_in(obj), **patch}

@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if _is_api(request):
             return problems.from_http(request, exc)
-        return render_error(request, exc.status_code, str(exc.detail))
+        return render_error(request, exc.status_code, str(exc.detail), record=False)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -84,7 +84,7 @@ class PageContext:
     def check_csrf(self, form: Any) -> None:
         sent = form.get("csrf_token")
         if not isinstance(sent, str) or not secrets.compare_digest(sent, self.csrf_token):
-            raise Forbidden("the form has expired; reload the page and try again")
+            raise Forbidden("The form has expired; reload the page and try again.")
 
     def require_write(self) -> None:
         self.principal.require_write()
@@ -101,7 +101,9 @@ def page_context(request: Request, db: DB) -> PageContext:
     db.commit()  # last_seen_at: the idle timeout counts from this request
     request.state.principal = info.principal
     lang = lang_of(request)
-    return PageContext(request, info.principal, info.csrf_token, lang, translator(lang))
+    page = PageContext(request, info.principal, info.csrf_token, lang, translator(lang))
+    request.state.page = page  # error pages render with the user's menu
+    return page
 
 
 Page = Annotated[PageContext, Depends(page_context)]

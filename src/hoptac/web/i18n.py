@@ -5,6 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from hoptac.types import (
+    AgencyLevel,
+    AgreementKind,
+    CommitmentStatus,
+    EngagementKind,
+    ParticipantRole,
+    Role,
+    Sharing,
+    Topic,
+)
+
 LANGUAGES = ("vi", "en")
 
 VI: dict[str, str] = {
@@ -38,7 +49,18 @@ VI: dict[str, str] = {
     "Back": "Quay lại",
     "Open": "Đang thực hiện",
     "Overdue": "Quá hạn",
-    "all": "tất cả",
+    "All": "Tất cả",
+    "Signing date unknown": "Chưa rõ ngày ký",
+    "International": "Quốc tế",
+    "Add person": "Thêm cá nhân",
+    "Page not found": "Không tìm thấy trang",
+    "Choose at least one host or visitor.": "Chọn ít nhất một bên đón tiếp hoặc bên đến thăm.",
+    "Filter": "Lọc",
+    "Type to filter the list": "Gõ để lọc danh sách",
+    "This account may read but not create or change records.": "Tài khoản chỉ xem: không được thêm hoặc sửa bản ghi.",
+    "Only the owning agency's officers may change this record.": "Chỉ cán bộ của đơn vị sở hữu mới được sửa bản ghi này.",
+    "The form has expired; reload the page and try again.": "Biểu mẫu đã hết hạn, vui lòng tải lại trang và thử lại.",
+    "Records citing this source": "Bản ghi trích từ nguồn này",
     "Signed": "Ngày ký",
     "Parties": "Các bên",
     "Topics": "Lĩnh vực",
@@ -89,7 +111,6 @@ VI: dict[str, str] = {
     "Add engagement": "Thêm hoạt động",
     "Add agreement": "Thêm văn bản",
     "Add agency": "Thêm cơ quan",
-    "Add person": "Thêm cá nhân",
     "Search people": "Tìm nhân sự",
     "Name, with or without diacritics": "Họ tên, có dấu hoặc không dấu",
     "Search agencies": "Tìm cơ quan",
@@ -97,7 +118,6 @@ VI: dict[str, str] = {
     "Wrong username or password.": "Sai tên đăng nhập hoặc mật khẩu.",
     "Your session has ended; please log in again.": "Phiên làm việc đã hết hạn, vui lòng đăng nhập lại.",
     "Saved.": "Đã lưu.",
-    "Page not found": "Không tìm thấy trang",
     "This record does not exist or is not shared with your agency.": "Bản ghi không tồn tại hoặc không được chia sẻ với đơn vị của bạn.",
     "You may not do this.": "Bạn không có quyền thực hiện thao tác này.",
     "Signed in as": "Đăng nhập:",
@@ -105,7 +125,6 @@ VI: dict[str, str] = {
     "Read the article": "Xem bài viết",
     "Published": "Ngày đăng",
     "Publisher": "Cơ quan báo chí",
-    "Records citing this source": "Bản ghi trích từ nguồn này",
     "Cooperation registry": "Sổ theo dõi hợp tác",
     "Police cooperation registry": "Hệ thống theo dõi hợp tác quốc tế và liên tỉnh",
     "Format: YYYY, YYYY-MM, YYYY-MM-DD or DD/MM/YYYY": "Định dạng: YYYY, YYYY-MM, YYYY-MM-DD hoặc DD/MM/YYYY",
@@ -123,7 +142,8 @@ VI: dict[str, str] = {
     "Ref": "Mã tham chiếu",
     "Owner": "Đơn vị sở hữu",
     # enum labels
-    "agency": "chỉ đơn vị sở hữu",
+    "agency": "Chỉ đơn vị sở hữu",
+    "all": "Tất cả đơn vị trên hệ thống",
     "ministry": "Bộ",
     "province": "Tỉnh",
     "city": "Thành phố",
@@ -171,8 +191,11 @@ VI: dict[str, str] = {
 }
 
 EN_LABELS: dict[str, str] = {
-    "agency": "own agency only",
-    "all": "all agencies on this node",
+    "agency": "Owning agency only",
+    "all": "All agencies on this node",
+    "agreement": "Agreement",
+    "engagement": "Engagement",
+    "commitment": "Commitment",
     "mou": "Memorandum of understanding",
     "coordination_program": "Coordination program",
     "talks_minutes": "Minutes of talks",
@@ -182,44 +205,86 @@ EN_LABELS: dict[str, str] = {
     "mutual_legal_assistance": "Mutual legal assistance",
 }
 
-# Field-error messages: English pattern -> Vietnamese template.
-_ERRORS_VI: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^Field required$"), "Bắt buộc nhập"),
-    (
-        re.compile(r"^(\S+) does not exist \(month (\d+) of (\d+) has (\d+) days\)$"),
-        r"Ngày \1 không tồn tại (tháng \2/\3 có \4 ngày)",
-    ),
-    (
-        re.compile(r"^'(.*)' is not a date; .*$"),
-        r"'\1' không phải là ngày; hãy viết YYYY, YYYY-MM, YYYY-MM-DD hoặc DD/MM/YYYY",
-    ),
-    (re.compile(r"^String should have at least 1 character$"), "Bắt buộc nhập"),
-    (re.compile(r"^String should have at most (\d+) characters$"), r"Tối đa \1 ký tự"),
-    (re.compile(r"^(\w+) (\d+) does not exist$"), r"Không tìm thấy bản ghi số \2"),
-    (
-        re.compile(r"^the end \((.*)\) is before the start \((.*)\)$"),
-        r"Ngày kết thúc (\1) trước ngày bắt đầu (\2)",
-    ),
-    (
-        re.compile(r"^name at least one host or visiting agency$"),
-        "Cần ít nhất một cơ quan đón tiếp hoặc đến thăm",
-    ),
-    (re.compile(r"^List should have at least 1 item.*$"), "Chọn ít nhất một mục"),
-]
+# Field-error messages from validation, rewritten for people: English pattern -> template.
+_ERRORS: dict[str, list[tuple[re.Pattern[str], str]]] = {
+    "vi": [
+        (re.compile(r"^(Field required|Input should be a valid string)$"), "Bắt buộc nhập"),
+        (re.compile(r"^String should have at least 1 character$"), "Bắt buộc nhập"),
+        (
+            re.compile(r"^(\S+) does not exist \(month (\d+) of (\d+) has (\d+) days\)$"),
+            r"Ngày \1 không tồn tại (tháng \2/\3 có \4 ngày)",
+        ),
+        (
+            re.compile(r"^'(.*)' is not a date; .*$"),
+            r"'\1' không phải là ngày; hãy viết YYYY, YYYY-MM, YYYY-MM-DD hoặc DD/MM/YYYY",
+        ),
+        (re.compile(r"^month (\d+) does not exist$"), r"Không có tháng \1"),
+        (re.compile(r"^String should have at most (\d+) characters$"), r"Tối đa \1 ký tự"),
+        (re.compile(r"^(\w+) (\d+) does not exist$"), r"Không tìm thấy bản ghi số \2"),
+        (
+            re.compile(r"^the end \((.*)\) is before the start \((.*)\)$"),
+            r"Ngày kết thúc (\1) trước ngày bắt đầu (\2)",
+        ),
+        (
+            re.compile(r"^name at least one host or visiting agency$"),
+            "Chọn ít nhất một bên đón tiếp hoặc bên đến thăm",
+        ),
+        (re.compile(r"^List should have at least 1 item.*$"), "Chọn ít nhất một mục"),
+        (
+            re.compile(r"^a country is .*$"),
+            "Mã quốc gia gồm 2 chữ cái theo ISO, ví dụ VN, CN, KR (ZZ: tổ chức quốc tế)",
+        ),
+        (re.compile(r"^agency (\d+) is also a host$"), r"Cơ quan \1 đã là bên đón tiếp"),
+        (re.compile(r"^listed twice$"), "Bị lặp lại"),
+        (re.compile(r"^already used$"), "Đã được dùng"),
+        (
+            re.compile(r"^this parent would create a cycle$"),
+            "Cơ quan cấp trên không hợp lệ (vòng lặp)",
+        ),
+    ],
+    "en": [
+        (re.compile(r"^(Field required|Input should be a valid string)$"), "Required"),
+        (re.compile(r"^String should have at least 1 character$"), "Required"),
+        (re.compile(r"^List should have at least 1 item.*$"), "Choose at least one"),
+        (re.compile(r"^String should have at most (\d+) characters$"), r"At most \1 characters"),
+        (re.compile(r"^(\w+) (\d+) does not exist$"), r"No such record (\2)"),
+    ],
+}
+
+# Enum values shown through `_()`: English shows them humanised ("joint_campaign" ->
+# "Joint campaign") unless EN_LABELS has better wording; other keys are English already.
+_ENUM_VALUES = frozenset(
+    m.value
+    for enum in (
+        AgencyLevel,
+        AgreementKind,
+        CommitmentStatus,
+        EngagementKind,
+        ParticipantRole,
+        Role,
+        Sharing,
+        Topic,
+    )
+    for m in enum
+)
 
 
 def translate_error(message: str, lang: str) -> str:
-    if lang != "vi":
-        return message
-    for pattern, template in _ERRORS_VI:
+    for pattern, template in _ERRORS.get(lang, []):
         if pattern.match(message):
             return pattern.sub(template, message)
     return message
 
 
+def _english(key: str) -> str:
+    if key in EN_LABELS:
+        return EN_LABELS[key]
+    if key in _ENUM_VALUES:
+        return key.replace("_", " ").capitalize()
+    return key
+
+
 def translator(lang: str) -> Callable[[str], str]:
     if lang == "vi":
         return lambda key: VI.get(key, key)
-    return lambda key: EN_LABELS.get(
-        key, key.replace("_", " ").capitalize() if key.islower() and key in VI else key
-    )
+    return _english

@@ -69,7 +69,7 @@ class FormField:
 
 
 COMMON = [
-    FormField("sharing", "Sharing", "select", choices=_enum(Sharing), translate_choices=True),
+    FormField("sharing", "Sharing", "select", True, choices=_enum(Sharing), translate_choices=True),
     FormField("source_id", "Source", "select", choices=_SOURCES),
     FormField("quote", "Quote from the source", "textarea", maxlength=4000),
 ]
@@ -107,7 +107,6 @@ SPECS: dict[str, list[FormField]] = {
             "multiselect",
             True,
             choices=_AGENCIES,
-            help="Hold Ctrl (⌘) to choose several",
         ),
         FormField("signed", "Signed", "date", help=DATE_HELP),
         FormField("topics", "Topics", "checkboxes", choices=_enum(Topic), translate_choices=True),
@@ -126,14 +125,14 @@ SPECS: dict[str, list[FormField]] = {
             "Hosts",
             "multiselect",
             choices=_AGENCIES,
-            help="Hold Ctrl (⌘) to choose several",
+            help="Choose at least one host or visitor.",
         ),
         FormField(
             "visitor_ids",
             "Visitors",
             "multiselect",
             choices=_AGENCIES,
-            help="Hold Ctrl (⌘) to choose several",
+            help="Choose at least one host or visitor.",
         ),
         FormField("location", "Location", maxlength=300),
         FormField("places", "Places visited", "lines", help="one per line"),

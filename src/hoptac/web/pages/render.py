@@ -48,14 +48,19 @@ def _shown(ctx: Context, value: Any) -> Any:
 
 
 @pass_context
-def _owner_name(ctx: Context, agency: Any) -> str:
-    visible_agency = _shown(ctx, agency)
-    if visible_agency is not None:
-        return str(visible_agency.name_vi)
-    return str(ctx["_"]("(not shared with you)"))
+def _aname(ctx: Context, agency: Any) -> str:
+    """An agency's name in the reader's language (Vietnamese when there is no other)."""
+    if ctx.get("lang") == "en" and agency.name_en:
+        return str(agency.name_en)
+    return str(agency.name_vi)
 
 
-TEMPLATES.env.globals.update(pdate=_pdate, period=_period, owner_name=_owner_name)
+@pass_context
+def _country(ctx: Context, code: str) -> str:
+    return str(ctx["_"]("International")) if code == "ZZ" else code
+
+
+TEMPLATES.env.globals.update(pdate=_pdate, period=_period, aname=_aname, country=_country)
 TEMPLATES.env.filters["shown"] = _shown
 
 
@@ -67,15 +72,24 @@ def render(
     return TEMPLATES.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
 
 
-def render_error(request: Request, status: int, detail: str) -> HTMLResponse:
+def render_error(
+    request: Request, status: int, detail: str, *, record: bool = True
+) -> HTMLResponse:
+    """An error page. A missing and a hidden record read the same; no English internals."""
     t = translator(lang_of(request))
-    messages = {
-        404: t("This record does not exist or is not shared with your agency."),
-        403: t("You may not do this."),
-    }
+    if status == 404:
+        message = t(
+            "This record does not exist or is not shared with your agency."
+            if record
+            else "Page not found"
+        )
+    else:
+        message = t(detail)
+    # The page context, when the user is logged in: the error page keeps its menu.
+    page = getattr(request.state, "page", None)
     return render(
         request,
         "error.html",
-        {"status": status, "message": messages.get(status, detail), "detail": detail, "page": None},
+        {"status": status, "message": message, "page": page},
         status_code=status,
     )

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hoptac.auth import service as auth_service
 from hoptac.auth.scoping import can_edit
-from hoptac.errors import InvalidInput, NotFound, StaleEdit, Unauthenticated
+from hoptac.errors import Forbidden, InvalidInput, NotFound, StaleEdit, Unauthenticated
 from hoptac.registry import overview
 from hoptac.registry import service as svc
 from hoptac.web.deps import DB, LANG_COOKIE, SESSION_COOKIE, Page, client_of, settings_of
@@ -257,7 +257,8 @@ def person(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse
 @router.get("/sources/{record_id:int}", response_class=HTMLResponse)
 def source(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
     obj = svc.get_record(db, page.principal, svc.SOURCES, record_id)
-    return render(request, "source.html", _detail(page, obj))
+    citing = overview.citing(db, page.principal, record_id)
+    return render(request, "source.html", {**_detail(page, obj), "citing": citing})
 
 
 def _maybe(db: DB, page: Page, res: svc.Resource[Any], record_id: int | None) -> Any:
@@ -343,15 +344,16 @@ async def create(request: Request, resource: str, page: Page, db: DB) -> Respons
     except InvalidInput as exc:
         db.rollback()
         return _invalid(request, page, db, resource, raw, exc, None)
-    return RedirectResponse(f"/{resource}/{obj.id}", status_code=303)
+    return RedirectResponse(f"/{resource}/{obj.id}?saved=1", status_code=303)
 
 
 @router.get("/{resource}/{record_id:int}/edit", response_class=HTMLResponse)
 def edit_form(request: Request, resource: str, record_id: int, page: Page, db: DB) -> HTMLResponse:
     res = _resource(resource)
     obj = svc.get_record(db, page.principal, res, record_id)
+    page.require_write()
     if not can_edit(obj, page.principal):
-        page.principal.require_admin()  # raises Forbidden with a clear reason
+        raise Forbidden("Only the owning agency's officers may change this record.")
     state = forms.build(resource, db, page.principal, res.to_in(obj))
     return _form_page(request, page, state, obj)
 
@@ -379,7 +381,7 @@ async def update(request: Request, resource: str, record_id: int, page: Page, db
         # deliberate overwrite of the colleague's change, made with it in view.
         version = record.version if isinstance(exc, StaleEdit) else started_from
         return _invalid(request, page, db, resource, raw, exc, record, version)
-    return RedirectResponse(f"/{resource}/{record_id}", status_code=303)
+    return RedirectResponse(f"/{resource}/{record_id}?saved=1", status_code=303)
 
 
 def _invalid(
