@@ -177,6 +177,15 @@ def add_user(session: Session, username: str, role: Role, agency: Agency) -> int
     return user.id
 
 
+def api_post(
+    client: TestClient, headers: dict[str, str], resource: str, body: dict[str, Any]
+) -> int:
+    """Create a record through the API and return its id (the call must succeed)."""
+    r = client.post(f"/api/v1/{resource}", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
 def token(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
     r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert r.status_code == 200, r.text

@@ -13,7 +13,7 @@ from hoptac.db.models import Commitment
 from hoptac.registry import service as svc
 from hoptac.registry.overview import next_anniversary
 from hoptac.types import CommitmentStatus, PartialDate, Precision
-from tests.conftest import csrf, login, token
+from tests.conftest import api_post, csrf, login, token
 from tests.forms import form_fields
 
 SECRETS = ("Đội trinh sát kín", "Trần Bí Mật", "Nguồn tin kín")
@@ -25,9 +25,7 @@ def shared_with_private_links(client: TestClient, world: dict[str, Any]) -> dict
     h = token(client, "hue_officer")
 
     def post(resource: str, body: dict[str, Any]) -> int:
-        r = client.post(f"/api/v1/{resource}", json=body, headers=h)
-        assert r.status_code == 201, r.text
-        return int(r.json()["id"])
+        return api_post(client, h, resource, body)
 
     unit = post(
         "agencies",

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import csrf, login, token
+from tests.conftest import api_post, csrf, login, token
 
 
 @pytest.fixture
@@ -14,9 +14,7 @@ def hue_private(client: TestClient, world: dict[str, Any]) -> dict[str, Any]:
     h = token(client, "hue_officer")
 
     def post(resource: str, body: dict[str, Any]) -> int:
-        r = client.post(f"/api/v1/{resource}", json=body, headers=h)
-        assert r.status_code == 201, r.text
-        return int(r.json()["id"])
+        return api_post(client, h, resource, body)
 
     person = post("people", {"full_name": "Trần Bí Mật", "agency_id": world["hue"]})
     agreement = post(

@@ -182,6 +182,18 @@ class Topic(StrEnum):
     OTHER = "other"
 
 
+# Every vocabulary whose values the UI shows (and translates).
+VOCABULARIES: tuple[type[StrEnum], ...] = (
+    AgencyLevel,
+    AgreementKind,
+    CommitmentStatus,
+    EngagementKind,
+    ParticipantRole,
+    Role,
+    Sharing,
+    Topic,
+)
+
 # Vietnam People's Public Security ranks, highest first (GLOSSARY.md). The press gives
 # foreign officers the nearest Vietnamese rank, so the same list serves them.
 RANKS: tuple[tuple[str, str], ...] = (

@@ -5,16 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from hoptac.types import (
-    AgencyLevel,
-    AgreementKind,
-    CommitmentStatus,
-    EngagementKind,
-    ParticipantRole,
-    Role,
-    Sharing,
-    Topic,
-)
+from hoptac.types import VOCABULARIES
 
 LANGUAGES = ("vi", "en")
 
@@ -253,20 +244,7 @@ _ERRORS: dict[str, list[tuple[re.Pattern[str], str]]] = {
 
 # Enum values shown through `_()`: English shows them humanised ("joint_campaign" ->
 # "Joint campaign") unless EN_LABELS has better wording; other keys are English already.
-_ENUM_VALUES = frozenset(
-    m.value
-    for enum in (
-        AgencyLevel,
-        AgreementKind,
-        CommitmentStatus,
-        EngagementKind,
-        ParticipantRole,
-        Role,
-        Sharing,
-        Topic,
-    )
-    for m in enum
-)
+_ENUM_VALUES = frozenset(m.value for enum in VOCABULARIES for m in enum)
 
 
 def translate_error(message: str, lang: str) -> str:
