@@ -101,3 +101,23 @@ def test_export_rejects_an_unknown_format(cli: CliRunner) -> None:
     r = cli.invoke(app, ["export", "--format", "xml"])
     assert r.exit_code != 0
     assert "json or csv" in r.output
+
+
+def test_names_compare_keys_and_pairs(tmp_path: Path) -> None:
+    runner = CliRunner()
+    r = runner.invoke(app, ["names", "compare", "Vương Kiện", "Wang Jian"])
+    assert r.exit_code == 0 and "MATCH" in r.output and "Vương ~ Wang" in r.output
+    r = runner.invoke(app, ["names", "keys", "王健"])
+    assert "p:wang" in r.output.split()
+    source = tmp_path / "pairs.csv"
+    source.write_text("id,a,b\n1,Tập Cận Bình,Xi Jinping\n2,Li Qiang,Li Keqiang\n", "utf-8")
+    out = tmp_path / "out.csv"
+    r = runner.invoke(app, ["names", "compare", "--pairs", str(source), "--output", str(out)])
+    assert r.exit_code == 0, r.output
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [(row["id"], row["match"]) for row in rows] == [("1", "1"), ("2", "0")]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y\n1,2\n", "utf-8")
+    r = runner.invoke(app, ["names", "compare", "--pairs", str(bad), "--output", str(out)])
+    assert r.exit_code == 1 and "needs columns a and b" in r.output

@@ -27,7 +27,9 @@ demo_app = typer.Typer(help="Demo data curated from the seed articles.", no_args
 user_app = typer.Typer(help="Local user accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
+names_app = typer.Typer(help="Cross-script person-name matching.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+app.add_typer(names_app, name="names")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -150,6 +152,65 @@ def export(
                 raise typer.BadParameter("--output DIR is required for csv")
             files = exporter.to_csv(session, output)
             typer.echo(f"wrote {len(files)} files to {output}")
+
+
+@names_app.command("compare")
+@friendly
+def names_compare(
+    a: Annotated[str | None, typer.Argument(help="A name, in any script.")] = None,
+    b: Annotated[str | None, typer.Argument(help="Another name.")] = None,
+    pairs: Annotated[
+        Path | None, typer.Option(help="CSV with columns a,b (others pass through).")
+    ] = None,
+    output: Annotated[Path | None, typer.Option(help="Where --pairs results go.")] = None,
+    threshold: Annotated[float | None, typer.Option(help="Verdict threshold (0-1).")] = None,
+) -> None:
+    """Score two names (`hoptac names compare "Vương Kiện" "Wang Jian"`), or every row of
+    a CSV (`--pairs IN.csv --output OUT.csv` appends `score` and `match`)."""
+    from hoptac import names
+
+    limit = names.THRESHOLD if threshold is None else threshold
+    if pairs is not None:
+        if output is None:
+            raise typer.BadParameter("--pairs needs --output")
+        count = _compare_csv(pairs, output, limit)
+        typer.echo(f"{count} pairs scored -> {output}")
+        return
+    if a is None or b is None:
+        raise typer.BadParameter("give two names, or --pairs IN.csv --output OUT.csv")
+    result = names.compare(a, b, limit)
+    typer.echo(f"score {result.score:.4f}  {'MATCH' if result.match else 'no match'}")
+    typer.echo(result.explain())
+
+
+def _compare_csv(source: Path, target: Path, threshold: float) -> int:
+    import csv
+
+    from hoptac import names
+    from hoptac.errors import InvalidInput
+
+    with source.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        header = list(reader.fieldnames or [])
+        if not {"a", "b"} <= set(header):
+            raise InvalidInput(f"{source}: the header needs columns a and b (has {header})")
+        rows = list(reader)
+    with target.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=[*header, "score", "match"])
+        writer.writeheader()
+        for row in rows:
+            result = names.compare(row["a"] or "", row["b"] or "", threshold)
+            writer.writerow({**row, "score": f"{result.score:.4f}", "match": int(result.match)})
+    return len(rows)
+
+
+@names_app.command("keys")
+def names_keys(name: Annotated[str, typer.Argument(help="A name, in any script.")]) -> None:
+    """Print the blocking keys of a name, one per line."""
+    from hoptac import names
+
+    for key in sorted(names.keys(name)):
+        typer.echo(key)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,3 +28,23 @@ def tokens(text: str) -> list[str]:
 def search_key(text: str) -> str:
     """Folded tokens padded with spaces, so `LIKE '% hai%'` matches a token prefix."""
     return f" {fold(text)} "
+
+
+# Vietnamese writes vowel quality (â ă ê ô ơ ư) and tone (à á ả ã ạ) as separate marks; the
+# tone's position varies by habit (hoà / hòa), so compare letters and tone, not positions.
+_TONES = {
+    "\u0300": "grave",
+    "\u0301": "acute",
+    "\u0309": "hook",
+    "\u0303": "tilde",
+    "\u0323": "dot",
+}
+
+
+def vietnamese_key(syllable: str) -> tuple[str, str]:
+    """(letters with their quality marks, tone): `Hòa` and `hoà` -> ('hoa', 'grave');
+    `Hưng` -> ('hư' + 'ng', '') differs from `Hùng` -> ('hung', 'grave')."""
+    decomposed = unicodedata.normalize("NFD", syllable.casefold())
+    tone = "".join(_TONES[c] for c in decomposed if c in _TONES)
+    letters = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
+    return letters, tone

@@ -1,0 +1,303 @@
+"""Compare two person names across scripts: a score in [0, 1], a verdict and the reasons.
+
+Syllables meet through what they mean, not how they look: `Kiện` and `jian` both read the
+character 健; `Vương` is the Sino-Vietnamese reading of 王, `wang` its pinyin; `박` is
+romanized `bak` and spelled `Park`. Parts may come in either order (family first or last);
+a missing middle name costs less than a different given name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+
+from hoptac.names import readings
+from hoptac.names.fold import fold, vietnamese_key
+from hoptac.names.hangul import romanize_syllable
+from hoptac.names.parse import (
+    HAN,
+    HANGUL,
+    LATIN,
+    ParsedName,
+    Syllable,
+    korean_surname_spellings,
+    korean_surnames_spelled,
+)
+from hoptac.names.parse import parse as parse_name
+
+THRESHOLD = 0.85  # default verdict threshold (to be calibrated on the development set)
+MIDDLE_MISSING = 0.35  # weight of a wholly unmatched middle part (vs 1.0 otherwise)
+
+_LOOSE_RULES = [
+    (r"oo|eo|eu|ou", "u"),
+    (r"ee|yi", "i"),
+    (r"ae|ai|ay", "e"),
+    (r"sh", "s"),
+    (r"ch|j", "c"),
+    (r"g", "k"),
+    (r"b", "p"),
+    (r"d", "t"),
+    (r"r", "l"),
+    (r"w(?=u)", ""),
+    (r"h$", ""),
+    (r"(?<=[aeiou])h(?=[^aeiou])", ""),
+]
+
+
+@lru_cache(maxsize=65536)
+def korean_loose(syllable: str) -> str:
+    """A spelling-insensitive key for one romanized Korean syllable: Soo/Su, Jung/Jeong,
+    Kwan/Gwan, Chul/Cheol, Oh/O meet; vowels and consonant classes collapse."""
+    key = fold(syllable)
+    for pattern, repl in _LOOSE_RULES:
+        key = re.sub(pattern, repl, key)
+    return key
+
+
+@cache
+def _hangul_by_loose() -> dict[str, frozenset[str]]:
+    """Loose romanization key -> the hangul syllables spelled so (11,172 syllables)."""
+    index: dict[str, set[str]] = {}
+    for code in range(0xAC00, 0xD7A4):
+        syllable = chr(code)
+        index.setdefault(korean_loose(romanize_syllable(syllable)), set()).add(syllable)
+    return {k: frozenset(v) for k, v in index.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Sound:
+    """What a syllable can stand for."""
+
+    text: str  # folded Latin text, or the character itself
+    chars: frozenset[str]  # CJK characters it is (han), or reads (hangul)
+    loose: frozenset[str]  # Korean-romanization keys
+    exact_chars: bool  # True for a written character (not a guess from a reading)
+    # For Latin syllables, the characters each reading system allows (guesses):
+    vi: frozenset[str] = frozenset()
+    py: frozenset[str] = frozenset()
+    ko: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=65536)
+def sound(text: str, script: str) -> Sound:
+    if script == HAN:
+        r = readings.of(text)
+        chars = frozenset({text, *(r.variants if r else ())})
+        loose = frozenset(korean_loose(romanize_syllable(k)) for k in (r.korean if r else ()))
+        return Sound(text, chars, loose, True)
+    if script == HANGUL:
+        rr = romanize_syllable(text)
+        spellings = {rr, *korean_surname_spellings().get(text, ())}
+        return Sound(
+            text,
+            readings.chars_for_korean(text),
+            frozenset(korean_loose(s) for s in spellings),
+            False,
+        )
+    folded = fold(text)
+    spelled = {korean_loose(folded)}
+    ko: set[str] = set()
+    # A romanized Korean syllable reads the characters of the hangul it spells (Geun: 槿).
+    for hangul in _hangul_by_loose().get(korean_loose(folded), ()):
+        ko.update(readings.chars_for_korean(hangul))
+    # A Korean surname spelling (Park, Lee, Choi) stands for its hangul and all its spellings.
+    for hangul in korean_surnames_spelled(folded):
+        ko.update(readings.chars_for_korean(hangul))
+        spelled |= {korean_loose(s) for s in korean_surname_spellings()[hangul]}
+    vi, py = readings.chars_for_vietnamese(folded), readings.chars_for_pinyin(folded)
+    return Sound(folded, vi | py | frozenset(ko), frozenset(spelled), False, vi, py, frozenset(ko))
+
+
+def _common_reading(a: Sound, b: Sound) -> frozenset[str]:
+    """Characters two Latin syllables may both stand for, across reading systems that
+    meet in practice: Sino-Vietnamese with pinyin, Korean or itself (lí/lý). Pinyin and
+    Korean romanization are not crossed: their loose spellings collide too often
+    (jian ~ jun through 前)."""
+    return (a.vi & (b.vi | b.py | b.ko)) | (b.vi & (a.py | a.ko))
+
+
+def _han_reads(char_sound: Sound, latin: str) -> str | None:
+    """How a written character reads as the Latin syllable, if it does."""
+    for char in char_sound.chars:
+        r = readings.of(char)
+        if r is None:
+            continue
+        if latin in r.pinyin:
+            return f"pinyin of {char}"
+        if latin in {fold(v) for v in r.vietnamese}:
+            return f"Sino-Vietnamese reading of {char}"
+    return None
+
+
+def syllable_score(a: Syllable, b: Syllable) -> tuple[float, str]:
+    """(score, how) for two syllables; 0 when they cannot be the same."""
+    sa, sb = sound(a.text, a.script), sound(b.text, b.script)
+    if a.script == LATIN and b.script == LATIN and sa.text == sb.text:
+        marked_a, marked_b = a.text.lower() != sa.text, b.text.lower() != sb.text
+        if marked_a and marked_b and vietnamese_key(a.text) != vietnamese_key(b.text):
+            # Both written with diacritics, and they differ: Hùng is not Hưng.
+            return 0.3, "same letters, different diacritics"
+        return 1.0, "same" if marked_a == marked_b else "same, diacritics dropped"
+    if sa.exact_chars and sb.exact_chars:
+        return (
+            (1.0, "same character" if a.text == b.text else "variant")
+            if sa.chars & sb.chars
+            else (0.0, "")
+        )
+    if sa.exact_chars or sb.exact_chars:
+        han, other, other_syl = (sa, sb, b) if sa.exact_chars else (sb, sa, a)
+        if other_syl.script == HANGUL:
+            return (0.95, "Korean reading") if han.chars & other.chars else (0.0, "")
+        how = _han_reads(han, other.text)
+        if how:
+            return 0.95, how
+        if han.loose & other.loose:
+            return 0.9, "Korean reading, romanized"
+        return 0.0, ""
+    # Neither is a written character: Latin and hangul spellings and readings.
+    if sa.loose & sb.loose:
+        return 0.9, "Korean spelling variant"
+    common = (sa.chars & sb.chars) if HANGUL in (a.script, b.script) else _common_reading(sa, sb)
+    if common:
+        best = max(common, key=lambda c: (_weight(c), c))
+        return 0.9, f"via {best}"
+    long_enough = min(len(sa.text), len(sb.text)) >= 4
+    if a.script == b.script == LATIN and long_enough and _within_one_edit(sa.text, sb.text):
+        return 0.8, "one letter differs"
+    return 0.0, ""
+
+
+def _weight(char: str) -> int:
+    r = readings.of(char)
+    return r.weight if r else 0
+
+
+def _within_one_edit(x: str, y: str) -> bool:
+    if abs(len(x) - len(y)) > 1:
+        return False
+    if len(x) == len(y):
+        return sum(c1 != c2 for c1, c2 in zip(x, y, strict=True)) == 1
+    short, long_ = (x, y) if len(x) < len(y) else (y, x)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+@dataclass
+class Comparison:
+    score: float
+    match: bool
+    pairs: list[tuple[str, str, float, str]] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+
+    def explain(self) -> str:
+        lines = [f"{a} ~ {b}: {s:.2f} ({how})" for a, b, s, how in self.pairs]
+        if self.unmatched:
+            lines.append("unmatched: " + ", ".join(self.unmatched))
+        return "; ".join(lines) if lines else "nothing in common"
+
+
+def _orders(name: ParsedName) -> list[list[Syllable]]:
+    """The name's syllables in written order and every rotation of its parts
+    (`Jinping Xi` -> `Xi Jinping`, `Hai Trung Nguyen` -> `Nguyen Hai Trung`)."""
+    parts = list(name.parts)
+    if name.family_known or len(parts) < 2:
+        return [list(name.syllables)]
+    return [[s for p in parts[k:] + parts[:k] for s in p] for k in range(len(parts))]
+
+
+def _align(xs: list[Syllable], ys: list[Syllable]) -> list[tuple[int, int, float, str]]:
+    """Best monotone alignment (Needleman-Wunsch without gap costs)."""
+    n, m = len(xs), len(ys)
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]
+    scores = [[syllable_score(x, y) for y in ys] for x in xs]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            take = scores[i][j][0] + best[i + 1][j + 1] if scores[i][j][0] > 0 else 0.0
+            best[i][j] = max(take, best[i + 1][j], best[i][j + 1])
+    out, i, j = [], 0, 0
+    while i < n and j < m:
+        s, how = scores[i][j]
+        if s > 0 and abs(best[i][j] - (s + best[i + 1][j + 1])) < 1e-9:
+            out.append((i, j, s, how))
+            i, j = i + 1, j + 1
+        elif best[i][j] == best[i + 1][j]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def _unmatched_weight(name_parts: int, syl: Syllable, matched_parts: set[int]) -> float:
+    """A wholly missing middle part (Nguyễn [Văn] An) costs less than anything else."""
+    middle = 0 < syl.part < name_parts - 1
+    return MIDDLE_MISSING if middle and syl.part not in matched_parts else 1.0
+
+
+def compare_parsed(a: ParsedName, b: ParsedName, threshold: float = THRESHOLD) -> Comparison:
+    best: Comparison | None = None
+    for xs in _orders(a):
+        ys = b.syllables
+        pairs = _align(xs, list(ys))
+        matched_x = {i for i, _, _, _ in pairs}
+        matched_y = {j for _, j, _, _ in pairs}
+        parts_x = {xs[i].part for i in matched_x}
+        parts_y = {ys[j].part for j in matched_y}
+        total = sum(2 * s for _, _, s, _ in pairs)
+        weight = 2.0 * len(pairs)
+        unmatched = []
+        for i, syl in enumerate(xs):
+            if i not in matched_x:
+                weight += _unmatched_weight(len(a.parts), syl, parts_x)
+                unmatched.append(syl.text)
+        for j, syl in enumerate(ys):
+            if j not in matched_y:
+                weight += _unmatched_weight(len(b.parts), syl, parts_y)
+                unmatched.append(syl.text)
+        score = total / weight if weight else 0.0
+        comparison = Comparison(
+            round(score, 4),
+            score >= threshold,
+            [(xs[i].text, ys[j].text, s, how) for i, j, s, how in pairs],
+            unmatched,
+        )
+        if best is None or comparison.score > best.score:
+            best = comparison
+    return best or Comparison(0.0, False)
+
+
+def compare(a: str, b: str, threshold: float = THRESHOLD) -> Comparison:
+    """Are `a` and `b` the same person's name? Symmetric in a and b."""
+    pa, pb = parse_name(a), parse_name(b)
+    one, two = compare_parsed(pa, pb, threshold), compare_parsed(pb, pa, threshold)
+    return (
+        one
+        if one.score >= two.score
+        else Comparison(
+            two.score, two.match, [(y, x, s, how) for x, y, s, how in two.pairs], two.unmatched
+        )
+    )
+
+
+def keys(name: str) -> set[str]:
+    """Blocking keys: two names that can match share at least one key.
+
+    Each syllable gives the pinyin it can stand for (`p:`), its Korean loose spelling
+    (`k:`) and, for Latin text, its folded form (`l:`). A screening engine pairs names
+    that share keys and scores only those pairs.
+    """
+    out: set[str] = set()
+    for syl in parse_name(name).syllables:
+        s = sound(syl.text, syl.script)
+        if syl.script == LATIN:
+            out.add(f"l:{s.text}")
+            candidates = s.vi | s.ko
+            if s.text in readings.table().by_pinyin:
+                out.add(f"p:{s.text}")
+        else:
+            candidates = s.chars
+        out |= {f"k:{k}" for k in s.loose}
+        for char in candidates:
+            r = readings.of(char)
+            if r is not None:
+                out |= {f"p:{p}" for p in r.pinyin[:2]}
+    return out

@@ -1,0 +1,263 @@
+"""Split a person's name into parts and syllables, script by script.
+
+`Thiếu tướng Mai Hoàng` -> [Mai] [Hoàng]; `XI Jinping` -> [XI] [Jin ping];
+`習近平` -> [習] [近 平]; `박수관` -> [박] [수 관]; `Park Soo-kwan` -> [Park] [Soo kwan];
+`NGUYEN, Hai Trung` -> [NGUYEN] [Hai] [Trung]. Family names come first in every part list
+the parser can tell (comma form, one upper-cased part); otherwise the written order is
+kept and the matcher tries the rotations.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+
+from hoptac.names import readings
+from hoptac.names.fold import fold
+from hoptac.names.hangul import is_syllable, romanize_syllable
+from hoptac.types import RANKS
+
+HAN, HANGUL, LATIN = "han", "hangul", "latin"
+
+# Leading words that are not names (folded). Ranks come from the shared vocabulary.
+_TITLES = (
+    {fold(vi) for vi, _ in RANKS}
+    | {fold(en) for _, en in RANKS}
+    | {
+        "dong chi",
+        "ong",
+        "ba",
+        "ngai",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "prof",
+        "sir",
+        "general",
+        "gen",
+        "col",
+        "lt",
+        "maj",
+        "capt",
+        "comrade",
+        "ambassador",
+    }
+)
+_SUFFIXES = ("先生", "女士", "同志", "씨", "님")
+
+
+@dataclass(frozen=True, slots=True)
+class Syllable:
+    text: str  # as written (NFC)
+    script: str  # han | hangul | latin
+    part: int  # index of the part it belongs to
+
+
+@dataclass(frozen=True)
+class ParsedName:
+    parts: tuple[tuple[Syllable, ...], ...]
+    family_known: bool  # True when the first part is known to be the family name
+
+    @property
+    def syllables(self) -> tuple[Syllable, ...]:
+        return tuple(s for part in self.parts for s in part)
+
+
+def script_of(char: str) -> str | None:
+    if is_syllable(char):
+        return HANGUL
+    if "CJK" in unicodedata.name(char, "") and unicodedata.category(char) == "Lo":
+        return HAN
+    if char.isalpha():
+        return LATIN
+    return None
+
+
+@cache
+def _korean_surnames() -> dict[str, frozenset[str]]:
+    """Hangul surname -> its spellings (RR and common variants), from data/korean_surnames.tsv."""
+    out: dict[str, frozenset[str]] = {}
+    text = files("hoptac.names").joinpath("data/korean_surnames.tsv").read_text("utf-8")
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        hangul, rr, *rest = line.split("\t")
+        out[hangul] = frozenset([rr, *(rest[0].split() if rest else [])])
+    return out
+
+
+def korean_surname_spellings() -> dict[str, frozenset[str]]:
+    return _korean_surnames()
+
+
+@cache
+def korean_surnames_spelled(spelling: str) -> frozenset[str]:
+    """Hangul surnames a Latin spelling stands for: `park` -> {박}, `lee` -> {이}."""
+    index: dict[str, set[str]] = {}
+    for hangul, spellings in _korean_surnames().items():
+        for s in spellings:
+            index.setdefault(s, set()).add(hangul)
+    return frozenset(index.get(spelling, ()))
+
+
+@cache
+def _latin_syllables() -> frozenset[str]:
+    """Syllables a romanized CJK given name may be cut into (pinyin and Korean RR)."""
+    korean = {romanize_syllable(chr(c)) for c in range(0xAC00, 0xD7A4)}
+    korean |= {v for spellings in _korean_surnames().values() for v in spellings}
+    pinyin = {p for p in readings.table().by_pinyin if p.isascii() and p.isalpha()}
+    return frozenset(pinyin | korean | _KOREAN_SPELLINGS)
+
+
+# Common non-RR spellings of Korean given-name syllables (passport habits).
+_KOREAN_SPELLINGS = frozenset(
+    {
+        "soo",
+        "joo",
+        "woo",
+        "yoo",
+        "koo",
+        "hoo",
+        "choo",
+        "soon",
+        "sook",
+        "hee",
+        "young",
+        "kyung",
+        "hyun",
+        "seung",
+        "chul",
+        "jung",
+        "yong",
+        "woong",
+        "hoon",
+        "joon",
+        "hwan",
+        "suk",
+        "sik",
+        "ok",
+        "nam",
+        "sung",
+        "kyu",
+        "chan",
+        "jin",
+        "min",
+        "eun",
+        "ji",
+        "hye",
+        "won",
+        "duk",
+        "deok",
+    }
+)
+
+
+@cache
+def _whole_syllables() -> frozenset[str]:
+    """Tokens never cut: any known syllable, Vietnamese ones included (`nguyen`, `hoang`)."""
+    return _latin_syllables() | frozenset(readings.table().by_vietnamese)
+
+
+def _segment(token: str) -> list[str]:
+    """`jinping` -> [jin, ping]; `daejung` -> [dae, jung]; otherwise the token itself.
+
+    Only plain-letter tokens of two or more pinyin or Korean syllables are cut, preferring
+    the fewest pieces: a Vietnamese syllable (written with or without its diacritics) or
+    any other known syllable stays whole.
+    """
+    word = token.lower()
+    if not word.isascii() or not word.isalpha() or len(word) < 4:
+        return [token]
+    known = _latin_syllables()
+    if word in _whole_syllables():
+        return [token]
+    best: list[str] | None = None
+
+    def walk(rest: str, acc: list[str]) -> None:
+        nonlocal best
+        if best is not None and len(acc) >= len(best):
+            return
+        if not rest:
+            best = acc
+            return
+        for end in range(min(len(rest), 6), 1, -1):
+            piece = rest[:end]
+            # A piece needs a vowel: `soon` is not `soo` + `n`.
+            if piece in known and any(v in piece for v in "aeiouy"):
+                walk(rest[end:], [*acc, piece])
+
+    walk(word, [])
+    if best is None or len(best) < 2:
+        return [token]
+    # Keep the written letters (case, diacritics are absent in segmentable tokens).
+    out, at = [], 0
+    for piece in best:
+        out.append(token[at : at + len(piece)])
+        at += len(piece)
+    return out
+
+
+def _strip_titles(words: list[str]) -> list[str]:
+    while words:
+        for n in (2, 1):
+            if len(words) > n and fold(" ".join(words[:n])) in _TITLES:
+                words = words[n:]
+                break
+        else:
+            return words
+    return words
+
+
+def parse(name: str) -> ParsedName:
+    text = unicodedata.normalize("NFC", name).strip()
+    for suffix in _SUFFIXES:
+        text = text.removesuffix(suffix).strip()
+    family_known = False
+    if "," in text:  # "FAMILY, Given"
+        family, _, given = text.partition(",")
+        text, family_known = f"{family.strip()} {given.strip()}", True
+    words = _strip_titles([w for w in re.split(r"\s+", text) if w])
+    raw_parts: list[list[tuple[str, str]]] = []
+    for word in words:
+        pieces = [p for p in re.split(r"[-‐'’.]", word) if p]
+        scripts = {script_of(c) for c in word} - {None}
+        if scripts == {HAN} or scripts == {HANGUL}:
+            script = HAN if scripts == {HAN} else HANGUL
+            chars = [c for c in word if script_of(c) == script]
+            raw_parts.extend(_split_cjk(chars, script, first=not raw_parts))
+            continue
+        syllables = [s for p in pieces for s in _segment(p) if any(c.isalpha() for c in s)]
+        if syllables:
+            raw_parts.append([(s, LATIN) for s in syllables])
+    # One upper-cased Latin part among mixed-case ones is the family name: XI Jinping.
+    upper = [
+        i
+        for i, part in enumerate(raw_parts)
+        if part[0][1] == LATIN
+        and "".join(s for s, _ in part).isupper()
+        and len("".join(s for s, _ in part)) > 1
+    ]
+    if not family_known and len(upper) == 1 and len(upper) < len(raw_parts):
+        raw_parts.insert(0, raw_parts.pop(upper[0]))
+        family_known = True
+    parts = tuple(
+        tuple(Syllable(text, script, i) for text, script in part)
+        for i, part in enumerate(raw_parts)
+    )
+    return ParsedName(parts, family_known)
+
+
+def _split_cjk(chars: list[str], script: str, first: bool) -> list[list[tuple[str, str]]]:
+    """A name written without spaces: family name first (two syllables for compound
+    Korean surnames like 황보), the rest one given-name part."""
+    if not first or len(chars) < 2:
+        return [[(c, script) for c in chars]]
+    family = 1
+    if script == HANGUL and len(chars) >= 3 and "".join(chars[:2]) in _korean_surnames():
+        family = 2
+    return [[(c, script) for c in chars[:family]], [(c, script) for c in chars[family:]]]
