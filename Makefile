@@ -31,6 +31,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -r requirements-bench.txt
 	$(BIN)/python bench/run.py
 
 # Rebuild the CJK reading table shipped in src/hoptac/names/data/ (see docs/names-data.md).

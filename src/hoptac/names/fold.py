@@ -48,3 +48,13 @@ def vietnamese_key(syllable: str) -> tuple[str, str]:
     tone = "".join(_TONES[c] for c in decomposed if c in _TONES)
     letters = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
     return letters, tone
+
+
+_I_FOR_Y = re.compile(r"^(b|c|ch|d|g|gh|h|k|kh|l|m|n|ng|ngh|nh|p|ph|qu|r|s|t|th|tr|v|x)y$")
+
+
+def vietnamese_syllable_key(syllable: str) -> str:
+    """Folded, with the final `y` of an open syllable written `i`: `Lý` and `Lí`, `Hy` and
+    `Hi` are one syllable in two spellings (Vietnamese allows both)."""
+    folded = fold(syllable)
+    return folded[:-1] + "i" if _I_FOR_Y.match(folded) else folded

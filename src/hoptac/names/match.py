@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from hoptac.names import readings
-from hoptac.names.fold import fold, vietnamese_key
+from hoptac.names.fold import fold, vietnamese_key, vietnamese_syllable_key
 from hoptac.names.hangul import romanize_syllable
 from hoptac.names.parse import (
     HAN,
@@ -30,6 +30,8 @@ THRESHOLD = 0.85  # default verdict threshold (to be calibrated on the developme
 MIDDLE_MISSING = 0.35  # weight of a wholly unmatched middle part (vs 1.0 otherwise)
 
 _LOOSE_RULES = [
+    (r"ck", "k"),
+    (r"ui", "i"),
     (r"oo|eo|eu|ou", "u"),
     (r"ee|yi", "i"),
     (r"ae|ai|ay", "e"),
@@ -55,13 +57,20 @@ def korean_loose(syllable: str) -> str:
     return key
 
 
+def _romanizations(hangul: str) -> set[str]:
+    """RR, and the McCune-Reischauer habit of writing ŏ as o (정: jeong, jong)."""
+    rr = romanize_syllable(hangul)
+    return {rr, rr.replace("eo", "o")}
+
+
 @cache
 def _hangul_by_loose() -> dict[str, frozenset[str]]:
     """Loose romanization key -> the hangul syllables spelled so (11,172 syllables)."""
     index: dict[str, set[str]] = {}
     for code in range(0xAC00, 0xD7A4):
         syllable = chr(code)
-        index.setdefault(korean_loose(romanize_syllable(syllable)), set()).add(syllable)
+        for spelling in _romanizations(syllable):
+            index.setdefault(korean_loose(spelling), set()).add(syllable)
     return {k: frozenset(v) for k, v in index.items()}
 
 
@@ -84,11 +93,12 @@ def sound(text: str, script: str) -> Sound:
     if script == HAN:
         r = readings.of(text)
         chars = frozenset({text, *(r.variants if r else ())})
-        loose = frozenset(korean_loose(romanize_syllable(k)) for k in (r.korean if r else ()))
+        loose = frozenset(
+            korean_loose(s) for k in (r.korean if r else ()) for s in _romanizations(k)
+        )
         return Sound(text, chars, loose, True)
     if script == HANGUL:
-        rr = romanize_syllable(text)
-        spellings = {rr, *korean_surname_spellings().get(text, ())}
+        spellings = {*_romanizations(text), *korean_surname_spellings().get(text, ())}
         return Sound(
             text,
             readings.chars_for_korean(text),
@@ -125,7 +135,7 @@ def _han_reads(char_sound: Sound, latin: str) -> str | None:
             continue
         if latin in r.pinyin:
             return f"pinyin of {char}"
-        if latin in {fold(v) for v in r.vietnamese}:
+        if vietnamese_syllable_key(latin) in {vietnamese_syllable_key(v) for v in r.vietnamese}:
             return f"Sino-Vietnamese reading of {char}"
     return None
 
@@ -227,10 +237,35 @@ def _align(xs: list[Syllable], ys: list[Syllable]) -> list[tuple[int, int, float
     return out
 
 
+# Vietnamese middle names (tên đệm) that are often left out; a Chinese name's middle
+# syllable is part of its given name (Lý [Khắc] Cường is someone else), so only these count.
+_MIDDLE_NAMES = frozenset(
+    {
+        "van",
+        "thi",
+        "huu",
+        "duc",
+        "cong",
+        "dinh",
+        "ba",
+        "ngoc",
+        "xuan",
+        "quang",
+        "minh",
+        "thanh",
+        "hong",
+        "kim",
+        "nhu",
+        "quoc",
+    }
+)
+
+
 def _unmatched_weight(name_parts: int, syl: Syllable, matched_parts: set[int]) -> float:
-    """A wholly missing middle part (Nguyễn [Văn] An) costs less than anything else."""
+    """A wholly missing middle name (Nguyễn [Văn] An) costs less than anything else."""
     middle = 0 < syl.part < name_parts - 1
-    return MIDDLE_MISSING if middle and syl.part not in matched_parts else 1.0
+    optional = syl.script == LATIN and fold(syl.text) in _MIDDLE_NAMES
+    return MIDDLE_MISSING if middle and optional and syl.part not in matched_parts else 1.0
 
 
 def compare_parsed(a: ParsedName, b: ParsedName, threshold: float = THRESHOLD) -> Comparison:

@@ -178,12 +178,18 @@ def _segment(token: str) -> list[str]:
         return [token]
     best: list[str] | None = None
 
+    def cost(pieces: list[str]) -> tuple[int, int]:
+        # Fewest pieces, then fewest pieces after the first that start with a vowel
+        # (hu-ning, not hun-ing; da-tong, not dat-ong: such cuts are written Xi'an).
+        return len(pieces), sum(p[0] in "aeiou" for p in pieces[1:])
+
     def walk(rest: str, acc: list[str]) -> None:
         nonlocal best
-        if best is not None and len(acc) >= len(best):
+        if best is not None and len(acc) > len(best):
             return
         if not rest:
-            best = acc
+            if best is None or cost(acc) < cost(best):
+                best = acc
             return
         for end in range(min(len(rest), 6), 1, -1):
             piece = rest[:end]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
-from hoptac.names.fold import fold
+from hoptac.names.fold import vietnamese_syllable_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ class Readings:
 class Table:
     by_char: dict[str, Readings]
     by_pinyin: dict[str, frozenset[str]]
-    by_vietnamese: dict[str, frozenset[str]]  # key: folded (no diacritics)
+    by_vietnamese: dict[str, frozenset[str]]  # key: vietnamese_syllable_key (folded, y->i)
     by_korean: dict[str, frozenset[str]]
 
 
@@ -54,7 +54,7 @@ def table() -> Table:
         for p in r.pinyin:
             by_pinyin.setdefault(p, set()).add(char)
         for v in r.vietnamese:
-            by_vi.setdefault(fold(v), set()).add(char)
+            by_vi.setdefault(vietnamese_syllable_key(v), set()).add(char)
         for k in r.korean:
             by_ko.setdefault(k, set()).add(char)
     return Table(
@@ -75,7 +75,7 @@ def chars_for_pinyin(syllable: str) -> frozenset[str]:
 
 def chars_for_vietnamese(syllable: str) -> frozenset[str]:
     """Characters read so in Sino-Vietnamese; diacritics and case are ignored."""
-    return table().by_vietnamese.get(fold(syllable), frozenset())
+    return table().by_vietnamese.get(vietnamese_syllable_key(syllable), frozenset())
 
 
 def chars_for_korean(syllable: str) -> frozenset[str]:
