@@ -118,7 +118,7 @@ def run() -> dict[str, float]:
     pairs = make_pairs(people)
     ours = score(pairs, lambda a, b: compare(a, b).match)
     try:
-        theirs: dict[str, tuple[float, float, float]] | None = score(pairs, baseline)
+        theirs: Scores | None = score(pairs, baseline)
     except ImportError as exc:
         theirs = None
         print(f"baseline skipped: {exc} (pip install -r requirements-bench.txt)")
