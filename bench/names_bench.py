@@ -21,6 +21,7 @@ from hoptac.names.fold import fold
 
 PEOPLE = Path(__file__).parents[1] / "tests" / "data" / "names_people.csv"
 Pair = tuple[str, str, str, bool]  # kind, a, b, same person?
+Scores = dict[str, tuple[float, float, float]]  # kind -> precision, recall, F1
 
 
 def _swap(latin: str) -> str:
