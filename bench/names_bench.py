@@ -92,9 +92,7 @@ def baseline(a: str, b: str) -> bool:
     return fuzz.token_sort_ratio(unidecode(a).lower(), unidecode(b).lower()) >= THRESHOLD * 100
 
 
-def score(
-    pairs: list[Pair], decide: Callable[[str, str], bool]
-) -> dict[str, tuple[float, float, float]]:
+def score(pairs: list[Pair], decide: Callable[[str, str], bool]) -> Scores:
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
     for kind, a, b, same in pairs:
         said = decide(a, b)
