@@ -142,6 +142,13 @@ def _han_reads(char_sound: Sound, latin: str) -> str | None:
 
 def syllable_score(a: Syllable, b: Syllable) -> tuple[float, str]:
     """(score, how) for two syllables; 0 when they cannot be the same."""
+    return _syllable_score(a.text, a.script, b.text, b.script)
+
+
+@lru_cache(maxsize=1 << 18)
+def _syllable_score(a_text: str, a_script: str, b_text: str, b_script: str) -> tuple[float, str]:
+    # Memoised: a screening run meets the same syllable pairs over and over.
+    a, b = Syllable(a_text, a_script, 0), Syllable(b_text, b_script, 0)
     sa, sb = sound(a.text, a.script), sound(b.text, b.script)
     if a.script == LATIN and b.script == LATIN and sa.text == sb.text:
         marked_a, marked_b = a.text.lower() != sa.text, b.text.lower() != sb.text
@@ -300,9 +307,19 @@ def compare_parsed(a: ParsedName, b: ParsedName, threshold: float = THRESHOLD) -
     return best or Comparison(0.0, False)
 
 
+@lru_cache(maxsize=1 << 16)
+def prepare(name: str) -> ParsedName:
+    """Parse once, compare many times (screening prepares each name once)."""
+    return parse_name(name)
+
+
 def compare(a: str, b: str, threshold: float = THRESHOLD) -> Comparison:
     """Are `a` and `b` the same person's name? Symmetric in a and b."""
-    pa, pb = parse_name(a), parse_name(b)
+    return compare_prepared(prepare(a), prepare(b), threshold)
+
+
+def compare_prepared(pa: ParsedName, pb: ParsedName, threshold: float = THRESHOLD) -> Comparison:
+    """`compare` on names prepared with `prepare`."""
     one, two = compare_parsed(pa, pb, threshold), compare_parsed(pb, pa, threshold)
     return (
         one
@@ -321,7 +338,7 @@ def keys(name: str) -> set[str]:
     that share keys and scores only those pairs.
     """
     out: set[str] = set()
-    for syl in parse_name(name).syllables:
+    for syl in prepare(name).syllables:
         s = sound(syl.text, syl.script)
         if syl.script == LATIN:
             out.add(f"l:{s.text}")
