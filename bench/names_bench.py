@@ -25,6 +25,20 @@ Pair = tuple[str, str, str, bool]  # kind, a, b, same person?
 Scores = dict[str, tuple[float, float, float]]  # kind -> precision, recall, F1
 
 
+def _typo(latin: str) -> str:
+    """One letter changed in the longest word (of four letters or more)."""
+    words = latin.split()
+    i = max(range(len(words)), key=lambda k: len(words[k]))
+    w = words[i]
+    if len(w) < 4:
+        return latin
+    at = len(w) // 2
+    while not w[at].isalpha():
+        at += 1
+    words[i] = w[:at] + ("e" if w[at] != "e" else "a") + w[at + 1 :]
+    return " ".join(words)
+
+
 def _swap(latin: str) -> str:
     words = latin.split()
     return " ".join(words[1:] + words[:1])
@@ -46,6 +60,8 @@ SIDE_A: dict[str, Callable[[dict[str, str]], str]] = {
     "ko-hangul-roman": lambda p: p["hangul"],
     "ko-hanja": lambda p: p["hangul"],
     "order-swapped": lambda p: p["latin"],
+    "upper-cased": lambda p: p["latin"],
+    "one-typo": lambda p: p["latin"],
 }
 SIDE_B: dict[str, Callable[[dict[str, str]], str]] = {
     "vi-zh": lambda p: p["hanzi"],
@@ -56,6 +72,8 @@ SIDE_B: dict[str, Callable[[dict[str, str]], str]] = {
     "ko-hangul-roman": lambda p: p["latin"],
     "ko-hanja": lambda p: p["hanzi"],
     "order-swapped": lambda p: _swap(p["latin"]),
+    "upper-cased": lambda p: p["latin"].upper(),
+    "one-typo": lambda p: _typo(p["latin"]),
 }
 NEEDS: dict[str, Callable[[dict[str, str]], bool]] = {
     "vi-pinyin": lambda p: not p["hangul"],

@@ -320,6 +320,18 @@ def compare(a: str, b: str, threshold: float = THRESHOLD) -> Comparison:
 
 def compare_prepared(pa: ParsedName, pb: ParsedName, threshold: float = THRESHOLD) -> Comparison:
     """`compare` on names prepared with `prepare`."""
+    best = _both_ways(pa, pb, threshold)
+    if not best.match:
+        # A typo can spoil how a romanized part is cut (Jineing): compare whole parts too.
+        ja, jb = pa.joined(), pb.joined()
+        if (ja, jb) != (pa, pb):
+            whole = _both_ways(ja, jb, threshold)
+            if whole.score > best.score:
+                best = whole
+    return best
+
+
+def _both_ways(pa: ParsedName, pb: ParsedName, threshold: float) -> Comparison:
     one, two = compare_parsed(pa, pb, threshold), compare_parsed(pb, pa, threshold)
     return (
         one

@@ -67,6 +67,17 @@ class ParsedName:
     def syllables(self) -> tuple[Syllable, ...]:
         return tuple(s for part in self.parts for s in part)
 
+    def joined(self) -> ParsedName:
+        """Latin parts as written, uncut (`Jinping` stays one): a typo can spoil the cut
+        (`Jineing`), so the matcher also compares whole parts."""
+        parts = tuple(
+            (Syllable("".join(s.text for s in part), LATIN, i),)
+            if len(part) > 1 and all(s.script == LATIN for s in part)
+            else part
+            for i, part in enumerate(self.parts)
+        )
+        return ParsedName(parts, self.family_known)
+
 
 def script_of(char: str) -> str | None:
     if is_syllable(char):
