@@ -64,6 +64,7 @@ MATCHES = [
     ("Lý Khắc Cường", "Li Keqiang"),
     ("Nguyễn Văn An", "Nguyễn An"),  # a missing middle name
     ("Thiếu tướng Mai Hoàng", "Mai Hoang"),
+    ("이승만", "리승만"),  # initial-sound rule: 리 is written 이 in the South
 ]
 NON_MATCHES = [
     ("Li Qiang", "Li Keqiang"),  # same family, one given syllable more
@@ -75,6 +76,14 @@ NON_MATCHES = [
     ("Nguyễn Văn Nam", "Trần Văn Nam"),  # different family name
     ("Trần Văn Hùng", "Trần Văn Hưng"),  # Hùng and Hưng are different names
     ("Wang", "Wang Jian"),
+    # found in review: marks count, Vietnamese spellings do not bridge, hangul is exact
+    ("Nguyễn Thị Lan", "Nguyễn Văn Lan"),  # a different middle name, not a missing one
+    ("Nguyễn Văn Đạt", "Nguyễn Văn Tân"),  # no bridge through a character read both ways
+    ("Lê Văn Hùng", "Lý Văn Hùng"),
+    ("Hoàng Văn Hùng", "Hồ Văn Hùng"),
+    ("Nguyễn Văn Tiến", "Nguyễn Văn Kiên"),  # marked syllables a letter apart: two names
+    ("김정은", "김종은"),
+    ("최민수", "조민수"),
 ]
 
 

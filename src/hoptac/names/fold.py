@@ -47,6 +47,9 @@ def vietnamese_key(syllable: str) -> tuple[str, str]:
     decomposed = unicodedata.normalize("NFD", syllable.casefold())
     tone = "".join(_TONES[c] for c in decomposed if c in _TONES)
     letters = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
+    # `lý` and `lí` are one syllable in two spellings (see vietnamese_syllable_key).
+    if _I_FOR_Y.match(letters):
+        letters = letters[:-1] + "i"
     return letters, tone
 
 

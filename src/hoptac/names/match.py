@@ -106,6 +106,17 @@ def sound(text: str, script: str) -> Sound:
             False,
         )
     folded = fold(text)
+    if text.lower() != folded:
+        # Written with Vietnamese marks: it is Vietnamese, and the marks count. Only the
+        # characters read with the same letters and tone qualify (Kiện: 健, not 见 kiến);
+        # no pinyin or Korean reading of the bare letters.
+        key = vietnamese_key(text)
+        vi = frozenset(
+            c
+            for c in readings.chars_for_vietnamese(folded)
+            if any(vietnamese_key(v) == key for v in _vietnamese_of(c))
+        )
+        return Sound(folded, vi, frozenset(), False, vi, frozenset(), frozenset())
     spelled = {korean_loose(folded)}
     ko: set[str] = set()
     # A romanized Korean syllable reads the characters of the hangul it spells (Geun: 槿).
@@ -119,23 +130,37 @@ def sound(text: str, script: str) -> Sound:
     return Sound(folded, vi | py | frozenset(ko), frozenset(spelled), False, vi, py, frozenset(ko))
 
 
+def _vietnamese_of(char: str) -> tuple[str, ...]:
+    r = readings.of(char)
+    return r.vietnamese if r else ()
+
+
 def _common_reading(a: Sound, b: Sound) -> frozenset[str]:
     """Characters two Latin syllables may both stand for, across reading systems that
-    meet in practice: Sino-Vietnamese with pinyin, Korean or itself (lí/lý). Pinyin and
-    Korean romanization are not crossed: their loose spellings collide too often
-    (jian ~ jun through 前)."""
-    return (a.vi & (b.vi | b.py | b.ko)) | (b.vi & (a.py | a.ko))
+    meet in practice: Sino-Vietnamese with pinyin or Korean. Two Vietnamese spellings
+    meet only when they are the same syllable (Lê is not Lý through 離); pinyin and Korean
+    romanization are not crossed (jian ~ jun through 前)."""
+    return (a.vi & (b.py | b.ko)) | (b.vi & (a.py | a.ko))
 
 
-def _han_reads(char_sound: Sound, latin: str) -> str | None:
-    """How a written character reads as the Latin syllable, if it does."""
-    for char in char_sound.chars:
+def _han_reads(char_sound: Sound, written: str) -> str | None:
+    """How a written character reads as the Latin syllable, if it does. A syllable with
+    Vietnamese marks must match a Sino-Vietnamese reading letter for letter, tone included."""
+    folded = fold(written)
+    marked = written.lower() != folded
+    key = vietnamese_key(written) if marked else None
+    for char in sorted(char_sound.chars):
         r = readings.of(char)
         if r is None:
             continue
-        if latin in r.pinyin:
+        if key is not None:
+            if any(vietnamese_key(v) == key for v in r.vietnamese):
+                return f"Sino-Vietnamese reading of {char}"
+            continue
+        if folded in r.pinyin:
             return f"pinyin of {char}"
-        if vietnamese_syllable_key(latin) in {vietnamese_syllable_key(v) for v in r.vietnamese}:
+        plain = vietnamese_syllable_key(folded)
+        if plain in {vietnamese_syllable_key(v) for v in r.vietnamese}:
             return f"Sino-Vietnamese reading of {char}"
     return None
 
@@ -150,7 +175,8 @@ def _syllable_score(a_text: str, a_script: str, b_text: str, b_script: str) -> t
     # Memoised: a screening run meets the same syllable pairs over and over.
     a, b = Syllable(a_text, a_script, 0), Syllable(b_text, b_script, 0)
     sa, sb = sound(a.text, a.script), sound(b.text, b.script)
-    if a.script == LATIN and b.script == LATIN and sa.text == sb.text:
+    same_letters = vietnamese_syllable_key(sa.text) == vietnamese_syllable_key(sb.text)
+    if a.script == LATIN and b.script == LATIN and same_letters:
         marked_a, marked_b = a.text.lower() != sa.text, b.text.lower() != sb.text
         if marked_a and marked_b and vietnamese_key(a.text) != vietnamese_key(b.text):
             # Both written with diacritics, and they differ: Hùng is not Hưng.
@@ -166,13 +192,22 @@ def _syllable_score(a_text: str, a_script: str, b_text: str, b_script: str) -> t
         han, other, other_syl = (sa, sb, b) if sa.exact_chars else (sb, sa, a)
         if other_syl.script == HANGUL:
             return (0.95, "Korean reading") if han.chars & other.chars else (0.0, "")
-        how = _han_reads(han, other.text)
+        how = _han_reads(han, other_syl.text)
         if how:
             return 0.95, how
         if han.loose & other.loose:
             return 0.9, "Korean reading, romanized"
         return 0.0, ""
     # Neither is a written character: Latin and hangul spellings and readings.
+    if a.script == b.script == HANGUL:
+        # Hangul is exact; only the initial-sound rule (두음법칙) writes one name two ways.
+        if a.text == b.text:
+            return 1.0, "same"
+        return (
+            (0.95, "initial-sound variant")
+            if _initial_sound_variants(a.text, b.text)
+            else (0.0, "")
+        )
     if sa.loose & sb.loose:
         return 0.9, "Korean spelling variant"
     common = (sa.chars & sb.chars) if HANGUL in (a.script, b.script) else _common_reading(sa, sb)
@@ -180,9 +215,22 @@ def _syllable_score(a_text: str, a_script: str, b_text: str, b_script: str) -> t
         best = max(common, key=lambda c: (_weight(c), c))
         return 0.9, f"via {best}"
     long_enough = min(len(sa.text), len(sb.text)) >= 4
-    if a.script == b.script == LATIN and long_enough and _within_one_edit(sa.text, sb.text):
+    # Typo credit only where a typo is plausible: not between two syllables both written
+    # with Vietnamese marks (Tiến and Kiên are two names, not a slip).
+    both_marked = a.text.lower() != sa.text and b.text.lower() != sb.text
+    latin = a.script == b.script == LATIN
+    if latin and long_enough and not both_marked and _within_one_edit(sa.text, sb.text):
         return 0.8, "one letter differs"
     return 0.0, ""
+
+
+def _initial_sound_variants(x: str, y: str) -> bool:
+    """리/이, 류/유, 라/나, 로/노…: the same syllable with and without its initial ㄹ/ㄴ."""
+    from hoptac.names.hangul import jamo
+
+    (ix, mx, fx), (iy, my, fy) = jamo(x), jamo(y)
+    dropped = {5: {11, 2}, 2: {11}}  # ㄹ -> ㅇ or ㄴ; ㄴ -> ㅇ
+    return (mx, fx) == (my, fy) and (iy in dropped.get(ix, set()) or ix in dropped.get(iy, set()))
 
 
 def _weight(char: str) -> int:
@@ -268,11 +316,17 @@ _MIDDLE_NAMES = frozenset(
 )
 
 
-def _unmatched_weight(name_parts: int, syl: Syllable, matched_parts: set[int]) -> float:
-    """A wholly missing middle name (Nguyễn [Văn] An) costs less than anything else."""
+def _unmatched_weight(
+    name_parts: int, other_parts: int, syl: Syllable, matched_parts: set[int]
+) -> float:
+    """A middle name the other name leaves out (Nguyễn [Văn] An) costs less than anything
+    else; a middle name the other name replaces (Thị for Văn) costs in full."""
     middle = 0 < syl.part < name_parts - 1
     optional = syl.script == LATIN and fold(syl.text) in _MIDDLE_NAMES
-    return MIDDLE_MISSING if middle and optional and syl.part not in matched_parts else 1.0
+    left_out = other_parts < name_parts
+    if middle and optional and left_out and syl.part not in matched_parts:
+        return MIDDLE_MISSING
+    return 1.0
 
 
 def compare_parsed(a: ParsedName, b: ParsedName, threshold: float = THRESHOLD) -> Comparison:
@@ -289,11 +343,11 @@ def compare_parsed(a: ParsedName, b: ParsedName, threshold: float = THRESHOLD) -
         unmatched = []
         for i, syl in enumerate(xs):
             if i not in matched_x:
-                weight += _unmatched_weight(len(a.parts), syl, parts_x)
+                weight += _unmatched_weight(len(a.parts), len(b.parts), syl, parts_x)
                 unmatched.append(syl.text)
         for j, syl in enumerate(ys):
             if j not in matched_y:
-                weight += _unmatched_weight(len(b.parts), syl, parts_y)
+                weight += _unmatched_weight(len(b.parts), len(a.parts), syl, parts_y)
                 unmatched.append(syl.text)
         score = total / weight if weight else 0.0
         comparison = Comparison(
