@@ -108,13 +108,14 @@ def sound(text: str, script: str) -> Sound:
     folded = fold(text)
     if text.lower() != folded:
         # Written with Vietnamese marks: it is Vietnamese, and the marks count. Only the
-        # characters read with the same letters and tone qualify (Kiện: 健, not 见 kiến);
-        # no pinyin or Korean reading of the bare letters.
-        key = vietnamese_key(text)
+        # characters read with the same letters qualify (Đạt is not Đất; sources disagree
+        # on some tones: 斗 đấu/đẩu, so the tone is weighed in _han_reads, not here); no
+        # pinyin or Korean reading of the bare letters.
+        letters = vietnamese_key(text)[0]
         vi = frozenset(
             c
             for c in readings.chars_for_vietnamese(folded)
-            if any(vietnamese_key(v) == key for v in _vietnamese_of(c))
+            if any(vietnamese_key(v)[0] == letters for v in _vietnamese_of(c))
         )
         return Sound(folded, vi, frozenset(), False, vi, frozenset(), frozenset())
     spelled = {korean_loose(folded)}
@@ -143,26 +144,29 @@ def _common_reading(a: Sound, b: Sound) -> frozenset[str]:
     return (a.vi & (b.py | b.ko)) | (b.vi & (a.py | a.ko))
 
 
-def _han_reads(char_sound: Sound, written: str) -> str | None:
-    """How a written character reads as the Latin syllable, if it does. A syllable with
-    Vietnamese marks must match a Sino-Vietnamese reading letter for letter, tone included."""
+def _han_reads(char_sound: Sound, written: str) -> tuple[float, str] | None:
+    """(score, how) a written character reads as the Latin syllable, if it does. A syllable
+    with Vietnamese marks must have the reading's letters; a different tone costs a little."""
     folded = fold(written)
-    marked = written.lower() != folded
-    key = vietnamese_key(written) if marked else None
+    key = vietnamese_key(written) if written.lower() != folded else None
+    found: tuple[float, str] | None = None
     for char in sorted(char_sound.chars):
         r = readings.of(char)
         if r is None:
             continue
         if key is not None:
-            if any(vietnamese_key(v) == key for v in r.vietnamese):
-                return f"Sino-Vietnamese reading of {char}"
+            keys_of_char = [vietnamese_key(v) for v in r.vietnamese]
+            if key in keys_of_char:
+                return 0.95, f"Sino-Vietnamese reading of {char}"
+            if found is None and any(k[0] == key[0] for k in keys_of_char):
+                found = 0.85, f"Sino-Vietnamese reading of {char}, another tone"
             continue
         if folded in r.pinyin:
-            return f"pinyin of {char}"
+            return 0.95, f"pinyin of {char}"
         plain = vietnamese_syllable_key(folded)
         if plain in {vietnamese_syllable_key(v) for v in r.vietnamese}:
-            return f"Sino-Vietnamese reading of {char}"
-    return None
+            return 0.95, f"Sino-Vietnamese reading of {char}"
+    return found
 
 
 def syllable_score(a: Syllable, b: Syllable) -> tuple[float, str]:
@@ -192,9 +196,9 @@ def _syllable_score(a_text: str, a_script: str, b_text: str, b_script: str) -> t
         han, other, other_syl = (sa, sb, b) if sa.exact_chars else (sb, sa, a)
         if other_syl.script == HANGUL:
             return (0.95, "Korean reading") if han.chars & other.chars else (0.0, "")
-        how = _han_reads(han, other_syl.text)
-        if how:
-            return 0.95, how
+        read = _han_reads(han, other_syl.text)
+        if read:
+            return read
         if han.loose & other.loose:
             return 0.9, "Korean reading, romanized"
         return 0.0, ""
