@@ -29,6 +29,10 @@ def _parts(name: str) -> list[list[str]]:
         ("習近平", [["習"], ["近", "平"]]),
         ("박수관", [["박"], ["수", "관"]]),
         ("王健先生", [["王"], ["健"]]),
+        ("Chủ tịch Tập Cận Bình", [["Tập"], ["Cận"], ["Bình"]]),  # office stripped
+        ("President Xi Jinping", [["Xi"], ["Jin", "ping"]]),
+        ("ＸＩ　Ｊｉｎｐｉｎｇ", [["XI"], ["Jin", "ping"]]),  # fullwidth letters
+        ("Wang\u200bJian", [["Wang"], ["Jian"]]),  # an invisible space still separates
     ],
 )
 def test_parsing(name: str, parts: list[list[str]]) -> None:
@@ -104,6 +108,12 @@ def test_a_missing_middle_name_costs_less_than_a_different_given_name() -> None:
         compare("Nguyễn Văn An", "Nguyễn An").score
         > compare("Nguyễn Văn An", "Nguyễn Văn Bình").score
     )
+
+
+def test_long_input_is_bounded() -> None:
+    long_name = " ".join(["Nguyễn"] * 500)
+    assert len(parse(long_name).syllables) <= 8 * 6
+    assert not compare(long_name, "Nguyễn An").match
 
 
 def test_explanation_names_the_character() -> None:

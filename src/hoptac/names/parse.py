@@ -46,14 +46,33 @@ _TITLES = (
         "capt",
         "comrade",
         "ambassador",
+        # offices written before a name
+        "chu tich",
+        "tong bi thu",
+        "thu tuong",
+        "bo truong",
+        "thu truong",
+        "giam doc",
+        "pho giam doc",
+        "dai su",
+        "president",
+        "premier",
+        "chairman",
+        "minister",
+        "prime minister",
+        "general secretary",
+        "secretary general",
     }
 )
+# Longer input is not a person's name: bound the work (alignment tries part rotations).
+MAX_PARTS, MAX_SYLLABLES = 8, 6
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), " ")
 _SUFFIXES = ("先生", "女士", "同志", "씨", "님")
 
 
 @dataclass(frozen=True, slots=True)
 class Syllable:
-    text: str  # as written (NFC)
+    text: str  # as written (NFKC)
     script: str  # han | hangul | latin
     part: int  # index of the part it belongs to
 
@@ -221,7 +240,7 @@ def _segment(token: str) -> list[str]:
 
 def _strip_titles(words: list[str]) -> list[str]:
     while words:
-        for n in (2, 1):
+        for n in (3, 2, 1):
             if len(words) > n and fold(" ".join(words[:n])) in _TITLES:
                 words = words[n:]
                 break
@@ -231,7 +250,8 @@ def _strip_titles(words: list[str]) -> list[str]:
 
 
 def parse(name: str) -> ParsedName:
-    text = unicodedata.normalize("NFC", name).strip()
+    # NFKC: fullwidth and styled letters (ＸＩ, 𝐖𝐚𝐧𝐠) become plain ones; invisible spaces count.
+    text = unicodedata.normalize("NFKC", name.translate(_INVISIBLE)).strip()
     for suffix in _SUFFIXES:
         text = text.removesuffix(suffix).strip()
     family_known = False
@@ -263,8 +283,8 @@ def parse(name: str) -> ParsedName:
         raw_parts.insert(0, raw_parts.pop(upper[0]))
         family_known = True
     parts = tuple(
-        tuple(Syllable(text, script, i) for text, script in part)
-        for i, part in enumerate(raw_parts)
+        tuple(Syllable(text, script, i) for text, script in part[:MAX_SYLLABLES])
+        for i, part in enumerate(raw_parts[:MAX_PARTS])
     )
     return ParsedName(parts, family_known)
 
