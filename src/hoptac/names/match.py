@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 
 from hoptac.names import readings
 from hoptac.names.fold import fold, vietnamese_key, vietnamese_syllable_key
-from hoptac.names.hangul import romanize_syllable
+from hoptac.names.hangul import jamo, romanize_syllable
 from hoptac.names.parse import (
     HAN,
     HANGUL,
@@ -230,8 +230,6 @@ def _syllable_score(a_text: str, a_script: str, b_text: str, b_script: str) -> t
 
 def _initial_sound_variants(x: str, y: str) -> bool:
     """리/이, 류/유, 라/나, 로/노…: the same syllable with and without its initial ㄹ/ㄴ."""
-    from hoptac.names.hangul import jamo
-
     (ix, mx, fx), (iy, my, fy) = jamo(x), jamo(y)
     dropped = {5: {11, 2}, 2: {11}}  # ㄹ -> ㅇ or ㄴ; ㄴ -> ㅇ
     return (mx, fx) == (my, fy) and (iy in dropped.get(ix, set()) or ix in dropped.get(iy, set()))

@@ -125,14 +125,18 @@ def korean_surname_spellings() -> dict[str, frozenset[str]]:
     return _korean_surnames()
 
 
-@cache
 def korean_surnames_spelled(spelling: str) -> frozenset[str]:
     """Hangul surnames a Latin spelling stands for: `park` -> {박}, `lee` -> {이}."""
+    return _surnames_by_spelling().get(spelling, frozenset())
+
+
+@cache
+def _surnames_by_spelling() -> dict[str, frozenset[str]]:
     index: dict[str, set[str]] = {}
     for hangul, spellings in _korean_surnames().items():
         for s in spellings:
             index.setdefault(s, set()).add(hangul)
-    return frozenset(index.get(spelling, ()))
+    return {k: frozenset(v) for k, v in index.items()}
 
 
 @cache

@@ -35,7 +35,7 @@ from hoptac.db.models import (
     Source,
     utcnow,
 )
-from hoptac.errors import FieldError, Forbidden, InvalidInput, StaleEdit
+from hoptac.errors import FieldError, Forbidden, InvalidInput, NotFound, StaleEdit
 from hoptac.names import fold, search_key
 from hoptac.registry import schemas as s
 from hoptac.types import (
@@ -111,16 +111,11 @@ def _lookup(
     """Resolve a referenced id within the caller's scope, or fail on that field."""
     if ident is None:
         return None
-    obj = session.scalars(
-        scoped(sa.select(model).where(model.id == ident), model, principal)  # type: ignore[attr-defined]
-    ).first()
-    if obj is None:
-        label = model.__name__.lower()
-        raise InvalidInput(
-            f"{label} {ident} does not exist",
-            errors=[FieldError(field, f"{label} {ident} does not exist")],
-        )
-    return obj
+    try:
+        return get_visible(session, model, ident, principal)
+    except NotFound as exc:
+        # In a request body a missing reference is invalid input on that field, not a 404.
+        raise InvalidInput(exc.detail, errors=[FieldError(field, exc.detail)]) from None
 
 
 def _lookup_all(
