@@ -63,3 +63,21 @@ def test_reverse_indexes() -> None:
 )
 def test_revised_romanization(hangul: str, roman: str) -> None:
     assert romanize(hangul) == roman
+
+
+def test_every_pinyin_reading_is_a_syllable() -> None:
+    # kHanyuPinyin lists dictionary positions before the readings (10278.080,10279.010:sù);
+    # a position once leaked into the table as a "reading" and into the blocking keys.
+    bad = [
+        (c, p)
+        for c, r in readings.table().by_char.items()
+        for p in r.pinyin
+        if not (p.isascii() and p.isalpha())
+    ]
+    assert bad == []
+
+
+def test_hanyu_pinyin_field_is_read_as_positions_then_readings() -> None:
+    from hoptac.names.build import hanyu_pinyin
+
+    assert hanyu_pinyin("10278.080,10279.010:sù 74609.020:lǔ,xī") == ["sù", "lǔ", "xī"]

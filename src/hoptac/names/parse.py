@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from importlib.resources import files
+from typing import NamedTuple
 
 from hoptac.names import readings
 from hoptac.names.fold import fold
@@ -70,8 +71,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), " ")
 _SUFFIXES = ("先生", "女士", "同志", "씨", "님")
 
 
-@dataclass(frozen=True, slots=True)
-class Syllable:
+class Syllable(NamedTuple):
     text: str  # as written (NFKC)
     script: str  # han | hangul | latin
     part: int  # index of the part it belongs to
@@ -82,7 +82,7 @@ class ParsedName:
     parts: tuple[tuple[Syllable, ...], ...]
     family_known: bool  # True when the first part is known to be the family name
 
-    @property
+    @cached_property
     def syllables(self) -> tuple[Syllable, ...]:
         return tuple(s for part in self.parts for s in part)
 
@@ -98,6 +98,7 @@ class ParsedName:
         return ParsedName(parts, self.family_known)
 
 
+@lru_cache(maxsize=1 << 14)
 def script_of(char: str) -> str | None:
     if is_syllable(char):
         return HANGUL
@@ -197,7 +198,8 @@ def _whole_syllables() -> frozenset[str]:
     return _latin_syllables() | frozenset(readings.table().by_vietnamese)
 
 
-def _segment(token: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def _segment(token: str) -> tuple[str, ...]:
     """`jinping` -> [jin, ping]; `daejung` -> [dae, jung]; otherwise the token itself.
 
     Only plain-letter tokens of two or more pinyin or Korean syllables are cut, preferring
@@ -206,10 +208,10 @@ def _segment(token: str) -> list[str]:
     """
     word = token.lower()
     if not word.isascii() or not word.isalpha() or len(word) < 4:
-        return [token]
+        return (token,)
     known = _latin_syllables()
     if word in _whole_syllables():
-        return [token]
+        return (token,)
     best: list[str] | None = None
 
     def cost(pieces: list[str]) -> tuple[int, int]:
@@ -233,61 +235,76 @@ def _segment(token: str) -> list[str]:
 
     walk(word, [])
     if best is None or len(best) < 2:
-        return [token]
+        return (token,)
     # Keep the written letters (case, diacritics are absent in segmentable tokens).
     out, at = [], 0
     for piece in best:
         out.append(token[at : at + len(piece)])
         at += len(piece)
-    return out
+    return tuple(out)
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_word(word: str) -> str:
+    return fold(word)
 
 
 def _strip_titles(words: list[str]) -> list[str]:
-    while words:
+    folded = [_fold_word(w) for w in words]
+    start = 0
+    while start < len(words):
         for n in (3, 2, 1):
-            if len(words) > n and fold(" ".join(words[:n])) in _TITLES:
-                words = words[n:]
+            if len(words) - start > n and " ".join(folded[start : start + n]) in _TITLES:
+                start += n
                 break
         else:
-            return words
-    return words
+            break
+    return words[start:]
+
+
+_PUNCTUATION = re.compile(r"[-‐'’.]")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1 << 16)
+def _word(word: str) -> tuple[str, tuple[str, ...]]:
+    """(script, syllables) of one written word: a hanzi or hangul word as its characters,
+    a Latin word cut at hyphens and apostrophes and into pinyin or Korean syllables."""
+    scripts = {script_of(c) for c in word} - {None}
+    if scripts == {HAN} or scripts == {HANGUL}:
+        script = HAN if scripts == {HAN} else HANGUL
+        return script, tuple(c for c in word if script_of(c) == script)
+    pieces = [p for p in _PUNCTUATION.split(word) if p]
+    return LATIN, tuple(s for p in pieces for s in _segment(p) if any(c.isalpha() for c in s))
 
 
 def parse(name: str) -> ParsedName:
     # NFKC: fullwidth and styled letters (ＸＩ, 𝐖𝐚𝐧𝐠) become plain ones; invisible spaces count.
     text = unicodedata.normalize("NFKC", name.translate(_INVISIBLE)).strip()
-    for suffix in _SUFFIXES:
-        text = text.removesuffix(suffix).strip()
+    while text.endswith(_SUFFIXES):
+        text = next(text.removesuffix(x) for x in _SUFFIXES if text.endswith(x)).strip()
     family_known = False
     if "," in text:  # "FAMILY, Given"
         family, _, given = text.partition(",")
         text, family_known = f"{family.strip()} {given.strip()}", True
-    words = _strip_titles([w for w in re.split(r"\s+", text) if w])
+    words = _strip_titles([w for w in _SPACES.split(text) if w])
     raw_parts: list[list[tuple[str, str]]] = []
+    upper = []  # Latin parts written in capitals
     for word in words:
-        pieces = [p for p in re.split(r"[-‐'’.]", word) if p]
-        scripts = {script_of(c) for c in word} - {None}
-        if scripts == {HAN} or scripts == {HANGUL}:
-            script = HAN if scripts == {HAN} else HANGUL
-            chars = [c for c in word if script_of(c) == script]
-            raw_parts.extend(_split_cjk(chars, script, first=not raw_parts))
-            continue
-        syllables = [s for p in pieces for s in _segment(p) if any(c.isalpha() for c in s)]
-        if syllables:
+        script, syllables = _word(word)
+        if script != LATIN:
+            raw_parts.extend(_split_cjk(list(syllables), script, first=not raw_parts))
+        elif syllables:
+            letters = "".join(syllables)
+            if len(letters) > 1 and letters.isupper():
+                upper.append(len(raw_parts))
             raw_parts.append([(s, LATIN) for s in syllables])
     # One upper-cased Latin part among mixed-case ones is the family name: XI Jinping.
-    upper = [
-        i
-        for i, part in enumerate(raw_parts)
-        if part[0][1] == LATIN
-        and "".join(s for s, _ in part).isupper()
-        and len("".join(s for s, _ in part)) > 1
-    ]
     if not family_known and len(upper) == 1 and len(upper) < len(raw_parts):
         raw_parts.insert(0, raw_parts.pop(upper[0]))
         family_known = True
     parts = tuple(
-        tuple(Syllable(text, script, i) for text, script in part[:MAX_SYLLABLES])
+        tuple([Syllable(text, script, i) for text, script in part[:MAX_SYLLABLES]])
         for i, part in enumerate(raw_parts[:MAX_PARTS])
     )
     return ParsedName(parts, family_known)

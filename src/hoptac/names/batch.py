@@ -1,0 +1,318 @@
+"""Score many name pairs at once: the screening path.
+
+`compare` aligns two names in Python and explains the result; screening scores millions
+of candidate pairs and needs only the score. Here every name is encoded once into a
+`NameTable` row (syllable ids, its part layout, which syllables are optional Vietnamese
+middle names, and its whole-part form). `NameTable.score` then scores a batch of row pairs
+with numpy:
+
+- each distinct pair of syllables is scored once by the same memoised `syllable_score`
+  that `compare` uses;
+- pairs are grouped by the layouts of their two names, so that within a group the part
+  rotations, the alignment (the same Needleman-Wunsch recurrence and traceback as
+  `compare`) and the unmatched-syllable weights are array operations over all its pairs;
+- pairs still below the threshold are scored again on their whole-part forms.
+
+The arithmetic is done in the same order as `compare`, so the scores are equal to the
+last bit (the tests hold the two to it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from hoptac.names.fold import fold
+from hoptac.names.match import (
+    _MIDDLE_NAMES,
+    MIDDLE_MISSING,
+    THRESHOLD,
+    _syllable_score,
+    prepare,
+)
+from hoptac.names.parse import LATIN, ParsedName
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+_ID_BITS = 32  # a syllable-pair code is (id_a << 32) | id_b
+_syllable_ids: dict[tuple[str, str], int] = {}
+_syllables: list[tuple[str, str]] = []
+
+
+def _syllable_id(text: str, script: str) -> int:
+    key = (text, script)
+    found = _syllable_ids.get(key)
+    if found is None:
+        found = _syllable_ids[key] = len(_syllables)
+        _syllables.append(key)
+    return found
+
+
+def _pair_score(code: int) -> float:
+    (ta, sa), (tb, sb) = _syllables[code >> _ID_BITS], _syllables[code & 0xFFFFFFFF]
+    return _syllable_score(ta, sa, tb, sb)[0]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a name's syllables fall into parts, and the orders `compare` tries."""
+
+    sizes: tuple[int, ...]  # syllables per part
+    family_known: bool
+
+    @property
+    def length(self) -> int:
+        return sum(self.sizes)
+
+    @property
+    def parts(self) -> int:
+        return len(self.sizes)
+
+    @property
+    def part_of(self) -> tuple[int, ...]:
+        return tuple(p for p, size in enumerate(self.sizes) for _ in range(size))
+
+    @property
+    def middle(self) -> tuple[bool, ...]:
+        return tuple(0 < p < self.parts - 1 for p in self.part_of)
+
+    @property
+    def orders(self) -> list[list[int]]:
+        """Syllable positions in written order and, unless the family name is known, in
+        every rotation of the parts (as `match._orders`)."""
+        starts = [sum(self.sizes[:p]) for p in range(self.parts)]
+        spans = [list(range(s, s + n)) for s, n in zip(starts, self.sizes, strict=True)]
+        if self.family_known or self.parts < 2:
+            return [list(range(self.length))]
+        return [[i for span in spans[k:] + spans[:k] for i in span] for k in range(self.parts)]
+
+
+_layout_ids: dict[Layout, int] = {}
+_layouts: list[Layout] = []
+
+
+def _layout_id(layout: Layout) -> int:
+    found = _layout_ids.get(layout)
+    if found is None:
+        found = _layout_ids[layout] = len(_layouts)
+        _layouts.append(layout)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    ids: tuple[int, ...]
+    optional: tuple[bool, ...]  # an optional middle name in a middle part
+    layout: int
+
+
+def _encode(parsed: ParsedName) -> _Row:
+    layout = Layout(tuple(len(p) for p in parsed.parts), parsed.family_known)
+    syllables = parsed.syllables
+    optional = tuple(
+        middle and s.script == LATIN and fold(s.text) in _MIDDLE_NAMES
+        for s, middle in zip(syllables, layout.middle, strict=True)
+    )
+    ids = tuple(_syllable_id(s.text, s.script) for s in syllables)
+    return _Row(ids, optional, _layout_id(layout))
+
+
+class NameTable:
+    """Names encoded for batch scoring; a name is addressed by the index `add` returns."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self._rows: list[_Row] = []  # names and their whole-part forms
+        self._name_row: list[int] = []  # name index -> its row
+        self._whole_row: list[int] = []  # name index -> row of its whole-part form, or -1
+        self._arrays: tuple[Ints, Bools, Ints] | None = None
+        for name in names:
+            self.add(name)
+
+    def __len__(self) -> int:
+        return len(self._name_row)
+
+    def add(self, name: str) -> int:
+        """Encode `name` (parsed once) and return its index."""
+        parsed = prepare(name)
+        self._name_row.append(self._append(parsed))
+        joined = parsed.joined()
+        self._whole_row.append(self._append(joined) if joined != parsed else -1)
+        return len(self._name_row) - 1
+
+    def _append(self, parsed: ParsedName) -> int:
+        self._rows.append(_encode(parsed))
+        self._arrays = None
+        return len(self._rows) - 1
+
+    def _packed(self) -> tuple[Ints, Bools, Ints]:
+        if self._arrays is None:
+            width = max((len(r.ids) for r in self._rows), default=0)
+            ids = np.full((len(self._rows), max(width, 1)), -1, dtype=np.int64)
+            optional = np.zeros(ids.shape, dtype=np.bool_)
+            for k, row in enumerate(self._rows):
+                ids[k, : len(row.ids)] = row.ids
+                optional[k, : len(row.optional)] = row.optional
+            layouts = np.array([r.layout for r in self._rows], dtype=np.int64)
+            self._arrays = ids, optional, layouts
+        return self._arrays
+
+    def score(
+        self, a: Sequence[int] | Ints, b: Sequence[int] | Ints, threshold: float = THRESHOLD
+    ) -> Floats:
+        """Scores of the name pairs (a[k], b[k]), equal to `compare(name_a, name_b).score`."""
+        ids, optional, layouts = self._packed()
+        a_names, b_names = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+        name_row = np.array(self._name_row, dtype=np.int64)
+        whole_row = np.array(self._whole_row, dtype=np.int64)
+        ra, rb = name_row[a_names], name_row[b_names]
+        scores = _score_rows(ids, optional, layouts, ra, rb)
+        wa, wb = whole_row[a_names], whole_row[b_names]
+        again = np.flatnonzero((scores < threshold) & ((wa >= 0) | (wb >= 0)))
+        if again.size:
+            # A typo can spoil how a romanized part is cut: compare whole parts too.
+            whole = _score_rows(
+                ids,
+                optional,
+                layouts,
+                np.where(wa[again] >= 0, wa[again], ra[again]),
+                np.where(wb[again] >= 0, wb[again], rb[again]),
+            )
+            scores[again] = np.maximum(scores[again], whole)
+        return scores
+
+
+def _score_rows(ids: Ints, optional: Bools, layouts: Ints, ra: Ints, rb: Ints) -> Floats:
+    """Best score over both directions and every order, pairs grouped by layout pair."""
+    scores = np.zeros(len(ra), dtype=np.float64)
+    if not len(ra):
+        return scores
+    groups = layouts[ra] * len(_layouts) + layouts[rb]
+    order = np.argsort(groups, kind="stable")
+    bounds = np.flatnonzero(np.diff(groups[order])) + 1
+    for members in np.split(order, bounds):
+        la, lb = _layouts[layouts[ra[members[0]]]], _layouts[layouts[rb[members[0]]]]
+        xa, xb = ra[members], rb[members]
+        s = _syllable_scores(ids[xa, : la.length], ids[xb, : lb.length])
+        # No syllable in common: nothing aligns and the score is 0, as in compare.
+        some = (s > 0).any(axis=(1, 2))
+        if not some.all():
+            members, xa, xb, s = members[some], xa[some], xb[some], s[some]
+            if not len(members):
+                continue
+        oa, ob = optional[xa, : la.length], optional[xb, : lb.length]
+        best = np.zeros(len(members), dtype=np.float64)
+        for perm in la.orders:  # a in each of its orders against b as written
+            one = _aligned_score(s[:, perm, :], oa[:, perm], ob, la, lb, perm)
+            best = np.maximum(best, one)
+        st = s.transpose(0, 2, 1)
+        for perm in lb.orders:  # and b in each of its orders against a as written
+            two = _aligned_score(st[:, perm, :], ob[:, perm], oa, lb, la, perm)
+            best = np.maximum(best, two)
+        scores[members] = best
+    return scores
+
+
+class _PairMemo:
+    """Syllable-pair scores already computed, as sorted arrays for vectorised lookup."""
+
+    LIMIT = 20_000_000  # pairs kept (16 bytes each); past it the memo starts again
+
+    def __init__(self) -> None:
+        self.codes: Ints = np.zeros(0, dtype=np.int64)
+        self.values: Floats = np.zeros(0, dtype=np.float64)
+
+    def lookup(self, codes: Ints) -> Floats:
+        flat = codes.ravel()
+        at = np.searchsorted(self.codes, flat)
+        known = at < len(self.codes)
+        known[known] = self.codes[at[known]] == flat[known]
+        if not known.all():
+            missing = np.unique(flat[~known])
+            values = np.array([_pair_score(int(c)) for c in missing], dtype=np.float64)
+            if len(self.codes) + len(missing) > self.LIMIT:
+                self.codes, self.values = self.codes[:0], self.values[:0]
+            merged = np.concatenate([self.codes, missing])
+            order = np.argsort(merged, kind="stable")
+            self.codes = merged[order]
+            self.values = np.concatenate([self.values, values])[order]
+            at = np.searchsorted(self.codes, flat)
+        return self.values[at].reshape(codes.shape)
+
+
+_memo = _PairMemo()
+
+
+def _syllable_scores(xa: Ints, xb: Ints) -> Floats:
+    """[pairs, len a, len b] syllable-pair scores; each distinct pair computed once."""
+    codes = (xa[:, :, None] << _ID_BITS) | xb[:, None, :]
+    if codes.size == 0:
+        return np.zeros(codes.shape, dtype=np.float64)
+    return _memo.lookup(codes)
+
+
+def _aligned_score(
+    s: Floats, ox: Bools, oy: Bools, lx: Layout, ly: Layout, perm: list[int]
+) -> Floats:
+    """`match.compare_parsed` for one order of x against y, over all pairs at once:
+    the best monotone alignment (same recurrence and traceback), then matched scores
+    over matched and unmatched weights, summed in the same order."""
+    n, nx, ny = s.shape
+    # best[i][j]: the best alignment of x[i:] with y[j:].
+    zero = np.zeros(n, dtype=np.float64)
+    best = [[zero] * (ny + 1) for _ in range(nx + 1)]
+    for r in range(nx - 1, -1, -1):
+        for c in range(ny - 1, -1, -1):
+            src = s[:, r, c]
+            take = np.where(src > 0, src + best[r + 1][c + 1], 0.0)
+            best[r][c] = np.maximum(np.maximum(take, best[r + 1][c]), best[r][c + 1])
+    table = np.stack([np.stack(row, axis=1) for row in best], axis=1)  # [n, nx+1, ny+1]
+    rows = np.arange(n)
+    i = np.zeros(n, dtype=np.int64)
+    j = np.zeros(n, dtype=np.int64)
+    matched_x = np.zeros((n, nx), dtype=np.bool_)
+    score_x = np.zeros((n, nx), dtype=np.float64)
+    matched_y = np.zeros((n, ny), dtype=np.bool_)
+    for _ in range(nx + ny):
+        live = (i < nx) & (j < ny)
+        if not live.any():
+            break
+        ic, jc = np.minimum(i, nx - 1), np.minimum(j, ny - 1)
+        sij = s[rows, ic, jc]
+        here = table[rows, i, j]
+        take = live & (sij > 0) & (np.abs(here - (sij + table[rows, ic + 1, jc + 1])) < 1e-9)
+        down = live & ~take & (here == table[rows, np.minimum(i + 1, nx), j])
+        right = live & ~take & ~down
+        matched_x[rows[take], i[take]] = True
+        score_x[rows[take], i[take]] = sij[take]
+        matched_y[rows[take], j[take]] = True
+        i = i + (take | down)
+        j = j + (take | right)
+    total = zero
+    for col in range(nx):  # in alignment order, as compare_parsed sums
+        total = total + np.where(matched_x[:, col], 2 * score_x[:, col], 0.0)
+    weight = 2.0 * matched_x.sum(axis=1)
+    part_x = [lx.part_of[p] for p in perm]
+    weight = _add_unmatched(weight, matched_x, ox, part_x, lx.parts, ly.parts < lx.parts)
+    weight = _add_unmatched(weight, matched_y, oy, list(ly.part_of), ly.parts, lx.parts < ly.parts)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(weight > 0, total / weight, 0.0)
+
+
+def _add_unmatched(
+    weight: Floats, matched: Bools, optional: Bools, part_of: list[int], parts: int, left_out: bool
+) -> Floats:
+    """Add each unmatched syllable's weight, in order: a middle name the other name leaves
+    out (a part with nothing matched, in a name with more parts) weighs MIDDLE_MISSING."""
+    part_matched = np.zeros((len(weight), parts), dtype=np.bool_)
+    for col, part in enumerate(part_of):
+        part_matched[:, part] |= matched[:, col]
+    for col, part in enumerate(part_of):
+        light = optional[:, col] & ~part_matched[:, part] if left_out else None
+        w = 1.0 if light is None else np.where(light, MIDDLE_MISSING, 1.0)
+        weight = weight + np.where(matched[:, col], 0.0, w)
+    return weight

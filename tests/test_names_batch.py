@@ -1,0 +1,104 @@
+"""The batch scorer (screening's path) gives exactly the scores `compare` gives."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hoptac.names import compare
+from hoptac.names.batch import NameTable
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+
+from names_bench import load_people, make_pairs
+
+
+def _check(pairs: list[tuple[str, str]]) -> None:
+    table = NameTable()
+    index: dict[str, int] = {}
+    for name in {n for pair in pairs for n in pair}:
+        index[name] = table.add(name)
+    got = table.score([index[a] for a, _ in pairs], [index[b] for _, b in pairs])
+    want = [compare(a, b).score for a, b in pairs]
+    wrong = [(a, b, w, g) for (a, b), w, g in zip(pairs, want, got, strict=True) if w != g]
+    assert wrong == []
+
+
+def test_development_set_pairs_score_as_compare_does() -> None:
+    pairs = make_pairs(load_people())
+    _check([(a, b) for _, a, b, _ in pairs])
+
+
+def test_edge_cases_score_as_compare_does() -> None:
+    _check(
+        [
+            ("", "Wang Jian"),
+            ("", ""),
+            ("Thiếu tướng", "Wang Jian"),  # a title alone is no name
+            ("Wang Jineing", "Vương Cận Bình"),  # a typo spoils the cut: whole parts compared
+            ("Nguyễn Văn An", "Nguyễn An"),  # a middle name left out
+            ("Nguyễn Văn An", "Nguyễn Thị An"),
+            ("A B C D E F G H I J", "J I H G F E D C B A"),  # more parts than names have
+            ("NGUYEN, Hai Trung", "Trung Nguyen Hai"),
+            ("XI Jinping", "Jinping Xi"),
+            ("황보관", "Hwangbo Kwan"),
+        ]
+    )
+
+
+def test_a_batch_keeps_the_order_of_its_pairs() -> None:
+    table = NameTable(["Wang Jian", "王健", "Li Qiang", "李克强"])
+    scores = table.score(np.array([0, 2, 0, 2]), np.array([1, 3, 3, 1]))
+    assert scores[0] >= 0.85 > scores[1]
+    assert scores[2] == compare("Wang Jian", "李克强").score
+    assert scores[3] == compare("Li Qiang", "王健").score
+    assert len(table.score([], [])) == 0
+
+
+PART = st.sampled_from(
+    [
+        "Nguyễn",
+        "nguyen",
+        "Văn",
+        "Thị",
+        "Hùng",
+        "Hưng",
+        "An",
+        "Trọng",
+        "Xi",
+        "XI",
+        "Jinping",
+        "Jin-ping",
+        "Li",
+        "Keqiang",
+        "Qiang",
+        "Park",
+        "Bak",
+        "Geun-hye",
+        "Kim",
+        "Jong-un",
+        "Jongun",
+        "习近平",
+        "王健",
+        "박근혜",
+        "김정은",
+        "Vương",
+        "Kiện",
+        "Wang",
+        "Jian",
+        "Jiang",
+    ]
+)
+NAME = st.builds(
+    lambda parts, comma: f"{parts[0]}, {' '.join(parts[1:])}" if comma else " ".join(parts),
+    st.lists(PART, min_size=1, max_size=5),
+    st.booleans(),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(NAME, NAME), min_size=1, max_size=30))
+def test_generated_batches_score_as_compare_does(pairs: list[tuple[str, str]]) -> None:
+    _check(pairs)
