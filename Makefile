@@ -30,9 +30,17 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(STAMP) .venv-nk/.installed-stamp
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	$(BIN)/python bench/run.py
+
+# The OpenSanctions matcher baseline lives in its own venv (a large dependency tree; pyicu
+# compiles against libicu-dev). If it cannot be installed, the bench says so and goes on.
+.venv-nk/.installed-stamp: requirements-bench-nk.txt
+	rm -rf .venv-nk
+	( $(PYTHON) -m venv .venv-nk && .venv-nk/bin/pip install --quiet \
+	  --disable-pip-version-check -r requirements-bench-nk.txt \
+	  && touch $@ ) || { rm -rf .venv-nk; echo "nomenklatura baseline not installed"; }
 
 # Rebuild the CJK reading table shipped in src/hoptac/names/data/ (see docs/names-data.md).
 # Needs Debian's unicode-data (Unihan) and the pinned data packages; the app never does.
@@ -42,4 +50,4 @@ names-data: $(STAMP)
 	$(BIN)/python -m hoptac.names.build
 
 clean:
-	rm -rf $(VENV) hoptac.db .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-nk hoptac.db .pytest_cache .mypy_cache .ruff_cache

@@ -247,6 +247,12 @@ class _PairMemo:
 _memo = _PairMemo()
 
 
+def clear_memo() -> None:
+    """Forget the syllable-pair scores (benchmarks measure a cold start with it)."""
+    global _memo
+    _memo = _PairMemo()
+
+
 def _syllable_scores(xa: Ints, xb: Ints) -> Floats:
     """[pairs, len a, len b] syllable-pair scores; each distinct pair computed once."""
     codes = (xa[:, :, None] << _ID_BITS) | xb[:, None, :]

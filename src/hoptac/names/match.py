@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
+from hoptac.names import parse as _parse
 from hoptac.names import readings
 from hoptac.names.fold import fold, vietnamese_key, vietnamese_syllable_key
 from hoptac.names.hangul import jamo, romanize_syllable
@@ -429,3 +430,20 @@ def _syllable_keys(text: str, script: str) -> frozenset[str]:
         if r is not None:
             out.update(f"p:{p}" for p in r.pinyin[:2])
     return frozenset(out)
+
+
+def clear_memos() -> None:
+    """Forget every per-name, per-word and per-syllable memo (the reading table stays
+    loaded), so that a benchmark measures names and syllables never seen before."""
+    for memo in (
+        prepare,
+        _syllable_keys,
+        sound,
+        _syllable_score,
+        korean_loose,
+        _parse._word,
+        _parse._fold_word,
+        _parse._segment,
+        _parse.script_of,
+    ):
+        memo.cache_clear()
