@@ -69,6 +69,10 @@ MATCHES = [
     ("Nguyễn Văn An", "Nguyễn An"),  # a missing middle name
     ("Thiếu tướng Mai Hoàng", "Mai Hoang"),
     ("이승만", "리승만"),  # initial-sound rule: 리 is written 이 in the South
+    ("Xi Jinping", "Xi Jineing"),  # a slip that breaks the syllables
+    ("Guo Shengkun", "Guo Shenekun"),
+    ("Chung Eui-yong", "정의용"),  # McCune-Reischauer habits: eui for 의, wha for 화
+    ("Kang Kyung-wha", "강경화"),
 ]
 NON_MATCHES = [
     ("Li Qiang", "Li Keqiang"),  # same family, one given syllable more
@@ -88,6 +92,10 @@ NON_MATCHES = [
     ("Nguyễn Văn Tiến", "Nguyễn Văn Kiên"),  # marked syllables a letter apart: two names
     ("김정은", "김종은"),
     ("최민수", "조민수"),
+    # one letter apart but both real syllables: another name, not a slip
+    ("Li Qiang", "Li Liang"),
+    ("Zhang Liang", "Zhang Qiang"),
+    ("Wang Jian", "Wang Qian"),
 ]
 
 

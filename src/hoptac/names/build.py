@@ -93,6 +93,14 @@ def _split(value: str) -> list[str]:
     return [v for v in re.split(r"[\s,]+", value) if v]
 
 
+# Sino-Vietnamese readings the sources above miss, each found in Thiều Chửu's Hán Việt tự
+# điển; kept after the sources' own readings.
+SUPPLEMENT_VIETNAMESE = {
+    "斗": ["đẩu"],  # 北斗 Bắc Đẩu, 泰斗 thái đẩu (the sources have only đấu, of 鬥)
+    "媛": ["viên"],  # 嬋媛 thiền viên; 彭丽媛 is Bành Lệ Viên in Vietnamese
+}
+
+
 def hanyu_pinyin(value: str) -> list[str]:
     """kHanyuPinyin `10278.080,10279.010:sù 74609.020:lǔ,xī` -> [sù, lǔ, xī]: each entry is
     dictionary positions (comma-separated), a colon, then readings (comma-separated)."""
@@ -182,6 +190,7 @@ def build() -> list[Row]:
             [unicodedata.normalize("NFC", v) for v in vietnamese(family)]
             + [unicodedata.normalize("NFC", v) for v in vietnamese(fallback)]
             + [v for c in family for v in _split(uh.get(c, {}).get("kVietnamese", "").lower())]
+            + SUPPLEMENT_VIETNAMESE.get(char, [])
         )
 
         def korean(of: list[str]) -> list[str]:

@@ -28,9 +28,12 @@ from hoptac.names.parse import (
 from hoptac.names.parse import parse as parse_name
 
 THRESHOLD = 0.85  # default verdict threshold (to be calibrated on the development set)
+TYPO_BETWEEN_SYLLABLES = 0.65  # credit for one letter between two real syllables
 MIDDLE_MISSING = 0.35  # weight of a wholly unmatched middle part (vs 1.0 otherwise)
 
 _LOOSE_RULES = [
+    (r"eui", "ui"),  # McCune-Reischauer habit: Eui-yong for 의용
+    (r"^wh", "hw"),  # Kyung-wha for 경화
     (r"ck", "k"),
     (r"ui", "i"),
     (r"oo|eo|eu|ou", "u"),
@@ -121,9 +124,11 @@ def sound(text: str, script: str) -> Sound:
         return Sound(folded, vi, frozenset(), False, vi, frozenset(), frozenset())
     spelled = {korean_loose(folded)}
     ko: set[str] = set()
-    # A romanized Korean syllable reads the characters of the hangul it spells (Geun: 槿).
-    for hangul in _hangul_by_loose().get(korean_loose(folded), ()):
-        ko.update(readings.chars_for_korean(hangul))
+    # A romanized Korean syllable reads the characters of the hangul it spells (Geun: 槿);
+    # only text that can be a Korean spelling (not Manh, not Nguyen) is read so.
+    if folded in _parse.korean_spellings():
+        for hangul in _hangul_by_loose().get(korean_loose(folded), ()):
+            ko.update(readings.chars_for_korean(hangul))
     # A Korean surname spelling (Park, Lee, Choi) stands for its hangul and all its spellings.
     for hangul in korean_surnames_spelled(folded):
         ko.update(readings.chars_for_korean(hangul))
@@ -225,7 +230,14 @@ def _syllable_score(a_text: str, a_script: str, b_text: str, b_script: str) -> t
     both_marked = a.text.lower() != sa.text and b.text.lower() != sb.text
     latin = a.script == b.script == LATIN
     if latin and long_enough and not both_marked and _within_one_edit(sa.text, sb.text):
-        return 0.8, "one letter differs"
+        # A slip of the pen usually breaks the syllables (Jineing for Jinping, Shenekun for
+        # Shengkun). When both sides are real syllables of the same shape, it is as likely
+        # another name (Qiang and Liang, Geunhye and Geuphye): less credit, so that a
+        # two-syllable name with one such difference stays below the threshold.
+        shape_a, shape_b = _parse.syllable_count(sa.text), _parse.syllable_count(sb.text)
+        if shape_a is None or shape_b is None or shape_a != shape_b:
+            return 0.8, "one letter differs"
+        return TYPO_BETWEEN_SYLLABLES, "one letter differs, both real syllables"
     return 0.0, ""
 
 

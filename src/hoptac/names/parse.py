@@ -141,6 +141,20 @@ def _surnames_by_spelling() -> dict[str, frozenset[str]]:
 
 
 @cache
+def korean_spellings() -> frozenset[str]:
+    """Latin syllables a Korean name may be written with: Revised Romanization of every
+    hangul syllable, its McCune-Reischauer-style `o` for `eo`, surname spellings and the
+    common passport spellings (Soo, Hee, Young...). `Manh` is none of them."""
+    rr = {romanize_syllable(chr(c)) for c in range(0xAC00, 0xD7A4)}
+    return frozenset(
+        rr
+        | {s.replace("eo", "o") for s in rr}
+        | {v for spellings in _korean_surnames().values() for v in spellings}
+        | _KOREAN_SPELLINGS
+    )
+
+
+@cache
 def _latin_syllables() -> frozenset[str]:
     """Syllables a romanized CJK given name may be cut into (pinyin and Korean RR)."""
     korean = {romanize_syllable(chr(c)) for c in range(0xAC00, 0xD7A4)}
@@ -152,6 +166,9 @@ def _latin_syllables() -> frozenset[str]:
 # Common non-RR spellings of Korean given-name syllables (passport habits).
 _KOREAN_SPELLINGS = frozenset(
     {
+        "eui",
+        "wha",
+        "whan",
         "soo",
         "joo",
         "woo",
@@ -196,6 +213,16 @@ _KOREAN_SPELLINGS = frozenset(
 def _whole_syllables() -> frozenset[str]:
     """Tokens never cut: any known syllable, Vietnamese ones included (`nguyen`, `hoang`)."""
     return _latin_syllables() | frozenset(readings.table().by_vietnamese)
+
+
+def syllable_count(folded: str) -> int | None:
+    """How many pinyin, Korean or Sino-Vietnamese syllables this folded Latin text is
+    (1 for `jian`, 2 for `geunhye`), or None when it is not made of such syllables
+    (`jineing`)."""
+    if folded in _whole_syllables():
+        return 1
+    pieces = len(_segment(folded))
+    return pieces if pieces > 1 else None
 
 
 @lru_cache(maxsize=1 << 16)
