@@ -1,0 +1,48 @@
+"""Blocking keys: every pair the matcher accepts on the development set shares a key;
+unrelated names share none; keys are the same in every process."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from hoptac.names import compare
+from hoptac.screening.blocking import name_keys, person_keys
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+
+from names_bench import PEOPLE, load_people, make_pairs
+
+
+def test_every_accepted_pair_of_the_development_set_shares_a_key() -> None:
+    missed = [
+        (kind, a, b)
+        for kind, a, b, same in make_pairs(load_people(PEOPLE))
+        if same and compare(a, b).match and not name_keys(a) & name_keys(b)
+    ]
+    assert missed == []
+
+
+def test_scripts_order_and_typos_share_keys() -> None:
+    forms = ["Vương Kiện", "王健", "Wang Jian", "Jian Wang", "WANG, Jian", "vuong kien"]
+    for form in forms[1:]:
+        assert name_keys(forms[0]) & name_keys(form), form
+    assert name_keys("Xi Jinping") & name_keys("Xi Jineing")  # the slip breaks the cut
+    assert name_keys("Li Qiang") & name_keys("Li Qieng")
+
+
+def test_unrelated_names_share_no_key() -> None:
+    assert not name_keys("Nguyễn Văn An") & name_keys("Park Geun-hye")
+    assert not name_keys("Wang Jian") & name_keys("Kim Jong-un")
+
+
+def test_aliases_add_their_keys() -> None:
+    both = person_keys(("王健", "Trần Văn Hùng"))
+    assert name_keys("Wang Jian") & both and name_keys("Tran Van Hung") & both
+
+
+def test_keys_are_the_same_in_another_process() -> None:
+    code = "from hoptac.screening.blocking import name_keys; print(sorted(name_keys('王健')))"
+    other = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert other.strip() == str(sorted(name_keys("王健")))
