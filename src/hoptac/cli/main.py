@@ -215,3 +215,58 @@ def names_keys(name: Annotated[str, typer.Argument(help="A name, in any script."
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+
+@app.command()
+@friendly
+def screen(
+    notices: Annotated[Path, typer.Option(help="Notices CSV (notice_id,name,alt_names,...).")],
+    register: Annotated[Path, typer.Option(help="Register CSV (record_id,name,...).")],
+    output: Annotated[Path, typer.Option(help="Hits CSV: notice_id,record_id,score,reasons.")],
+    engine: Annotated[str, typer.Option(help="python (in process)")] = "python",
+    threshold: Annotated[float | None, typer.Option(help="Hit threshold (0-1).")] = None,
+) -> None:
+    """Screen wanted-person notices against a register; bad rows are reported and skipped."""
+    import csv
+
+    from hoptac.errors import InvalidInput
+    from hoptac.screening import engine as python_engine
+    from hoptac.screening.records import FileRefused, read_notices, read_register
+    from hoptac.screening.score import THRESHOLD
+
+    if engine != "python":
+        raise InvalidInput(f"engine '{engine}' is not available; use --engine python")
+    try:
+        wanted, notice_errors = read_notices(notices)
+        records, record_errors = read_register(register)
+    except FileRefused as exc:
+        raise InvalidInput(str(exc)) from None
+    except FileNotFoundError as exc:
+        raise InvalidInput(f"{exc.filename}: no such file") from None
+    for label, errors in (("notices", notice_errors), ("register", record_errors)):
+        for error in errors:
+            typer.secho(f"{label} {error}", fg=typer.colors.YELLOW, err=True)
+    with typer.progressbar(length=len(wanted), label="screening", file=sys.stderr) as bar:
+        done = 0
+
+        def progress(now: int, _total: int) -> None:
+            nonlocal done
+            bar.update(now - done)
+            done = now
+
+        hits = python_engine.screen(
+            wanted, records, THRESHOLD if threshold is None else threshold, progress
+        )
+    with output.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["notice_id", "record_id", "score", "reasons"])
+        for hit in hits:
+            writer.writerow([hit.notice_id, hit.record_id, f"{hit.score:.4f}", hit.reasons])
+    typer.echo(
+        f"{len(wanted)} notices x {len(records)} records: {len(hits)} hits -> {output}"
+        + (
+            f" ({len(notice_errors) + len(record_errors)} bad rows skipped)"
+            if notice_errors or record_errors
+            else ""
+        )
+    )

@@ -1,0 +1,133 @@
+"""The in-process screening engine: notices against a register, in memory.
+
+1. Block: every register record's names give blocking keys (`blocking.person_keys`); a
+   notice meets the records that share a key with it.
+2. Drop pairs that no evidence could save: birth years more than a year apart, unless the
+   document numbers agree.
+3. Score names in one batch (`hoptac.names.batch.NameTable`): a pair's name score is the
+   best over the notice's names and aliases against the record's names.
+4. Add the evidence (`score.evidence`) to pairs whose name score could still reach the
+   threshold; keep those at or above it, with the reasons.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from hoptac.names import compare
+from hoptac.names.batch import NameTable
+from hoptac.screening.blocking import person_keys
+from hoptac.screening.records import Person
+from hoptac.screening.score import (
+    BIRTH_EXACT,
+    DOCUMENT_SAME,
+    THRESHOLD,
+    combine,
+    evidence,
+    explain,
+)
+
+Progress = Callable[[int, int], None]  # (done, total) notices
+# The most the evidence can add: a name below THRESHOLD - BEST_EVIDENCE cannot become a hit.
+BEST_EVIDENCE = BIRTH_EXACT + DOCUMENT_SAME
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    notice_id: str
+    record_id: str
+    score: float
+    reasons: str
+
+
+def _possible(notice: Person, record: Person) -> bool:
+    a, b = notice.evidence, record.evidence
+    if a.document and a.document == b.document:
+        return True
+    return a.birth is None or b.birth is None or abs(a.birth.year - b.birth.year) <= 1
+
+
+def candidates(
+    notices: Sequence[Person], register: Sequence[Person], progress: Progress | None = None
+) -> list[tuple[int, int]]:
+    """(notice index, record index) pairs that share a blocking key and that the birth
+    year or the document number does not rule out."""
+    index: dict[int, list[int]] = defaultdict(list)
+    for r, record in enumerate(register):
+        for key in person_keys(record.names):
+            index[key].append(r)
+    pairs: list[tuple[int, int]] = []
+    for n, notice in enumerate(notices):
+        met: set[int] = set()
+        for key in person_keys(notice.names):
+            met.update(index.get(key, ()))
+        pairs.extend((n, r) for r in sorted(met) if _possible(notice, register[r]))
+        if progress is not None:
+            progress(n + 1, len(notices))
+    return pairs
+
+
+def name_scores(
+    notices: Sequence[Person], register: Sequence[Person], pairs: Sequence[tuple[int, int]]
+) -> np.ndarray:
+    """The best name score of each pair over both sides' names (batch-scored)."""
+    table = NameTable()
+    rows: dict[str, int] = {}
+
+    def row(name: str) -> int:
+        found = rows.get(name)
+        if found is None:
+            found = rows[name] = table.add(name)
+        return found
+
+    a: list[int] = []
+    b: list[int] = []
+    owner: list[int] = []
+    for k, (n, r) in enumerate(pairs):
+        for x in notices[n].names:
+            for y in register[r].names:
+                a.append(row(x))
+                b.append(row(y))
+                owner.append(k)
+    best = np.zeros(len(pairs), dtype=np.float64)
+    if a:
+        np.maximum.at(best, np.array(owner), table.score(a, b))
+    return best
+
+
+def screen(
+    notices: Sequence[Person],
+    register: Sequence[Person],
+    threshold: float = THRESHOLD,
+    progress: Progress | None = None,
+) -> list[Hit]:
+    """Hits of `notices` in `register`, best first (ties by notice id, then record id)."""
+    pairs = candidates(notices, register, progress)
+    names = name_scores(notices, register, pairs)
+    hits = []
+    for (n, r), name in zip(pairs, names, strict=True):
+        if name < threshold - BEST_EVIDENCE:
+            continue
+        notice, record = notices[n], register[r]
+        adjustments = evidence(notice.evidence, record.evidence)
+        total = combine(float(name), adjustments)
+        if total < threshold:
+            continue
+        a, b = _best_names(notice, record, float(name))
+        how = compare(a, b).explain()
+        hits.append(Hit(notice.id, record.id, total, explain(float(name), how, adjustments)))
+    hits.sort(key=lambda h: (-h.score, h.notice_id, h.record_id))
+    return hits
+
+
+def _best_names(notice: Person, record: Person, score: float) -> tuple[str, str]:
+    """The pair of names that gave the pair's name score (for the explanation)."""
+    for x in notice.names:
+        for y in record.names:
+            if compare(x, y).score == score:
+                return x, y
+    return notice.names[0], record.names[0]
