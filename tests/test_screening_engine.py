@@ -7,7 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from hoptac.cli.main import app
-from hoptac.screening.engine import candidates, screen
+from hoptac.screening.engine import candidates, candidates_duckdb, screen
 from hoptac.screening.records import Person
 from hoptac.screening.score import Evidence, birth_date
 
@@ -91,3 +91,15 @@ def test_cli_refuses_a_missing_file_and_an_unknown_engine(tmp_path: Path) -> Non
         app, [*args, "--register", str(tmp_path / "n.csv"), "--engine", "spark"]
     )
     assert engine.exit_code == 1 and "engine 'spark' is not available" in engine.output
+
+
+def test_both_engines_give_identical_hits(tmp_path: Path) -> None:
+    from hoptac.screening.records import read_notices, read_register
+
+    (tmp_path / "n.csv").write_text(NOTICES, encoding="utf-8")
+    (tmp_path / "r.csv").write_text(REGISTER, encoding="utf-8")
+    notices, _ = read_notices(tmp_path / "n.csv")
+    register, _ = read_register(tmp_path / "r.csv")
+    python, duck = screen(notices, register), screen(notices, register, engine="duckdb")
+    assert python == duck and len(python) == 4
+    assert candidates(notices, register) == candidates_duckdb(notices, register)

@@ -223,7 +223,9 @@ def screen(
     notices: Annotated[Path, typer.Option(help="Notices CSV (notice_id,name,alt_names,...).")],
     register: Annotated[Path, typer.Option(help="Register CSV (record_id,name,...).")],
     output: Annotated[Path, typer.Option(help="Hits CSV: notice_id,record_id,score,reasons.")],
-    engine: Annotated[str, typer.Option(help="python (in process)")] = "python",
+    engine: Annotated[str, typer.Option(help="python (in process) or duckdb (large jobs)")] = (
+        "python"
+    ),
     threshold: Annotated[float | None, typer.Option(help="Hit threshold (0-1).")] = None,
 ) -> None:
     """Screen wanted-person notices against a register; bad rows are reported and skipped."""
@@ -234,8 +236,8 @@ def screen(
     from hoptac.screening.records import FileRefused, read_notices, read_register
     from hoptac.screening.score import THRESHOLD
 
-    if engine != "python":
-        raise InvalidInput(f"engine '{engine}' is not available; use --engine python")
+    if engine not in python_engine.ENGINES:
+        raise InvalidInput(f"engine '{engine}' is not available; use python or duckdb")
     try:
         wanted, notice_errors = read_notices(notices)
         records, record_errors = read_register(register)
@@ -254,9 +256,8 @@ def screen(
             bar.update(now - done)
             done = now
 
-        hits = python_engine.screen(
-            wanted, records, THRESHOLD if threshold is None else threshold, progress
-        )
+        limit = THRESHOLD if threshold is None else threshold
+        hits = python_engine.screen(wanted, records, limit, progress, engine)
     with output.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["notice_id", "record_id", "score", "reasons"])

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -71,6 +72,66 @@ def candidates(
     return pairs
 
 
+def _key_columns(people: Sequence[Person], column: str) -> dict[str, np.ndarray]:
+    keys: list[int] = []
+    owners: list[int] = []
+    for i, person in enumerate(people):
+        mine = person_keys(person.names)
+        keys.extend(mine)
+        owners.extend([i] * len(mine))
+    return {"key": np.array(keys, dtype=np.uint64), column: np.array(owners, dtype=np.int64)}
+
+
+def _evidence_columns(people: Sequence[Person], column: str) -> dict[str, np.ndarray]:
+    """Birth year (-1 unknown) and a CRC of the document number (0 none) per person."""
+    years = [p.evidence.birth.year if p.evidence.birth else -1 for p in people]
+    documents = [
+        zlib.crc32(p.evidence.document.encode()) if p.evidence.document else 0 for p in people
+    ]
+    return {
+        column: np.arange(len(people), dtype=np.int64),
+        "year": np.array(years, dtype=np.int64),
+        "doc": np.array(documents, dtype=np.int64),
+    }
+
+
+def candidates_duckdb(
+    notices: Sequence[Person], register: Sequence[Person], progress: Progress | None = None
+) -> list[tuple[int, int]]:
+    """`candidates`, with the key join and the year filter run by DuckDB (out of core, on
+    every core): the same pairs in the same order."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("notice_keys", _key_columns(notices, "n"))
+        con.register("record_keys", _key_columns(register, "r"))
+        con.register("notice_facts", _evidence_columns(notices, "n"))
+        con.register("record_facts", _evidence_columns(register, "r"))
+        found = con.sql(
+            """
+            WITH met AS (
+                SELECT DISTINCT n, r FROM notice_keys JOIN record_keys USING (key)
+            )
+            SELECT n, r FROM met
+            JOIN notice_facts a USING (n) JOIN record_facts b USING (r)
+            WHERE a.year < 0 OR b.year < 0 OR abs(a.year - b.year) <= 1
+               OR (a.doc <> 0 AND a.doc = b.doc)
+            ORDER BY n, r
+            """
+        ).fetchnumpy()
+    finally:
+        con.close()
+    pairs = [
+        (n, r)
+        for n, r in zip(found["n"].tolist(), found["r"].tolist(), strict=True)
+        if _possible(notices[n], register[r])  # exact, where a CRC of documents collided
+    ]
+    if progress is not None:
+        progress(len(notices), len(notices))
+    return pairs
+
+
 def name_scores(
     notices: Sequence[Person], register: Sequence[Person], pairs: Sequence[tuple[int, int]]
 ) -> np.ndarray:
@@ -99,14 +160,19 @@ def name_scores(
     return best
 
 
+ENGINES = {"python": candidates, "duckdb": candidates_duckdb}
+
+
 def screen(
     notices: Sequence[Person],
     register: Sequence[Person],
     threshold: float = THRESHOLD,
     progress: Progress | None = None,
+    engine: str = "python",
 ) -> list[Hit]:
-    """Hits of `notices` in `register`, best first (ties by notice id, then record id)."""
-    pairs = candidates(notices, register, progress)
+    """Hits of `notices` in `register`, best first (ties by notice id, then record id).
+    Both engines find the same candidate pairs and score them with the same functions."""
+    pairs = ENGINES[engine](notices, register, progress)
     names = name_scores(notices, register, pairs)
     hits = []
     for (n, r), name in zip(pairs, names, strict=True):
