@@ -19,6 +19,7 @@ last bit (the tests hold the two to it).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -44,12 +45,19 @@ _syllable_ids: dict[tuple[str, str], int] = {}
 _syllables: list[tuple[str, str]] = []
 
 
+_intern_lock = threading.Lock()  # ids must stay dense and in step with their lists
+
+
 def _syllable_id(text: str, script: str) -> int:
     key = (text, script)
     found = _syllable_ids.get(key)
     if found is None:
-        found = _syllable_ids[key] = len(_syllables)
-        _syllables.append(key)
+        with _intern_lock:
+            found = _syllable_ids.get(key)
+            if found is None:
+                found = len(_syllables)
+                _syllables.append(key)
+                _syllable_ids[key] = found
     return found
 
 
@@ -99,8 +107,12 @@ _layouts: list[Layout] = []
 def _layout_id(layout: Layout) -> int:
     found = _layout_ids.get(layout)
     if found is None:
-        found = _layout_ids[layout] = len(_layouts)
-        _layouts.append(layout)
+        with _intern_lock:
+            found = _layout_ids.get(layout)
+            if found is None:
+                found = len(_layouts)
+                _layouts.append(layout)
+                _layout_ids[layout] = found
     return found
 
 
@@ -223,25 +235,31 @@ class _PairMemo:
     LIMIT = 20_000_000  # pairs kept (16 bytes each); past it the memo starts again
 
     def __init__(self) -> None:
-        self.codes: Ints = np.zeros(0, dtype=np.int64)
-        self.values: Floats = np.zeros(0, dtype=np.float64)
+        self.table: tuple[Ints, Floats] = (
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.float64),
+        )
 
     def lookup(self, codes: Ints) -> Floats:
+        # codes and values are replaced together (one tuple), so a concurrent reader sees
+        # either the old pair or the new one, never a mix.
+        known_codes, known_values = self.table
         flat = codes.ravel()
-        at = np.searchsorted(self.codes, flat)
-        known = at < len(self.codes)
-        known[known] = self.codes[at[known]] == flat[known]
+        at = np.searchsorted(known_codes, flat)
+        known = at < len(known_codes)
+        known[known] = known_codes[at[known]] == flat[known]
         if not known.all():
             missing = np.unique(flat[~known])
             values = np.array([_pair_score(int(c)) for c in missing], dtype=np.float64)
-            if len(self.codes) + len(missing) > self.LIMIT:
-                self.codes, self.values = self.codes[:0], self.values[:0]
-            merged = np.concatenate([self.codes, missing])
+            if len(known_codes) + len(missing) > self.LIMIT:
+                known_codes, known_values = known_codes[:0], known_values[:0]
+            merged = np.concatenate([known_codes, missing])
             order = np.argsort(merged, kind="stable")
-            self.codes = merged[order]
-            self.values = np.concatenate([self.values, values])[order]
-            at = np.searchsorted(self.codes, flat)
-        return self.values[at].reshape(codes.shape)
+            known_codes = merged[order]
+            known_values = np.concatenate([known_values, values])[order]
+            self.table = known_codes, known_values
+            at = np.searchsorted(known_codes, flat)
+        return known_values[at].reshape(codes.shape)
 
 
 _memo = _PairMemo()
