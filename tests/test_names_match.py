@@ -96,6 +96,9 @@ NON_MATCHES = [
     ("Li Qiang", "Li Liang"),
     ("Zhang Liang", "Zhang Qiang"),
     ("Wang Jian", "Wang Qian"),
+    # rare characters must not bridge a Vietnamese and a Korean spelling (鼟, 跮)
+    ("NGUYEN VAN THANG", "VAN DUNG NGUYEN"),
+    ("Choi Soo Hwa", "Seo Hwa-ji"),
 ]
 
 

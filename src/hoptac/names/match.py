@@ -146,8 +146,11 @@ def _common_reading(a: Sound, b: Sound) -> frozenset[str]:
     """Characters two Latin syllables may both stand for, across reading systems that
     meet in practice: Sino-Vietnamese with pinyin or Korean. Two Vietnamese spellings
     meet only when they are the same syllable (Lê is not Lý through 離); pinyin and Korean
-    romanization are not crossed (jian ~ jun through 前)."""
-    return (a.vi & (b.py | b.ko)) | (b.vi & (a.py | a.ko))
+    romanization are not crossed (jian ~ jun through 前). Between a Vietnamese and a
+    Korean romanized syllable only characters in common use count: both spellings are
+    loose, and rare characters would bridge anything (Thang ~ Dung through 鼟)."""
+    korean = frozenset(c for c in (a.vi & b.ko) | (b.vi & a.ko) if _weight(c) > 0)
+    return (a.vi & b.py) | (b.vi & a.py) | korean
 
 
 def _han_reads(char_sound: Sound, written: str) -> tuple[float, str] | None:
