@@ -102,3 +102,37 @@ NAME = st.builds(
 @given(st.lists(st.tuples(NAME, NAME), min_size=1, max_size=30))
 def test_generated_batches_score_as_compare_does(pairs: list[tuple[str, str]]) -> None:
     _check(pairs)
+
+
+def test_a_full_pair_memo_starts_again_without_losing_scores() -> None:
+    from hoptac.names import batch
+
+    batch.clear_memo()
+    batch._memo.LIMIT = 10  # tiny: every batch overflows it
+    try:
+        pairs = [(a, b) for _, a, b, _ in make_pairs(load_people())][:120]
+        for start in range(0, len(pairs), 30):
+            _check(pairs[start : start + 30])
+        _check(pairs[:30])  # pairs the memo forgot
+    finally:
+        batch.clear_memo()
+
+
+def test_several_threads_score_alike() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hoptac.names import batch
+
+    batch.clear_memo()
+    pairs = [(a, b) for _, a, b, _ in make_pairs(load_people())]
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda k: _check(pairs[k::4]), range(4)))
+
+
+def test_bad_index_lists_are_refused() -> None:
+    import pytest
+
+    table = NameTable(["Wang Jian", "王健"])
+    for a, b in (([0, 1], [1]), ([0], [2]), ([-1], [0]), ([0.9], [1])):
+        with pytest.raises(ValueError):
+            table.score(a, b)

@@ -196,3 +196,17 @@ def test_a_name_matches_itself_plain_upper_and_swapped(name: str) -> None:
     words = name.split()
     for variant in (fold(name), name.upper(), " ".join(words[1:] + words[:1])):
         assert compare(name, variant).match, (name, variant, compare(name, variant).explain())
+
+
+@pytest.mark.parametrize(
+    ("written", "plain"),
+    [
+        ("Ông - Bộ trưởng Nguyễn Văn An", "Nguyễn Văn An"),  # punctuation between titles
+        ("Mr. & Mrs. Wang Jian", "Wang Jian"),
+        ("王健先生 同志", "王健"),  # suffixes, one after another
+    ],
+)
+def test_titles_and_suffixes_are_not_names(written: str, plain: str) -> None:
+    from hoptac.names.parse import parse
+
+    assert parse(written).syllables == parse(plain).syllables

@@ -178,7 +178,20 @@ class NameTable:
     ) -> Floats:
         """Scores of the name pairs (a[k], b[k]), equal to `compare(name_a, name_b).score`."""
         ids, optional, layouts = self._packed()
-        a_names, b_names = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+        a_names, b_names = np.asarray(a), np.asarray(b)
+        if a_names.shape != b_names.shape or a_names.ndim != 1:
+            raise ValueError(
+                f"a and b must be two index lists of one length ({a_names.shape}, {b_names.shape})"
+            )
+        if a_names.size and not (
+            np.issubdtype(a_names.dtype, np.integer) and np.issubdtype(b_names.dtype, np.integer)
+        ):
+            raise ValueError("a and b must hold name indexes (integers)")
+        a_names, b_names = a_names.astype(np.int64), b_names.astype(np.int64)
+        if a_names.size and (
+            min(a_names.min(), b_names.min()) < 0 or max(a_names.max(), b_names.max()) >= len(self)
+        ):
+            raise ValueError(f"a name index is outside this table of {len(self)} names")
         name_row = np.array(self._name_row, dtype=np.int64)
         whole_row = np.array(self._whole_row, dtype=np.int64)
         ra, rb = name_row[a_names], name_row[b_names]
@@ -248,18 +261,23 @@ class _PairMemo:
         at = np.searchsorted(known_codes, flat)
         known = at < len(known_codes)
         known[known] = known_codes[at[known]] == flat[known]
+        out = np.empty(len(flat), dtype=np.float64)
+        out[known] = known_values[at[known]]
         if not known.all():
-            missing = np.unique(flat[~known])
+            missing, where = np.unique(flat[~known], return_inverse=True)
             values = np.array([_pair_score(int(c)) for c in missing], dtype=np.float64)
+            out[~known] = values[where]
             if len(known_codes) + len(missing) > self.LIMIT:
-                known_codes, known_values = known_codes[:0], known_values[:0]
-            merged = np.concatenate([known_codes, missing])
-            order = np.argsort(merged, kind="stable")
-            known_codes = merged[order]
-            known_values = np.concatenate([known_values, values])[order]
-            self.table = known_codes, known_values
-            at = np.searchsorted(known_codes, flat)
-        return known_values[at].reshape(codes.shape)
+                # Start again from this call's pairs alone.
+                here, first = np.unique(flat, return_index=True)
+                self.table = (here, out[first])
+            else:
+                slots = np.searchsorted(known_codes, missing)
+                self.table = (
+                    np.insert(known_codes, slots, missing),
+                    np.insert(known_values, slots, values),
+                )
+        return out.reshape(codes.shape)
 
 
 _memo = _PairMemo()

@@ -277,6 +277,8 @@ def _fold_word(word: str) -> str:
 
 
 def _strip_titles(words: list[str]) -> list[str]:
+    # Punctuation between titles (`Ông - Bộ trưởng`, `Mr. & Mrs.`) is not a word.
+    words = [w for w in words if _fold_word(w)]
     folded = [_fold_word(w) for w in words]
     start = 0
     while start < len(words):
