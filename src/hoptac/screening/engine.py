@@ -132,31 +132,37 @@ def candidates_duckdb(
     return pairs
 
 
+def _name_slots(people: Sequence[Person], table: NameTable, rows: dict[str, int]) -> np.ndarray:
+    """[people, most names] table rows of each person's names (-1 where it has fewer)."""
+    width = max((len(p.names) for p in people), default=1)
+    slots = np.full((len(people), width), -1, dtype=np.int64)
+    for i, person in enumerate(people):
+        for k, name in enumerate(person.names):
+            found = rows.get(name)
+            if found is None:
+                found = rows[name] = table.add(name)
+            slots[i, k] = found
+    return slots
+
+
 def name_scores(
     notices: Sequence[Person], register: Sequence[Person], pairs: Sequence[tuple[int, int]]
 ) -> np.ndarray:
-    """The best name score of each pair over both sides' names (batch-scored)."""
-    table = NameTable()
-    rows: dict[str, int] = {}
-
-    def row(name: str) -> int:
-        found = rows.get(name)
-        if found is None:
-            found = rows[name] = table.add(name)
-        return found
-
-    a: list[int] = []
-    b: list[int] = []
-    owner: list[int] = []
-    for k, (n, r) in enumerate(pairs):
-        for x in notices[n].names:
-            for y in register[r].names:
-                a.append(row(x))
-                b.append(row(y))
-                owner.append(k)
+    """The best name score of each pair over both sides' names (batch-scored; each
+    distinct name is encoded once)."""
     best = np.zeros(len(pairs), dtype=np.float64)
-    if a:
-        np.maximum.at(best, np.array(owner), table.score(a, b))
+    if not pairs:
+        return best
+    table, rows = NameTable(), dict[str, int]()
+    slots_n = _name_slots(notices, table, rows)
+    slots_r = _name_slots(register, table, rows)
+    index = np.array(pairs, dtype=np.int64)
+    for k in range(slots_n.shape[1]):
+        for j in range(slots_r.shape[1]):
+            a, b = slots_n[index[:, 0], k], slots_r[index[:, 1], j]
+            present = np.flatnonzero((a >= 0) & (b >= 0))
+            if present.size:
+                best[present] = np.maximum(best[present], table.score(a[present], b[present]))
     return best
 
 
