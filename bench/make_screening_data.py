@@ -73,30 +73,12 @@ from hoptac.names import readings
 from hoptac.names.fold import fold, vietnamese_key, vietnamese_syllable_key
 from hoptac.names.hangul import jamo, romanize_syllable
 from hoptac.names.parse import _TITLES  # the parser's leading titles (Ông, Đồng chí, Mr)
+from hoptac.screening.records import NOTICE_COLUMNS, REGISTER_COLUMNS
 
 T = TypeVar("T")
 
-NOTICE_HEADER = (
-    "notice_id",
-    "name",
-    "alt_names",
-    "birth_date",
-    "sex",
-    "nationality",
-    "document_number",
-    "issuing_agency",
-    "charges",
-)
-REGISTER_HEADER = (
-    "record_id",
-    "name",
-    "birth_date",
-    "sex",
-    "nationality",
-    "document_number",
-    "source",
-    "seen_at",
-)
+# The files' headers are the ones `hoptac screen` reads.
+NOTICE_HEADER, REGISTER_HEADER = NOTICE_COLUMNS, REGISTER_COLUMNS
 TRUTH_HEADER = ("notice_id", "record_id", "variant")
 VARIANTS = (
     "hanzi_vs_vietnamese",

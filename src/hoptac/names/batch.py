@@ -20,8 +20,9 @@ last bit (the tests hold the two to it).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -41,24 +42,36 @@ Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 
 _ID_BITS = 32  # a syllable-pair code is (id_a << 32) | id_b
-_syllable_ids: dict[tuple[str, str], int] = {}
-_syllables: list[tuple[str, str]] = []
+
+K = TypeVar("K", bound=Hashable)
 
 
-_intern_lock = threading.Lock()  # ids must stay dense and in step with their lists
+class _Interner(Generic[K]):
+    """Dense ids for values, in step with the list of values; safe across threads."""
+
+    def __init__(self) -> None:
+        self.ids: dict[K, int] = {}
+        self.values: list[K] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, value: K) -> int:
+        found = self.ids.get(value)
+        if found is None:
+            with self._lock:
+                found = self.ids.get(value)
+                if found is None:
+                    found = len(self.values)
+                    self.values.append(value)
+                    self.ids[value] = found
+        return found
+
+
+_syllable_interner: _Interner[tuple[str, str]] = _Interner()
+_syllables = _syllable_interner.values
 
 
 def _syllable_id(text: str, script: str) -> int:
-    key = (text, script)
-    found = _syllable_ids.get(key)
-    if found is None:
-        with _intern_lock:
-            found = _syllable_ids.get(key)
-            if found is None:
-                found = len(_syllables)
-                _syllables.append(key)
-                _syllable_ids[key] = found
-    return found
+    return _syllable_interner((text, script))
 
 
 def _pair_score(code: int) -> float:
@@ -100,20 +113,8 @@ class Layout:
         return [[i for span in spans[k:] + spans[:k] for i in span] for k in range(self.parts)]
 
 
-_layout_ids: dict[Layout, int] = {}
-_layouts: list[Layout] = []
-
-
-def _layout_id(layout: Layout) -> int:
-    found = _layout_ids.get(layout)
-    if found is None:
-        with _intern_lock:
-            found = _layout_ids.get(layout)
-            if found is None:
-                found = len(_layouts)
-                _layouts.append(layout)
-                _layout_ids[layout] = found
-    return found
+_layout_id: _Interner[Layout] = _Interner()
+_layouts = _layout_id.values
 
 
 @dataclass(frozen=True, slots=True)
