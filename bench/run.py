@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import names_bench
+import screening_bench
 
 BASELINES = Path(__file__).with_name("baselines.json")
 
@@ -21,7 +22,7 @@ def main() -> None:
     parser.add_argument("--update", action="store_true", help="record these numbers")
     args = parser.parse_args()
     baselines: dict[str, float] = json.loads(BASELINES.read_text()) if BASELINES.exists() else {}
-    results = names_bench.run()
+    results = {**names_bench.run(), **screening_bench.run()}
     print("\nagainst bench/baselines.json:")
     for name, value in results.items():
         base = baselines.get(name)
