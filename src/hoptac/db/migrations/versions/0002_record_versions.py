@@ -16,41 +16,19 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# The versioned record tables (optimistic locking: `Versioned.version`).
+TABLES = ("agencies", "agreements", "commitments", "engagements", "people", "sources")
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("agencies", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
-
-    with op.batch_alter_table("agreements", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
-
-    with op.batch_alter_table("commitments", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
-
-    with op.batch_alter_table("engagements", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
-
-    with op.batch_alter_table("people", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
-
-    with op.batch_alter_table("sources", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
+    for table in TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(
+                sa.Column("version", sa.Integer(), server_default="1", nullable=False)
+            )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("sources", schema=None) as batch_op:
-        batch_op.drop_column("version")
-
-    with op.batch_alter_table("people", schema=None) as batch_op:
-        batch_op.drop_column("version")
-
-    with op.batch_alter_table("engagements", schema=None) as batch_op:
-        batch_op.drop_column("version")
-
-    with op.batch_alter_table("commitments", schema=None) as batch_op:
-        batch_op.drop_column("version")
-
-    with op.batch_alter_table("agreements", schema=None) as batch_op:
-        batch_op.drop_column("version")
-
-    with op.batch_alter_table("agencies", schema=None) as batch_op:
-        batch_op.drop_column("version")
+    for table in reversed(TABLES):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("version")
