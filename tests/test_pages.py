@@ -11,6 +11,13 @@ from hoptac.db.models import Agency, Commitment, Engagement
 from tests.conftest import PASSWORD, csrf, login
 
 
+def _linked_id(html: str, kind: str, title: str) -> str:
+    """The id in the page's link to a `kind` record whose title starts with `title`."""
+    found = re.search(rf'href="/{kind}/(\d+)">{re.escape(title)}', html)
+    assert found, f"no link to /{kind}/... titled {title!r}"
+    return found.group(1)
+
+
 def _ref(session: Session, ref: str) -> int:
     return int(session.scalar(sa.select(Agency.id).where(Agency.ref == ref)))
 
@@ -88,9 +95,8 @@ def test_engagement_page_lists_ranked_participants_places_and_quote(
     login(client, "demo", "hoptac-demo-2024")
     busan = _ref(demo, "kr-busan-mpa")
     agency_page = client.get(f"/agencies/{busan}").text
-    eng = re.search(r'href="/engagements/(\d+)">Đoàn đại biểu Công an TPHCM', agency_page)
-    assert eng
-    html = client.get(f"/engagements/{eng.group(1)}").text
+    eng = _linked_id(agency_page, "engagements", "Đoàn đại biểu Công an TPHCM")
+    html = client.get(f"/engagements/{eng}").text
     assert "Thiếu tướng Mai Hoàng" in html and "Trưởng đoàn" in html
     assert "Sở Cảnh sát Quận Haeundae" in html
     assert "Bảo hộ công dân" in html
@@ -156,9 +162,8 @@ def test_forms_without_the_csrf_token_are_refused(client: TestClient, demo: Sess
 def test_edit_form_round_trips_an_engagement(client: TestClient, demo: Session) -> None:
     login(client, "demo", "hoptac-demo-2024")
     html = client.get("/engagements").text
-    eid = re.search(r'href="/engagements/(\d+)">Đoàn đại biểu Công an TPHCM', html)
-    assert eid
-    form = client.get(f"/engagements/{eid.group(1)}/edit").text
+    eid = _linked_id(html, "engagements", "Đoàn đại biểu Công an TPHCM")
+    form = client.get(f"/engagements/{eid}/edit").text
     fields = dict(re.findall(r'<input id="(\w+)" name="\w+" value="([^"]*)"', form))
     assert fields["start"] == "2024-06-10" and fields["end"] == "2024-06-14"
 
@@ -246,7 +251,6 @@ def test_unknown_pages_are_not_called_records(client: TestClient, world: dict[st
 def test_a_source_lists_the_records_citing_it(client: TestClient, demo: Session) -> None:
     login(client, "demo", "hoptac-demo-2024")
     html = client.get("/sources").text
-    sid = re.search(r'href="/sources/(\d+)">Đoàn đại biểu Công an TPHCM', html)
-    assert sid
-    page = client.get(f"/sources/{sid.group(1)}").text
+    sid = _linked_id(html, "sources", "Đoàn đại biểu Công an TPHCM")
+    page = client.get(f"/sources/{sid}").text
     assert "Bản ghi trích từ nguồn này" in page and "Mai Hoàng" in page
