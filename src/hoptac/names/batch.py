@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -81,28 +82,29 @@ def _pair_score(code: int) -> float:
 
 @dataclass(frozen=True)
 class Layout:
-    """How a name's syllables fall into parts, and the orders `compare` tries."""
+    """How a name's syllables fall into parts, and the orders `compare` tries. Interned:
+    one instance per layout, so its derived values are computed once."""
 
     sizes: tuple[int, ...]  # syllables per part
     family_known: bool
 
-    @property
+    @cached_property
     def length(self) -> int:
         return sum(self.sizes)
 
-    @property
+    @cached_property
     def parts(self) -> int:
         return len(self.sizes)
 
-    @property
+    @cached_property
     def part_of(self) -> tuple[int, ...]:
         return tuple(p for p, size in enumerate(self.sizes) for _ in range(size))
 
-    @property
+    @cached_property
     def middle(self) -> tuple[bool, ...]:
         return tuple(0 < p < self.parts - 1 for p in self.part_of)
 
-    @property
+    @cached_property
     def orders(self) -> list[list[int]]:
         """Syllable positions in written order and, unless the family name is known, in
         every rotation of the parts (as `match._orders`)."""
@@ -125,14 +127,15 @@ class _Row:
 
 
 def _encode(parsed: ParsedName) -> _Row:
-    layout = Layout(tuple(len(p) for p in parsed.parts), parsed.family_known)
+    layout_id = _layout_id(Layout(tuple(len(p) for p in parsed.parts), parsed.family_known))
+    layout = _layouts[layout_id]
     syllables = parsed.syllables
     optional = tuple(
         middle and s.script == LATIN and fold(s.text) in _MIDDLE_NAMES
         for s, middle in zip(syllables, layout.middle, strict=True)
     )
     ids = tuple(_syllable_id(s.text, s.script) for s in syllables)
-    return _Row(ids, optional, _layout_id(layout))
+    return _Row(ids, optional, layout_id)
 
 
 class NameTable:
@@ -142,7 +145,7 @@ class NameTable:
         self._rows: list[_Row] = []  # names and their whole-part forms
         self._name_row: list[int] = []  # name index -> its row
         self._whole_row: list[int] = []  # name index -> row of its whole-part form, or -1
-        self._arrays: tuple[Ints, Bools, Ints] | None = None
+        self._arrays: tuple[Ints, Bools, Ints, Ints, Ints] | None = None
         for name in names:
             self.add(name)
 
@@ -162,7 +165,9 @@ class NameTable:
         self._arrays = None
         return len(self._rows) - 1
 
-    def _packed(self) -> tuple[Ints, Bools, Ints]:
+    def _packed(self) -> tuple[Ints, Bools, Ints, Ints, Ints]:
+        """Rows as arrays (syllable ids, optional flags, layouts), and name index -> row of
+        the name and of its whole-part form; rebuilt only after `add`."""
         if self._arrays is None:
             width = max((len(r.ids) for r in self._rows), default=0)
             ids = np.full((len(self._rows), max(width, 1)), -1, dtype=np.int64)
@@ -171,14 +176,16 @@ class NameTable:
                 ids[k, : len(row.ids)] = row.ids
                 optional[k, : len(row.optional)] = row.optional
             layouts = np.array([r.layout for r in self._rows], dtype=np.int64)
-            self._arrays = ids, optional, layouts
+            name_row = np.array(self._name_row, dtype=np.int64)
+            whole_row = np.array(self._whole_row, dtype=np.int64)
+            self._arrays = ids, optional, layouts, name_row, whole_row
         return self._arrays
 
     def score(
         self, a: Sequence[int] | Ints, b: Sequence[int] | Ints, threshold: float = THRESHOLD
     ) -> Floats:
         """Scores of the name pairs (a[k], b[k]), equal to `compare(name_a, name_b).score`."""
-        ids, optional, layouts = self._packed()
+        ids, optional, layouts, name_row, whole_row = self._packed()
         a_names, b_names = np.asarray(a), np.asarray(b)
         if a_names.shape != b_names.shape or a_names.ndim != 1:
             raise ValueError(
@@ -193,8 +200,6 @@ class NameTable:
             min(a_names.min(), b_names.min()) < 0 or max(a_names.max(), b_names.max()) >= len(self)
         ):
             raise ValueError(f"a name index is outside this table of {len(self)} names")
-        name_row = np.array(self._name_row, dtype=np.int64)
-        whole_row = np.array(self._whole_row, dtype=np.int64)
         ra, rb = name_row[a_names], name_row[b_names]
         scores = _score_rows(ids, optional, layouts, ra, rb)
         wa, wb = whole_row[a_names], whole_row[b_names]
