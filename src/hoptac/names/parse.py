@@ -141,26 +141,31 @@ def _surnames_by_spelling() -> dict[str, frozenset[str]]:
 
 
 @cache
+def _revised_romanizations() -> frozenset[str]:
+    """Revised Romanization of every hangul syllable (11,172)."""
+    return frozenset(romanize_syllable(chr(c)) for c in range(0xAC00, 0xD7A4))
+
+
+@cache
+def _korean_romanized() -> frozenset[str]:
+    """Revised Romanization, surname spellings and the common passport spellings (Soo,
+    Hee, Young...)."""
+    surnames = {v for spellings in _korean_surnames().values() for v in spellings}
+    return _revised_romanizations() | surnames | _KOREAN_SPELLINGS
+
+
+@cache
 def korean_spellings() -> frozenset[str]:
-    """Latin syllables a Korean name may be written with: Revised Romanization of every
-    hangul syllable, its McCune-Reischauer-style `o` for `eo`, surname spellings and the
-    common passport spellings (Soo, Hee, Young...). `Manh` is none of them."""
-    rr = {romanize_syllable(chr(c)) for c in range(0xAC00, 0xD7A4)}
-    return frozenset(
-        rr
-        | {s.replace("eo", "o") for s in rr}
-        | {v for spellings in _korean_surnames().values() for v in spellings}
-        | _KOREAN_SPELLINGS
-    )
+    """Latin syllables a Korean name may be written with: `_korean_romanized` and the
+    McCune-Reischauer-style `o` for `eo` of RR (Jong for Jeong). `Manh` is none of them."""
+    return _korean_romanized() | {s.replace("eo", "o") for s in _revised_romanizations()}
 
 
 @cache
 def _latin_syllables() -> frozenset[str]:
     """Syllables a romanized CJK given name may be cut into (pinyin and Korean RR)."""
-    korean = {romanize_syllable(chr(c)) for c in range(0xAC00, 0xD7A4)}
-    korean |= {v for spellings in _korean_surnames().values() for v in spellings}
     pinyin = {p for p in readings.table().by_pinyin if p.isascii() and p.isalpha()}
-    return frozenset(pinyin | korean | _KOREAN_SPELLINGS)
+    return frozenset(pinyin) | _korean_romanized()
 
 
 # Common non-RR spellings of Korean given-name syllables (passport habits).
@@ -278,8 +283,8 @@ def _fold_word(word: str) -> str:
 
 def _strip_titles(words: list[str]) -> list[str]:
     # Punctuation between titles (`Ông - Bộ trưởng`, `Mr. & Mrs.`) is not a word.
-    words = [w for w in words if _fold_word(w)]
-    folded = [_fold_word(w) for w in words]
+    kept = [(w, f) for w in words if (f := _fold_word(w))]
+    words, folded = [w for w, _ in kept], [f for _, f in kept]
     start = 0
     while start < len(words):
         for n in (3, 2, 1):
