@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hoptac.names import compare
+from hoptac.names import Comparison, compare
 from hoptac.names.batch import NameTable
 from hoptac.screening.blocking import person_keys
 from hoptac.screening.records import Person
@@ -189,17 +189,20 @@ def screen(
         total = combine(float(name), adjustments)
         if total < threshold:
             continue
-        a, b = _best_names(notice, record, float(name))
-        how = compare(a, b).explain()
+        how = _best_comparison(notice, record, float(name)).explain()
         hits.append(Hit(notice.id, record.id, total, explain(float(name), how, adjustments)))
     hits.sort(key=lambda h: (-h.score, h.notice_id, h.record_id))
     return hits
 
 
-def _best_names(notice: Person, record: Person, score: float) -> tuple[str, str]:
-    """The pair of names that gave the pair's name score (for the explanation)."""
+def _best_comparison(notice: Person, record: Person, score: float) -> Comparison:
+    """The comparison of the two names that gave the pair's name score (for the reasons)."""
+    first = None
     for x in notice.names:
         for y in record.names:
-            if compare(x, y).score == score:
-                return x, y
-    return notice.names[0], record.names[0]
+            found = compare(x, y)
+            if found.score == score:
+                return found
+            first = first or found
+    assert first is not None  # every person has a name
+    return first
