@@ -10,8 +10,8 @@ columns is refused whole.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from hoptac.screening.score import Evidence, birth_date, document_key
@@ -53,7 +53,6 @@ class Person:
     id: str
     names: tuple[str, ...]
     evidence: Evidence
-    extra: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,19 +116,32 @@ def _person(row: dict[str, str], id_column: str, names: list[str]) -> Person:
     return Person(ident, tuple(names), evidence)
 
 
+def _no_check(row: dict[str, str]) -> None:
+    return None
+
+
+def _register_source(row: dict[str, str]) -> None:
+    source = row.get("source", "").strip().lower()
+    if source and source not in REGISTER_SOURCES:
+        raise ValueError(f"source '{source}' is not one of resident, arrival, hotel")
+
+
 def read(
-    path: Path, id_column: str, required: tuple[str, ...], aliases: bool
+    path: Path,
+    columns: tuple[str, ...],
+    aliases: bool,
+    check: Callable[[dict[str, str]], None] = _no_check,
 ) -> tuple[list[Person], list[RowError]]:
+    """People from a CSV whose header has `columns[:2]` (id, name); `aliases` reads
+    `alt_names`; `check` raises ValueError for a row the file's kind refuses."""
+    id_column = columns[0]
     people: dict[str, Person] = {}
     errors: list[RowError] = []
-    for line, row in _rows(path, required):
+    for line, row in _rows(path, columns[:2]):
         try:
             names = [row["name"], *(row.get("alt_names", "").split(";") if aliases else [])]
             person = _person(row, id_column, names)
-            if aliases is False:
-                source = row.get("source", "").strip().lower()
-                if source and source not in REGISTER_SOURCES:
-                    raise ValueError(f"source '{source}' is not one of resident, arrival, hotel")
+            check(row)
             if person.id in people:
                 raise ValueError(f"{id_column} {person.id} appears twice; the first is kept")
             people[person.id] = person
@@ -139,8 +151,8 @@ def read(
 
 
 def read_notices(path: Path) -> tuple[list[Person], list[RowError]]:
-    return read(path, "notice_id", NOTICE_COLUMNS[:2], aliases=True)
+    return read(path, NOTICE_COLUMNS, aliases=True)
 
 
 def read_register(path: Path) -> tuple[list[Person], list[RowError]]:
-    return read(path, "record_id", REGISTER_COLUMNS[:2], aliases=False)
+    return read(path, REGISTER_COLUMNS, aliases=False, check=_register_source)
