@@ -25,7 +25,9 @@ written the ways such a name is written:
 - a Vietnamese person with diacritics (`Nguyễn Văn An`, middle names Văn/Thị/Hữu/Đức...),
   without (`NGUYEN VAN AN`), or in hanzi (`阮文安`) when every syllable has one.
 
-Birth dates run 1950-2005 (`YYYY-MM-DD`, sometimes `YYYY` or `YYYY-MM` or blank); sex M/F;
+Birth dates run 1950-2005 (`YYYY-MM-DD`; a notice sometimes knows only `YYYY` or `YYYY-MM`
+or nothing, a register, copying a passport, rarely; a planted record writes the date as the
+register does, whatever its notice knew); sex M/F;
 nationality VN/CN/KR; passport-like document numbers (CN `E12345678`, KR `M12345678`, VN
 `C1234567`), unique but for a planted record that carries its notice's number.
 
@@ -225,7 +227,9 @@ _VN_MIDDLE_F = (
 
 NOTICE_NATIONALITY = (("VN", 40), ("CN", 35), ("KR", 25))
 REGISTER_NATIONALITY = (("VN", 55), ("CN", 30), ("KR", 15))
-DOB_FORMAT = (("full", 90), ("year", 5), ("month", 2), ("blank", 3))
+# A notice knows what the issuing agency knows; a register copies a passport or an ID card.
+NOTICE_DOB_FORMAT = (("full", 90), ("year", 5), ("month", 2), ("blank", 3))
+REGISTER_DOB_FORMAT = (("full", 97), ("year", 1), ("month", 1), ("blank", 1))
 
 # Scenarios: how a register record of a notice's person is written differently. Per
 # nationality: variant, weight, and for variants that keep one form the kinds it uses.
@@ -1051,7 +1055,8 @@ def date_text(year: int, month: int, day: int, fmt: str) -> str:
 _TWO_DIGITS = tuple(f"{i:02d}" for i in range(32))
 
 
-_DOB_FORMATS = Weighted(DOB_FORMAT)
+_NOTICE_DOB = Weighted(NOTICE_DOB_FORMAT)
+_REGISTER_DOB = Weighted(REGISTER_DOB_FORMAT)
 
 
 class Documents:
@@ -1254,7 +1259,7 @@ class Generator:
             nat = _NOTICE_NAT.pick(rng)
             sc = pickers[(nat,)].pick(rng)
             sex = "M" if rng.random() < 0.75 else "F"
-            dob_fmt = "full" if sc.variant in _DATED else _DOB_FORMATS.pick(rng)
+            dob_fmt = "full" if sc.variant in _DATED else _NOTICE_DOB.pick(rng)
             all_sc = [sc]
             if sc.side != "notice":  # further records: changes on the register side only
                 extra = pickers[(nat, sc.notice_kind, dob_fmt == "full")]
@@ -1330,7 +1335,9 @@ class Generator:
         else:
             name = render(person, sc.register_kind, draw_style(rng, person, sc.register_kind))
         changed = register_date(person, sc)
-        dob = shown.dob if changed is None else changed  # as on the notice, unless it differs
+        # The register writes the date as registers do (a passport's full date, mostly),
+        # whatever the notice knew of it, unless the scenario is about the date.
+        dob = changed or date_text(person.year, person.month, person.day, _REGISTER_DOB.pick(rng))
         if rng.random() < DOCUMENT_BLANK:
             document: str | None = ""
         elif shown.doc and rng.random() < SAME_DOCUMENT:
@@ -1420,7 +1427,7 @@ class Generator:
             name = typo(name, rng)
         dob = register_date(person, sc)
         if dob is None:
-            dob = date_text(person.year, person.month, person.day, _DOB_FORMATS.pick(rng))
+            dob = date_text(person.year, person.month, person.day, _REGISTER_DOB.pick(rng))
         doc = "" if rng.random() < DOCUMENT_BLANK else None
         return self._row(person, name, dob, doc, -1, "")
 

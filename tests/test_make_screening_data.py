@@ -208,7 +208,10 @@ def test_latin_variants_are_written_as_named(
 
 def test_date_variants_and_exact(data: Data) -> None:
     for n, r in _pairs(data, "exact"):
-        assert (n["name"], n["birth_date"]) == (r["name"], r["birth_date"])
+        # the same name; the date as each side knows it (a notice may know only the year)
+        assert n["name"] == r["name"]
+        short, long_ = sorted([n["birth_date"], r["birth_date"]], key=len)
+        assert long_.startswith(short)
     for n, r in _pairs(data, "birth_year_only"):
         assert n["name"] == r["name"]
         year, full = sorted([n["birth_date"], r["birth_date"]], key=len)

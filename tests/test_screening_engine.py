@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from hoptac.cli.main import app
 from hoptac.screening.engine import candidates, candidates_duckdb, screen
 from hoptac.screening.records import Person
-from hoptac.screening.score import Evidence, birth_date
+from hoptac.screening.score import THRESHOLD, Evidence, birth_date
 
 HEADER = (
     "notice_id,name,alt_names,birth_date,sex,nationality,document_number,issuing_agency,charges"
@@ -55,8 +55,11 @@ def test_hits_across_scripts_and_what_rules_pairs_out() -> None:
 
 
 def test_aliases_count_and_hits_come_best_first() -> None:
-    notices = [Person("N1", ("Trần Văn Hùng", "王健"), Evidence())]
-    register = [_person("R1", "Wang Jian"), _person("R2", "Tran Van Hung", "1970")]
+    notices = [Person("N1", ("Trần Văn Hùng", "王健"), Evidence(sex="M"))]
+    register = [
+        _person("R1", "Wang Jian", sex="M"),
+        _person("R2", "Tran Van Hung", "1970", sex="M"),
+    ]
     hits = screen(notices, register)
     assert {h.record_id for h in hits} == {"R1", "R2"}
     scores = [h.score for h in hits]
@@ -79,7 +82,7 @@ def test_cli_screens_files_and_reports_bad_rows(tmp_path: Path) -> None:
         ("N2", "R2"),
         ("N3", "R4"),
     }
-    assert all(0.85 <= float(r["score"]) <= 1 and r["reasons"] for r in rows)
+    assert all(THRESHOLD <= float(r["score"]) <= 1 and r["reasons"] for r in rows)
 
 
 def test_cli_refuses_a_missing_file_and_an_unknown_engine(tmp_path: Path) -> None:

@@ -6,51 +6,71 @@ from hoptac.screening.score import (
     THRESHOLD,
     Evidence,
     birth_date,
-    combine,
     document_key,
     evidence,
     explain,
+    name_factor,
+    name_level,
+    probability,
 )
 
 
-def _score(name: float, a: Evidence, b: Evidence) -> float:
-    return combine(name, evidence(a, b))
+def _score(name: float, a: Evidence, b: Evidence, namesakes: int = 1) -> float:
+    level = name_level(name)
+    assert level is not None
+    return probability([name_factor(level, namesakes), *evidence(a, b)])
 
 
-def test_an_exact_birth_date_lifts_a_borderline_name_over_the_threshold() -> None:
-    born = Evidence(birth=birth_date("1985-03-07"))
-    assert _score(0.80, born, born) >= THRESHOLD
-    assert _score(0.80, Evidence(), Evidence()) < THRESHOLD
+BORN = Evidence(birth=birth_date("1985-03-07"), sex="M")
+
+
+def test_an_exact_birth_date_lifts_a_similar_name_over_the_threshold() -> None:
+    assert _score(0.85, BORN, BORN) >= THRESHOLD
+    assert _score(0.85, Evidence(), Evidence()) < THRESHOLD
+
+
+def test_a_same_name_alone_is_a_hit_only_when_the_name_is_rare_in_the_register() -> None:
+    unknown = Evidence(sex="M")
+    assert _score(1.0, unknown, BORN, namesakes=1) >= THRESHOLD
+    assert _score(1.0, unknown, BORN, namesakes=5) < THRESHOLD
+    # with the birth date, even a common name is a hit
+    assert _score(1.0, BORN, BORN, namesakes=30) >= THRESHOLD
 
 
 def test_day_and_month_swapped_counts_less_than_exact_but_more_than_year_only() -> None:
-    a = Evidence(birth=birth_date("1985-03-07"))
     swapped = Evidence(birth=birth_date("1985-07-03"))
     year = Evidence(birth=birth_date("1985"))
-    exact, swap, only = _score(0.7, a, a), _score(0.7, a, swapped), _score(0.7, a, year)
-    assert exact > swap > only > 0.7
+    exact, swap, only = (_score(0.8, BORN, x, namesakes=8) for x in (BORN, swapped, year))
+    assert exact > swap > only > _score(0.8, BORN, Evidence(), namesakes=8)
 
 
-def test_a_different_birth_year_rules_out_a_same_name() -> None:
-    a, b = Evidence(birth=birth_date("1985-03-07")), Evidence(birth=birth_date("1972-03-07"))
-    assert _score(1.0, a, b) < THRESHOLD
+def test_a_different_birth_date_rules_out_a_same_name() -> None:
+    for other in ("1985-11-23", "1972-03-07", "1986-03-07"):
+        assert _score(1.0, BORN, Evidence(birth=birth_date(other))) < THRESHOLD
 
 
-def test_a_different_sex_rules_out_and_a_shared_document_confirms() -> None:
+def test_a_different_sex_rules_out_a_name_and_a_shared_document_confirms() -> None:
+    woman = Evidence(birth=BORN.birth, sex="F")
     assert _score(1.0, Evidence(sex="M"), Evidence(sex="F")) < THRESHOLD
-    doc = _score(0.6, Evidence(document="e 1234-5678"), Evidence(document="E12345678"))
+    assert _score(1.0, BORN, woman) < _score(1.0, BORN, BORN) / 1.02  # a slip, or not
+    doc = _score(0.75, Evidence(document="e 1234-5678"), Evidence(document="E12345678"), 20)
     assert doc >= THRESHOLD
 
 
 def test_unknowns_neither_help_nor_hurt() -> None:
-    assert _score(0.9, Evidence(), Evidence(sex="M", nationality="CN")) == 0.9
+    assert evidence(Evidence(), Evidence(sex="M", nationality="CN", birth=BORN.birth)) == []
+    assert _score(0.9, Evidence(), BORN) == _score(0.9, Evidence(), Evidence())
 
 
-def test_scores_stay_within_zero_and_one() -> None:
-    born = Evidence(birth=birth_date("1985-03-07"), document="E1")
-    assert _score(1.0, born, born) == 1.0
+def test_a_name_below_the_lowest_level_has_no_level() -> None:
+    assert name_level(0.69) is None and name_level(1.0) == 0
+
+
+def test_probabilities_stay_within_zero_and_one() -> None:
+    sure = Evidence(birth=birth_date("1985-03-07"), document="E1", sex="M")
+    assert 0.99 < _score(1.0, sure, sure) <= 1.0
     apart = Evidence(birth=birth_date("1950"), sex="M")
-    assert _score(0.1, apart, Evidence(birth=birth_date("2001"), sex="F")) == 0.0
+    assert 0.0 <= _score(0.7, apart, Evidence(birth=birth_date("2001"), sex="F"), 50) < 0.001
 
 
 @pytest.mark.parametrize("text", ["1985-02-30", "85", "03.07.1985x"])
@@ -66,7 +86,8 @@ def test_blank_values_are_unknown() -> None:
 def test_the_explanation_names_every_reason() -> None:
     a = Evidence(birth=birth_date("1985-03-07"), nationality="CN")
     b = Evidence(birth=birth_date("1985-07-03"), nationality="VN")
-    text = explain(0.9, "Vương ~ Wang via 王", evidence(a, b))
-    assert "name 0.90 (Vương ~ Wang via 王)" in text
-    assert "day and month swapped (+0.08)" in text
-    assert "nationality CN / VN (-0.10)" in text
+    factors = [name_factor(1, 3), *evidence(a, b)]
+    text = explain(0.95, "Vương ~ Wang via 王", factors)
+    assert text.startswith("name 0.95 (Vương ~ Wang via 王); variant of the name; 2 other records")
+    assert "day and month swapped (x32.9)" in text
+    assert "nationality CN / VN (x0.2)" in text

@@ -227,19 +227,21 @@ def _syllable_score(a_text: str, a_script: str, b_text: str, b_script: str) -> t
     if common:
         best = max(common, key=lambda c: (_weight(c), c))
         return 0.9, f"via {best}"
-    long_enough = min(len(sa.text), len(sb.text)) >= 4
-    # Typo credit only where a typo is plausible: not between two syllables both written
+    if a.script != LATIN or b.script != LATIN or not _within_one_edit(sa.text, sb.text):
+        return 0.0, ""
+    # A slip of the pen usually breaks the syllable (Jineing for Jinping, Hươbg for Hương,
+    # KIJ for KIM): full typo credit when one side is no real syllable, or a different
+    # number of them, from three letters up.
+    shape_a, shape_b = _parse.syllable_count(sa.text), _parse.syllable_count(sb.text)
+    if min(len(sa.text), len(sb.text)) >= 3 and (
+        shape_a is None or shape_b is None or shape_a != shape_b
+    ):
+        return 0.8, "one letter differs"
+    # Both real syllables of the same shape: as likely another name (Qiang and Liang,
+    # Geunhye and Geuphye), so less credit, and none between two syllables both written
     # with Vietnamese marks (Tiến and Kiên are two names, not a slip).
     both_marked = a.text.lower() != sa.text and b.text.lower() != sb.text
-    latin = a.script == b.script == LATIN
-    if latin and long_enough and not both_marked and _within_one_edit(sa.text, sb.text):
-        # A slip of the pen usually breaks the syllables (Jineing for Jinping, Shenekun for
-        # Shengkun). When both sides are real syllables of the same shape, it is as likely
-        # another name (Qiang and Liang, Geunhye and Geuphye): less credit, so that a
-        # two-syllable name with one such difference stays below the threshold.
-        shape_a, shape_b = _parse.syllable_count(sa.text), _parse.syllable_count(sb.text)
-        if shape_a is None or shape_b is None or shape_a != shape_b:
-            return 0.8, "one letter differs"
+    if min(len(sa.text), len(sb.text)) >= 4 and not both_marked:
         return TYPO_BETWEEN_SYLLABLES, "one letter differs, both real syllables"
     return 0.0, ""
 

@@ -1,9 +1,10 @@
 """Blocking: which notice/record pairs are worth scoring.
 
 Two names are candidates when two of their syllables sound alike pairwise: each syllable
-gets a few sound keys (the pinyin of the characters it most likely writes, its Korean
-spelling class, its folded letters), and a name gets one key per pair of its syllables
-and per combination of their sound keys, unordered, so that family/given order and script
+gets a few sound keys (a character's pinyin and Sino-Vietnamese readings; a Latin or hangul
+syllable's Korean spelling class, its folded letters, the pinyin of the characters it most
+likely writes), and a name gets one key per pair of its syllables and per combination of
+their sound keys, unordered, so that family/given order and script
 do not matter: `Vương Kiện`, `王健`, `Wang Jian` and `Jian Wang` share `p:jian|p:wang`.
 A one-syllable name keys on its syllable alone.
 
@@ -45,7 +46,11 @@ def syllable_sounds(text: str, script: str) -> frozenset[str]:
     s = sound(text, script)
     keys: set[str] = set()
     if script == HAN:
-        keys |= {f"p:{p}" for c in (text, *sorted(s.chars - {text})) if (p := _pinyin(c))}
+        chars = (text, *sorted(s.chars - {text}))
+        keys |= {f"p:{p}" for c in chars if (p := _pinyin(c))}
+        # Its Sino-Vietnamese readings, as a Latin syllable keys its own letters: 阮 meets
+        # Nguyễn even where 阮 is not among Nguyễn's likeliest characters.
+        keys |= {f"p:{fold(v)}" for c in chars if (r := readings.of(c)) for v in r.vietnamese}
         keys |= {f"k:{k}" for k in s.loose}
     elif script == HANGUL:
         keys |= {f"k:{k}" for k in s.loose}

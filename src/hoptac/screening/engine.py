@@ -3,11 +3,12 @@
 1. Block: every register record's names give blocking keys (`blocking.person_keys`); a
    notice meets the records that share a key with it.
 2. Drop pairs that no evidence could save: birth years more than a year apart, unless the
-   document numbers agree.
+   document numbers agree (the birth-year window `score` reckons with).
 3. Score names in one batch (`hoptac.names.batch.NameTable`): a pair's name score is the
    best over the notice's names and aliases against the record's names.
-4. Add the evidence (`score.evidence`) to pairs whose name score could still reach the
-   threshold; keep those at or above it, with the reasons.
+4. Count each notice's namesakes per name level (how common its name is in this register)
+   and turn name, namesakes and evidence into a probability (`score`); keep the pairs at
+   or above the threshold, with the reasons.
 """
 
 from __future__ import annotations
@@ -24,17 +25,16 @@ from hoptac.names.batch import NameTable
 from hoptac.screening.blocking import person_keys
 from hoptac.screening.records import Person
 from hoptac.screening.score import (
-    BIRTH_EXACT,
-    DOCUMENT_SAME,
+    LOWEST_NAME,
+    NAME_LEVELS,
     THRESHOLD,
-    combine,
     evidence,
     explain,
+    name_factor,
+    probability,
 )
 
 Progress = Callable[[int, int], None]  # (done, total) notices
-# The most the evidence can add: a name below THRESHOLD - BEST_EVIDENCE cannot become a hit.
-BEST_EVIDENCE = BIRTH_EXACT + DOCUMENT_SAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +147,13 @@ def _name_slots(people: Sequence[Person], table: NameTable, rows: dict[str, int]
 
 def name_scores(
     notices: Sequence[Person], register: Sequence[Person], pairs: Sequence[tuple[int, int]]
-) -> np.ndarray:
-    """The best name score of each pair over both sides' names (batch-scored; each
-    distinct name is encoded once)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """The best name score of each pair over both sides' names, and which of the notice's
+    names gave it (batch-scored; each distinct name is encoded once)."""
     best = np.zeros(len(pairs), dtype=np.float64)
+    which = np.zeros(len(pairs), dtype=np.int64)
     if not pairs:
-        return best
+        return best, which
     table, rows = NameTable(), dict[str, int]()
     slots_n = _name_slots(notices, table, rows)
     slots_r = _name_slots(register, table, rows)
@@ -162,11 +163,29 @@ def name_scores(
             a, b = slots_n[index[:, 0], k], slots_r[index[:, 1], j]
             present = np.flatnonzero((a >= 0) & (b >= 0))
             if present.size:
-                best[present] = np.maximum(best[present], table.score(a[present], b[present]))
-    return best
+                scores = table.score(a[present], b[present])
+                better = scores > best[present]
+                best[present[better]] = scores[better]
+                which[present[better]] = k
+    return best, which
 
 
 ENGINES = {"python": candidates, "duckdb": candidates_duckdb}
+
+
+def name_levels(
+    pairs: Sequence[tuple[int, int]], names: np.ndarray, which: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(level, namesakes) per pair: the NAME_LEVELS index of its name score (-1 below the
+    lowest) and how many pairs of the same notice's name (`which` of its aliases) share
+    that level."""
+    bounds = np.array([lowest for lowest, _, _ in NAME_LEVELS])
+    level = np.searchsorted(-bounds, -names)  # bounds descend
+    level[names < LOWEST_NAME] = -1
+    notice = np.array([n for n, _ in pairs], dtype=np.int64)
+    group = (notice * (int(which.max()) + 1) + which) * (len(NAME_LEVELS) + 1) + level + 1
+    _, inverse, counts = np.unique(group, return_inverse=True, return_counts=True)
+    return level, counts[inverse]
 
 
 def screen(
@@ -179,18 +198,19 @@ def screen(
     """Hits of `notices` in `register`, best first (ties by notice id, then record id).
     Both engines find the same candidate pairs and score them with the same functions."""
     pairs = ENGINES[engine](notices, register, progress)
-    names = name_scores(notices, register, pairs)
+    names, which = name_scores(notices, register, pairs)
+    levels, namesakes = name_levels(pairs, names, which) if pairs else (names, names)
     hits = []
-    for (n, r), name in zip(pairs, names, strict=True):
-        if name < threshold - BEST_EVIDENCE:
+    for (n, r), name, level, count in zip(pairs, names, levels, namesakes, strict=True):
+        if level < 0:
             continue
         notice, record = notices[n], register[r]
-        adjustments = evidence(notice.evidence, record.evidence)
-        total = combine(float(name), adjustments)
-        if total < threshold:
+        factors = [name_factor(int(level), int(count)), *evidence(notice.evidence, record.evidence)]
+        chance = probability(factors)
+        if chance < threshold:
             continue
         how = _best_comparison(notice, record, float(name)).explain()
-        hits.append(Hit(notice.id, record.id, total, explain(float(name), how, adjustments)))
+        hits.append(Hit(notice.id, record.id, chance, explain(float(name), how, factors)))
     hits.sort(key=lambda h: (-h.score, h.notice_id, h.record_id))
     return hits
 

@@ -1,9 +1,26 @@
-"""One score for a notice against a register record: the name first, then the evidence
-that confirms or contradicts it (birth date, document number, sex, nationality).
+"""One score for a notice against a register record: how likely they are the same person,
+from the name and the evidence that confirms or contradicts it (birth date, document
+number, sex, nationality).
 
-Pure functions over plain values, so that the in-process engine, the DuckDB engine and a
-later Spark job score alike. The weights are additive adjustments to the name score,
-clamped to [0, 1]; every adjustment leaves a reason an officer can read.
+A Fellegi-Sunter model, in odds: each comparison multiplies the odds by its Bayes factor
+m/u, the chance of what is seen if the two are the same person (m) over the chance of
+seeing it between two different people (u).
+
+- **Name**, by level of the name score. u is the name's own frequency: the share of the
+  register's people, among those the birth year allows, whose name meets the notice's
+  at the same level. A notice's names meet its register `namesakes` times at that level,
+  so u = namesakes / M; with the prior odds K / M that one of M records is the notice's
+  person (K: the records of a wanted person a register holds, PRIOR_RECORDS), M cancels:
+  the odds start at K * m / namesakes. `Nguyễn Văn Hùng` meeting 36 namesakes says far
+  less than `Vương Kiện Quốc` meeting one.
+- **Birth date**, among people whose birth year the engine already let through (the year
+  window, `engine._possible`): u is the chance that two different people in that window
+  agree so (1 in 3 for the year, 1 in 3 x 365 for the date).
+- **Document number, sex, nationality**: the same number is near proof; a different sex
+  near disproof; a different nationality weak evidence against (dual nationals, errors).
+
+Unknown values are neutral (factor 1). Pure functions over plain values, so that both
+engines and a later Spark job score alike; every factor leaves a reason an officer can read.
 """
 
 from __future__ import annotations
@@ -13,19 +30,40 @@ from dataclasses import dataclass
 
 from hoptac.types import PartialDate
 
-THRESHOLD = 0.85  # a hit worth an officer's review
+THRESHOLD = 0.5  # the probability at which a pair is worth an officer's review
+PRIOR_RECORDS = 1.0  # K: records of a wanted person in the register, before any evidence
 
-# Adjustments to the name score (see `evidence`).
-BIRTH_EXACT = 0.15
-BIRTH_DAY_MONTH_SWAPPED = 0.08  # 1990-03-07 written 1990-07-03
-BIRTH_SAME_YEAR = 0.05  # the only thing both sides know is the year, and it agrees
-BIRTH_YEAR_APART = -0.1  # one year apart: a slip or a guess
-BIRTH_DIFFERENT = -0.35
-DOCUMENT_SAME = 0.3
-SEX_DIFFERENT = -0.3
-NATIONALITY_DIFFERENT = -0.1
+# Name levels: (lowest name score, m = the share of true pairs whose names meet so, label).
+NAME_LEVELS = (
+    (0.94, 0.85, "same name"),  # in one script, or read across scripts (王健 = Wang Jian)
+    (0.88, 0.08, "variant of the name"),  # another reading or spelling
+    (0.80, 0.04, "close name"),  # a slip of the pen, a middle name left out
+    (0.70, 0.02, "similar name"),
+)
+LOWEST_NAME = NAME_LEVELS[-1][0]  # below it a pair is never a hit
+
+# Bayes factors m/u of the evidence, within the engine's birth-year window.
+WINDOW_YEARS = 3  # the year, the one before, the one after
+BIRTH_EXACT = 0.9 * WINDOW_YEARS * 365
+BIRTH_DAY_MONTH_SWAPPED = 0.03 * WINDOW_YEARS * 365  # 1990-03-07 written 1990-07-03
+BIRTH_SAME_MONTH = 0.9 * WINDOW_YEARS * 12  # year and month agree, a day unknown
+BIRTH_SAME_YEAR = 0.95 * WINDOW_YEARS  # the year agrees, month or day unknown on a side
+BIRTH_YEAR_APART = 0.03 / ((WINDOW_YEARS - 1) / WINDOW_YEARS)  # a slip, or two people
+BIRTH_DIFFERENT = 0.05  # same year (or a shared document let them through), other date
+DOCUMENT_SAME = 0.5 / 1e-6  # half of records carry the passport the notice names
+SEX_SAME = 0.98 / 0.5
+SEX_DIFFERENT = 0.02 / 0.5
+NATIONALITY_DIFFERENT = 0.2
 
 _DOCUMENT_NOISE = re.compile(r"[^0-9A-Z]")
+
+
+@dataclass(frozen=True, slots=True)
+class Factor:
+    """A Bayes factor and why."""
+
+    weight: float
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,53 +92,75 @@ def document_key(text: str | None) -> str | None:
     return key or None
 
 
-def _birth(a: PartialDate | None, b: PartialDate | None) -> tuple[float, str] | None:
+def _birth(a: PartialDate | None, b: PartialDate | None) -> Factor | None:
     if a is None or b is None:
         return None
     if a.year != b.year:
         if abs(a.year - b.year) == 1:
-            return BIRTH_YEAR_APART, f"born {a.year} / {b.year}, a year apart"
-        return BIRTH_DIFFERENT, f"born {a.year} / {b.year}"
+            return Factor(BIRTH_YEAR_APART, f"born {a.year} / {b.year}, a year apart")
+        return Factor(BIRTH_DIFFERENT, f"born {a.year} / {b.year}")
     if a.month is None or b.month is None:
-        return BIRTH_SAME_YEAR, f"born {a.year} (only the year is known on one side)"
+        return Factor(BIRTH_SAME_YEAR, f"born {a.year} (only the year is known on one side)")
     if a.day is None or b.day is None:
         if a.month == b.month:
-            return BIRTH_SAME_YEAR, f"born {a.year}-{a.month:02d}"
-        return BIRTH_DIFFERENT, f"born {a.year}-{a.month:02d} / {b.year}-{b.month:02d}"
+            return Factor(BIRTH_SAME_MONTH, f"born {a.year}-{a.month:02d}")
+        return Factor(BIRTH_DIFFERENT, f"born {a.year}-{a.month:02d} / {b.year}-{b.month:02d}")
     if (a.month, a.day) == (b.month, b.day):
-        return BIRTH_EXACT, f"same birth date {a.year}-{a.month:02d}-{a.day:02d}"
+        return Factor(BIRTH_EXACT, f"same birth date {a.year}-{a.month:02d}-{a.day:02d}")
     if (a.month, a.day) == (b.day, b.month):
-        return BIRTH_DAY_MONTH_SWAPPED, "same birth date with day and month swapped"
-    return BIRTH_DIFFERENT, (
-        f"born {a.year}-{a.month:02d}-{a.day:02d} / {b.year}-{b.month:02d}-{b.day:02d}"
+        return Factor(BIRTH_DAY_MONTH_SWAPPED, "same birth date with day and month swapped")
+    return Factor(
+        BIRTH_DIFFERENT,
+        f"born {a.year}-{a.month:02d}-{a.day:02d} / {b.year}-{b.month:02d}-{b.day:02d}",
     )
 
 
-def evidence(a: Evidence, b: Evidence) -> list[tuple[float, str]]:
-    """The adjustments (weight, reason) the non-name evidence gives."""
-    out: list[tuple[float, str]] = []
+def evidence(a: Evidence, b: Evidence) -> list[Factor]:
+    """The factors the non-name evidence gives (unknowns give none)."""
+    out: list[Factor] = []
     birth = _birth(a.birth, b.birth)
     if birth is not None:
         out.append(birth)
     doc_a, doc_b = document_key(a.document), document_key(b.document)
     if doc_a and doc_a == doc_b:
-        out.append((DOCUMENT_SAME, f"same document number {doc_a}"))
-    if a.sex and b.sex and a.sex != b.sex:
-        out.append((SEX_DIFFERENT, f"sex {a.sex} / {b.sex}"))
+        out.append(Factor(DOCUMENT_SAME, f"same document number {doc_a}"))
+    if a.sex and b.sex:
+        same = a.sex == b.sex
+        out.append(
+            Factor(SEX_SAME, f"sex {a.sex}")
+            if same
+            else Factor(SEX_DIFFERENT, f"sex {a.sex} / {b.sex}")
+        )
     if a.nationality and b.nationality and a.nationality != b.nationality:
-        out.append((NATIONALITY_DIFFERENT, f"nationality {a.nationality} / {b.nationality}"))
+        out.append(Factor(NATIONALITY_DIFFERENT, f"nationality {a.nationality} / {b.nationality}"))
     return out
 
 
-def combine(name_score: float, adjustments: list[tuple[float, str]]) -> float:
-    """The name score plus the evidence, clamped to [0, 1] (summed in the given order)."""
-    total = name_score
-    for weight, _ in adjustments:
-        total += weight
-    return min(1.0, max(0.0, total))
+def name_level(score: float) -> int | None:
+    """The index in NAME_LEVELS of a name score, None below the lowest."""
+    for level, (lowest, _, _) in enumerate(NAME_LEVELS):
+        if score >= lowest:
+            return level
+    return None
 
 
-def explain(name_score: float, name_reason: str, adjustments: list[tuple[float, str]]) -> str:
-    parts = [f"name {name_score:.2f} ({name_reason})" if name_reason else f"name {name_score:.2f}"]
-    parts += [f"{reason} ({weight:+.2f})" for weight, reason in adjustments]
-    return "; ".join(parts)
+def name_factor(level: int, namesakes: int) -> Factor:
+    """The prior odds times the name's factor: K * m / namesakes (see the module doc)."""
+    _, m, label = NAME_LEVELS[level]
+    others = "no other record" if namesakes <= 1 else f"{namesakes - 1} other records"
+    return Factor(PRIOR_RECORDS * m / max(namesakes, 1), f"{label}; {others} of the register so")
+
+
+def probability(factors: list[Factor]) -> float:
+    """The chance that the pair is one person: the product of the factors as odds, in
+    the given order."""
+    odds = 1.0
+    for factor in factors:
+        odds *= factor.weight
+    return odds / (1.0 + odds)
+
+
+def explain(name_score: float, name_reason: str, factors: list[Factor]) -> str:
+    """`name 0.95 (how the names met); <factor reason> (x<weight>); ...`."""
+    head = f"name {name_score:.2f} ({name_reason})" if name_reason else f"name {name_score:.2f}"
+    return "; ".join([head, *(f"{f.reason} (x{f.weight:.3g})" for f in factors)])
