@@ -17,6 +17,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -56,17 +57,27 @@ def candidates(
     notices: Sequence[Person], register: Sequence[Person], progress: Progress | None = None
 ) -> list[tuple[int, int]]:
     """(notice index, record index) pairs that share a blocking key and that the birth
-    year or the document number does not rule out."""
+    year or the document number does not rule out (`_possible`)."""
     index: dict[int, list[int]] = defaultdict(list)
     for r, record in enumerate(register):
         for key in person_keys(record.names):
             index[key].append(r)
+    facts = _evidence_columns(register, "r")
+    years, documents = facts["year"], facts["doc"]
     pairs: list[tuple[int, int]] = []
     for n, notice in enumerate(notices):
-        met: set[int] = set()
-        for key in person_keys(notice.names):
-            met.update(index.get(key, ()))
-        pairs.extend((n, r) for r in sorted(met) if _possible(notice, register[r]))
+        shared = [index[k] for k in person_keys(notice.names) if k in index]
+        met = np.unique(np.fromiter(chain.from_iterable(shared), dtype=np.int64))
+        a = notice.evidence
+        if a.birth is not None and met.size:
+            # the year window, at once; then the document numbers, exactly (CRCs collide)
+            near = (years[met] < 0) | (np.abs(years[met] - a.birth.year) <= 1)
+            if a.document:
+                same = documents[met] == zlib.crc32(a.document.encode())
+                for i in np.flatnonzero(same & ~near).tolist():
+                    near[i] = _possible(notice, register[int(met[i])])
+            met = met[near]
+        pairs.extend((n, r) for r in met.tolist())
         if progress is not None:
             progress(n + 1, len(notices))
     return pairs
