@@ -1,14 +1,14 @@
 """splink as a baseline for screening: splink 4 on DuckDB, set up the way its documentation
 and tutorials set up person linkage, linking notices to the register (`link_only`).
 
-    .venv-splink/bin/python bench/splink_baseline.py DIR [--blocking-counts]
+    .venv-splink/bin/python bench/splink_baseline.py DIR [--blocking-counts] [--model FILE]
 
 DIR holds notices.csv, register.csv and truth.csv from make_screening_data.py. splink runs in
 its own venv (.venv-splink, requirements-bench-splink.txt: its dependency tree must not touch
 hoptac's). Progress goes to stderr; the last line on stdout is one JSON object:
 
 - seconds: wall time of the splink work (reading the CSVs, preparing the columns, training,
-  predicting); peak_mb: the process's peak RSS;
+  predicting); peak_mb: the process's peak RSS (--model FILE saves the trained model);
 - recall, precision, f1, hits, variant_recall, cross_script_recall/precision/f1 of the pairs
   at THRESHOLD (bench/metrics.py says what each means), threshold;
 - comparisons: the pairs the prediction blocking rules generate (with --blocking-counts,
@@ -31,8 +31,10 @@ The model, as in splink's person-linkage examples (deduplicate_50k_synthetic, fe
   Jaro-Winkler >= 0.92 and >= 0.88 on both, exact surname, exact forename; term-frequency
   adjusted on the full name), DateOfBirthComparison on `dob` (exact, Damerau-Levenshtein 1,
   1 month, 1 year, 10 years), ExactMatch on sex, nationality and document_number.
-- Blocking for prediction: BLOCKING_RULES (exact names, the names reversed, date of birth,
-  document number, name prefixes with the birth year, forename with the birth year).
+- Blocking for prediction: blocking_rules() (exact names, the names reversed, date of
+  birth, document number, name prefixes with the birth year, forename with the birth
+  year): 9,004 pairs at 2,000 x 20,000, 228,835 at 10,000 x 100,000 and 22.0 million at
+  100,000 x 1,000,000 (seed 42).
 - Training: probability_two_random_records_match from deterministic rules (same names and
   date of birth; same document number) at an assumed recall of 0.6, u by random sampling
   (1e7 pairs, fixed seed), m by expectation maximisation (EM) blocked on the names, then on
