@@ -42,6 +42,14 @@ bench: $(STAMP) .venv-nk/.installed-stamp
 	  --disable-pip-version-check -r requirements-bench-nk.txt \
 	  && touch $@ ) || { rm -rf .venv-nk; echo "nomenklatura baseline not installed"; }
 
+# The splink baseline lives in its own venv too (its duckdb, numpy and pandas are not
+# hoptac's). If it cannot be installed, the bench says so and goes on.
+.venv-splink/.installed-stamp: requirements-bench-splink.txt
+	rm -rf .venv-splink
+	( $(PYTHON) -m venv .venv-splink && .venv-splink/bin/pip install --quiet \
+	  --disable-pip-version-check -r requirements-bench-splink.txt \
+	  && touch $@ ) || { rm -rf .venv-splink; echo "splink baseline not installed"; }
+
 # Rebuild the CJK reading table shipped in src/hoptac/names/data/ (see docs/names-data.md).
 # Needs Debian's unicode-data (Unihan) and the pinned data packages; the app never does.
 names-data: $(STAMP)
@@ -50,4 +58,4 @@ names-data: $(STAMP)
 	$(BIN)/python -m hoptac.names.build
 
 clean:
-	rm -rf $(VENV) .venv-nk hoptac.db .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-nk .venv-splink hoptac.db .pytest_cache .mypy_cache .ruff_cache
