@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP) .venv-nk/.installed-stamp
+bench: $(STAMP) .venv-nk/.installed-stamp .venv-splink/.installed-stamp
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	$(BIN)/python bench/run.py
 

@@ -71,6 +71,9 @@ MATCHES = [
     ("이승만", "리승만"),  # initial-sound rule: 리 is written 이 in the South
     ("Xi Jinping", "Xi Jineing"),  # a slip that breaks the syllables
     ("Guo Shengkun", "Guo Shenekun"),
+    ("Kim Tae Won", "Kij Tae Won"),  # a short or marked syllable broken by a slip
+    ("Nguyễn Mỹ Hương", "Nguyễn Mỹ Hươbg"),
+    ("Trần Tấn Vinh", "Tdần Tấn Vinh"),
     ("Chung Eui-yong", "정의용"),  # McCune-Reischauer habits: eui for 의, wha for 화
     ("Kang Kyung-wha", "강경화"),
 ]

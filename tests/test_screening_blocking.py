@@ -28,6 +28,9 @@ def test_scripts_order_and_typos_share_keys() -> None:
         assert name_keys(forms[0]) & name_keys(form), form
     assert name_keys("Xi Jinping") & name_keys("Xi Jineing")  # the slip breaks the cut
     assert name_keys("Li Qiang") & name_keys("Li Qieng")
+    # a character meets its Sino-Vietnamese reading even where it is not the commonest
+    # character read so (阮 among the characters read nguyên/nguyễn)
+    assert name_keys("Nguyễn Hiển") & name_keys("阮顯")
 
 
 def test_unrelated_names_share_no_key() -> None:
