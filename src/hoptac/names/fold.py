@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "ø": "o", "ł": "l", "ß": "ss"})
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
@@ -41,6 +42,7 @@ _TONES = {
 }
 
 
+@lru_cache(maxsize=1 << 16)  # syllables repeat: a screening run meets few distinct ones
 def vietnamese_key(syllable: str) -> tuple[str, str]:
     """(letters with their quality marks, tone): `Hòa` and `hoà` -> ('hoa', 'grave');
     `Hưng` -> ('hư' + 'ng', '') differs from `Hùng` -> ('hung', 'grave')."""
@@ -56,6 +58,7 @@ def vietnamese_key(syllable: str) -> tuple[str, str]:
 _I_FOR_Y = re.compile(r"^(b|c|ch|d|g|gh|h|k|kh|l|m|n|ng|ngh|nh|p|ph|qu|r|s|t|th|tr|v|x)y$")
 
 
+@lru_cache(maxsize=1 << 16)
 def vietnamese_syllable_key(syllable: str) -> str:
     """Folded, with the final `y` of an open syllable written `i`: `Lý` and `Lí`, `Hy` and
     `Hi` are one syllable in two spellings (Vietnamese allows both)."""

@@ -17,7 +17,6 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
 
@@ -53,31 +52,75 @@ def _possible(notice: Person, record: Person) -> bool:
     return a.birth is None or b.birth is None or abs(a.birth.year - b.birth.year) <= 1
 
 
+COMMON_KEY = 512  # records under one key above which the index splits them by birth year
+
+
+class _Index:
+    """Blocking keys -> register records, with the birth-year window applied while
+    looking up: a key shared by many records (`p:nguyen|p:van`) is split by birth year,
+    so that a notice reads only the years it allows and the records of unknown year."""
+
+    def __init__(self, register: Sequence[Person]) -> None:
+        by_key: dict[int, list[int]] = defaultdict(list)
+        for r, record in enumerate(register):
+            for key in person_keys(record.names):
+                by_key[key].append(r)
+        facts = _evidence_columns(register, "r")
+        self.years = facts["year"]
+        self.plain: dict[int, np.ndarray] = {}
+        self.split: dict[int, dict[int, np.ndarray]] = defaultdict(dict)
+        for key, found in by_key.items():
+            records = np.array(found, dtype=np.int64)
+            if records.size <= COMMON_KEY:
+                self.plain[key] = records
+                continue
+            years = self.years[records]
+            order = np.argsort(years, kind="stable")
+            records, years = records[order], years[order]
+            starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
+            for start, end in zip(starts, [*starts[1:], records.size], strict=True):
+                self.split[key][int(years[start])] = records[start:end]
+        self.documents: dict[str, list[int]] = defaultdict(list)
+        for r, record in enumerate(register):
+            if record.evidence.document:
+                self.documents[record.evidence.document].append(r)
+
+    def met(self, notice: Person, register: Sequence[Person]) -> np.ndarray:
+        """The records `candidates` pairs with `notice`, sorted."""
+        keys = person_keys(notice.names)
+        born = notice.evidence.birth
+        parts: list[np.ndarray] = []
+        for key in keys:
+            if key in self.plain:
+                parts.append(self.plain[key])
+            elif key in self.split:
+                by_year = self.split[key]
+                if born is None:
+                    parts += by_year.values()
+                else:
+                    years = (-1, born.year - 1, born.year, born.year + 1)
+                    parts += [v for y in years if (v := by_year.get(y)) is not None]
+        met = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+        if born is not None and met.size:
+            near = (self.years[met] < 0) | (np.abs(self.years[met] - born.year) <= 1)
+            met = met[near]
+        document = notice.evidence.document
+        if document and document in self.documents:
+            # the same document number saves a pair the birth year would rule out
+            same = [r for r in self.documents[document] if keys & person_keys(register[r].names)]
+            met = np.union1d(met, np.array(same, dtype=np.int64))
+        return met
+
+
 def candidates(
     notices: Sequence[Person], register: Sequence[Person], progress: Progress | None = None
 ) -> list[tuple[int, int]]:
     """(notice index, record index) pairs that share a blocking key and that the birth
     year or the document number does not rule out (`_possible`)."""
-    index: dict[int, list[int]] = defaultdict(list)
-    for r, record in enumerate(register):
-        for key in person_keys(record.names):
-            index[key].append(r)
-    facts = _evidence_columns(register, "r")
-    years, documents = facts["year"], facts["doc"]
+    index = _Index(register)
     pairs: list[tuple[int, int]] = []
     for n, notice in enumerate(notices):
-        shared = [index[k] for k in person_keys(notice.names) if k in index]
-        met = np.unique(np.fromiter(chain.from_iterable(shared), dtype=np.int64))
-        a = notice.evidence
-        if a.birth is not None and met.size:
-            # the year window, at once; then the document numbers, exactly (CRCs collide)
-            near = (years[met] < 0) | (np.abs(years[met] - a.birth.year) <= 1)
-            if a.document:
-                same = documents[met] == zlib.crc32(a.document.encode())
-                for i in np.flatnonzero(same & ~near).tolist():
-                    near[i] = _possible(notice, register[int(met[i])])
-            met = met[near]
-        pairs.extend((n, r) for r in met.tolist())
+        pairs.extend((n, r) for r in index.met(notice, register).tolist())
         if progress is not None:
             progress(n + 1, len(notices))
     return pairs
