@@ -4,6 +4,8 @@ rules pairs out, explanations, bad rows skipped."""
 import csv
 from pathlib import Path
 
+import pytest
+
 from typer.testing import CliRunner
 
 from hoptac.cli.main import app
@@ -108,9 +110,16 @@ def test_both_engines_give_identical_hits(tmp_path: Path) -> None:
     assert candidates(notices, register) == candidates_duckdb(notices, register)
 
 
-def test_engines_agree_on_generated_data(tmp_path: Path) -> None:
+@pytest.mark.parametrize("common_key", [512, 8])
+def test_engines_agree_on_generated_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, common_key: int
+) -> None:
+    """Also with the in-process index splitting most keys by birth year (8 records)."""
     import sys
 
+    from hoptac.screening import engine
+
+    monkeypatch.setattr(engine, "COMMON_KEY", common_key)
     sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
     from make_screening_data import generate
 
@@ -120,6 +129,7 @@ def test_engines_agree_on_generated_data(tmp_path: Path) -> None:
     notices, bad_notices = read_notices(tmp_path / "notices.csv")
     register, bad_records = read_register(tmp_path / "register.csv")
     assert bad_notices == [] and bad_records == []
+    assert candidates(notices, register) == candidates_duckdb(notices, register)
     python = screen(notices, register)
     assert python == screen(notices, register, engine="duckdb")
     with (tmp_path / "truth.csv").open(encoding="utf-8") as f:

@@ -61,6 +61,7 @@ class _Index:
     so that a notice reads only the years it allows and the records of unknown year."""
 
     def __init__(self, register: Sequence[Person]) -> None:
+        self.register = register
         by_key: dict[int, list[int]] = defaultdict(list)
         for r, record in enumerate(register):
             for key in person_keys(record.names):
@@ -85,7 +86,7 @@ class _Index:
             if record.evidence.document:
                 self.documents[record.evidence.document].append(r)
 
-    def met(self, notice: Person, register: Sequence[Person]) -> np.ndarray:
+    def met(self, notice: Person) -> np.ndarray:
         """The records `candidates` pairs with `notice`, sorted."""
         keys = person_keys(notice.names)
         born = notice.evidence.birth
@@ -107,7 +108,9 @@ class _Index:
         document = notice.evidence.document
         if document and document in self.documents:
             # the same document number saves a pair the birth year would rule out
-            same = [r for r in self.documents[document] if keys & person_keys(register[r].names)]
+            same = [
+                r for r in self.documents[document] if keys & person_keys(self.register[r].names)
+            ]
             met = np.union1d(met, np.array(same, dtype=np.int64))
         return met
 
@@ -120,7 +123,7 @@ def candidates(
     index = _Index(register)
     pairs: list[tuple[int, int]] = []
     for n, notice in enumerate(notices):
-        pairs.extend((n, r) for r in index.met(notice, register).tolist())
+        pairs.extend((n, r) for r in index.met(notice).tolist())
         if progress is not None:
             progress(n + 1, len(notices))
     return pairs
