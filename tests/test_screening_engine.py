@@ -5,7 +5,6 @@ import csv
 from pathlib import Path
 
 import pytest
-
 from typer.testing import CliRunner
 
 from hoptac.cli.main import app
