@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -42,7 +43,7 @@ def _one(directory: str, engine: str) -> None:
     start = time.perf_counter()
     notices, _ = read_notices(folder / "notices.csv")
     register, _ = read_register(folder / "register.csv")
-    hits = screen(notices, register, engine=engine)
+    hits = screen(notices, register, engine=engine, workers=os.cpu_count() or 1)
     seconds = time.perf_counter() - start
     found = {(h.notice_id, h.record_id) for h in hits}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -131,6 +131,8 @@ def test_engines_agree_on_generated_data(
     assert candidates(notices, register) == candidates_duckdb(notices, register)
     python = screen(notices, register)
     assert python == screen(notices, register, engine="duckdb")
+    monkeypatch.setattr(engine, "PARALLEL_PAIRS", 10)  # two forked workers score the names
+    assert python == screen(notices, register, workers=2)
     with (tmp_path / "truth.csv").open(encoding="utf-8") as f:
         truth = {(row["notice_id"], row["record_id"]) for row in csv.DictReader(f)}
     found = {(h.notice_id, h.record_id) for h in python}

@@ -6,6 +6,7 @@ A domain error prints one red line and exits with status 1.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -227,6 +228,9 @@ def screen(
         "python"
     ),
     threshold: Annotated[float | None, typer.Option(help="Hit threshold (0-1).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Processes scoring names.")] = (
+        os.cpu_count() or 1
+    ),
 ) -> None:
     """Screen wanted-person notices against a register; bad rows are reported and skipped."""
     import csv
@@ -257,7 +261,7 @@ def screen(
             done = now
 
         limit = THRESHOLD if threshold is None else threshold
-        hits = python_engine.screen(wanted, records, limit, progress, engine)
+        hits = python_engine.screen(wanted, records, limit, progress, engine, workers)
     with output.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["notice_id", "record_id", "score", "reasons"])

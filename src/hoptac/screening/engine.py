@@ -13,10 +13,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -189,12 +192,14 @@ def candidates_duckdb(
     return pairs
 
 
-def _name_slots(people: Sequence[Person], table: NameTable, rows: dict[str, int]) -> np.ndarray:
-    """[people, most names] table rows of each person's names (-1 where it has fewer)."""
+def _name_slots(
+    people: Sequence[Person], needed: np.ndarray, table: NameTable, rows: dict[str, int]
+) -> np.ndarray:
+    """[people, most names] table rows of the `needed` people's names (-1 elsewhere)."""
     width = max((len(p.names) for p in people), default=1)
     slots = np.full((len(people), width), -1, dtype=np.int64)
-    for i, person in enumerate(people):
-        for k, name in enumerate(person.names):
+    for i in needed.tolist():
+        for k, name in enumerate(people[i].names):
             found = rows.get(name)
             if found is None:
                 found = rows[name] = table.add(name)
@@ -202,19 +207,16 @@ def _name_slots(people: Sequence[Person], table: NameTable, rows: dict[str, int]
     return slots
 
 
-def name_scores(
-    notices: Sequence[Person], register: Sequence[Person], pairs: Sequence[tuple[int, int]]
+def _name_scores(
+    notices: Sequence[Person], register: Sequence[Person], index: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The best name score of each pair over both sides' names, and which of the notice's
-    names gave it (batch-scored; each distinct name is encoded once)."""
-    best = np.zeros(len(pairs), dtype=np.float64)
-    which = np.zeros(len(pairs), dtype=np.int64)
-    if not pairs:
+    best = np.zeros(len(index), dtype=np.float64)
+    which = np.zeros(len(index), dtype=np.int64)
+    if not len(index):
         return best, which
     table, rows = NameTable(), dict[str, int]()
-    slots_n = _name_slots(notices, table, rows)
-    slots_r = _name_slots(register, table, rows)
-    index = np.array(pairs, dtype=np.int64)
+    slots_n = _name_slots(notices, np.unique(index[:, 0]), table, rows)
+    slots_r = _name_slots(register, np.unique(index[:, 1]), table, rows)
     for k in range(slots_n.shape[1]):
         for j in range(slots_r.shape[1]):
             a, b = slots_n[index[:, 0], k], slots_r[index[:, 1], j]
@@ -225,6 +227,43 @@ def name_scores(
                 best[present[better]] = scores[better]
                 which[present[better]] = k
     return best, which
+
+
+PARALLEL_PAIRS = 200_000  # fewer pairs are scored in this process
+_SHARED: tuple[Sequence[Person], Sequence[Person], np.ndarray] | None = None
+
+
+def _score_part(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """In a forked worker: score the pairs [start, end) of the shared batch."""
+    assert _SHARED is not None
+    notices, register, index = _SHARED
+    return _name_scores(notices, register, index[bounds[0] : bounds[1]])
+
+
+def name_scores(
+    notices: Sequence[Person],
+    register: Sequence[Person],
+    pairs: Sequence[tuple[int, int]],
+    workers: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The best name score of each pair over both sides' names, and which of the notice's
+    names gave it (batch-scored; each distinct name is encoded once per worker).
+
+    `workers` > 1 scores parts of a large batch in forked processes (copies of this one,
+    its memos warm): for the command line and the bench, not from a threaded server."""
+    index = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    if workers <= 1 or len(index) < PARALLEL_PAIRS:
+        return _name_scores(notices, register, index)
+    global _SHARED
+    edges = np.linspace(0, len(index), workers + 1).astype(int).tolist()
+    _SHARED = (notices, register, index)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            parts = list(pool.map(_score_part, pairwise(edges)))
+    finally:
+        _SHARED = None
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 ENGINES = {"python": candidates, "duckdb": candidates_duckdb}
@@ -251,11 +290,13 @@ def screen(
     threshold: float = THRESHOLD,
     progress: Progress | None = None,
     engine: str = "python",
+    workers: int = 1,
 ) -> list[Hit]:
     """Hits of `notices` in `register`, best first (ties by notice id, then record id).
-    Both engines find the same candidate pairs and score them with the same functions."""
+    Both engines find the same candidate pairs and score them with the same functions;
+    `workers` processes score the names (see `name_scores`)."""
     pairs = ENGINES[engine](notices, register, progress)
-    names, which = name_scores(notices, register, pairs)
+    names, which = name_scores(notices, register, pairs, workers)
     levels, namesakes = name_levels(pairs, names, which) if pairs else (names, names)
     hits = []
     for (n, r), name, level, count in zip(pairs, names, levels, namesakes, strict=True):
