@@ -169,7 +169,7 @@ def test_uploads_that_are_not_utf8_csv_are_refused_whole(
         service.open_upload(io.BytesIO(latin1), "r.csv")
     with pytest.raises(InvalidInput, match="not a CSV file"):
         service.open_upload(io.BytesIO(b"%PDF-1.4"), "r.pdf")
-    with pytest.raises(InvalidInput, match="larger than 1 MB"):
+    with pytest.raises(InvalidInput, match="larger than 1 MB; split it"):
         service.open_upload(io.BytesIO(b"x" * (1024 * 1024 + 1)), "r.csv", 1024 * 1024)
     register = _register(session, hcmc)
     with pytest.raises(InvalidInput, match="missing column"):

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from hoptac.auth import audit
 from hoptac.auth.audit import Action
@@ -90,8 +90,14 @@ def get(session: Session, principal: Principal, job_id: int) -> ScreeningJob:
     return get_visible(session, ScreeningJob, job_id, principal)
 
 
-def recent(session: Session, principal: Principal, limit: int = 20) -> list[ScreeningJob]:
+def recent(
+    session: Session, principal: Principal, limit: int = 20, register_id: int | None = None
+) -> list[ScreeningJob]:
+    """The caller's agency's latest jobs (of one register), newest first."""
     stmt = scoped(sa.select(ScreeningJob), ScreeningJob, principal)
+    if register_id is not None:
+        stmt = stmt.where(ScreeningJob.register_id == register_id)
+    stmt = stmt.options(selectinload(ScreeningJob.register))
     return list(session.scalars(stmt.order_by(ScreeningJob.id.desc()).limit(limit)))
 
 
