@@ -77,6 +77,7 @@ def test_uploads_report_added_updated_and_refused_rows(
     assert re.findall(r"<b>(\d+)</b>", r.text) == ["0", "4", "2"]
     page = client.get(f"/registers/{register}").text
     assert "Vương Kiện" in page and "4 bản ghi" in page
+    assert f'action="/registers/{register}/import"' in page and "Tối đa 64 MB" in page
     r = _upload(client, "/notices/import", "n.csv", NOTICES.encode(), sharing="all")
     assert re.findall(r"<b>(\d+)</b>", r.text) == ["2", "0", "3"]
     assert "document_number: tối đa 120 ký tự" in r.text

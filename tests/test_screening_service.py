@@ -386,3 +386,15 @@ def test_a_failing_job_says_why(
     with pytest.raises(InvalidInput) as bad:
         jobs.start(session, hcmc, register, threshold=1.5, engine="spark")
     assert {e.field for e in bad.value.errors} == {"threshold", "engine"}
+
+
+def test_reasons_read_one_per_line() -> None:
+    reasons = (
+        "name 0.95 (王 ~ Vương: 0.95 (Sino-Vietnamese reading of 王); 健 ~ Kiện: 0.95 (x)); "
+        "same birth date 1985-03-07 (+0.15); sex M / F (-0.30)"
+    )
+    assert service.reason_lines(reasons) == [
+        "name 0.95 (王 ~ Vương: 0.95 (Sino-Vietnamese reading of 王); 健 ~ Kiện: 0.95 (x))",
+        "same birth date 1985-03-07 (+0.15)",
+        "sex M / F (-0.30)",
+    ]

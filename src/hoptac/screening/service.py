@@ -504,6 +504,19 @@ def record_person(r: RegisterRecord) -> Person:
     return Person(str(r.id), (r.name,), _evidence(r))
 
 
+def reason_lines(reasons: str) -> list[str]:
+    """The engine's reasons one per line: split at `; ` outside parentheses (the name's
+    explanation has its own `;` inside)."""
+    lines, depth, start = [], 0, 0
+    for i, ch in enumerate(reasons):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and reasons.startswith("; ", i):
+            lines.append(reasons[start:i])
+            start = i + 2
+    lines.append(reasons[start:])
+    return [line for line in lines if line]
+
+
 def birth_of(o: Notice | RegisterRecord) -> PartialDate | None:
     return svc.partial_date(o.birth_on, o.birth_precision)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +66,14 @@ def _error(ctx: Context, message: str) -> str:
     return translate_error(message, str(ctx.get("lang", "vi")))
 
 
+def _when(moment: datetime | None) -> str:
+    """A stored timestamp (naive UTC), said to be UTC: the node's users span time zones."""
+    return moment.strftime("%d/%m/%Y %H:%M UTC") if moment else "—"
+
+
 TEMPLATES.env.globals.update(pdate=_pdate, period=_period, aname=_aname, country=_country)
 TEMPLATES.env.filters["error"] = _error
+TEMPLATES.env.filters["when"] = _when
 TEMPLATES.env.filters["shown"] = _shown
 
 

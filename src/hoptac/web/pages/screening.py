@@ -30,6 +30,10 @@ HitStatusQ = Annotated[str, Query(pattern="^(pending|confirmed|rejected|all)$")]
 JobQ = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
+def _max_mb(request: Request) -> int:
+    return settings_of(request).max_upload_bytes // (1024 * 1024)
+
+
 def _int(value: Any) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() else None
 
@@ -103,6 +107,7 @@ def register(
             "offset": offset,
             "limit": PAGE_SIZE,
             "jobs": jobs.recent(db, page.principal, register_id=record_id),
+            "max_mb": _max_mb(request),
         },
     )
 
@@ -142,7 +147,7 @@ def _upload_page(
             "register": register,
             "report": report,
             "error": error,
-            "max_mb": settings_of(request).max_upload_bytes // (1024 * 1024),
+            "max_mb": _max_mb(request),
         },
         status_code=status,
     )
@@ -313,7 +318,7 @@ def _hit_page(
             "hit": hit,
             "n": hit.notice,
             "r": hit.record,
-            "reasons": hit.reasons.split("; "),
+            "reasons": screening.reason_lines(hit.reasons),
             "editable": page.principal.can_write
             and hit.job.owner_agency_id == page.principal.agency_id,
             "next_hit": next_hit,
