@@ -435,17 +435,33 @@ class RegisterRecord(Timestamped, Base):
 
 class NameKey(Base):
     """The person search index: one row per sound key of a notice's or a register
-    record's names (`hoptac.screening.search`). `kind` says which table `row_id` is in."""
+    record's names (`hoptac.screening.search`). `kind` says which table `row_id` is in;
+    `scope` is the record's register (0 for a notice), `sig_a`/`sig_b` a 128-bit Bloom
+    signature of all the row's keys and `size` its name's syllables: a search reads them
+    from the index alone, without visiting the rows."""
 
     __tablename__ = "screening_name_keys"
     __table_args__ = (
-        sa.Index("ix_screening_name_keys_key", "key", "kind", "row_id"),
+        sa.Index(
+            "ix_screening_name_keys_key",
+            "key",
+            "kind",
+            "scope",
+            "row_id",
+            "sig_a",
+            "sig_b",
+            "size",
+        ),
         {"sqlite_with_rowid": False},
     )
 
     kind: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)  # 1 notice, 2 record
     row_id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    scope: Mapped[int] = mapped_column()
+    sig_a: Mapped[int] = mapped_column(sa.BigInteger)
+    sig_b: Mapped[int] = mapped_column(sa.BigInteger)
+    size: Mapped[int] = mapped_column(sa.SmallInteger)
 
 
 class ScreeningJob(Timestamped, Base):

@@ -1,18 +1,20 @@
 """Person search over every register and notice the caller may see, across scripts:
 `王健` finds `Vương Kiện` and `Wang Jian`.
 
-The index (`screening_name_keys`) holds one row per sound key of each syllable of a
+The index (`screening_name_keys`) holds one row per sound key of the syllables of a
 person's names: the syllable sounds of `hoptac.screening.blocking` (the pinyin of the
-characters a syllable may write, its Korean spelling class, its letters), hashed. Pair
-keys, as the screening engine blocks on, would be about 70 rows a person (70 million for
-a million-record register); syllable keys are about 10.
+characters a syllable may write, its Korean spelling class, its letters), hashed. Pair keys,
+as the screening engine blocks on, were measured at about 70 rows a person (70 million for
+a million-record register, too slow to write); syllable keys are about 10.
 
-A query keeps the rows that share a sound with at least two of its syllables (one, for a
-one-syllable query), found from its rarer syllables: every such row shares a sound with
-one of the `n - 1` rarest of `n` syllables. Syllables that more than `COMMON` rows share
-(a family name such as Nguyễn) only count, they never drive the search. The candidates
-are then scored with `hoptac.names` (batch scores equal to `compare`; `compare` explains
-the best) and the best come first.
+A syllable key alone is coarse: at a million records one sound is shared by 5-30% of the
+rows. So each index row also carries what a search needs to rank it without visiting the
+person: a 128-bit Bloom signature of all the person's keys (does it share this other
+syllable of the query?), its register (`scope`, to keep to visible registers) and its
+syllable count. A query reads the postings of its rarest syllables only — any row sharing
+two of n syllables shares one of the n - 1 rarest — counts the syllables each row shares
+from the signatures, keeps the rows sharing the most (and closest in length), and scores
+those with `hoptac.names` (batch scores equal to `compare`; `compare` explains the best).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from sqlalchemy.orm import Session, selectinload
 from hoptac.auth import audit
 from hoptac.auth.audit import Action
 from hoptac.auth.principal import Principal
-from hoptac.auth.scoping import visible
+from hoptac.auth.scoping import scoped, visible
 from hoptac.db.models import NameKey, Notice, Register, RegisterRecord
 from hoptac.names import compare
 from hoptac.names.batch import NameTable
@@ -38,10 +40,11 @@ from hoptac.names.match import prepare
 from hoptac.screening.blocking import MAX_SYLLABLES, syllable_sounds
 
 NOTICE, RECORD = 1, 2  # NameKey.kind
-COMMON = 20_000  # index rows of a syllable above which it does not drive a search
-CANDIDATES = 2_000  # rows scored per kind, those sharing the most syllables first
+MAX_POSTINGS = 400_000  # index rows a search reads at most (the rarest syllables first)
+CANDIDATES = 300  # rows scored per kind
 LIMIT = 50
 MIN_SCORE = 0.6  # below this a name has little to do with the query
+MAX_SIZE = 15
 
 
 @lru_cache(maxsize=1 << 16)
@@ -54,30 +57,57 @@ def syllable_keys(name: str) -> list[frozenset[int]]:
     return [_codes(s.text, s.script) for s in prepare(name).syllables[:MAX_SYLLABLES]]
 
 
+def _signed(value: int) -> int:
+    """A 64-bit pattern as the signed BIGINT both databases store."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _bloom(keys: Iterable[int]) -> tuple[int, int]:
+    """128 bits, three per key (its 7-bit slices; CRC-32 bits are well mixed)."""
+    bits = 0
+    for key in keys:
+        bits |= (1 << (key & 127)) | (1 << ((key >> 7) & 127)) | (1 << ((key >> 14) & 127))
+    return _signed(bits & ((1 << 64) - 1)), _signed(bits >> 64)
+
+
+def _size(name: str) -> int:
+    return min(MAX_SIZE, len(prepare(name).syllables))
+
+
 def person_keys(names: Iterable[str]) -> set[int]:
     return {k for name in names for syllable in syllable_keys(name) for k in syllable}
 
 
 def index(
-    session: Session, kind: int, people: Sequence[tuple[int, Sequence[str]]], new: bool = False
+    session: Session,
+    kind: int,
+    people: Sequence[tuple[int, Sequence[str]]],
+    scope: int = 0,
+    new: bool = False,
 ) -> None:
-    """(Re)write the keys of these rows (id, names) in the caller's transaction; `new`:
-    the rows were just inserted, there are no old keys to delete."""
+    """(Re)write the keys of these rows (id, names; `scope`: their register, 0 for
+    notices) in the caller's transaction; `new`: just inserted, no old keys to delete."""
     ids = [row_id for row_id, _ in people]
     for chunk in [] if new else _chunks(ids):
         session.execute(
             sa.delete(NameKey).where(NameKey.kind == kind, NameKey.row_id.in_(chunk)),
             execution_options={"synchronize_session": False},
         )
-    rows = [(kind, row_id, key) for row_id, names in people for key in person_keys(names)]
+    rows = []
+    for row_id, names in people:
+        keys = person_keys(names)
+        sig_a, sig_b = _bloom(keys)
+        size = _size(names[0])
+        rows += [(kind, row_id, key, scope, sig_a, sig_b, size) for key in keys]
     if rows:
         # Straight to the driver's executemany: ten rows a person, and SQLAlchemy's
         # per-row parameter handling would cost more than the insert.
         connection = session.connection()
         mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         connection.exec_driver_sql(
-            f"INSERT INTO {NameKey.__tablename__} (kind, row_id, key) "
-            f"VALUES ({mark}, {mark}, {mark})",
+            f"INSERT INTO {NameKey.__tablename__} "
+            "(kind, row_id, key, scope, sig_a, sig_b, size) "
+            f"VALUES ({', '.join([mark] * 7)})",
             rows,
         )
 
@@ -129,62 +159,61 @@ class Results:
     truncated: bool = False  # more rows shared the query's syllables than were scored
 
 
-def _rows_sharing(session: Session, keys: frozenset[int]) -> int:
-    """How many index rows hold one of `keys`, counted up to COMMON + 1."""
-    capped = sa.select(sa.literal(1)).where(NameKey.key.in_(keys)).limit(COMMON + 1).subquery()
+def _postings(session: Session, kind: int, keys: frozenset[int]) -> int:
+    """Index rows of `kind` holding one of `keys`, counted up to MAX_POSTINGS + 1."""
+    capped = (
+        sa.select(sa.literal(1))
+        .where(NameKey.kind == kind, NameKey.key.in_(keys))
+        .limit(MAX_POSTINGS + 1)
+        .subquery()
+    )
     return int(session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0)
+
+
+def _shares(keys: frozenset[int]) -> sa.ColumnElement[bool]:
+    """The row's signature holds one of `keys` (a Bloom test: rarely true by chance)."""
+    tests = []
+    for key in keys:
+        a, b = _bloom((key,))
+        tests.append(sa.and_(NameKey.sig_a.op("&")(a) == a, NameKey.sig_b.op("&")(b) == b))
+    return sa.or_(*tests)
 
 
 def _candidates(
     session: Session,
-    principal: Principal,
     kind: int,
-    drivers: frozenset[int],
+    scopes: list[int] | None,
     syllables: list[frozenset[int]],
-    need: int,
+    size: int,
 ) -> tuple[list[int], bool]:
-    """Visible rows of `kind` holding a driver key and sharing at least `need` syllables,
-    those sharing the most first; and whether there were more than CANDIDATES."""
-    met = (
-        sa.select(NameKey.row_id)
-        .where(NameKey.kind == kind, NameKey.key.in_(drivers))
-        .distinct()
-        .subquery()
+    """Rows of `kind` (in `scopes`, if given) sharing the most syllables with the query,
+    then closest in length; and whether rows were left unread (MAX_POSTINGS)."""
+    counted = [(_postings(session, kind, keys), keys) for keys in syllables]
+    known = sorted((c for c in counted if c[0] > 0), key=lambda c: c[0])
+    if not known:
+        return [], False
+    need = min(2, len(known))
+    drivers = known[: len(known) - need + 1]
+    truncated = drivers[0][0] > MAX_POSTINGS
+    while len(drivers) > 1 and sum(n for n, _ in drivers) > MAX_POSTINGS:
+        drivers.pop()
+        truncated = True
+    shared = sum((sa.case((_shares(keys), 1), else_=0) for _, keys in known), sa.literal(0)).label(
+        "shared"
     )
-    other = sa.orm.aliased(NameKey)
-    shared = sum(
-        (
-            sa.case(
-                (
-                    sa.exists().where(
-                        other.kind == kind, other.row_id == met.c.row_id, other.key.in_(keys)
-                    ),
-                    1,
-                ),
-                else_=0,
-            )
-            for keys in syllables
-        ),
-        sa.literal(0),
+    gap = sa.func.abs(NameKey.size - size).label("gap")
+    conds = [NameKey.kind == kind, NameKey.key.in_(frozenset().union(*(k for _, k in drivers)))]
+    if scopes is not None:
+        conds.append(NameKey.scope.in_(scopes))
+    rows = sa.select(NameKey.row_id, shared, gap).where(*conds).subquery()
+    stmt = (
+        sa.select(rows.c.row_id)
+        .where(rows.c.shared >= need)
+        .order_by(rows.c.shared.desc(), rows.c.gap, rows.c.row_id)
+        .limit(CANDIDATES * 3)  # a row holding several driver keys comes once per key
     )
-    stmt = sa.select(met.c.row_id, shared.label("shared"))
-    if kind == RECORD:
-        stmt = (
-            stmt.join(RegisterRecord, RegisterRecord.id == met.c.row_id)
-            .join(Register, Register.id == RegisterRecord.register_id)
-            .where(visible(Register, principal))
-        )
-    else:
-        stmt = stmt.join(Notice, Notice.id == met.c.row_id).where(visible(Notice, principal))
-    counted = stmt.subquery()
-    rows = session.execute(
-        sa.select(counted.c.row_id)
-        .where(counted.c.shared >= need)
-        .order_by(counted.c.shared.desc(), counted.c.row_id)
-        .limit(CANDIDATES + 1)
-    ).all()
-    ids = [r[0] for r in rows]
-    return ids[:CANDIDATES], len(ids) > CANDIDATES
+    ids = list(dict.fromkeys(session.scalars(stmt)))
+    return ids[:CANDIDATES], truncated
 
 
 def search(
@@ -194,20 +223,16 @@ def search(
     text = " ".join(text.split())[:200]
     results = Results(text)
     syllables = _distinct(syllable_keys(text)) if text else []
-    counts = [_rows_sharing(session, keys) for keys in syllables]
-    known = [(n, keys) for n, keys in zip(counts, syllables, strict=True) if n > 0]
-    if known:
-        known.sort(key=lambda nk: nk[0])
-        need = min(2, len(known))
-        # Any row sharing `need` of n syllables shares one of the n - need + 1 rarest.
-        drive = known[: len(known) - need + 1]
-        rare = [keys for n, keys in drive if n <= COMMON] or [drive[0][1]]
-        drivers = frozenset().union(*rare)
+    if syllables:
+        size = _size(text)
+        registers = list(session.scalars(scoped(sa.select(Register.id), Register, principal)))
         scored: list[Found] = []
-        for kind in (NOTICE, RECORD):
-            ids, more = _candidates(session, principal, kind, drivers, [k for _, k in known], need)
-            results.truncated |= more or len(rare) < len(drive)
-            scored += _score(session, kind, ids, text)
+        for kind, scopes in ((NOTICE, None), (RECORD, registers)):
+            if scopes == []:
+                continue
+            ids, more = _candidates(session, kind, scopes, syllables, size)
+            results.truncated |= more
+            scored += _score(session, principal, kind, ids, text)
         results.candidates = len(scored)
         scored.sort(key=lambda f: (-f.score, f.kind, f.row.id))
         results.found = [f for f in scored if f.score >= MIN_SCORE][:limit]
@@ -223,21 +248,25 @@ def search(
     return results
 
 
-def _score(session: Session, kind: int, ids: list[int], text: str) -> list[Found]:
+def _score(
+    session: Session, principal: Principal, kind: int, ids: list[int], text: str
+) -> list[Found]:
+    """The visible rows among `ids`, each with its best name's score against `text`."""
     if not ids:
         return []
     rows: list[Any]
     if kind == NOTICE:
-        rows = list(session.scalars(sa.select(Notice).where(Notice.id.in_(ids))))
+        notices = scoped(sa.select(Notice), Notice, principal).where(Notice.id.in_(ids))
+        rows = list(session.scalars(notices))
         label = "notice"
     else:
-        rows = list(
-            session.scalars(
-                sa.select(RegisterRecord)
-                .where(RegisterRecord.id.in_(ids))
-                .options(selectinload(RegisterRecord.register))
-            )
+        records = (
+            sa.select(RegisterRecord)
+            .join(Register, Register.id == RegisterRecord.register_id)
+            .where(RegisterRecord.id.in_(ids), visible(Register, principal))
+            .options(selectinload(RegisterRecord.register))
         )
+        rows = list(session.scalars(records))
         label = "record"
     table = NameTable()
     query = table.add(text)
@@ -248,6 +277,8 @@ def _score(session: Session, kind: int, ids: list[int], text: str) -> list[Found
             if name not in seen:
                 seen[name] = table.add(name)
             pairs.append((i, name, seen[name]))
+    if not pairs:
+        return []
     scores = table.score(
         np.full(len(pairs), query, dtype=np.int64),
         np.array([p[2] for p in pairs], dtype=np.int64),

@@ -463,6 +463,7 @@ def import_records(
                 session,
                 search.RECORD,
                 [(existing[p.id], p.names) for p, _ in good if p.id in existing],
+                scope=register_id,
             )
         if new:
             # Core executemany, then the ids by ref: RETURNING through the ORM costs more
@@ -473,6 +474,7 @@ def import_records(
                 session,
                 search.RECORD,
                 [(ids[p.id], p.names) for p, _ in good if p.id not in existing],
+                scope=register_id,
                 new=True,
             )
         return len(new), len(changed)

@@ -22,11 +22,19 @@ def upgrade() -> None:
         sa.Column("kind", sa.SmallInteger(), nullable=False),
         sa.Column("row_id", sa.Integer(), nullable=False),
         sa.Column("key", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("scope", sa.Integer(), nullable=False),
+        sa.Column("sig_a", sa.BigInteger(), nullable=False),
+        sa.Column("sig_b", sa.BigInteger(), nullable=False),
+        sa.Column("size", sa.SmallInteger(), nullable=False),
         sa.PrimaryKeyConstraint("kind", "row_id", "key", name=op.f("pk_screening_name_keys")),
         sqlite_with_rowid=False,
     )
     with op.batch_alter_table("screening_name_keys", schema=None) as batch_op:
-        batch_op.create_index("ix_screening_name_keys_key", ["key", "kind", "row_id"], unique=False)
+        batch_op.create_index(
+            "ix_screening_name_keys_key",
+            ["key", "kind", "scope", "row_id", "sig_a", "sig_b", "size"],
+            unique=False,
+        )
 
     op.create_table(
         "notices",
