@@ -441,23 +441,16 @@ class NameKey(Base):
     from the index alone, without visiting the rows."""
 
     __tablename__ = "screening_name_keys"
+    # The table is ordered by key (SQLite: WITHOUT ROWID, so a search reads the postings
+    # and their signatures from one b-tree); the index finds a row's keys to replace them.
     __table_args__ = (
-        sa.Index(
-            "ix_screening_name_keys_key",
-            "key",
-            "kind",
-            "scope",
-            "row_id",
-            "sig_a",
-            "sig_b",
-            "size",
-        ),
+        sa.Index("ix_screening_name_keys_row", "kind", "row_id"),
         {"sqlite_with_rowid": False},
     )
 
-    kind: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)  # 1 notice, 2 record
-    row_id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)  # 1 notice, 2 record
+    row_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     scope: Mapped[int] = mapped_column()
     sig_a: Mapped[int] = mapped_column(sa.BigInteger)
     sig_b: Mapped[int] = mapped_column(sa.BigInteger)

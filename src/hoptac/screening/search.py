@@ -100,6 +100,7 @@ def index(
         size = _size(names[0])
         rows += [(kind, row_id, key, scope, sig_a, sig_b, size) for key in keys]
     if rows:
+        rows.sort(key=lambda r: r[2])  # in key order: the table's order
         # Straight to the driver's executemany: ten rows a person, and SQLAlchemy's
         # per-row parameter handling would cost more than the insert.
         connection = session.connection()

@@ -19,22 +19,18 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "screening_name_keys",
-        sa.Column("kind", sa.SmallInteger(), nullable=False),
-        sa.Column("row_id", sa.Integer(), nullable=False),
         sa.Column("key", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("kind", sa.SmallInteger(), nullable=False),
+        sa.Column("row_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("scope", sa.Integer(), nullable=False),
         sa.Column("sig_a", sa.BigInteger(), nullable=False),
         sa.Column("sig_b", sa.BigInteger(), nullable=False),
         sa.Column("size", sa.SmallInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("kind", "row_id", "key", name=op.f("pk_screening_name_keys")),
+        sa.PrimaryKeyConstraint("key", "kind", "row_id", name=op.f("pk_screening_name_keys")),
         sqlite_with_rowid=False,
     )
     with op.batch_alter_table("screening_name_keys", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_screening_name_keys_key",
-            ["key", "kind", "scope", "row_id", "sig_a", "sig_b", "size"],
-            unique=False,
-        )
+        batch_op.create_index("ix_screening_name_keys_row", ["kind", "row_id"], unique=False)
 
     op.create_table(
         "notices",
@@ -399,6 +395,6 @@ def downgrade() -> None:
 
     op.drop_table("notices")
     with op.batch_alter_table("screening_name_keys", schema=None) as batch_op:
-        batch_op.drop_index("ix_screening_name_keys_key")
+        batch_op.drop_index("ix_screening_name_keys_row")
 
     op.drop_table("screening_name_keys")
