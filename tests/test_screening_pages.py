@@ -287,3 +287,25 @@ def test_english_screening_pages(client: TestClient, app: Any, world: dict[str, 
     assert "Screen a register against the active notices" in html and "Sàng lọc" not in html
     hit = client.get(f"/screening/hits/{ids['hit']}").text
     assert "Confirm: same person" in hit and "Hotel stays" in hit
+
+
+def test_imports_over_the_api(client: TestClient, world: dict[str, Any]) -> None:
+    from tests.conftest import api_post, token
+
+    officer = token(client, "hcmc_officer")
+    register = api_post(client, officer, "registers", {"name": "Nhập cảnh", "kind": "arrival"})
+    csv_type = {**officer, "content-type": "text/csv"}
+    r = client.post(f"/api/v1/registers/{register}/import", content=REGISTER, headers=csv_type)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["added"], body["updated"], body["refused"]) == (4, 0, 2)
+    assert body["errors"][0] == {"line": 5, "reason": "name is empty"}
+    r = client.post("/api/v1/notices/import?sharing=all", content=NOTICES, headers=csv_type)
+    assert r.json()["added"] == 2
+    listed = client.get("/api/v1/notices", params={"q": "Vương Kiện"}, headers=officer).json()
+    assert [n["ref"] for n in listed["items"]] == ["N1"] and listed["items"][0]["sharing"] == "all"
+    r = client.post("/api/v1/notices/import", content=NOTICES, headers=officer)
+    assert r.status_code == 422 and "Content-Type: text/csv" in r.json()["detail"]
+    hue = {**token(client, "hue_officer"), "content-type": "text/csv"}
+    r = client.post(f"/api/v1/registers/{register}/import", content=REGISTER, headers=hue)
+    assert r.status_code == 404

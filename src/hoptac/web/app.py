@@ -21,6 +21,7 @@ from hoptac.settings import Settings, get_settings
 from hoptac.web import problems
 from hoptac.web.api import auth as api_auth
 from hoptac.web.api import records as api_records
+from hoptac.web.api import screening as api_screening
 from hoptac.web.deps import LoginRequired
 from hoptac.web.middleware import BodyLimit, SecurityHeaders
 from hoptac.web.pages import routes as pages
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.jobs = jobs.JobRunner(app.state.sessionmaker)  # background screenings
 
     app.include_router(api_auth.router)
+    app.include_router(api_screening.router)
     app.include_router(api_records.router)
     app.include_router(screening_pages.router)
     app.include_router(pages.router)
