@@ -32,11 +32,19 @@ def _percentile(sorted_times: list[float], fraction: float) -> float:
     return sorted_times[min(len(sorted_times) - 1, round(fraction * len(sorted_times)) - 1)]
 
 
+def _register_names(path: Path, truth: dict[str, set[str]]) -> dict[str, str]:
+    """The names of the planted records."""
+    planted = set().union(*truth.values())
+    with path.open(encoding="utf-8") as f:
+        return {r["record_id"]: r["name"] for r in csv.DictReader(f) if r["record_id"] in planted}
+
+
 def run(records: int = RECORDS) -> dict[str, float]:
     from hoptac.auth.principal import Principal
     from hoptac.db import migrate
     from hoptac.db.engine import make_engine, make_sessionmaker
     from hoptac.db.models import Agency
+    from hoptac.names import compare
     from hoptac.registry import service as svc
     from hoptac.screening import search, service
     from hoptac.screening.records import read_notices
@@ -85,8 +93,9 @@ def run(records: int = RECORDS) -> dict[str, float]:
             step = max(1, len(planted) // QUERIES)
             queries = planted[::step][:QUERIES]
             search.search(session, principal, queries[0].names[0])  # load the reading tables
+            names = _register_names(folder / "register.csv", truth)
             times: list[float] = []
-            wanted = found = 0
+            wanted = found = tied = 0
             for notice in queries:
                 t = time.perf_counter()
                 results = search.search(session, principal, notice.names[0])
@@ -94,6 +103,14 @@ def run(records: int = RECORDS) -> dict[str, float]:
                 refs = {f.row.ref for f in results.found if f.kind == "record"}
                 wanted += len(truth[notice.id])
                 found += len(truth[notice.id] & refs)
+                # A planted match left out of a full page of results that score as well
+                # (50 people of that very name) is the name's ambiguity, not a miss.
+                if len(results.found) == search.LIMIT:
+                    cutoff = results.found[-1].score
+                    tied += sum(
+                        compare(notice.names[0], names[ref]).score >= cutoff
+                        for ref in truth[notice.id] - refs
+                    )
                 session.rollback()  # the searches' audit rows
         engine.dispose()
     times.sort()
@@ -101,6 +118,7 @@ def run(records: int = RECORDS) -> dict[str, float]:
     print(
         f"  search, {len(times)} names: median {median * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
         f"max {times[-1] * 1000:.0f} ms; planted matches in the 50 results: {found}/{wanted}"
+        f" (+{tied} left out among as many equally close names)"
     )
     print(f"  target: a search under {TARGET_SECONDS:.0f} s at {RECORDS:,} records")
     return {
@@ -108,6 +126,7 @@ def run(records: int = RECORDS) -> dict[str, float]:
         "search_median_ms": round(median * 1000, 1),
         "search_p95_ms": round(p95 * 1000, 1),
         "search_planted_found": round(found / wanted, 3) if wanted else 0.0,
+        "search_planted_found_or_tied": round((found + tied) / wanted, 3) if wanted else 0.0,
     }
 
 

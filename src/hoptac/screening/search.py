@@ -11,10 +11,13 @@ A syllable key alone is coarse: at a million records one sound is shared by 5-30
 rows. So each index row also carries what a search needs to rank it without visiting the
 person: a 128-bit Bloom signature of all the person's keys (does it share this other
 syllable of the query?), its register (`scope`, to keep to visible registers) and its
-syllable count. A query reads the postings of its rarest syllables only — any row sharing
-two of n syllables shares one of the n - 1 rarest — counts the syllables each row shares
-from the signatures, keeps the rows sharing the most (and closest in length), and scores
-those with `hoptac.names` (batch scores equal to `compare`; `compare` explains the best).
+syllable count. The signature also holds each syllable's spellings (its folded letters;
+a character's readings), narrower than its sounds. A query reads the postings of its
+rarest syllables only — any row sharing two of n syllables shares one of the n - 1
+rarest — counts the syllables each row shares by sound and by spelling from the
+signatures, keeps the rows sharing the most (then closest in length), and scores those
+with `hoptac.names` (batch scores equal to `compare`; `compare` explains the best).
+Syllable keys do not forgive a typo inside a syllable (the engine's deletion keys do).
 """
 
 from __future__ import annotations
@@ -34,14 +37,17 @@ from hoptac.auth.audit import Action
 from hoptac.auth.principal import Principal
 from hoptac.auth.scoping import scoped, visible
 from hoptac.db.models import NameKey, Notice, Register, RegisterRecord
-from hoptac.names import compare
+from hoptac.names import compare, readings
 from hoptac.names.batch import NameTable
+from hoptac.names.fold import fold
+from hoptac.names.hangul import romanize_syllable
 from hoptac.names.match import prepare
+from hoptac.names.parse import HAN, HANGUL
 from hoptac.screening.blocking import MAX_SYLLABLES, syllable_sounds
 
 NOTICE, RECORD = 1, 2  # NameKey.kind
-MAX_POSTINGS = 400_000  # index rows a search reads at most (the rarest syllables first)
-CANDIDATES = 300  # rows scored per kind
+MAX_POSTINGS = 250_000  # index rows a search reads at most (the rarest syllables first)
+CANDIDATES = 400  # rows scored per kind
 LIMIT = 50
 MIN_SCORE = 0.6  # below this a name has little to do with the query
 MAX_SIZE = 15
@@ -55,6 +61,28 @@ def _codes(text: str, script: str) -> frozenset[int]:
 def syllable_keys(name: str) -> list[frozenset[int]]:
     """The sound keys of each syllable of a name (the first MAX_SYLLABLES, as blocking)."""
     return [_codes(s.text, s.script) for s in prepare(name).syllables[:MAX_SYLLABLES]]
+
+
+@lru_cache(maxsize=1 << 16)
+def _spelled(text: str, script: str) -> frozenset[int]:
+    """How a syllable is written, narrowly: its folded letters; a character, also its own
+    readings (阮: nguyen, ruan, won); a hangul syllable, also its romanization. Sounds find
+    candidates; spellings rank the closest of them first (Phan before Phạm)."""
+    if script == HAN:
+        r = readings.of(text)
+        spellings = {text}
+        if r is not None:
+            spellings |= {fold(v) for v in r.vietnamese} | set(r.pinyin)
+            spellings |= {romanize_syllable(k) for k in r.korean}
+    elif script == HANGUL:
+        spellings = {text, romanize_syllable(text)}
+    else:
+        spellings = {fold(text)}
+    return frozenset(zlib.crc32(f"s:{v}".encode()) for v in spellings)
+
+
+def syllable_spellings(name: str) -> list[frozenset[int]]:
+    return [_spelled(s.text, s.script) for s in prepare(name).syllables[:MAX_SYLLABLES]]
 
 
 def _signed(value: int) -> int:
@@ -96,7 +124,8 @@ def index(
     rows = []
     for row_id, names in people:
         keys = person_keys(names)
-        sig_a, sig_b = _bloom(keys)
+        spellings = {k for name in names for syl in syllable_spellings(name) for k in syl}
+        sig_a, sig_b = _bloom(keys | spellings)
         size = _size(names[0])
         rows += [(kind, row_id, key, scope, sig_a, sig_b, size) for key in keys]
     if rows:
@@ -185,10 +214,12 @@ def _candidates(
     kind: int,
     scopes: list[int] | None,
     syllables: list[frozenset[int]],
+    spellings: list[frozenset[int]],
     size: int,
 ) -> tuple[list[int], bool]:
-    """Rows of `kind` (in `scopes`, if given) sharing the most syllables with the query,
-    then closest in length; and whether rows were left unread (MAX_POSTINGS)."""
+    """Rows of `kind` (in `scopes`, if given) sharing the most syllables with the query by
+    sound and by spelling (a sound shared by chance weighs no more than a spelling), then
+    closest in length; and whether rows were left unread (MAX_POSTINGS)."""
     counted = [(_postings(session, kind, keys), keys) for keys in syllables]
     known = sorted((c for c in counted if c[0] > 0), key=lambda c: c[0])
     if not known:
@@ -202,15 +233,23 @@ def _candidates(
     shared = sum((sa.case((_shares(keys), 1), else_=0) for _, keys in known), sa.literal(0)).label(
         "shared"
     )
+    spelled = sum(
+        (sa.case((_shares(keys), 1), else_=0) for keys in spellings), sa.literal(0)
+    ).label("spelled")
     gap = sa.func.abs(NameKey.size - size).label("gap")
     conds = [NameKey.kind == kind, NameKey.key.in_(frozenset().union(*(k for _, k in drivers)))]
     if scopes is not None:
         conds.append(NameKey.scope.in_(scopes))
-    rows = sa.select(NameKey.row_id, shared, gap).where(*conds).subquery()
+    rows = sa.select(NameKey.row_id, shared, spelled, gap).where(*conds).subquery()
     stmt = (
         sa.select(rows.c.row_id)
         .where(rows.c.shared >= need)
-        .order_by(rows.c.shared.desc(), rows.c.gap, rows.c.row_id)
+        .order_by(
+            (rows.c.shared + rows.c.spelled).desc(),
+            rows.c.spelled.desc(),
+            rows.c.gap,
+            rows.c.row_id,
+        )
         .limit(CANDIDATES * 3)  # a row holding several driver keys comes once per key
     )
     ids = list(dict.fromkeys(session.scalars(stmt)))
@@ -224,6 +263,7 @@ def search(
     text = " ".join(text.split())[:200]
     results = Results(text)
     syllables = _distinct(syllable_keys(text)) if text else []
+    spellings = syllable_spellings(text) if text else []
     if syllables:
         size = _size(text)
         registers = list(session.scalars(scoped(sa.select(Register.id), Register, principal)))
@@ -231,7 +271,7 @@ def search(
         for kind, scopes in ((NOTICE, None), (RECORD, registers)):
             if scopes == []:
                 continue
-            ids, more = _candidates(session, kind, scopes, syllables, size)
+            ids, more = _candidates(session, kind, scopes, syllables, spellings, size)
             results.truncated |= more
             scored += _score(session, principal, kind, ids, text)
         results.candidates = len(scored)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from hoptac.auth.scoping import can_edit
 from hoptac.errors import Conflict, FieldError, InvalidInput, StaleEdit
 from hoptac.registry import service as svc
 from hoptac.screening import jobs, search
@@ -319,8 +320,7 @@ def _hit_page(
             "n": hit.notice,
             "r": hit.record,
             "reasons": screening.reason_lines(hit.reasons),
-            "editable": page.principal.can_write
-            and hit.job.owner_agency_id == page.principal.agency_id,
+            "editable": can_edit(hit.job, page.principal),
             "next_hit": next_hit,
             "error": error,
             "reason": reason,
