@@ -240,7 +240,14 @@ def _candidates(
     conds = [NameKey.kind == kind, NameKey.key.in_(frozenset().union(*(k for _, k in drivers)))]
     if scopes is not None:
         conds.append(NameKey.scope.in_(scopes))
-    rows = sa.select(NameKey.row_id, shared, spelled, gap).where(*conds).subquery()
+    # The LIMIT bounds the rows read, and keeps the subquery whole (not flattened into
+    # the outer query), so that each row's signature tests are evaluated once.
+    rows = (
+        sa.select(NameKey.row_id, shared, spelled, gap)
+        .where(*conds)
+        .limit(MAX_POSTINGS + 1)
+        .subquery()
+    )
     stmt = (
         sa.select(rows.c.row_id)
         .where(rows.c.shared >= need)
