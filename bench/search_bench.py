@@ -96,11 +96,13 @@ def run(records: int = RECORDS) -> dict[str, float]:
                 search.search(session, principal, warm)
             names = _register_names(folder / "register.csv", truth)
             times: list[float] = []
+            slowest: list[tuple[float, str]] = []
             wanted = found = tied = 0
             for notice in queries:
                 t = time.perf_counter()
                 results = search.search(session, principal, notice.names[0])
                 times.append(time.perf_counter() - t)
+                slowest.append((times[-1], notice.names[0]))
                 refs = {f.row.ref for f in results.found if f.kind == "record"}
                 wanted += len(truth[notice.id])
                 found += len(truth[notice.id] & refs)
@@ -121,6 +123,8 @@ def run(records: int = RECORDS) -> dict[str, float]:
         f"max {times[-1] * 1000:.0f} ms; planted matches in the 50 results: {found}/{wanted}"
         f" (+{tied} left out among as many equally close names)"
     )
+    worst = ", ".join(f"{name} {t * 1000:.0f} ms" for t, name in sorted(slowest)[-3:])
+    print(f"  slowest: {worst}")
     print(f"  target: a search under {TARGET_SECONDS:.0f} s at {RECORDS:,} records")
     return {
         "search_import_rows_per_second": round(rate),
