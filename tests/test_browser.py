@@ -141,3 +141,101 @@ def test_live_people_search(server: str, browser: object) -> None:
     expect(page.get_by_role("link", name="Nguyễn Hải Trung")).to_be_visible()
     expect(page.get_by_role("link", name="Lý Phong")).to_have_count(0)
     page.close()
+
+
+SCREENING_RUNS = {
+    # viewport width: (notice name, its alias, the register's matching record, a distractor)
+    1280: ("王健", "Wang Jian", "Vương Kiện", "Lý Cường"),
+    390: ("박근혜", "Park Geun-hye", "PARK Geun Hye", "Kim Min-su"),
+}
+
+
+@pytest.mark.parametrize("viewport", [(1280, 900), (390, 844)], ids=["laptop", "phone"])
+def test_officer_screens_a_register_and_confirms_a_hit(
+    server: str, browser: object, viewport: tuple[int, int], tmp_path: Path
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    width = viewport[0]
+    notice_name, alias, record_name, other = SCREENING_RUNS[width]
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    SHOTS.mkdir(exist_ok=True)
+
+    def shot(name: str) -> None:
+        page.screenshot(path=SHOTS / f"screening-{name}-{width}.png", full_page=True)
+
+    page.goto(server + "/login")
+    page.get_by_label("Tên đăng nhập").fill("demo")
+    page.get_by_label("Mật khẩu").fill("hoptac-demo-2024")
+    page.get_by_role("button", name="Đăng nhập").click()
+
+    # A register, and its records from a CSV upload (one bad row).
+    page.get_by_role("link", name="Sổ đăng ký").click()
+    page.get_by_role("link", name="Thêm sổ").click()
+    page.get_by_label("Tên").fill(f"Lưu trú khách sạn Quận 1 ({width})")
+    page.get_by_label("Loại").select_option("hotel")
+    page.get_by_role("button", name="Lưu").click()
+    expect(page.get_by_role("heading", name=f"Lưu trú khách sạn Quận 1 ({width})")).to_be_visible()
+    csv_file = tmp_path / "khach-san.csv"
+    csv_file.write_text(
+        "record_id,name,birth_date,sex,nationality,document_number,source,seen_at\n"
+        f"KS-1,{record_name},1985-03-07,,,,hotel,2024-06-01T22:10\n"
+        f"KS-2,{other},1970,M,,,hotel,\n"
+        "KS-3,,1990,M,VN,,hotel,\n",
+        encoding="utf-8",
+    )
+    page.get_by_label("Tệp CSV (UTF-8)").set_input_files(csv_file)
+    page.get_by_role("button", name="Nhập", exact=True).click()
+    expect(page.get_by_text("Thiếu họ tên")).to_be_visible()
+    expect(page.locator(".stat").first).to_contain_text("2")
+    shot("import")
+    page.get_by_role("link", name="Về sổ đăng ký").click()
+    expect(page.get_by_role("link", name=record_name)).to_be_visible()
+    shot("register")
+
+    # A notice, typed into the form.
+    page.get_by_role("link", name="Truy nã").first.click()
+    page.get_by_role("link", name="Thêm truy nã").click()
+    page.get_by_label("Số thông báo").fill(f"TN-{width}")
+    page.get_by_label("Loại").select_option("wanted")
+    page.get_by_label("Họ và tên").fill(notice_name)
+    page.get_by_label("Tên khác, cách viết khác").fill(alias)
+    page.get_by_label("Ngày sinh").fill("1985-03-07")
+    page.get_by_label("Tội danh").fill("Lừa đảo chiếm đoạt tài sản")
+    shot("notice-form")
+    page.get_by_role("button", name="Lưu").click()
+    expect(page.get_by_role("heading", name=notice_name)).to_be_visible()
+
+    # The screening, started from its page; the job page follows its progress.
+    page.get_by_role("link", name="Sàng lọc", exact=True).click()
+    page.get_by_label("Sổ đăng ký", exact=True).select_option(
+        label=f"Lưu trú khách sạn Quận 1 ({width}) (Lưu trú)"
+    )
+    shot("screening")
+    page.get_by_role("button", name="Bắt đầu sàng lọc").click()
+    expect(page.get_by_text("Hoàn thành")).to_be_visible(timeout=30_000)
+    shot("job")
+    page.get_by_role("link", name="Xem xét các kết quả").click()
+    shot("queue")
+    page.get_by_role("link", name=notice_name).click()
+    expect(page.get_by_role("columnheader", name=record_name)).to_be_visible()
+    page.get_by_label("Lý do").fill("Ngày sinh và ảnh hộ chiếu trùng khớp")
+    shot("hit")
+    page.get_by_role("button", name="Xác nhận: cùng một người").click()
+    expect(page.get_by_text("Đã xác nhận").first).to_be_visible()
+
+    # The notice now lists the confirmed hit.
+    page.get_by_role("link", name=notice_name).click()
+    confirmed = page.locator("section", has_text="Kết quả đã xác nhận")
+    expect(confirmed.get_by_text("Ngày sinh và ảnh hộ chiếu trùng khớp")).to_be_visible()
+    expect(confirmed.get_by_role("link", name=record_name)).to_be_visible()
+    shot("notice")
+
+    page.goto(server + "/search?q=" + alias)
+    expect(page.get_by_role("link", name=record_name)).to_be_visible()
+    shot("search")
+    assert [e for e in errors if "status of 422" not in e] == []
+    page.close()

@@ -121,3 +121,29 @@ def test_names_compare_keys_and_pairs(tmp_path: Path) -> None:
     bad.write_text("x,y\n1,2\n", "utf-8")
     r = runner.invoke(app, ["names", "compare", "--pairs", str(bad), "--output", str(out)])
     assert r.exit_code == 1 and "needs columns a and b" in r.output
+
+
+def test_screening_imports_and_a_job_run_from_the_command_line(
+    cli: CliRunner, world: dict[str, Any], session: Any, tmp_path: Path
+) -> None:
+    from hoptac.db.models import ScreeningHit
+    from tests.test_screening_service import NOTICES, REGISTER, _principal, _register
+
+    register = _register(session, _principal(session, "hcmc_officer"))
+    (tmp_path / "n.csv").write_text(NOTICES, encoding="utf-8")
+    (tmp_path / "r.csv").write_text(REGISTER, encoding="utf-8")
+    r = cli.invoke(
+        app, ["screening", "import-notices", str(tmp_path / "n.csv"), "--user", "hcmc_officer"]
+    )
+    assert r.exit_code == 0, r.output
+    assert "2 added, 0 updated, 3 refused" in r.output and "line 3: name is empty" in r.output
+    args = ["screening", "import-records", str(register), str(tmp_path / "r.csv")]
+    r = cli.invoke(app, [*args, "--user", "hcmc_viewer"])
+    assert r.exit_code == 1 and "may read but not" in r.output
+    r = cli.invoke(app, [*args, "--user", "hcmc_officer"])
+    assert "4 added" in r.output
+    r = cli.invoke(app, ["screening", "run", str(register), "--user", "hcmc_officer"])
+    assert r.exit_code == 0, r.output
+    assert "done: 2 notices x 4 records, 3 hits (3 to review)" in r.output
+    session.expire_all()
+    assert session.query(ScreeningHit).count() == 3

@@ -7,6 +7,17 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import api_post, csrf, login, token
 
+# The resources with a hidden record in `hue_private`.
+RESOURCES = (
+    "people",
+    "agreements",
+    "engagements",
+    "commitments",
+    "agencies",
+    "notices",
+    "registers",
+)
+
 
 @pytest.fixture
 def hue_private(client: TestClient, world: dict[str, Any]) -> dict[str, Any]:
@@ -49,6 +60,8 @@ def hue_private(client: TestClient, world: dict[str, Any]) -> dict[str, Any]:
             "parent_id": world["hue"],
         },
     )
+    notice = post("notices", {"ref": "TN-HUE-1", "name": "Trần Bí Mật", "kind": "wanted"})
+    register = post("registers", {"name": "Sổ lưu trú mật Huế", "kind": "hotel"})
     shared = post(
         "agreements",
         {
@@ -64,6 +77,8 @@ def hue_private(client: TestClient, world: dict[str, Any]) -> dict[str, Any]:
         "engagements": engagement,
         "commitments": commitment,
         "agencies": agency,
+        "notices": notice,
+        "registers": register,
         "shared": shared,
     }
 
@@ -72,7 +87,7 @@ def test_api_hides_private_records_of_other_agencies(
     client: TestClient, hue_private: dict[str, Any]
 ) -> None:
     hcmc = token(client, "hcmc_admin")  # even an admin of another agency
-    for resource in ("people", "agreements", "engagements", "commitments", "agencies"):
+    for resource in RESOURCES:
         record_id = hue_private[resource]
         r = client.get(f"/api/v1/{resource}/{record_id}", headers=hcmc)
         assert r.status_code == 404, resource
@@ -133,7 +148,7 @@ def test_pages_hide_private_records(
     client: TestClient, world: dict[str, Any], hue_private: dict[str, Any]
 ) -> None:
     login(client, "hcmc_officer")
-    for resource in ("people", "agreements", "engagements", "commitments", "agencies"):
+    for resource in RESOURCES:
         record_id = hue_private[resource]
         assert client.get(f"/{resource}/{record_id}").status_code == 404, resource
         if resource != "agencies":
@@ -150,11 +165,16 @@ def test_pages_hide_private_records(
         "/commitments",
         "/people?q=tran",
         "/agencies?q=doi",
+        "/notices?q=tran",
+        "/registers",
+        "/search?q=Tran+Bi+Mat",
+        "/screening",
         "/commitments/new",
         "/engagements/new",
     ):
         page = client.get(path).text
         assert "Thỏa thuận mật" not in page and "Trần Bí Mật" not in page, path
+        assert "Sổ lưu trú mật Huế" not in page, path
     token_ = csrf(client, "/commitments/new")
     r = client.post(
         f"/commitments/{hue_private['commitments']}/edit",

@@ -66,3 +66,21 @@ def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"record_id,name\nR1,Tr\xe2n V\xe2n An\n")  # Latin-1, not UTF-8
     with pytest.raises(FileRefused, match="not UTF-8"):
         read_register(path)
+
+
+def test_an_open_stream_reads_like_a_file_and_long_ids_are_refused() -> None:
+    import io
+
+    text = (
+        "record_id,name,birth_date,sex,nationality,document_number,source,seen_at\n"
+        f"R1,Wang Jian,1985,M,CN,,hotel,\n{'R' * 121},Li Qiang,,,,,,\n"
+    )
+    stream = io.StringIO(text)
+    stream.name = "upload.csv"
+    people, errors = read_register(stream)
+    assert [p.id for p in people] == ["R1"]
+    assert [str(e) for e in errors] == ["line 3: record_id is longer than 120 characters"]
+    with pytest.raises(FileRefused, match=r"upload\.csv: missing column"):
+        bad = io.StringIO("id,full_name\n")
+        bad.name = "upload.csv"
+        read_register(bad)

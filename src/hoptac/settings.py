@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     # Largest request body accepted, in bytes.
     max_request_bytes: int = 2 * 1024 * 1024
+    # Largest CSV upload (notices, register records), in bytes: the upload routes alone.
+    max_upload_bytes: int = 64 * 1024 * 1024
     default_language: str = "vi"
 
 

@@ -182,13 +182,49 @@ class Topic(StrEnum):
     OTHER = "other"
 
 
+class NoticeKind(StrEnum):
+    WANTED = "wanted"  # truy nã
+    MISSING = "missing"  # mất tích
+
+
+class NoticeStatus(StrEnum):
+    ACTIVE = "active"  # screened
+    WITHDRAWN = "withdrawn"
+    EXECUTED = "executed"  # the person was found or arrested
+
+
+class RegisterKind(StrEnum):
+    RESIDENT = "resident"  # foreign residents
+    ARRIVAL = "arrival"  # border arrivals
+    HOTEL = "hotel"  # hotel stays (lưu trú)
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"  # the process stopped while it ran
+
+
+class HitStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
 # Every vocabulary whose values the UI shows (and translates).
 VOCABULARIES: tuple[type[StrEnum], ...] = (
     AgencyLevel,
     AgreementKind,
     CommitmentStatus,
     EngagementKind,
+    HitStatus,
+    JobStatus,
+    NoticeKind,
+    NoticeStatus,
     ParticipantRole,
+    RegisterKind,
     Role,
     Sharing,
     Topic,

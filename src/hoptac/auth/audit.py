@@ -19,6 +19,14 @@ class Action(StrEnum):
     USER_CREATED = "auth.user_created"
     RECORD_CREATED = "record.created"
     RECORD_UPDATED = "record.updated"
+    RECORD_READ = "record.read"  # one record of personal data shown (notice, register record)
+    IMPORTED = "screening.imported"  # one committed batch of an upload: counts in detail
+    JOB_STARTED = "screening.job_started"
+    JOB_FINISHED = "screening.job_finished"  # hits stored
+    JOB_FAILED = "screening.job_failed"
+    HIT_READ = "screening.hit_read"
+    HIT_DECIDED = "screening.hit_decided"  # confirmed or rejected, with the reason
+    SEARCHED = "screening.searched"  # a person search over registers and notices
     DEMO_LOADED = "demo.loaded"
     EXPORTED = "data.exported"
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hoptac.db.engine import make_engine, make_sessionmaker, transaction
 from hoptac.errors import HoptacError
+from hoptac.screening.score import THRESHOLD as HIT_THRESHOLD
 from hoptac.settings import get_settings
 from hoptac.types import Role
 
@@ -31,6 +32,11 @@ app.add_typer(demo_app, name="demo")
 names_app = typer.Typer(help="Cross-script person-name matching.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(names_app, name="names")
+screening_app = typer.Typer(
+    help="Screening in the database: imports and jobs, as a user of an agency.",
+    no_args_is_help=True,
+)
+app.add_typer(screening_app, name="screening")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -212,6 +218,95 @@ def names_keys(name: Annotated[str, typer.Argument(help="A name, in any script."
 
     for key in sorted(names.keys(name)):
         typer.echo(key)
+
+
+def _as_user(session: Session, username: str) -> Any:
+    """The principal of a local user: the CLI acts as that user, scoped and audited."""
+    import sqlalchemy as sa
+
+    from hoptac.auth import service as auth_service
+    from hoptac.db.models import User
+    from hoptac.errors import InvalidInput
+
+    user = session.scalars(sa.select(User).where(User.username == username)).first()
+    if user is None or not user.is_active:
+        raise InvalidInput(f"no active user {username}")
+    return auth_service.principal_of(user)
+
+
+def _report(report: Any) -> None:
+    for error in report.errors:
+        typer.secho(str(error), fg=typer.colors.YELLOW, err=True)
+    typer.echo(f"{report.added} added, {report.updated} updated, {report.refused} refused")
+
+
+UserOpt = Annotated[str, typer.Option("--user", help="Act as this user (their agency, role).")]
+
+
+@screening_app.command("import-notices")
+@friendly
+def screening_import_notices(
+    file: Annotated[Path, typer.Argument(help="notice_id,name,alt_names,birth_date,...")],
+    user: UserOpt,
+    sharing: Annotated[str, typer.Option(help="Sharing of new notices: agency or all.")] = (
+        "agency"
+    ),
+) -> None:
+    """Import notices from CSV (reimport updates by notice_id); bad rows are reported."""
+    from hoptac.screening import service
+    from hoptac.types import Sharing
+
+    with _factory()() as session, file.open("rb") as raw:
+        text = service.open_upload(raw, file.name, max_bytes=1 << 40)
+        report = service.import_notices(session, _as_user(session, user), text, Sharing(sharing))
+    _report(report)
+
+
+@screening_app.command("import-records")
+@friendly
+def screening_import_records(
+    register: Annotated[int, typer.Argument(help="The register's id.")],
+    file: Annotated[Path, typer.Argument(help="record_id,name,birth_date,sex,...")],
+    user: UserOpt,
+) -> None:
+    """Import register records from CSV (reimport updates by record_id), in batches."""
+    from hoptac.screening import service
+
+    with _factory()() as session, file.open("rb") as raw:
+        text = service.open_upload(raw, file.name, max_bytes=1 << 40)
+        report = service.import_records(session, _as_user(session, user), register, text)
+    _report(report)
+
+
+@screening_app.command("run")
+@friendly
+def screening_run(
+    register: Annotated[int, typer.Argument(help="The register's id.")],
+    user: UserOpt,
+    threshold: Annotated[float, typer.Option(help="Hit threshold, a probability (0.1-1).")] = (
+        HIT_THRESHOLD
+    ),
+    engine: Annotated[str, typer.Option(help="python or duckdb.")] = "python",
+) -> None:
+    """Screen a register against the user's active notices, here and now (the same job
+    the web app runs in the background); hits go to the review queue."""
+    from hoptac.db.models import ScreeningJob
+    from hoptac.screening import jobs
+
+    factory = _factory()
+    with transaction(factory) as session:
+        job_id = jobs.start(session, _as_user(session, user), register, threshold, engine).id
+    jobs.run(factory, job_id)
+    with factory() as session:
+        job = session.get(ScreeningJob, job_id)
+        assert job is not None
+        typer.echo(
+            f"job {job.id} {job.status.value}: {job.notices} notices x {job.records} records, "
+            f"{job.hits} hits ({job.new_hits} to review)"
+        )
+        if job.error:
+            typer.secho(job.error, fg=typer.colors.RED, err=True)
+            raise typer.Exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

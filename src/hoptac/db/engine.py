@@ -28,6 +28,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA busy_timeout=5000")
+    # 64 MiB of page cache a connection (SQLite's default is 2 MiB): the person search
+    # reads the name-key index, hundreds of MB for a register of a million people.
+    cur.execute("PRAGMA cache_size=-65536")
     cur.close()
 
 

@@ -15,8 +15,13 @@ from hoptac.types import (
     AgreementKind,
     CommitmentStatus,
     EngagementKind,
+    HitStatus,
+    JobStatus,
+    NoticeKind,
+    NoticeStatus,
     ParticipantRole,
     Precision,
+    RegisterKind,
     Role,
     Sharing,
 )
@@ -361,3 +366,168 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(sa.String(20))
     client: Mapped[str | None] = mapped_column(sa.String(100))
     detail: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+
+# ---- screening ------------------------------------------------------------------------
+
+
+class Notice(Owned, Base):
+    """A wanted or missing person notice (own, or received from a partner): `ref` is the
+    notice number, unique per owning agency."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[NoticeKind] = mapped_column(
+        enum_column(NoticeKind, "notice_kind"), default=NoticeKind.WANTED
+    )
+    status: Mapped[NoticeStatus] = mapped_column(
+        enum_column(NoticeStatus, "notice_status"), default=NoticeStatus.ACTIVE, index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(300))
+    alt_names: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    birth_on: Mapped[date | None] = mapped_column(sa.Date)
+    birth_precision: Mapped[Precision | None] = mapped_column(
+        enum_column(Precision, "birth_precision")
+    )
+    sex: Mapped[str | None] = mapped_column(sa.String(1))
+    nationality: Mapped[str | None] = mapped_column(sa.String(2))
+    document_number: Mapped[str | None] = mapped_column(sa.String(120))
+    issuing_agency: Mapped[str | None] = mapped_column(sa.String(300))
+    charges: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class Register(Owned, Base):
+    """A register screened against the notices: foreign residents, arrivals, hotel stays."""
+
+    __tablename__ = "registers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(300))
+    kind: Mapped[RegisterKind] = mapped_column(enum_column(RegisterKind, "register_kind"))
+
+
+class RegisterRecord(Timestamped, Base):
+    """One person seen in a register. Read through its register's scope; `ref` is the
+    record id of the register's own files, unique in the register."""
+
+    __tablename__ = "register_records"
+    __table_args__ = (sa.UniqueConstraint("register_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed by the unique (register_id, ref).
+    register_id: Mapped[int] = mapped_column(sa.ForeignKey("registers.id", ondelete="CASCADE"))
+    ref: Mapped[str] = mapped_column(sa.String(120))
+    name: Mapped[str] = mapped_column(sa.String(300))
+    birth_on: Mapped[date | None] = mapped_column(sa.Date)
+    birth_precision: Mapped[Precision | None] = mapped_column(
+        enum_column(Precision, "birth_precision")
+    )
+    sex: Mapped[str | None] = mapped_column(sa.String(1))
+    nationality: Mapped[str | None] = mapped_column(sa.String(2))
+    document_number: Mapped[str | None] = mapped_column(sa.String(120))
+    source: Mapped[str | None] = mapped_column(sa.String(32))
+    seen_at: Mapped[str | None] = mapped_column(sa.String(64))  # as the register wrote it
+
+    register: Mapped[Register] = relationship()
+
+
+class NameKey(Base):
+    """The person search index: one row per sound key of a notice's or a register
+    record's names (`hoptac.screening.search`). `kind` says which table `row_id` is in;
+    `scope` is the record's register (0 for a notice), `sig_a`/`sig_b` a 128-bit Bloom
+    signature of all the row's keys and `size` its name's syllables: a search reads them
+    from the index alone, without visiting the rows."""
+
+    __tablename__ = "screening_name_keys"
+    # The table is ordered by key (SQLite: WITHOUT ROWID, so a search reads the postings
+    # and their signatures from one b-tree); the index finds a row's keys to replace them.
+    __table_args__ = (
+        sa.Index("ix_screening_name_keys_row", "kind", "row_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    key: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)  # 1 notice, 2 record
+    row_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    scope: Mapped[int] = mapped_column()
+    sig_a: Mapped[int] = mapped_column(sa.BigInteger)
+    sig_b: Mapped[int] = mapped_column(sa.BigInteger)
+    size: Mapped[int] = mapped_column(sa.SmallInteger)
+
+
+class ScreeningJob(Timestamped, Base):
+    """One screening of a register against the active notices the starter could see.
+    Belongs to the starter's agency (its `sharing` stays `agency`)."""
+
+    __tablename__ = "screening_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_agency_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agencies.id", ondelete="RESTRICT"), index=True
+    )
+    sharing: Mapped[Sharing] = mapped_column(
+        enum_column(Sharing, "sharing"), default=Sharing.AGENCY
+    )
+    started_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    started_by: Mapped[str] = mapped_column(sa.String(80))  # the user name, kept
+    register_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registers.id", ondelete="CASCADE"), index=True
+    )
+    threshold: Mapped[float] = mapped_column(sa.Float)
+    engine: Mapped[str] = mapped_column(sa.String(16))
+    status: Mapped[JobStatus] = mapped_column(
+        enum_column(JobStatus, "job_status"), default=JobStatus.QUEUED, index=True
+    )
+    done: Mapped[int] = mapped_column(default=0)  # progress: notices screened so far
+    total: Mapped[int] = mapped_column(default=0)
+    notices: Mapped[int] = mapped_column(default=0)
+    records: Mapped[int] = mapped_column(default=0)
+    hits: Mapped[int] = mapped_column(default=0)
+    new_hits: Mapped[int] = mapped_column(default=0)  # pending review
+    decided_hits: Mapped[int] = mapped_column(default=0)  # decided in an earlier job
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+    register: Mapped[Register] = relationship()
+
+
+class ScreeningHit(Base):
+    """A notice/record pair a job scored at or above its threshold, and its review."""
+
+    __tablename__ = "screening_hits"
+    __table_args__ = (
+        sa.UniqueConstraint("job_id", "notice_id", "record_id"),
+        sa.Index("ix_screening_hits_pair", "notice_id", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed by the unique (job_id, notice_id, record_id).
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("screening_jobs.id", ondelete="CASCADE"))
+    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("notices.id", ondelete="CASCADE"))
+    record_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("register_records.id", ondelete="CASCADE"), index=True
+    )
+    score: Mapped[float] = mapped_column(sa.Float)
+    reasons: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[HitStatus] = mapped_column(
+        enum_column(HitStatus, "hit_status"), default=HitStatus.PENDING, index=True
+    )
+    reviewer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    reviewer: Mapped[str | None] = mapped_column(sa.String(80))
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    decision_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # A pair decided in an earlier job keeps its decision: the hit it was carried from.
+    carried_from_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("screening_hits.id", ondelete="SET NULL")
+    )
+
+    job: Mapped[ScreeningJob] = relationship()
+    notice: Mapped[Notice] = relationship()
+    record: Mapped[RegisterRecord] = relationship()

@@ -58,12 +58,12 @@ def partial_date(day: date | None, precision: Precision | None) -> PartialDate |
     return PartialDate.from_parts(day, precision) if day and precision else None
 
 
-def _iso(day: date | None, precision: Precision | None) -> str | None:
+def iso_date(day: date | None, precision: Precision | None) -> str | None:
     pd = partial_date(day, precision)
     return pd.iso() if pd else None
 
 
-def _split(value: PartialDate | None) -> tuple[date | None, Precision | None]:
+def split_date(value: PartialDate | None) -> tuple[date | None, Precision | None]:
     return (value.first_day, value.precision) if value else (None, None)
 
 
@@ -124,7 +124,7 @@ def _lookup_all(
     return [o for o in (_lookup(session, principal, model, i, field) for i in ids) if o]
 
 
-def _common(session: Session, principal: Principal, obj: Any, data: s.RecordIn) -> None:
+def apply_common(session: Session, principal: Principal, obj: Any, data: s.RecordIn) -> None:
     obj.ref = data.ref
     obj.sharing = data.sharing
     obj.quote = data.quote
@@ -132,13 +132,13 @@ def _common(session: Session, principal: Principal, obj: Any, data: s.RecordIn) 
     obj.source_id = data.source_id
 
 
-def _common_in(obj: Any) -> dict[str, Any]:
+def common_in(obj: Any) -> dict[str, Any]:
     return {"ref": obj.ref, "sharing": obj.sharing, "source_id": obj.source_id, "quote": obj.quote}
 
 
-def _common_out(obj: Any, p: Principal | None) -> dict[str, Any]:
+def common_out(obj: Any, p: Principal | None) -> dict[str, Any]:
     return {
-        **_common_in(obj),
+        **common_in(obj),
         "source_id": _linked_id(obj, Source, obj.source_id, p),
         "id": obj.id,
         "owner_agency_id": obj.owner_agency_id,
@@ -152,7 +152,7 @@ def _common_out(obj: Any, p: Principal | None) -> dict[str, Any]:
 
 
 def _agency_apply(session: Session, p: Principal, obj: Agency, d: s.AgencyIn) -> None:
-    _common(session, p, obj, d)
+    apply_common(session, p, obj, d)
     for f in ("name_vi", "name_en", "name_zh", "name_ko", "country", "level"):
         setattr(obj, f, getattr(d, f))
     obj.abbreviations = list(d.abbreviations)
@@ -180,7 +180,7 @@ def _is_descendant(candidate: Agency, ancestor_id: int) -> bool:
 
 def _agency_in(o: Agency) -> dict[str, Any]:
     return {
-        **_common_in(o),
+        **common_in(o),
         **{f: getattr(o, f) for f in ("name_vi", "name_en", "name_zh", "name_ko", "country")},
         "level": o.level,
         "abbreviations": list(o.abbreviations),
@@ -190,18 +190,18 @@ def _agency_in(o: Agency) -> dict[str, Any]:
 
 def _agency_out(o: Agency, p: Principal | None) -> s.AgencyOut:
     data = {**_agency_in(o), "parent_id": _linked_id(o, Agency, o.parent_id, p)}
-    return s.AgencyOut(**{**data, **_common_out(o, p)})
+    return s.AgencyOut(**{**data, **common_out(o, p)})
 
 
 def _source_apply(session: Session, p: Principal, obj: Source, d: s.SourceIn) -> None:
-    _common(session, p, obj, d)
+    apply_common(session, p, obj, d)
     obj.title, obj.url, obj.publisher, obj.text = d.title, d.url, d.publisher, d.text
-    obj.published_on, obj.published_precision = _split(d.published)
+    obj.published_on, obj.published_precision = split_date(d.published)
 
 
 def _source_in(o: Source) -> dict[str, Any]:
     return {
-        **_common_in(o),
+        **common_in(o),
         "title": o.title,
         "url": o.url,
         "publisher": o.publisher,
@@ -212,12 +212,12 @@ def _source_in(o: Source) -> dict[str, Any]:
 
 def _source_out(o: Source, p: Principal | None) -> s.SourceOut:
     data = _source_in(o)
-    data["published"] = _iso(o.published_on, o.published_precision)
-    return s.SourceOut(**{**data, **_common_out(o, p)})
+    data["published"] = iso_date(o.published_on, o.published_precision)
+    return s.SourceOut(**{**data, **common_out(o, p)})
 
 
 def _person_apply(session: Session, p: Principal, obj: Person, d: s.PersonIn) -> None:
-    _common(session, p, obj, d)
+    apply_common(session, p, obj, d)
     obj.full_name, obj.rank, obj.position = d.full_name, d.rank, d.position
     obj.name_key = search_key(d.full_name)
     _lookup(session, p, Agency, d.agency_id, "agency_id")
@@ -226,7 +226,7 @@ def _person_apply(session: Session, p: Principal, obj: Person, d: s.PersonIn) ->
 
 def _person_in(o: Person) -> dict[str, Any]:
     return {
-        **_common_in(o),
+        **common_in(o),
         "full_name": o.full_name,
         "rank": o.rank,
         "position": o.position,
@@ -237,20 +237,20 @@ def _person_in(o: Person) -> dict[str, Any]:
 def _person_out(o: Person, p: Principal | None) -> s.PersonOut:
     data = _person_in(o)
     data.pop("agency_id")
-    return s.PersonOut(**{**data, **_common_out(o, p)}, agency=_agency_or_none(o.agency, p))
+    return s.PersonOut(**{**data, **common_out(o, p)}, agency=_agency_or_none(o.agency, p))
 
 
 def _agreement_apply(session: Session, p: Principal, obj: Agreement, d: s.AgreementIn) -> None:
-    _common(session, p, obj, d)
+    apply_common(session, p, obj, d)
     obj.kind, obj.title, obj.text_excerpt = d.kind, d.title, d.text_excerpt
     obj.topics = _topics(d.topics)
-    obj.signed_on, obj.signed_precision = _split(d.signed)
+    obj.signed_on, obj.signed_precision = split_date(d.signed)
     obj.parties = _lookup_all(session, p, Agency, d.party_ids, "party_ids")
 
 
 def _agreement_in(o: Agreement) -> dict[str, Any]:
     return {
-        **_common_in(o),
+        **common_in(o),
         "kind": o.kind,
         "title": o.title,
         "text_excerpt": o.text_excerpt,
@@ -263,17 +263,17 @@ def _agreement_in(o: Agreement) -> dict[str, Any]:
 def _agreement_out(o: Agreement, p: Principal | None) -> s.AgreementOut:
     data = _agreement_in(o)
     data.pop("party_ids")
-    data["signed"] = _iso(o.signed_on, o.signed_precision)
-    return s.AgreementOut(**{**data, **_common_out(o, p)}, parties=_agencies(o.parties, p))
+    data["signed"] = iso_date(o.signed_on, o.signed_precision)
+    return s.AgreementOut(**{**data, **common_out(o, p)}, parties=_agencies(o.parties, p))
 
 
 def _engagement_apply(session: Session, p: Principal, obj: Engagement, d: s.EngagementIn) -> None:
-    _common(session, p, obj, d)
+    apply_common(session, p, obj, d)
     obj.kind, obj.title, obj.location, obj.summary = d.kind, d.title, d.location, d.summary
     obj.places = list(d.places)
     obj.topics = _topics(d.topics)
-    obj.start_on, obj.start_precision = _split(d.start)
-    obj.end_on, obj.end_precision = _split(d.end)
+    obj.start_on, obj.start_precision = split_date(d.start)
+    obj.end_on, obj.end_precision = split_date(d.end)
     _lookup(session, p, Agreement, d.agreement_id, "agreement_id")
     obj.agreement_id = d.agreement_id
     both = set(d.host_ids) & set(d.visitor_ids)
@@ -319,7 +319,7 @@ def _with(row: M, **values: Any) -> M:
 
 def _engagement_in(o: Engagement) -> dict[str, Any]:
     return {
-        **_common_in(o),
+        **common_in(o),
         "kind": o.kind,
         "title": o.title,
         "location": o.location,
@@ -341,11 +341,11 @@ def _engagement_out(o: Engagement, p: Principal | None) -> s.EngagementOut:
     data = _engagement_in(o)
     for k in ("host_ids", "visitor_ids", "participants"):
         data.pop(k)
-    data["start"] = _iso(o.start_on, o.start_precision)
-    data["end"] = _iso(o.end_on, o.end_precision)
+    data["start"] = iso_date(o.start_on, o.start_precision)
+    data["end"] = iso_date(o.end_on, o.end_precision)
     data["agreement_id"] = _linked_id(o, Agreement, o.agreement_id, p)
     return s.EngagementOut(
-        **{**data, **_common_out(o, p)},
+        **{**data, **common_out(o, p)},
         hosts=_agencies([x.agency for x in o.sides if x.side == "host"], p),
         visitors=_agencies([x.agency for x in o.sides if x.side == "visitor"], p),
         participants=[
@@ -364,10 +364,10 @@ def _engagement_out(o: Engagement, p: Principal | None) -> s.EngagementOut:
 
 
 def _commitment_apply(session: Session, p: Principal, obj: Commitment, d: s.CommitmentIn) -> None:
-    _common(session, p, obj, d)
+    apply_common(session, p, obj, d)
     obj.description, obj.evidence = d.description, d.evidence
     obj.status = CommitmentStatus(d.status)
-    obj.due_on, obj.due_precision = _split(d.due)
+    obj.due_on, obj.due_precision = split_date(d.due)
     _lookup(session, p, Agency, d.owed_by_id, "owed_by_id")
     _lookup(session, p, Agency, d.owed_to_id, "owed_to_id")
     _lookup(session, p, Agreement, d.agreement_id, "agreement_id")
@@ -378,7 +378,7 @@ def _commitment_apply(session: Session, p: Principal, obj: Commitment, d: s.Comm
 
 def _commitment_in(o: Commitment) -> dict[str, Any]:
     return {
-        **_common_in(o),
+        **common_in(o),
         "description": o.description,
         "evidence": o.evidence,
         "status": o.status.value if o.status is not CommitmentStatus.OVERDUE else "open",
@@ -424,7 +424,7 @@ def _commitment_out(o: Commitment, p: Principal | None) -> s.CommitmentOut:
     data["agreement_id"] = _linked_id(o, Agreement, o.agreement_id, p)
     data["engagement_id"] = _linked_id(o, Engagement, o.engagement_id, p)
     return s.CommitmentOut(
-        **{**data, **_common_out(o, p)},
+        **{**data, **common_out(o, p)},
         due=due.iso() if due else None,
         deadline=due.last_day if due else None,
         status=effective_status(o),
@@ -463,6 +463,10 @@ class Resource(Generic[M]):
     filter: Callable[[sa.Select[Any], ListQuery], sa.Select[Any]]
     order_by: tuple[Any, ...]  # explicit NULL placement: SQLite and PostgreSQL differ
     load: tuple[Any, ...] = ()
+    # Run after each create or update, once the row has its id (e.g. a search index).
+    after_write: Callable[[Session, Any], None] | None = None
+    # Reading one record (its page, GET by id) leaves an audit row: personal data.
+    audit_reads: bool = False
 
     @property
     def label(self) -> str:
@@ -477,7 +481,7 @@ def _name_filter(column: Any, q: str | None) -> list[ColumnElement[bool]]:
 E = TypeVar("E", bound=StrEnum)
 
 
-def _member(enum: type[E], value: str, field: str) -> E:
+def member(enum: type[E], value: str, field: str) -> E:
     """A filter value from the vocabulary, or a 422 that lists the vocabulary."""
     try:
         return enum(value)
@@ -492,7 +496,7 @@ def _topic(column: Any, topic: str | None) -> list[ColumnElement[bool]]:
     if not topic:
         return []
     # JSON list stored as text on both backends: match the quoted member.
-    return [sa.cast(column, sa.String).like(f'%"{_member(Topic, topic, "topic").value}"%')]
+    return [sa.cast(column, sa.String).like(f'%"{member(Topic, topic, "topic").value}"%')]
 
 
 def _agency_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
@@ -500,7 +504,7 @@ def _agency_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
     if q.country:
         conds.append(Agency.country == q.country.upper())
     if q.kind:
-        conds.append(Agency.level == _member(AgencyLevel, q.kind, "kind"))
+        conds.append(Agency.level == member(AgencyLevel, q.kind, "kind"))
     return stmt.where(*conds)
 
 
@@ -518,7 +522,7 @@ def _person_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
 def _agreement_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
     conds = _topic(Agreement.topics, q.topic)
     if q.kind:
-        conds.append(Agreement.kind == _member(AgreementKind, q.kind, "kind"))
+        conds.append(Agreement.kind == member(AgreementKind, q.kind, "kind"))
     if q.agency_id:
         conds.append(Agreement.parties.any(Agency.id == q.agency_id))
     return stmt.where(*conds)
@@ -527,7 +531,7 @@ def _agreement_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
 def _engagement_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
     conds = _topic(Engagement.topics, q.topic)
     if q.kind:
-        conds.append(Engagement.kind == _member(EngagementKind, q.kind, "kind"))
+        conds.append(Engagement.kind == member(EngagementKind, q.kind, "kind"))
     if q.agency_id:
         conds.append(Engagement.sides.any(EngagementAgency.agency_id == q.agency_id))
     return stmt.where(*conds)
@@ -536,7 +540,7 @@ def _engagement_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
 def _commitment_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
     conds: list[ColumnElement[bool]] = []
     today = q.today or date.today()
-    status = _member(CommitmentStatus, q.status, "status") if q.status else None
+    status = member(CommitmentStatus, q.status, "status") if q.status else None
     if status is CommitmentStatus.OVERDUE:
         conds.append(overdue_clause(today))
     elif status is CommitmentStatus.OPEN:
@@ -648,6 +652,21 @@ def get_record(session: Session, principal: Principal, res: Resource[M], record_
     return get_visible(session, res.model, record_id, principal)
 
 
+def read_record(session: Session, principal: Principal, res: Resource[M], record_id: int) -> M:
+    """`get_record` for showing the record to its reader: audited when the resource says
+    so (the caller commits)."""
+    obj = get_record(session, principal, res, record_id)
+    if res.audit_reads:
+        audit.record(
+            session,
+            Action.RECORD_READ,
+            principal=principal,
+            object_type=res.name,
+            object_id=record_id,
+        )
+    return obj
+
+
 def validate(schema: type[BaseModel], data: dict[str, Any]) -> Any:
     try:
         return schema.model_validate(data)
@@ -664,6 +683,8 @@ def create_record(session: Session, principal: Principal, res: Resource[M], data
         res.apply(session, principal, obj, data)
     session.add(obj)
     session.flush()
+    if res.after_write is not None:
+        res.after_write(session, obj)
     audit.record(
         session,
         Action.RECORD_CREATED,
@@ -705,6 +726,8 @@ def update_record(
     except StaleDataError:
         # Changed by a concurrent request between our read and our write.
         raise _stale(res, None, obj.version) from None
+    if res.after_write is not None:
+        res.after_write(session, obj)
     audit.record(
         session,
         Action.RECORD_UPDATED,

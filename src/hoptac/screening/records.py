@@ -5,6 +5,9 @@ issuing_agency,charges` (`alt_names` separated by `;`). A register record: `reco
 birth_date,sex,nationality,document_number,source,seen_at`. A bad row is reported with its
 line number and reason and the rest of the file is still read; a file without the required
 columns is refused whole.
+
+`rows()` yields each row's outcome in file order (the app imports uploads from it); `read()`
+collects them (the engines and `hoptac screen`). Both take a path or an open text stream.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from hoptac.screening.score import Evidence, birth_date, document_key
+from hoptac.types import RegisterKind
 
 NOTICE_COLUMNS = (
     "notice_id",
@@ -37,9 +42,10 @@ REGISTER_COLUMNS = (
     "source",
     "seen_at",
 )
-REGISTER_SOURCES = ("resident", "arrival", "hotel")
+REGISTER_SOURCES = tuple(k.value for k in RegisterKind)
 _SEXES = {"M": "M", "F": "F", "NAM": "M", "NU": "F", "NỮ": "F", "MALE": "M", "FEMALE": "F"}
 MAX_NAME = 200
+MAX_ID = 120
 
 
 class FileRefused(ValueError):
@@ -64,7 +70,8 @@ class RowError:
         return f"line {self.line}: {self.reason}"
 
 
-def _sex(text: str) -> str | None:
+def parse_sex(text: str) -> str | None:
+    """M, F or unknown (None) from the ways registers write it (NAM, Nữ, female...)."""
     value = text.strip().upper()
     if not value:
         return None
@@ -73,7 +80,7 @@ def _sex(text: str) -> str | None:
     return _SEXES[value]
 
 
-def _nationality(text: str) -> str | None:
+def parse_nationality(text: str) -> str | None:
     value = text.strip().upper()
     if not value:
         return None
@@ -82,26 +89,39 @@ def _nationality(text: str) -> str | None:
     return value
 
 
-def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+Source = Path | TextIO  # a file, or an open text stream (an upload)
+
+
+def _lines(source: Source) -> Iterator[str]:
+    if isinstance(source, Path):
+        with source.open(encoding="utf-8-sig", newline="") as f:
+            yield from f
+    else:
+        yield from source
+
+
+def _rows(source: Source, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    label = source.name if isinstance(source, Path) else getattr(source, "name", "the file")
     try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            reader = csv.DictReader(f)
-            missing = [c for c in required if c not in (reader.fieldnames or [])]
-            if missing:
-                raise FileRefused(
-                    f"{path.name}: missing column(s) {', '.join(missing)}; "
-                    f"the header must have {','.join(required)}"
-                )
-            for row in reader:
-                yield reader.line_num, {k: (v or "") for k, v in row.items() if k is not None}
+        reader = csv.DictReader(_lines(source))
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise FileRefused(
+                f"{label}: missing column(s) {', '.join(missing)}; "
+                f"the header must have {','.join(required)}"
+            )
+        for row in reader:
+            yield reader.line_num, {k: (v or "") for k, v in row.items() if k is not None}
     except UnicodeDecodeError as exc:
-        raise FileRefused(f"{path.name}: not UTF-8 text ({exc.reason})") from exc
+        raise FileRefused(f"{label}: not UTF-8 text ({exc.reason})") from exc
 
 
 def _person(row: dict[str, str], id_column: str, names: list[str]) -> Person:
     ident = row[id_column].strip()
     if not ident:
         raise ValueError(f"{id_column} is empty")
+    if len(ident) > MAX_ID:
+        raise ValueError(f"{id_column} is longer than {MAX_ID} characters")
     if not names or not names[0].strip():
         raise ValueError("name is empty")
     names = [n.strip() for n in names if n.strip()]
@@ -109,8 +129,8 @@ def _person(row: dict[str, str], id_column: str, names: list[str]) -> Person:
         raise ValueError(f"a name is longer than {MAX_NAME} characters")
     evidence = Evidence(
         birth=birth_date(row.get("birth_date")),
-        sex=_sex(row.get("sex", "")),
-        nationality=_nationality(row.get("nationality", "")),
+        sex=parse_sex(row.get("sex", "")),
+        nationality=parse_nationality(row.get("nationality", "")),
         document=document_key(row.get("document_number")),
     )
     return Person(ident, tuple(names), evidence)
@@ -126,33 +146,62 @@ def _register_source(row: dict[str, str]) -> None:
         raise ValueError(f"source '{source}' is not one of resident, arrival, hotel")
 
 
-def read(
-    path: Path,
+Outcome = tuple[int, dict[str, str], Person | RowError]  # line, raw row, what it gave
+
+
+def rows(
+    source: Source,
     columns: tuple[str, ...],
     aliases: bool,
     check: Callable[[dict[str, str]], None] = _no_check,
-) -> tuple[list[Person], list[RowError]]:
-    """People from a CSV whose header has `columns[:2]` (id, name); `aliases` reads
-    `alt_names`; `check` raises ValueError for a row the file's kind refuses."""
+) -> Iterator[Outcome]:
+    """Each row of a CSV whose header has `columns[:2]` (id, name), in file order, as the
+    person it gives or the reason it is refused; `aliases` reads `alt_names`; `check`
+    raises ValueError for a row the file's kind refuses. Raises FileRefused (possibly after
+    some rows, when a later line is not UTF-8)."""
     id_column = columns[0]
-    people: dict[str, Person] = {}
-    errors: list[RowError] = []
-    for line, row in _rows(path, columns[:2]):
+    seen: set[str] = set()
+    for line, row in _rows(source, columns[:2]):
         try:
             names = [row["name"], *(row.get("alt_names", "").split(";") if aliases else [])]
             person = _person(row, id_column, names)
             check(row)
-            if person.id in people:
+            if person.id in seen:
                 raise ValueError(f"{id_column} {person.id} appears twice; the first is kept")
-            people[person.id] = person
+            seen.add(person.id)
+            yield line, row, person
         except ValueError as exc:
-            errors.append(RowError(line, str(exc)))
-    return list(people.values()), errors
+            yield line, row, RowError(line, str(exc))
 
 
-def read_notices(path: Path) -> tuple[list[Person], list[RowError]]:
-    return read(path, NOTICE_COLUMNS, aliases=True)
+def read(
+    source: Source,
+    columns: tuple[str, ...],
+    aliases: bool,
+    check: Callable[[dict[str, str]], None] = _no_check,
+) -> tuple[list[Person], list[RowError]]:
+    """`rows()` collected: the people and the refused rows."""
+    people: list[Person] = []
+    errors: list[RowError] = []
+    for _, _, outcome in rows(source, columns, aliases, check):
+        if isinstance(outcome, RowError):
+            errors.append(outcome)
+        else:
+            people.append(outcome)
+    return people, errors
 
 
-def read_register(path: Path) -> tuple[list[Person], list[RowError]]:
-    return read(path, REGISTER_COLUMNS, aliases=False, check=_register_source)
+def notice_rows(source: Source) -> Iterator[Outcome]:
+    return rows(source, NOTICE_COLUMNS, aliases=True)
+
+
+def register_rows(source: Source) -> Iterator[Outcome]:
+    return rows(source, REGISTER_COLUMNS, aliases=False, check=_register_source)
+
+
+def read_notices(source: Source) -> tuple[list[Person], list[RowError]]:
+    return read(source, NOTICE_COLUMNS, aliases=True)
+
+
+def read_register(source: Source) -> tuple[list[Person], list[RowError]]:
+    return read(source, REGISTER_COLUMNS, aliases=False, check=_register_source)

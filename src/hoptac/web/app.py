@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,13 +16,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hoptac import __version__
 from hoptac.db.engine import make_engine, make_sessionmaker
 from hoptac.errors import HoptacError
+from hoptac.screening import jobs
 from hoptac.settings import Settings, get_settings
 from hoptac.web import problems
 from hoptac.web.api import auth as api_auth
 from hoptac.web.api import records as api_records
+from hoptac.web.api import screening as api_screening
 from hoptac.web.deps import LoginRequired
 from hoptac.web.middleware import BodyLimit, SecurityHeaders
 from hoptac.web.pages import routes as pages
+from hoptac.web.pages import screening as screening_pages
 from hoptac.web.pages.render import render_error
 
 STATIC = Path(__file__).parent / "static"
@@ -38,9 +43,18 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # One process runs the jobs: whatever it left queued or running was cut short.
+    jobs.recover(app.state.sessionmaker)
+    yield
+    app.state.jobs.shutdown()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
+        lifespan=_lifespan,
         title="hoptac",
         version=__version__,
         summary="Police cooperation registry: partners, agreements, commitments, engagements.",
@@ -52,9 +66,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.jobs = jobs.JobRunner(app.state.sessionmaker)  # background screenings
 
     app.include_router(api_auth.router)
+    app.include_router(api_screening.router)
     app.include_router(api_records.router)
+    app.include_router(screening_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -97,5 +114,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Outermost first: the size limit answers before anything reads the body.
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_request_bytes,
+        upload_bytes=settings.max_upload_bytes,
+    )
     return app

@@ -23,20 +23,39 @@ class _TooLarge(Exception):
     pass
 
 
-class BodyLimit:
-    """Refuse bodies over `max_bytes` with 413 before the app reads them into memory."""
+TOO_LARGE_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>413 · hoptac</title><link rel="stylesheet" href="/static/app.css"></head>
+<body><main class="container"><section class="card narrow"><h1>413</h1>
+<p>Tệp hoặc biểu mẫu quá lớn (tối đa {mb} MB). Hãy chia tệp thành nhiều phần rồi tải lên lại.</p>
+<p lang="en">The file or form is too large (at most {mb} MB). Split the file and upload the
+parts.</p><p><a href="/">← hoptac</a></p></section></main></body></html>"""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+UPLOAD_SUFFIX = "/import"  # the CSV upload routes (POST)
+MULTIPART_SLACK = 64 * 1024  # the form around the file: the file's own limit is exact
+
+
+class BodyLimit:
+    """Refuse bodies over `max_bytes` with 413 before the app reads them into memory;
+    uploads (POST to a path ending in /import) may carry a file of `upload_bytes`."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int = 0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_bytes = upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.max_bytes
+        if scope.get("method") == "POST" and str(scope.get("path", "")).endswith(UPLOAD_SUFFIX):
+            limit = max(limit, self.upload_bytes + MULTIPART_SLACK)
+        page = not str(scope.get("path", "")).startswith("/api/")
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._reject(send, limit, page)
             return
         seen = 0
         started = False
@@ -46,7 +65,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _TooLarge
             return message
 
@@ -60,23 +79,30 @@ class BodyLimit:
             await self.app(scope, limited, tracking_send)
         except _TooLarge:
             if not started:
-                await self._reject(send)
+                await self._reject(send, limit, page)
 
-    async def _reject(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "type": "/problems/request-too-large",
-                "title": "Request too large",
-                "status": 413,
-                "detail": f"The request body is larger than the limit of {self.max_bytes} bytes.",
-            }
-        ).encode()
+    async def _reject(self, send: Send, limit: int, page: bool) -> None:
+        detail = f"The request body is larger than the limit of {limit} bytes."
+        if page:  # a person at a browser: a page they can read, in both languages
+            megabytes = max(1, limit // (1024 * 1024))
+            body = TOO_LARGE_PAGE.format(mb=megabytes).encode()
+            content_type = b"text/html; charset=utf-8"
+        else:
+            body = json.dumps(
+                {
+                    "type": "/problems/request-too-large",
+                    "title": "Request too large",
+                    "status": 413,
+                    "detail": detail,
+                }
+            ).encode()
+            content_type = b"application/problem+json"
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
                 "headers": [
-                    (b"content-type", b"application/problem+json"),
+                    (b"content-type", content_type),
                     (b"content-length", str(len(body)).encode()),
                 ],
             }

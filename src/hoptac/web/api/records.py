@@ -18,7 +18,9 @@ from pydantic import BaseModel
 from hoptac.errors import FieldError, InvalidInput
 from hoptac.registry import schemas as s
 from hoptac.registry import service as svc
+from hoptac.screening import schemas as screening
 from hoptac.web.deps import DB, ApiPrincipal, ApiWriter
+from hoptac.web.resources import RESOURCES
 
 router = APIRouter(prefix="/api/v1")
 
@@ -31,6 +33,8 @@ OUT: dict[str, type[BaseModel]] = {
     "agreements": s.AgreementOut,
     "engagements": s.EngagementOut,
     "commitments": s.CommitmentOut,
+    "notices": screening.NoticeOut,
+    "registers": screening.RegisterOut,
 }
 
 FILTERS = {
@@ -40,6 +44,9 @@ FILTERS = {
     "agreements": "agency_id (a party), kind, topic",
     "engagements": "agency_id (host or visitor), kind, topic",
     "commitments": "status (open, overdue, done, dropped), agency_id (owes or is owed)",
+    "notices": "q (name, any script: 王健 finds Wang Jian), status (active, withdrawn, "
+    "executed), kind (wanted, missing)",
+    "registers": "q (name), kind (resident, arrival, hotel)",
 }
 
 
@@ -92,7 +99,8 @@ def _register(res: svc.Resource[Any]) -> None:
         )
 
     def get(record_id: RecordId, db: DB, principal: ApiPrincipal, response: Response) -> Any:
-        obj = svc.get_record(db, principal, res, record_id)
+        obj = svc.read_record(db, principal, res, record_id)
+        db.commit()  # the audit row of the read, where the resource keeps one
         response.headers["ETag"] = etag(obj.version)
         return res.to_out(obj, principal)
 
@@ -168,5 +176,5 @@ def _register(res: svc.Resource[Any]) -> None:
     )
 
 
-for _res in svc.RESOURCES.values():
+for _res in RESOURCES.values():
     _register(_res)

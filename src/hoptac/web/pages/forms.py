@@ -23,11 +23,15 @@ from hoptac.types import (
     AgencyLevel,
     AgreementKind,
     EngagementKind,
+    NoticeKind,
+    NoticeStatus,
     PartialDate,
     ParticipantRole,
+    RegisterKind,
     Sharing,
     Topic,
 )
+from hoptac.web.resources import RESOURCES
 
 Choices = list[tuple[str, str]]
 PARTICIPANT_ROWS = 3  # blank rows offered below the existing participants
@@ -74,6 +78,7 @@ COMMON = [
     FormField("quote", "Quote from the source", "textarea", maxlength=4000),
 ]
 DATE_HELP = "Format: YYYY, YYYY-MM, YYYY-MM-DD or DD/MM/YYYY"
+NAME_HELP = "As the notice writes it, in any script: 王健, Wang Jian, Vương Kiện"
 
 SPECS: dict[str, list[FormField]] = {
     "agencies": [
@@ -158,6 +163,37 @@ SPECS: dict[str, list[FormField]] = {
             translate_choices=True,
         ),
         FormField("evidence", "Evidence", "textarea"),
+        *COMMON,
+    ],
+    "notices": [
+        FormField("ref", "Notice number", required=True, maxlength=120),
+        FormField(
+            "kind", "Kind", "select", True, choices=_enum(NoticeKind), translate_choices=True
+        ),
+        FormField("name", "Full name", required=True, maxlength=200, help=NAME_HELP),
+        FormField("alt_names", "Other names and spellings", "lines", help="one per line"),
+        FormField("birth", "Date of birth", "date", help=DATE_HELP),
+        FormField(
+            "sex",
+            "Sex",
+            "select",
+            choices=lambda _s, _p: [("M", "male"), ("F", "female")],
+            translate_choices=True,
+        ),
+        FormField("nationality", "Nationality", maxlength=2, help="ISO: VN, CN, KR, LA, KH"),
+        FormField("document_number", "Document number", maxlength=120),
+        FormField("issuing_agency", "Issuing agency", maxlength=300),
+        FormField("charges", "Charges", "textarea"),
+        FormField(
+            "status", "Status", "select", True, choices=_enum(NoticeStatus), translate_choices=True
+        ),
+        *COMMON,
+    ],
+    "registers": [
+        FormField("name", "Name", required=True, maxlength=500),
+        FormField(
+            "kind", "Kind", "select", True, choices=_enum(RegisterKind), translate_choices=True
+        ),
         *COMMON,
     ],
 }
@@ -268,4 +304,4 @@ def reference_choices(resource: str) -> list[str]:
     return [f.name for f in SPECS[resource] if f.choices is not None]
 
 
-RESOURCE_OF = {name: svc.RESOURCES[name] for name in SPECS}
+RESOURCE_OF = {name: RESOURCES[name] for name in SPECS}

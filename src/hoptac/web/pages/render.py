@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from hoptac.auth.scoping import is_visible, shown
 from hoptac.registry.service import partial_date
 from hoptac.types import Precision
 from hoptac.web.deps import lang_of
-from hoptac.web.i18n import translator
+from hoptac.web.i18n import translate_error, translator
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
 
@@ -60,7 +60,20 @@ def _country(ctx: Context, code: str) -> str:
     return str(ctx["_"]("International")) if code == "ZZ" else code
 
 
+@pass_context
+def _error(ctx: Context, message: str) -> str:
+    """A service's error message in the reader's language."""
+    return translate_error(message, str(ctx.get("lang", "vi")))
+
+
+def _when(moment: datetime | None) -> str:
+    """A stored timestamp (naive UTC), said to be UTC: the node's users span time zones."""
+    return moment.strftime("%d/%m/%Y %H:%M UTC") if moment else "—"
+
+
 TEMPLATES.env.globals.update(pdate=_pdate, period=_period, aname=_aname, country=_country)
+TEMPLATES.env.filters["error"] = _error
+TEMPLATES.env.filters["when"] = _when
 TEMPLATES.env.filters["shown"] = _shown
 
 

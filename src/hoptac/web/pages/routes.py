@@ -17,6 +17,7 @@ from hoptac.web.deps import DB, LANG_COOKIE, SESSION_COOKIE, Page, client_of, se
 from hoptac.web.i18n import LANGUAGES, translate_error
 from hoptac.web.pages import forms
 from hoptac.web.pages.render import render
+from hoptac.web.resources import RESOURCES
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -108,7 +109,7 @@ def dashboard(request: Request, page: Page, db: DB) -> HTMLResponse:
 # ---- lists --------------------------------------------------------------------------
 
 
-def _list(
+def list_page(
     request: Request,
     page: Page,
     db: DB,
@@ -117,7 +118,7 @@ def _list(
     offset: int,
     **filters: Any,
 ) -> HTMLResponse:
-    res = svc.RESOURCES[resource]
+    res = RESOURCES[resource]
     query = svc.ListQuery(limit=PAGE_SIZE, offset=offset, **filters)
     items, total = svc.list_records(db, page.principal, res, query)
     context = {
@@ -130,7 +131,7 @@ def _list(
         "resource": resource,
         "effective_status": svc.effective_status,
     }
-    live = resource in ("agencies", "people")  # the lists with a live search box
+    live = resource in ("agencies", "people", "notices")  # the lists with a live search box
     if live and request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
         return render(request, f"_{template}", context)
     return render(request, template, context)
@@ -142,22 +143,22 @@ Q = Annotated[str | None, Query(max_length=200)]
 
 @router.get("/agencies", response_class=HTMLResponse)
 def agencies(request: Request, page: Page, db: DB, q: Q = None, offset: Offset = 0) -> HTMLResponse:
-    return _list(request, page, db, "agencies", "agencies.html", offset, q=q)
+    return list_page(request, page, db, "agencies", "agencies.html", offset, q=q)
 
 
 @router.get("/people", response_class=HTMLResponse)
 def people(request: Request, page: Page, db: DB, q: Q = None, offset: Offset = 0) -> HTMLResponse:
-    return _list(request, page, db, "people", "people.html", offset, q=q)
+    return list_page(request, page, db, "people", "people.html", offset, q=q)
 
 
 @router.get("/agreements", response_class=HTMLResponse)
 def agreements(request: Request, page: Page, db: DB, offset: Offset = 0) -> HTMLResponse:
-    return _list(request, page, db, "agreements", "agreements.html", offset)
+    return list_page(request, page, db, "agreements", "agreements.html", offset)
 
 
 @router.get("/engagements", response_class=HTMLResponse)
 def engagements(request: Request, page: Page, db: DB, offset: Offset = 0) -> HTMLResponse:
-    return _list(request, page, db, "engagements", "engagements.html", offset)
+    return list_page(request, page, db, "engagements", "engagements.html", offset)
 
 
 @router.get("/commitments", response_class=HTMLResponse)
@@ -168,18 +169,18 @@ def commitments(
     offset: Offset = 0,
     status: Annotated[str | None, Query(pattern="^(open|overdue|done|dropped)$")] = None,
 ) -> HTMLResponse:
-    return _list(request, page, db, "commitments", "commitments.html", offset, status=status)
+    return list_page(request, page, db, "commitments", "commitments.html", offset, status=status)
 
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources(request: Request, page: Page, db: DB, offset: Offset = 0) -> HTMLResponse:
-    return _list(request, page, db, "sources", "sources.html", offset)
+    return list_page(request, page, db, "sources", "sources.html", offset)
 
 
 # ---- detail pages -------------------------------------------------------------------
 
 
-def _detail(page: Page, obj: Any) -> dict[str, Any]:
+def detail_context(page: Page, obj: Any) -> dict[str, Any]:
     return {
         "page": page,
         "o": obj,
@@ -191,7 +192,7 @@ def _detail(page: Page, obj: Any) -> dict[str, Any]:
 @router.get("/agencies/{record_id:int}", response_class=HTMLResponse)
 def agency(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
     ov = overview.agency_overview(db, page.principal, record_id)
-    return render(request, "agency.html", {**_detail(page, ov.agency), "ov": ov})
+    return render(request, "agency.html", {**detail_context(page, ov.agency), "ov": ov})
 
 
 @router.get("/agreements/{record_id:int}", response_class=HTMLResponse)
@@ -201,10 +202,10 @@ def agreement(request: Request, record_id: int, page: Page, db: DB) -> HTMLRespo
         request,
         "agreement.html",
         {
-            **_detail(page, obj),
+            **detail_context(page, obj),
             "commitments": overview.commitments_of(db, page.principal, agreement_id=record_id),
             "engagements": overview.engagements_of_agreement(db, page.principal, record_id),
-            "source": _source(db, page, obj.source_id),
+            "source": source_of(db, page, obj.source_id),
         },
     )
 
@@ -217,10 +218,10 @@ def engagement(request: Request, record_id: int, page: Page, db: DB) -> HTMLResp
         request,
         "engagement.html",
         {
-            **_detail(page, obj),
+            **detail_context(page, obj),
             "commitments": overview.commitments_of(db, page.principal, engagement_id=record_id),
             "agreement": agreement,
-            "source": _source(db, page, obj.source_id),
+            "source": source_of(db, page, obj.source_id),
         },
     )
 
@@ -232,10 +233,10 @@ def commitment(request: Request, record_id: int, page: Page, db: DB) -> HTMLResp
         request,
         "commitment.html",
         {
-            **_detail(page, obj),
+            **detail_context(page, obj),
             "agreement": _maybe(db, page, svc.AGREEMENTS, obj.agreement_id),
             "engagement": _maybe(db, page, svc.ENGAGEMENTS, obj.engagement_id),
-            "source": _source(db, page, obj.source_id),
+            "source": source_of(db, page, obj.source_id),
         },
     )
 
@@ -247,9 +248,9 @@ def person(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse
         request,
         "person.html",
         {
-            **_detail(page, obj),
+            **detail_context(page, obj),
             "engagements": overview.engagements_of_person(db, page.principal, record_id),
-            "source": _source(db, page, obj.source_id),
+            "source": source_of(db, page, obj.source_id),
         },
     )
 
@@ -258,7 +259,7 @@ def person(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse
 def source(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
     obj = svc.get_record(db, page.principal, svc.SOURCES, record_id)
     citing = overview.citing(db, page.principal, record_id)
-    return render(request, "source.html", {**_detail(page, obj), "citing": citing})
+    return render(request, "source.html", {**detail_context(page, obj), "citing": citing})
 
 
 def _maybe(db: DB, page: Page, res: svc.Resource[Any], record_id: int | None) -> Any:
@@ -271,7 +272,7 @@ def _maybe(db: DB, page: Page, res: svc.Resource[Any], record_id: int | None) ->
         return None
 
 
-def _source(db: DB, page: Page, source_id: int | None) -> Any:
+def source_of(db: DB, page: Page, source_id: int | None) -> Any:
     return _maybe(db, page, svc.SOURCES, source_id)
 
 

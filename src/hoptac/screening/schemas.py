@@ -1,0 +1,82 @@
+"""Typed input and output of notices and registers (API, forms, CSV import).
+
+The field rules are the CSV row rules of `hoptac.screening.records` (sex, nationality,
+birth date, name and id lengths), called from here, so a notice typed into the form and
+one read from a file are held to the same rules.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints, field_validator
+
+from hoptac.registry.schemas import PDate, RecordIn, RecordOut, Text, Title, partial
+from hoptac.screening.records import MAX_ID, MAX_NAME, parse_nationality, parse_sex
+from hoptac.types import NoticeKind, NoticeStatus, RegisterKind, Sharing
+
+PersonName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME)
+]
+NoticeRef = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID)
+]
+Document = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
+Issuer = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+
+
+def _sex(value: Any) -> str | None:
+    return parse_sex(value) if isinstance(value, str) else value
+
+
+def _nationality(value: Any) -> str | None:
+    return parse_nationality(value) if isinstance(value, str) else value
+
+
+class NoticeIn(RecordIn):
+    ref: NoticeRef = Field(description="The notice number, unique among the agency's notices.")
+    kind: NoticeKind = NoticeKind.WANTED
+    status: NoticeStatus = Field(
+        NoticeStatus.ACTIVE, description="Only active notices are screened."
+    )
+    name: PersonName = Field(description="The name as the notice writes it, any script.")
+    alt_names: list[PersonName] = Field(default_factory=list, max_length=20)
+    birth: PDate | None = Field(None, description="Birth date: 1985, 1985-03 or 1985-03-07.")
+    sex: str | None = Field(None, description="M or F (also NAM, NỮ, male, female).")
+    nationality: str | None = Field(None, description="ISO 3166 alpha-2: VN, CN, KR.")
+    document_number: Document | None = None
+    issuing_agency: Issuer | None = None
+    charges: Text | None = None
+
+    _sex = field_validator("sex", mode="before")(_sex)
+    _nationality = field_validator("nationality", mode="before")(_nationality)
+
+
+class RegisterIn(RecordIn):
+    name: Title
+    kind: RegisterKind
+
+
+NoticePatch = partial(NoticeIn)
+RegisterPatch = partial(RegisterIn)
+
+
+class NoticeOut(RecordOut):
+    ref: str
+    kind: NoticeKind
+    status: NoticeStatus
+    name: str
+    alt_names: list[str]
+    birth: str | None
+    sex: str | None
+    nationality: str | None
+    document_number: str | None
+    issuing_agency: str | None
+    charges: str | None
+
+
+class RegisterOut(RecordOut):
+    name: str
+    kind: RegisterKind
+    sharing: Sharing
+    records: int = Field(description="Records in the register.")
