@@ -88,6 +88,6 @@ def test_the_explanation_names_every_reason() -> None:
     b = Evidence(birth=birth_date("1985-07-03"), nationality="VN")
     factors = [name_factor(1, 3), *evidence(a, b)]
     text = explain(0.95, "Vương ~ Wang via 王", factors)
-    assert text.startswith("name 0.95 (Vương ~ Wang via 王); variant of the name; 2 other records")
+    assert text.startswith("name 0.95 (Vương ~ Wang via 王); variant of the name: 1 of 3 records")
     assert "day and month swapped (x32.9)" in text
     assert "nationality CN / VN (x0.2)" in text

@@ -192,7 +192,7 @@ def _screened(session: Session, factory: sessionmaker[Session], p: Principal) ->
     service.import_notices(session, p, _stream(NOTICES))
     register = _register(session, p)
     service.import_records(session, p, register, _stream(REGISTER))
-    job = jobs.start(session, p, register, threshold=0.85)
+    job = jobs.start(session, p, register)  # the default threshold
     session.commit()
     jobs.run(factory, job.id)
     return job.id, register

@@ -151,8 +151,10 @@ def name_level(score: float) -> int | None:
 def name_factor(level: int, namesakes: int) -> Factor:
     """The prior odds times the name's factor: K * m / namesakes (see the module doc)."""
     _, m, label = NAME_LEVELS[level]
-    others = "no other record" if namesakes <= 1 else f"{namesakes - 1} other records"
-    return Factor(PRIOR_RECORDS * m / max(namesakes, 1), f"{label}; {others} of the register so")
+    close = (
+        "the only record this close" if namesakes <= 1 else f"1 of {namesakes} records this close"
+    )
+    return Factor(PRIOR_RECORDS * m / max(namesakes, 1), f"{label}: {close}")
 
 
 def probability(factors: list[Factor]) -> float:
