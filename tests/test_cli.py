@@ -147,3 +147,26 @@ def test_screening_imports_and_a_job_run_from_the_command_line(
     assert "done: 2 notices x 4 records, 3 hits (3 to review)" in r.output
     session.expire_all()
     assert session.query(ScreeningHit).count() == 3
+
+
+def test_the_demo_has_a_register_whose_planted_matches_a_screening_finds(
+    cli: CliRunner, session: Any
+) -> None:
+    import csv
+
+    import sqlalchemy as sa
+
+    from hoptac.db.models import Register, ScreeningHit
+    from hoptac.screening import demo
+
+    assert cli.invoke(app, ["demo", "load"]).exit_code == 0
+    register = session.scalars(sa.select(Register).where(Register.name == demo.REGISTER_NAME))
+    (one,) = register.all()
+    r = cli.invoke(app, ["screening", "run", str(one.id), "--user", "demo"])
+    assert r.exit_code == 0 and "40 notices x 1500 records" in r.output, r.output
+    with (demo.folder() / "truth.csv").open(encoding="utf-8") as f:
+        planted = {(row["notice_id"], row["record_id"]) for row in csv.DictReader(f)}
+    session.expire_all()
+    found = {(h.notice.ref, h.record.ref) for h in session.scalars(sa.select(ScreeningHit))}
+    assert len(found & planted) >= 13 and len(found - planted) <= 2
+    assert "already loaded" in cli.invoke(app, ["demo", "load"]).output  # once

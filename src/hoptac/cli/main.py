@@ -100,12 +100,17 @@ def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
 def demo_load(
     file: Annotated[Path | None, typer.Option(help="Demo YAML (default: demo/seeds.yaml).")] = None,
 ) -> None:
-    """Load the seed articles' agencies, people, agreements, engagements and commitments."""
+    """Load the seed articles' agencies, people, agreements, engagements and commitments,
+    and synthetic notices and a hotel-stay register for the screening pages."""
     from hoptac.registry import demo
+    from hoptac.screening import demo as screening_demo
 
-    with transaction(_factory()) as session:
+    factory = _factory()
+    with transaction(factory) as session:
         loaded, username = demo.load(session, file)
-    typer.echo("demo data loaded" if loaded else "demo data already loaded")
+    with factory() as session:
+        screening = screening_demo.load(session, _as_user(session, username))
+    typer.echo("demo data loaded" if loaded or screening else "demo data already loaded")
     typer.secho(f"demo login: {username} / {demo.DEMO_PASSWORD}", fg=typer.colors.GREEN)
 
 
