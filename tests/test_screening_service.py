@@ -398,3 +398,115 @@ def test_reasons_read_one_per_line() -> None:
         "same birth date 1985-03-07 (+0.15)",
         "sex M / F (-0.30)",
     ]
+
+
+# ---- found in review: re-runs, replaced hits, stale decisions, hidden namesakes -------------
+
+
+def _job(session: Session, factory: sessionmaker[Session], p: Principal, register: int) -> int:
+    job = jobs.start(session, p, register)
+    session.commit()
+    jobs.run(factory, job.id)
+    session.expire_all()
+    return job.id
+
+
+def _loaded(session: Session, p: Principal) -> int:
+    service.import_notices(session, p, _stream(NOTICES))
+    register = _register(session, p)
+    service.import_records(session, p, register, _stream(REGISTER))
+    return register
+
+
+def test_a_replaced_hit_keeps_its_id_unused_and_a_decision_on_it_is_refused(
+    session: Session, factory: sessionmaker[Session], people: dict[str, Principal]
+) -> None:
+    hcmc = people["hcmc_officer"]
+    register = _loaded(session, hcmc)
+    first = _job(session, factory, hcmc, register)
+    before = {
+        h.id: (h.notice.ref, h.record.ref)
+        for h in service.list_hits(session, hcmc, job_id=first)[0]
+    }
+    service.import_notices(
+        session, hcmc, _stream(f"{NOTICE_HEADER}\nN0,Park Geun-hye,,1952-02-02,F,KR,,,\n")
+    )
+    second = _job(session, factory, hcmc, register)
+    after = {
+        h.id: (h.notice.ref, h.record.ref)
+        for h in service.list_hits(session, hcmc, job_id=second)[0]
+    }
+    assert not set(before) & set(after)  # no id of a replaced hit names another pair
+    with pytest.raises(NotFound):  # the page an officer kept open names no other pair
+        service.decide(session, hcmc, min(before), "confirmed", "passport seen")
+
+
+def test_a_decision_made_while_a_rerun_stores_its_hits_is_kept(
+    session: Session, factory: sessionmaker[Session], people: dict[str, Principal]
+) -> None:
+    hcmc = people["hcmc_officer"]
+    register = _loaded(session, hcmc)
+    first = _job(session, factory, hcmc, register)
+    hit_id = service.list_hits(session, hcmc, job_id=first)[0][0].id
+    session.commit()
+    fired: list[int] = []
+
+    def decide_first(state: Any) -> None:  # an officer decides just before the DELETE
+        if state.is_delete and not fired:
+            fired.append(1)
+            with factory() as other:
+                service.decide(other, hcmc, hit_id, "confirmed", "passport seen")
+                other.commit()
+
+    sa.event.listen(Session, "do_orm_execute", decide_first)
+    try:
+        _job(session, factory, hcmc, register)
+    finally:
+        sa.event.remove(Session, "do_orm_execute", decide_first)
+    assert fired
+    assert service.list_hits(session, hcmc, status=HitStatus.CONFIRMED)[1] == 1
+
+
+def test_a_decision_is_not_carried_over_once_the_notice_or_record_changed(
+    session: Session, factory: sessionmaker[Session], people: dict[str, Principal]
+) -> None:
+    hcmc = people["hcmc_officer"]
+    register = _loaded(session, hcmc)
+    first = _job(session, factory, hcmc, register)
+    r1 = next(h for h in service.list_hits(session, hcmc, job_id=first)[0] if h.record.ref == "R1")
+    service.decide(session, hcmc, r1.id, "rejected", "different passport")
+    session.commit()
+    unchanged = _job(session, factory, hcmc, register)
+    carried = service.list_hits(session, hcmc, status=None, job_id=unchanged)[0]
+    assert {h.record.ref: h.status for h in carried}["R1"] is HitStatus.REJECTED
+    changed = f"{REGISTER_HEADER}\nR1,Vương Kiện,1985-03-07,M,CN,E12345678,hotel,\n"
+    service.import_records(session, hcmc, register, _stream(changed))
+    again = _job(session, factory, hcmc, register)
+    fresh = service.list_hits(session, hcmc, status=None, job_id=again)[0]
+    assert {h.record.ref: h.status for h in fresh}["R1"] is HitStatus.PENDING
+    # the decision is listed once, where it was made, not once per re-run
+    assert service.list_hits(session, hcmc, status=HitStatus.REJECTED)[1] == 1
+
+
+def test_a_broken_csv_line_refuses_the_rest_and_says_where(
+    session: Session, people: dict[str, Principal]
+) -> None:
+    hcmc = people["hcmc_officer"]
+    register = _register(session, hcmc)
+    rows = "".join(f"R{i},Nguyễn Văn An {i},,,,,,\n" for i in range(1, 6))
+    big = 'R9,"' + "x" * 140_000 + '",,,,,,\n'
+    with pytest.raises(InvalidInput, match=r"line 7: .*reading stopped there"):
+        service.import_records(
+            session, hcmc, register, _stream(REGISTER_HEADER + "\n" + rows + big), 2
+        )
+
+
+def test_another_agencys_hidden_namesakes_do_not_crowd_out_own_notices(
+    session: Session, people: dict[str, Principal]
+) -> None:
+    hcmc, hue = people["hcmc_officer"], people["hue_officer"]
+    rows = "".join(f"H{i},Wang Jian,,,,,,,\n" for i in range(450))
+    service.import_notices(session, hue, _stream(NOTICE_HEADER + "\n" + rows))  # private
+    service.import_notices(session, hcmc, _stream(NOTICE_HEADER + "\nN1,Wang Jian,,,,,,,\n"))
+    found = search.search(session, hcmc, "Wang Jian").found
+    assert [f.row.ref for f in found] == ["N1"]

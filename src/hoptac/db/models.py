@@ -503,6 +503,9 @@ class ScreeningHit(Base):
     __table_args__ = (
         sa.UniqueConstraint("job_id", "notice_id", "record_id"),
         sa.Index("ix_screening_hits_pair", "notice_id", "record_id"),
+        # A re-run deletes pending hits: their ids must never name another pair (an officer
+        # may still have the old page open), so SQLite must not reuse them.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

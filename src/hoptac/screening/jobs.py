@@ -19,8 +19,10 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from hoptac.auth import audit
@@ -199,11 +201,15 @@ def _run(factory: sessionmaker[Session], job_id: int, stop: threading.Event | No
 
 
 def _store(session: Session, job_id: int, principal: Principal, hits: list[engines.Hit]) -> None:
-    """The job's hits, with the decisions of earlier jobs carried over, in one go."""
+    """The job's hits, with the decisions of earlier jobs carried over, in one go.
+
+    Earlier pending hits of the pairs found again are deleted first, each only while still
+    pending (a decision committed meanwhile keeps its row), then the decisions are read: a
+    decision is carried over only if neither the notice nor the record changed after it."""
     job = session.get(ScreeningJob, job_id)
     assert job is not None
     found = {(int(h.notice_id), int(h.record_id)): h for h in hits}
-    earlier = session.scalars(
+    earlier = (
         sa.select(ScreeningHit)
         .join(ScreeningJob, ScreeningJob.id == ScreeningHit.job_id)
         .where(
@@ -211,20 +217,33 @@ def _store(session: Session, job_id: int, principal: Principal, hits: list[engin
             ScreeningJob.register_id == job.register_id,
             ScreeningHit.job_id != job_id,
         )
-        .order_by(ScreeningHit.reviewed_at.asc().nulls_first(), ScreeningHit.id)
     )
+    pending = [
+        old.id
+        for old in session.scalars(earlier.where(ScreeningHit.status == HitStatus.PENDING))
+        if (old.notice_id, old.record_id) in found
+    ]
+    replaced = 0
+    for part in range(0, len(pending), 500):
+        result = session.execute(
+            sa.delete(ScreeningHit)
+            .where(
+                ScreeningHit.id.in_(pending[part : part + 500]),
+                ScreeningHit.status == HitStatus.PENDING,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        replaced += cast(CursorResult[Any], result).rowcount
     decided: dict[tuple[int, int], ScreeningHit] = {}
-    replaced: list[int] = []
-    for old in earlier:
+    for old in session.scalars(
+        earlier.where(ScreeningHit.status != HitStatus.PENDING)
+        .options(selectinload(ScreeningHit.notice), selectinload(ScreeningHit.record))
+        .order_by(ScreeningHit.reviewed_at.asc(), ScreeningHit.id)
+    ):
         pair = (old.notice_id, old.record_id)
-        if pair not in found:
-            continue
-        if old.status is HitStatus.PENDING:
-            replaced.append(old.id)
-        else:
+        changed = max(old.notice.updated_at, old.record.updated_at)
+        if pair in found and old.reviewed_at is not None and old.reviewed_at >= changed:
             decided[pair] = old  # the latest decision last
-    if replaced:
-        session.execute(sa.delete(ScreeningHit).where(ScreeningHit.id.in_(replaced)))
     rows = []
     for (notice_id, record_id), hit in found.items():
         prior = decided.get((notice_id, record_id))
@@ -264,7 +283,7 @@ def _store(session: Session, job_id: int, principal: Principal, hits: list[engin
         principal=principal,
         object_type="screening_jobs",
         object_id=job_id,
-        detail={"hits": job.hits, "pending": job.new_hits, "replaced": len(replaced)},
+        detail={"hits": job.hits, "pending": job.new_hits, "replaced": replaced},
     )
 
 

@@ -114,6 +114,11 @@ def _rows(source: Source, required: tuple[str, ...]) -> Iterator[tuple[int, dict
             yield reader.line_num, {k: (v or "") for k, v in row.items() if k is not None}
     except UnicodeDecodeError as exc:
         raise FileRefused(f"{label}: not UTF-8 text ({exc.reason})") from exc
+    except csv.Error as exc:  # a broken quote, a field over the csv module's limit
+        raise FileRefused(
+            f"{label}: line {reader.line_num + 1}: {exc}; reading stopped there "
+            "(rows before it were read)"
+        ) from exc
 
 
 def _person(row: dict[str, str], id_column: str, names: list[str]) -> Person:

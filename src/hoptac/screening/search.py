@@ -216,10 +216,12 @@ def _candidates(
     syllables: list[frozenset[int]],
     spellings: list[frozenset[int]],
     size: int,
+    readable: sa.Select[Any] | None = None,
 ) -> tuple[list[int], bool]:
-    """Rows of `kind` (in `scopes`, if given) sharing the most syllables with the query by
-    sound and by spelling (a sound shared by chance weighs no more than a spelling), then
-    closest in length; and whether rows were left unread (MAX_POSTINGS)."""
+    """Rows of `kind` (in `scopes`, or among the `readable` row ids, if given) sharing the
+    most syllables with the query by sound and by spelling (a sound shared by chance weighs
+    no more than a spelling), then closest in length; and whether rows were left unread
+    (MAX_POSTINGS)."""
     counted = [(_postings(session, kind, keys), keys) for keys in syllables]
     known = sorted((c for c in counted if c[0] > 0), key=lambda c: c[0])
     if not known:
@@ -240,6 +242,8 @@ def _candidates(
     conds = [NameKey.kind == kind, NameKey.key.in_(frozenset().union(*(k for _, k in drivers)))]
     if scopes is not None:
         conds.append(NameKey.scope.in_(scopes))
+    if readable is not None:  # before the LIMIT: rows the caller cannot read take no place
+        conds.append(NameKey.row_id.in_(readable))
     # The LIMIT bounds the rows read, and keeps the subquery whole (not flattened into
     # the outer query), so that each row's signature tests are evaluated once.
     rows = (
@@ -275,10 +279,11 @@ def search(
         size = _size(text)
         registers = list(session.scalars(scoped(sa.select(Register.id), Register, principal)))
         scored: list[Found] = []
-        for kind, scopes in ((NOTICE, None), (RECORD, registers)):
+        notices = scoped(sa.select(Notice.id), Notice, principal)
+        for kind, scopes, readable in ((NOTICE, None, notices), (RECORD, registers, None)):
             if scopes == []:
                 continue
-            ids, more = _candidates(session, kind, scopes, syllables, spellings, size)
+            ids, more = _candidates(session, kind, scopes, syllables, spellings, size, readable)
             results.truncated |= more
             scored += _score(session, principal, kind, ids, text)
         results.candidates = len(scored)

@@ -209,7 +209,7 @@ def hits_of_record(session: Session, principal: Principal, record_id: int) -> li
     return list(
         session.scalars(
             visible_hits(principal)
-            .where(ScreeningHit.record_id == record_id)
+            .where(ScreeningHit.record_id == record_id, ScreeningHit.carried_from_id.is_(None))
             .order_by(ScreeningHit.id.desc())
         )
     )
@@ -564,6 +564,8 @@ def list_hits(
         stmt = stmt.where(ScreeningHit.status == status)
     if job_id is not None:
         stmt = stmt.where(ScreeningHit.job_id == job_id)
+    else:  # a decision carried into later jobs is listed once, where it was made
+        stmt = stmt.where(ScreeningHit.carried_from_id.is_(None))
     if notice_id is not None:
         stmt = stmt.where(ScreeningHit.notice_id == notice_id)
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
@@ -640,6 +642,8 @@ def decide(
         .execution_options(synchronize_session=False)
     )
     if cast(CursorResult[Any], result).rowcount != 1:
+        if session.get(ScreeningHit, hit_id, populate_existing=True) is None:
+            raise Conflict("a newer screening replaced this hit; open the review queue again")
         session.refresh(hit)
         raise Conflict(
             f"this hit was already {hit.status.value} by {hit.reviewer or 'another officer'}"
@@ -660,7 +664,11 @@ def confirmed_hits(session: Session, principal: Principal, notice_id: int) -> li
     """The notice's confirmed hits the caller may see, newest decision first."""
     stmt = (
         visible_hits(principal)
-        .where(ScreeningHit.notice_id == notice_id, ScreeningHit.status == HitStatus.CONFIRMED)
+        .where(
+            ScreeningHit.notice_id == notice_id,
+            ScreeningHit.status == HitStatus.CONFIRMED,
+            ScreeningHit.carried_from_id.is_(None),  # once, where it was decided
+        )
         .order_by(ScreeningHit.reviewed_at.desc(), ScreeningHit.id.desc())
         .options(*_HIT_LOAD)
     )

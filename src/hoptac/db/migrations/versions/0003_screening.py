@@ -355,6 +355,7 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "job_id", "notice_id", "record_id", name=op.f("uq_screening_hits_job_id")
         ),
+        sqlite_autoincrement=True,  # a deleted hit's id is never given to another pair
     )
     with op.batch_alter_table("screening_hits", schema=None) as batch_op:
         batch_op.create_index("ix_screening_hits_pair", ["notice_id", "record_id"], unique=False)
