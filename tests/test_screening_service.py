@@ -510,3 +510,20 @@ def test_another_agencys_hidden_namesakes_do_not_crowd_out_own_notices(
     service.import_notices(session, hcmc, _stream(NOTICE_HEADER + "\nN1,Wang Jian,,,,,,,\n"))
     found = search.search(session, hcmc, "Wang Jian").found
     assert [f.row.ref for f in found] == ["N1"]
+
+
+def test_a_page_of_register_records_is_audited_and_withdrawn_notices_leave_the_queue(
+    session: Session, factory: sessionmaker[Session], people: dict[str, Principal]
+) -> None:
+    hcmc = people["hcmc_officer"]
+    register = _loaded(session, hcmc)
+    service.list_records(session, hcmc, register, offset=0)
+    (listed,) = _audits(session, "records.listed")
+    assert (listed.object_id, listed.detail) == (register, {"offset": 0, "shown": 4})
+    job = _job(session, factory, hcmc, register)
+    pending = service.list_hits(session, hcmc, job_id=job)[0]
+    n1 = next(h.notice_id for h in pending if h.notice.ref == "N1")
+    service.set_notice_status(session, hcmc, n1, "withdrawn")
+    session.commit()
+    left = service.list_hits(session, hcmc, job_id=job)[0]
+    assert left and all(h.notice.ref != "N1" for h in left)

@@ -20,6 +20,7 @@ class Action(StrEnum):
     RECORD_CREATED = "record.created"
     RECORD_UPDATED = "record.updated"
     RECORD_READ = "record.read"  # one record of personal data shown (notice, register record)
+    RECORDS_LISTED = "records.listed"  # a page of register records shown: register, offset
     IMPORTED = "screening.imported"  # one committed batch of an upload: counts in detail
     JOB_STARTED = "screening.job_started"
     JOB_FINISHED = "screening.job_finished"  # hits stored

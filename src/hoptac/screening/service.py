@@ -182,11 +182,21 @@ def visible_records(principal: Principal) -> sa.Select[RegisterRecord]:
 def list_records(
     session: Session, principal: Principal, register_id: int, offset: int = 0, limit: int = 50
 ) -> tuple[list[RegisterRecord], int]:
+    """A page of a register's records (names, birth dates: personal data), audited with
+    the register and the offset (the caller commits)."""
     get_visible(session, Register, register_id, principal)
     base = visible_records(principal).where(RegisterRecord.register_id == register_id)
     total = session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
-    rows = session.scalars(base.order_by(RegisterRecord.ref).limit(limit).offset(offset))
-    return list(rows), total
+    rows = list(session.scalars(base.order_by(RegisterRecord.ref).limit(limit).offset(offset)))
+    audit.record(
+        session,
+        Action.RECORDS_LISTED,
+        principal=principal,
+        object_type="registers",
+        object_id=register_id,
+        detail={"offset": offset, "shown": len(rows)},
+    )
+    return rows, total
 
 
 def read_record(session: Session, principal: Principal, record_id: int) -> RegisterRecord:
@@ -562,6 +572,8 @@ def list_hits(
     stmt = visible_hits(principal)
     if status is not None:
         stmt = stmt.where(ScreeningHit.status == status)
+    if status is HitStatus.PENDING:  # a withdrawn or executed notice needs no review
+        stmt = stmt.where(Notice.status == NoticeStatus.ACTIVE)
     if job_id is not None:
         stmt = stmt.where(ScreeningHit.job_id == job_id)
     else:  # a decision carried into later jobs is listed once, where it was made

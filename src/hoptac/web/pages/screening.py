@@ -98,6 +98,7 @@ def register(
 ) -> HTMLResponse:
     obj = svc.get_record(db, page.principal, screening.REGISTERS, record_id)
     records, total = screening.list_records(db, page.principal, record_id, offset, PAGE_SIZE)
+    db.commit()  # the audit row of the listing
     return render(
         request,
         "register.html",
