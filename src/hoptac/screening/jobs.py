@@ -180,8 +180,8 @@ def _run(factory: sessionmaker[Session], job_id: int, stop: threading.Event | No
         notices = [service.notice_person(n) for n in service.active_notices(session, principal)]
         records = [
             service.record_person(r)
-            for r in session.scalars(
-                sa.select(RegisterRecord).where(RegisterRecord.register_id == register.id)
+            for r in session.execute(
+                sa.select(*service.RECORD_FACTS).where(RegisterRecord.register_id == register.id)
             )
         ]
         threshold, engine = job.threshold, job.engine

@@ -12,7 +12,8 @@ import codecs
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, TextIO, cast
+from datetime import date
+from typing import IO, Any, Protocol, TextIO, cast
 
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -44,7 +45,15 @@ from hoptac.screening.records import (
     register_rows,
 )
 from hoptac.screening.score import Evidence, document_key
-from hoptac.types import HitStatus, NoticeKind, NoticeStatus, PartialDate, RegisterKind, Sharing
+from hoptac.types import (
+    HitStatus,
+    NoticeKind,
+    NoticeStatus,
+    PartialDate,
+    Precision,
+    RegisterKind,
+    Sharing,
+)
 
 BATCH = 1_000  # rows per import transaction
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
@@ -499,7 +508,41 @@ def import_records(
 # ---- as the engines see them ----------------------------------------------------------------
 
 
-def _evidence(o: Notice | RegisterRecord) -> Evidence:
+# What the engines need of a register record: a million of them are read as rows, not objects.
+RECORD_FACTS = (
+    RegisterRecord.id,
+    RegisterRecord.name,
+    RegisterRecord.birth_on,
+    RegisterRecord.birth_precision,
+    RegisterRecord.sex,
+    RegisterRecord.nationality,
+    RegisterRecord.document_number,
+)
+
+
+class Facts(Protocol):
+    """A notice, a register record or a row of RECORD_FACTS: what the engines read."""
+
+    @property
+    def birth_on(self) -> date | None: ...
+    @property
+    def birth_precision(self) -> Precision | None: ...
+    @property
+    def sex(self) -> str | None: ...
+    @property
+    def nationality(self) -> str | None: ...
+    @property
+    def document_number(self) -> str | None: ...
+
+
+class RecordFacts(Facts, Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+
+
+def _evidence(o: Facts) -> Evidence:
     return Evidence(
         birth=svc.partial_date(o.birth_on, o.birth_precision),
         sex=o.sex,
@@ -512,7 +555,8 @@ def notice_person(n: Notice) -> Person:
     return Person(str(n.id), tuple(search.notice_names(n)), _evidence(n))
 
 
-def record_person(r: RegisterRecord) -> Person:
+def record_person(r: RecordFacts) -> Person:
+    """A record, or a row of RECORD_FACTS, as the engines see it."""
     return Person(str(r.id), (r.name,), _evidence(r))
 
 
