@@ -404,6 +404,59 @@ _ERRORS: dict[str, list[tuple[re.Pattern[str], str]]] = {
     ],
 }
 
+# The screening engine's reasons (hoptac.screening.score, hoptac.names explanations), phrase
+# by phrase, in order: longer phrases first. English pages show them as written.
+_REASONS_VI: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), t)
+    for p, t in [
+        (r"^name ([\d.]+) \(", r"họ tên \1 ("),
+        (r"\bsame name\b", "cùng họ tên"),
+        (r"\bvariant of the name\b", "biến thể của họ tên"),
+        (r"\bclose name\b", "họ tên gần giống"),
+        (r"\bsimilar name\b", "họ tên tương tự"),
+        (r"the only record this close", "bản ghi duy nhất giống đến mức này"),
+        (r"1 of (\d+) records this close", r"1 trong \1 bản ghi giống đến mức này"),
+        (r"same birth date with day and month swapped", "trùng ngày sinh, đảo ngày và tháng"),
+        (r"same birth date (\S+)", r"trùng ngày sinh \1"),
+        (
+            r"born (\d{4}) \(only the year is known on one side\)",
+            r"sinh năm \1 (một bên chỉ có năm)",
+        ),
+        (r"born (\S+) / (\S+), a year apart", r"sinh \1 / \2, lệch một năm"),
+        (r"born (\S+) / (\S+)", r"sinh \1 / \2"),
+        (r"born (\d{4}-\d\d)", r"cùng tháng sinh \1"),
+        (r"same document number (\S+)", r"trùng số giấy tờ \1"),
+        (r"\bsex ([MF]) / ([MF])", r"giới tính \1 / \2"),
+        (r"\bsex ([MF])\b", r"cùng giới tính \1"),
+        (r"nationality (\w\w) / (\w\w)", r"quốc tịch \1 / \2"),
+        (r"same letters, different diacritics", "cùng chữ, khác dấu"),
+        (r"same, diacritics dropped", "giống, bỏ dấu"),
+        (r"same character", "cùng chữ Hán"),
+        (r"\(same\)", "(giống)"),
+        (r"Sino-Vietnamese reading of", "âm Hán Việt của"),
+        (r"pinyin of", "pinyin của"),
+        (r"Korean spelling variant", "biến thể cách viết tiếng Hàn"),
+        (r"Korean reading, romanized", "âm Hàn, viết Latin"),
+        (r"Korean reading", "âm Hàn"),
+        (r"initial-sound variant", "biến thể âm đầu"),
+        (r"one letter differs, both real syllables", "khác một chữ cái, cả hai là âm tiết thật"),
+        (r"one letter differs", "khác một chữ cái"),
+        (r"\(variant\)", "(dị thể)"),
+        (r"\bunmatched:", "không khớp:"),
+        (r"\(via ", "(qua "),
+    ]
+]
+
+
+def translate_reason(line: str, lang: str) -> str:
+    """One line of a hit's reasons in the reader's language."""
+    if lang != "vi":
+        return line
+    for pattern, template in _REASONS_VI:
+        line = pattern.sub(template, line)
+    return line
+
+
 # Enum values shown through `_()`: English shows them humanised ("joint_campaign" ->
 # "Joint campaign") unless EN_LABELS has better wording; other keys are English already.
 _ENUM_VALUES = frozenset(m.value for enum in VOCABULARIES for m in enum)

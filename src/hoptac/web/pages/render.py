@@ -17,7 +17,7 @@ from hoptac.auth.scoping import is_visible, shown
 from hoptac.registry.service import partial_date
 from hoptac.types import Precision
 from hoptac.web.deps import lang_of
-from hoptac.web.i18n import translate_error, translator
+from hoptac.web.i18n import translate_error, translate_reason, translator
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
 
@@ -66,6 +66,12 @@ def _error(ctx: Context, message: str) -> str:
     return translate_error(message, str(ctx.get("lang", "vi")))
 
 
+@pass_context
+def _reason(ctx: Context, line: str) -> str:
+    """A line of the screening engine's reasons in the reader's language."""
+    return translate_reason(line, str(ctx.get("lang", "vi")))
+
+
 def _when(moment: datetime | None) -> str:
     """A stored timestamp (naive UTC), said to be UTC: the node's users span time zones."""
     return moment.strftime("%d/%m/%Y %H:%M UTC") if moment else "—"
@@ -73,6 +79,7 @@ def _when(moment: datetime | None) -> str:
 
 TEMPLATES.env.globals.update(pdate=_pdate, period=_period, aname=_aname, country=_country)
 TEMPLATES.env.filters["error"] = _error
+TEMPLATES.env.filters["reason"] = _reason
 TEMPLATES.env.filters["when"] = _when
 TEMPLATES.env.filters["shown"] = _shown
 
