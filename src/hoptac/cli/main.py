@@ -239,7 +239,14 @@ def _as_user(session: Session, username: str) -> Any:
     return auth_service.principal_of(user)
 
 
-def _report(report: Any) -> None:
+def _import(file: Path, user: str, run: Callable[[Session, Any, Any], Any]) -> None:
+    """A CSV file imported as `user` by `run(session, principal, text)`; the report
+    printed (bad rows on stderr). The terminal has no upload size limit."""
+    from hoptac.screening import service
+
+    with _factory()() as session, file.open("rb") as raw:
+        text = service.open_upload(raw, file.name, max_bytes=1 << 40)
+        report = run(session, _as_user(session, user), text)
     for error in report.errors:
         typer.secho(str(error), fg=typer.colors.YELLOW, err=True)
     typer.echo(f"{report.added} added, {report.updated} updated, {report.refused} refused")
@@ -261,10 +268,7 @@ def screening_import_notices(
     from hoptac.screening import service
     from hoptac.types import Sharing
 
-    with _factory()() as session, file.open("rb") as raw:
-        text = service.open_upload(raw, file.name, max_bytes=1 << 40)
-        report = service.import_notices(session, _as_user(session, user), text, Sharing(sharing))
-    _report(report)
+    _import(file, user, lambda s, p, text: service.import_notices(s, p, text, Sharing(sharing)))
 
 
 @screening_app.command("import-records")
@@ -277,10 +281,7 @@ def screening_import_records(
     """Import register records from CSV (reimport updates by record_id), in batches."""
     from hoptac.screening import service
 
-    with _factory()() as session, file.open("rb") as raw:
-        text = service.open_upload(raw, file.name, max_bytes=1 << 40)
-        report = service.import_records(session, _as_user(session, user), register, text)
-    _report(report)
+    _import(file, user, lambda s, p, text: service.import_records(s, p, register, text))
 
 
 @screening_app.command("run")
