@@ -185,7 +185,6 @@ class Found:
 class Results:
     query: str
     found: list[Found] = field(default_factory=list)
-    candidates: int = 0  # rows scored
     truncated: bool = False  # more rows shared the query's syllables than were scored
 
 
@@ -286,7 +285,6 @@ def search(
             ids, more = _candidates(session, kind, scopes, syllables, spellings, size, readable)
             results.truncated |= more
             scored += _score(session, principal, kind, ids, text)
-        results.candidates = len(scored)
         scored.sort(key=lambda f: (-f.score, f.kind, f.row.id))
         results.found = [f for f in scored if f.score >= MIN_SCORE][:limit]
         for f in results.found:
