@@ -314,3 +314,18 @@ def test_imports_over_the_api(client: TestClient, world: dict[str, Any]) -> None
     hue = {**token(client, "hue_officer"), "content-type": "text/csv"}
     r = client.post(f"/api/v1/registers/{register}/import", content=REGISTER, headers=hue)
     assert r.status_code == 404
+
+
+def test_a_notices_waiting_hits_link_opens_only_its_hits(
+    client: TestClient, app: Any, world: dict[str, Any]
+) -> None:
+    _world(client, app)
+    listing = client.get("/notices").text
+    ids = dict(
+        (name, int(i)) for i, name in re.findall(r'href="/notices/(\d+)">([^<]+)</a>', listing)
+    )
+    page = client.get(f"/notices/{ids['王健']}").text
+    assert f'href="/screening/hits?status=pending&notice={ids["王健"]}"' in page
+    mine = client.get(f"/screening/hits?status=pending&notice={ids['王健']}").text
+    everyone = client.get("/screening/hits?status=pending").text
+    assert "王健" in mine and "박근혜" not in mine and "박근혜" in everyone

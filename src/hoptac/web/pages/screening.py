@@ -277,11 +277,12 @@ def hits(
     db: DB,
     status: HitStatusQ = "pending",
     job: JobQ = None,
+    notice: JobQ = None,
     offset: Offset = 0,
 ) -> HTMLResponse:
     chosen = None if status == "all" else HitStatus(status)
     items, total = screening.list_hits(
-        db, page.principal, chosen, job_id=job, offset=offset, limit=PAGE_SIZE
+        db, page.principal, chosen, job_id=job, notice_id=notice, offset=offset, limit=PAGE_SIZE
     )
     return render(
         request,
@@ -294,6 +295,7 @@ def hits(
             "limit": PAGE_SIZE,
             "status": status,
             "job": job,
+            "notice": notice,
             "jobs": jobs.recent(db, page.principal),
         },
     )
