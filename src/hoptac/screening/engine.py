@@ -207,8 +207,14 @@ def _name_slots(
     return slots
 
 
+CHUNK = 100_000  # pairs scored between two calls of `tick`
+
+
 def _name_scores(
-    notices: Sequence[Person], register: Sequence[Person], index: np.ndarray
+    notices: Sequence[Person],
+    register: Sequence[Person],
+    index: np.ndarray,
+    tick: Callable[[], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     best = np.zeros(len(index), dtype=np.float64)
     which = np.zeros(len(index), dtype=np.int64)
@@ -217,15 +223,20 @@ def _name_scores(
     table, rows = NameTable(), dict[str, int]()
     slots_n = _name_slots(notices, np.unique(index[:, 0]), table, rows)
     slots_r = _name_slots(register, np.unique(index[:, 1]), table, rows)
-    for k in range(slots_n.shape[1]):
-        for j in range(slots_r.shape[1]):
-            a, b = slots_n[index[:, 0], k], slots_r[index[:, 1], j]
-            present = np.flatnonzero((a >= 0) & (b >= 0))
-            if present.size:
-                scores = table.score(a[present], b[present])
-                better = scores > best[present]
-                best[present[better]] = scores[better]
-                which[present[better]] = k
+    for start in range(0, len(index), CHUNK):
+        part = index[start : start + CHUNK]
+        for k in range(slots_n.shape[1]):
+            for j in range(slots_r.shape[1]):
+                a, b = slots_n[part[:, 0], k], slots_r[part[:, 1], j]
+                present = np.flatnonzero((a >= 0) & (b >= 0))
+                if present.size:
+                    scores = table.score(a[present], b[present])
+                    at = start + present
+                    better = scores > best[at]
+                    best[at[better]] = scores[better]
+                    which[at[better]] = k
+        if tick is not None:
+            tick()  # a job being stopped stops here
     return best, which
 
 
@@ -245,15 +256,17 @@ def name_scores(
     register: Sequence[Person],
     pairs: Sequence[tuple[int, int]],
     workers: int = 1,
+    tick: Callable[[], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The best name score of each pair over both sides' names, and which of the notice's
     names gave it (batch-scored; each distinct name is encoded once per worker).
 
     `workers` > 1 scores parts of a large batch in forked processes (copies of this one,
-    its memos warm): for the command line and the bench, not from a threaded server."""
+    its memos warm): for the command line and the bench, not from a threaded server.
+    In one process, `tick()` is called after every CHUNK pairs."""
     index = np.array(pairs, dtype=np.int64).reshape(-1, 2)
     if workers <= 1 or len(index) < PARALLEL_PAIRS:
-        return _name_scores(notices, register, index)
+        return _name_scores(notices, register, index, tick)
     global _SHARED
     edges = np.linspace(0, len(index), workers + 1).astype(int).tolist()
     _SHARED = (notices, register, index)
@@ -296,7 +309,8 @@ def screen(
     Both engines find the same candidate pairs and score them with the same functions;
     `workers` processes score the names (see `name_scores`)."""
     pairs = ENGINES[engine](notices, register, progress)
-    names, which = name_scores(notices, register, pairs, workers)
+    tick = None if progress is None else lambda: progress(len(notices), len(notices))
+    names, which = name_scores(notices, register, pairs, workers, tick)
     levels, namesakes = name_levels(pairs, names, which) if pairs else (names, names)
     hits = []
     for (n, r), name, level, count in zip(pairs, names, levels, namesakes, strict=True):
