@@ -329,3 +329,20 @@ def test_a_notices_waiting_hits_link_opens_only_its_hits(
     mine = client.get(f"/screening/hits?status=pending&notice={ids['王健']}").text
     everyone = client.get("/screening/hits?status=pending").text
     assert "王健" in mine and "박근혜" not in mine and "박근혜" in everyone
+
+
+def test_a_job_page_hides_a_register_no_longer_shared(
+    client: TestClient, app: Any, world: dict[str, Any], session: Session
+) -> None:
+    from hoptac.db.models import Register
+    from hoptac.types import Sharing
+
+    login(client, "hue_officer")
+    shared = _register(client, "Lưu trú Huế", sharing="all")
+    client.post("/logout", data={"csrf_token": csrf(client)})
+    login(client, "hcmc_officer")
+    job = _screen(client, app, shared)
+    assert "Lưu trú Huế" in client.get(f"/screening/jobs/{job}").text
+    session.execute(sa.update(Register).where(Register.id == shared).values(sharing=Sharing.AGENCY))
+    session.commit()
+    assert "Lưu trú Huế" not in client.get(f"/screening/jobs/{job}").text

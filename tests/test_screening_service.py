@@ -359,6 +359,8 @@ def test_a_job_left_running_is_interrupted_at_start(
     assert jobs.recover(factory) == 1
     session.expire_all()
     assert session.get(ScreeningJob, job.id).status is JobStatus.INTERRUPTED  # type: ignore[union-attr]
+    (failed,) = _audits(session, "screening.job_failed")
+    assert (failed.object_id, failed.detail) == (job.id, {"status": "interrupted", "at": "start"})
     jobs.run(factory, job.id)  # an interrupted job does not run again
     assert session.scalar(sa.select(sa.func.count()).select_from(ScreeningHit)) == 0
 

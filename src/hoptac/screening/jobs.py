@@ -300,6 +300,14 @@ def recover(factory: sessionmaker[Session]) -> int:
         for job in stale:
             job.status, job.finished_at = JobStatus.INTERRUPTED, utcnow()
             job.error = "the server stopped before the job ended; start it again"
+            audit.record(
+                session,
+                Action.JOB_FAILED,
+                principal=_starter(job),
+                object_type="screening_jobs",
+                object_id=job.id,
+                detail={"status": JobStatus.INTERRUPTED.value, "at": "start"},
+            )
     return len(stale)
 
 
