@@ -346,3 +346,21 @@ def test_a_job_page_hides_a_register_no_longer_shared(
     session.execute(sa.update(Register).where(Register.id == shared).values(sharing=Sharing.AGENCY))
     session.commit()
     assert "Lưu trú Huế" not in client.get(f"/screening/jobs/{job}").text
+
+
+def test_a_page_of_the_review_queue_leaves_an_audit_row(
+    client: TestClient, app: Any, world: dict[str, Any], session: Session
+) -> None:
+    ids = _world(client, app)
+    client.get(f"/screening/hits?status=all&job={ids['job']}")
+    session.expire_all()
+    rows = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "screening.hits_listed")
+    ).all()
+    assert [r.detail for r in rows][-1] == {
+        "status": "all",
+        "job": ids["job"],
+        "notice": None,
+        "offset": 0,
+        "shown": 3,
+    }

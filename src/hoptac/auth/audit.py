@@ -21,6 +21,7 @@ class Action(StrEnum):
     RECORD_UPDATED = "record.updated"
     RECORD_READ = "record.read"  # one record of personal data shown (notice, register record)
     RECORDS_LISTED = "records.listed"  # a page of register records shown: register, offset
+    HITS_LISTED = "screening.hits_listed"  # a page of the review queue shown: its filters
     IMPORTED = "screening.imported"  # one committed batch of an upload: counts in detail
     JOB_STARTED = "screening.job_started"
     JOB_FINISHED = "screening.job_finished"  # hits stored

@@ -611,8 +611,9 @@ def list_hits(
     notice_id: int | None = None,
     offset: int = 0,
     limit: int = 50,
+    audited: bool = False,
 ) -> tuple[list[ScreeningHit], int]:
-    """Hits, best first."""
+    """Hits, best first; `audited`: a page shows them (an audit row with the filters)."""
     stmt = visible_hits(principal)
     if status is not None:
         stmt = stmt.where(ScreeningHit.status == status)
@@ -625,13 +626,29 @@ def list_hits(
     if notice_id is not None:
         stmt = stmt.where(ScreeningHit.notice_id == notice_id)
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(ScreeningHit.score.desc(), ScreeningHit.id)
-        .limit(limit)
-        .offset(offset)
-        .options(*_HIT_LOAD)
+    rows = list(
+        session.scalars(
+            stmt.order_by(ScreeningHit.score.desc(), ScreeningHit.id)
+            .limit(limit)
+            .offset(offset)
+            .options(*_HIT_LOAD)
+        )
     )
-    return list(rows), total
+    if not audited:
+        return rows, total
+    audit.record(  # names and birth dates of both sides are shown (the caller commits)
+        session,
+        Action.HITS_LISTED,
+        principal=principal,
+        detail={
+            "status": status.value if status else "all",
+            "job": job_id,
+            "notice": notice_id,
+            "offset": offset,
+            "shown": len(rows),
+        },
+    )
+    return rows, total
 
 
 def _get_hit(session: Session, principal: Principal, hit_id: int) -> ScreeningHit:

@@ -282,8 +282,9 @@ def hits(
 ) -> HTMLResponse:
     chosen = None if status == "all" else HitStatus(status)
     items, total = screening.list_hits(
-        db, page.principal, chosen, job_id=job, notice_id=notice, offset=offset, limit=PAGE_SIZE
+        db, page.principal, chosen, job, notice, offset, PAGE_SIZE, audited=True
     )
+    db.commit()  # the audit row of the listing
     return render(
         request,
         "hits.html",
