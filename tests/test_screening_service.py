@@ -413,31 +413,24 @@ def _job(session: Session, factory: sessionmaker[Session], p: Principal, registe
     return job.id
 
 
-def _loaded(session: Session, p: Principal) -> int:
-    service.import_notices(session, p, _stream(NOTICES))
-    register = _register(session, p)
-    service.import_records(session, p, register, _stream(REGISTER))
-    return register
+def _pairs(session: Session, p: Principal, job: int) -> dict[int, tuple[str, str]]:
+    """hit id -> (notice ref, record ref) of a job's pending hits."""
+    return {
+        h.id: (h.notice.ref, h.record.ref) for h in service.list_hits(session, p, job_id=job)[0]
+    }
 
 
 def test_a_replaced_hit_keeps_its_id_unused_and_a_decision_on_it_is_refused(
     session: Session, factory: sessionmaker[Session], people: dict[str, Principal]
 ) -> None:
     hcmc = people["hcmc_officer"]
-    register = _loaded(session, hcmc)
-    first = _job(session, factory, hcmc, register)
-    before = {
-        h.id: (h.notice.ref, h.record.ref)
-        for h in service.list_hits(session, hcmc, job_id=first)[0]
-    }
+    first, register = _screened(session, factory, hcmc)
+    before = _pairs(session, hcmc, first)
     service.import_notices(
         session, hcmc, _stream(f"{NOTICE_HEADER}\nN0,Park Geun-hye,,1952-02-02,F,KR,,,\n")
     )
     second = _job(session, factory, hcmc, register)
-    after = {
-        h.id: (h.notice.ref, h.record.ref)
-        for h in service.list_hits(session, hcmc, job_id=second)[0]
-    }
+    after = _pairs(session, hcmc, second)
     assert not set(before) & set(after)  # no id of a replaced hit names another pair
     with pytest.raises(NotFound):  # the page an officer kept open names no other pair
         service.decide(session, hcmc, min(before), "confirmed", "passport seen")
@@ -447,8 +440,7 @@ def test_a_decision_made_while_a_rerun_stores_its_hits_is_kept(
     session: Session, factory: sessionmaker[Session], people: dict[str, Principal]
 ) -> None:
     hcmc = people["hcmc_officer"]
-    register = _loaded(session, hcmc)
-    first = _job(session, factory, hcmc, register)
+    first, register = _screened(session, factory, hcmc)
     hit_id = service.list_hits(session, hcmc, job_id=first)[0][0].id
     session.commit()
     fired: list[int] = []
@@ -473,8 +465,7 @@ def test_a_decision_is_not_carried_over_once_the_notice_or_record_changed(
     session: Session, factory: sessionmaker[Session], people: dict[str, Principal]
 ) -> None:
     hcmc = people["hcmc_officer"]
-    register = _loaded(session, hcmc)
-    first = _job(session, factory, hcmc, register)
+    first, register = _screened(session, factory, hcmc)
     r1 = next(h for h in service.list_hits(session, hcmc, job_id=first)[0] if h.record.ref == "R1")
     service.decide(session, hcmc, r1.id, "rejected", "different passport")
     session.commit()
@@ -518,11 +509,10 @@ def test_a_page_of_register_records_is_audited_and_withdrawn_notices_leave_the_q
     session: Session, factory: sessionmaker[Session], people: dict[str, Principal]
 ) -> None:
     hcmc = people["hcmc_officer"]
-    register = _loaded(session, hcmc)
+    job, register = _screened(session, factory, hcmc)
     service.list_records(session, hcmc, register, offset=0)
     (listed,) = _audits(session, "records.listed")
     assert (listed.object_id, listed.detail) == (register, {"offset": 0, "shown": 4})
-    job = _job(session, factory, hcmc, register)
     pending = service.list_hits(session, hcmc, job_id=job)[0]
     n1 = next(h.notice_id for h in pending if h.notice.ref == "N1")
     service.set_notice_status(session, hcmc, n1, "withdrawn")
