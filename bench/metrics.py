@@ -16,7 +16,9 @@ planted pair of truth.csv to its variant.
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
+from pathlib import Path
 from typing import TypedDict
 
 CROSS_SCRIPT = frozenset(
@@ -46,6 +48,12 @@ class Score(TypedDict):
 def f1(recall: float, precision: float) -> float:
     """The harmonic mean of recall and precision (0.0 when both are 0)."""
     return 2 * recall * precision / (recall + precision) if recall + precision else 0.0
+
+
+def read_truth(folder: Path) -> dict[Pair, str]:
+    """truth.csv of make_screening_data.py in `folder`: planted pair -> variant."""
+    with (folder / "truth.csv").open(encoding="utf-8") as f:
+        return {(row["notice_id"], row["record_id"]): row["variant"] for row in csv.DictReader(f)}
 
 
 def score(found: set[Pair], truth: dict[Pair, str]) -> Score:

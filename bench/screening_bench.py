@@ -10,7 +10,6 @@ SIZES says what this bench runs. The issue's scale (100,000 notices x 1,000,000 
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import resource
@@ -22,16 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from make_screening_data import generate
-from metrics import score
+from metrics import read_truth, score
 
 SIZES = [(2_000, 20_000), (2_000, 100_000), (10_000, 100_000)]  # (notices, records)
 SPLINK = Path(__file__).parents[1] / ".venv-splink" / "bin" / "python"
 TARGET = "100,000 x 1,000,000 in <= 120 s, peak <= 6 GB, recall >= 0.98 at precision >= 0.95"
-
-
-def _truth(folder: Path) -> dict[tuple[str, str], str]:
-    with (folder / "truth.csv").open(encoding="utf-8") as f:
-        return {(row["notice_id"], row["record_id"]): row["variant"] for row in csv.DictReader(f)}
 
 
 def _one(directory: str, engine: str) -> None:
@@ -47,7 +41,7 @@ def _one(directory: str, engine: str) -> None:
     seconds = time.perf_counter() - start
     found = {(h.notice_id, h.record_id) for h in hits}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak, **score(found, _truth(folder))}))
+    print(json.dumps({"seconds": seconds, "peak_mb": peak, **score(found, read_truth(folder))}))
 
 
 def _run(command: list[str]) -> dict[str, Any] | str:

@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import json
 import logging
 import resource
@@ -63,7 +62,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from metrics import Pair, f1, score
+from metrics import Pair, f1, read_truth, score
 
 THRESHOLD = 0.9  # the headline: match probability, fixed in advance
 ORACLE_FLOOR = 0.01  # predictions down to this are kept to find the oracle threshold
@@ -219,11 +218,6 @@ def blocking_counts(con: Any) -> dict[str, int]:
         str(rule): int(count)
         for rule, count in zip(data["blocking_rule"], data["row_count"], strict=True)
     }
-
-
-def read_truth(folder: Path) -> dict[Pair, str]:
-    with (folder / "truth.csv").open(encoding="utf-8") as f:
-        return {(row["notice_id"], row["record_id"]): row["variant"] for row in csv.DictReader(f)}
 
 
 def oracle(scored: dict[Pair, float], truth: dict[Pair, str]) -> dict[str, Any]:
