@@ -31,6 +31,7 @@ from hoptac.screening.score import (
     LOWEST_NAME,
     NAME_LEVELS,
     THRESHOLD,
+    YEAR_GAP,
     evidence,
     explain,
     name_factor,
@@ -52,7 +53,7 @@ def _possible(notice: Person, record: Person) -> bool:
     a, b = notice.evidence, record.evidence
     if a.document and a.document == b.document:
         return True
-    return a.birth is None or b.birth is None or abs(a.birth.year - b.birth.year) <= 1
+    return a.birth is None or b.birth is None or abs(a.birth.year - b.birth.year) <= YEAR_GAP
 
 
 COMMON_KEY = 512  # records under one key above which the index splits them by birth year
@@ -102,11 +103,11 @@ class _Index:
                 if born is None:
                     parts += by_year.values()
                 else:
-                    years = (-1, born.year - 1, born.year, born.year + 1)
+                    years = (-1, *range(born.year - YEAR_GAP, born.year + YEAR_GAP + 1))
                     parts += [v for y in years if (v := by_year.get(y)) is not None]
         met = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
         if born is not None and met.size:
-            near = (self.years[met] < 0) | (np.abs(self.years[met] - born.year) <= 1)
+            near = (self.years[met] < 0) | (np.abs(self.years[met] - born.year) <= YEAR_GAP)
             met = met[near]
         document = notice.evidence.document
         if document and document in self.documents:
@@ -168,17 +169,18 @@ def candidates_duckdb(
         con.register("record_keys", _key_columns(register, "r"))
         con.register("notice_facts", _evidence_columns(notices, "n"))
         con.register("record_facts", _evidence_columns(register, "r"))
-        found = con.sql(
+        found = con.execute(
             """
             WITH met AS (
                 SELECT DISTINCT n, r FROM notice_keys JOIN record_keys USING (key)
             )
             SELECT n, r FROM met
             JOIN notice_facts a USING (n) JOIN record_facts b USING (r)
-            WHERE a.year < 0 OR b.year < 0 OR abs(a.year - b.year) <= 1
+            WHERE a.year < 0 OR b.year < 0 OR abs(a.year - b.year) <= $gap
                OR (a.doc <> 0 AND a.doc = b.doc)
             ORDER BY n, r
-            """
+            """,
+            {"gap": YEAR_GAP},
         ).fetchnumpy()
     finally:
         con.close()

@@ -47,7 +47,9 @@ NAME_LEVELS = (
 LOWEST_NAME = NAME_LEVELS[-1][0]  # below it a pair is never a hit
 
 # Bayes factors m/u of the evidence, within the engine's birth-year window.
-WINDOW_YEARS = 3  # the year, the one before, the one after
+YEAR_GAP = 1  # birth years further apart rule a pair out (engine._possible) unless the
+# document numbers agree
+WINDOW_YEARS = 2 * YEAR_GAP + 1  # the year, the one before, the one after
 BIRTH_EXACT = 0.9 * WINDOW_YEARS * 365
 BIRTH_DAY_MONTH_SWAPPED = 0.03 * WINDOW_YEARS * 365  # 1990-03-07 written 1990-07-03
 BIRTH_SAME_MONTH = 0.9 * WINDOW_YEARS * 12  # year and month agree, a day unknown
