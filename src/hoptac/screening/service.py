@@ -82,7 +82,7 @@ def _notice_in(o: Notice) -> dict[str, Any]:
         "status": o.status,
         "name": o.name,
         "alt_names": list(o.alt_names),
-        "birth": svc.partial_date(o.birth_on, o.birth_precision),
+        "birth": birth_of(o),
         "sex": o.sex,
         "nationality": o.nationality,
         "document_number": o.document_number,
@@ -542,9 +542,13 @@ class RecordFacts(Facts, Protocol):
     def name(self) -> str: ...
 
 
+def birth_of(o: Facts) -> PartialDate | None:
+    return svc.partial_date(o.birth_on, o.birth_precision)
+
+
 def _evidence(o: Facts) -> Evidence:
     return Evidence(
-        birth=svc.partial_date(o.birth_on, o.birth_precision),
+        birth=birth_of(o),
         sex=o.sex,
         nationality=o.nationality,
         document=document_key(o.document_number),
@@ -571,10 +575,6 @@ def reason_lines(reasons: str) -> list[str]:
             start = i + 2
     lines.append(reasons[start:])
     return [line for line in lines if line]
-
-
-def birth_of(o: Notice | RegisterRecord) -> PartialDate | None:
-    return svc.partial_date(o.birth_on, o.birth_precision)
 
 
 # ---- hits and their review ------------------------------------------------------------------
