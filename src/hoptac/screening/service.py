@@ -430,8 +430,9 @@ def _record_values(row: dict[str, str], person: Person) -> dict[str, Any]:
         "source": _blank(row.get("source", "").lower()),
         "seen_at": _blank(row.get("seen_at")),
     }
-    for column, most in (("document_number", 120), ("seen_at", 64)):
-        if len(values[column] or "") > most:
+    for column in ("document_number", "seen_at"):
+        most = cast(sa.String, RegisterRecord.__table__.c[column].type).length
+        if most is not None and len(values[column] or "") > most:
             raise ValueError(f"{column} is longer than {most} characters")
     return values
 
