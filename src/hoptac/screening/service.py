@@ -307,9 +307,11 @@ def _batched(
     flush: Flush,
     what: dict[str, Any],
     batch: int,
+    late: list[RowError],
 ) -> ImportReport:
     """Feed the good rows to `flush` `batch` at a time, committing each batch with its
-    audit row: a failure keeps the batches before it and nothing of its own."""
+    audit row: a failure keeps the batches before it and nothing of its own. `late`:
+    rows `flush` refused, reported in line order with the others."""
     report = ImportReport()
     pending: list[tuple[int, dict[str, str], Person]] = []
 
@@ -344,6 +346,7 @@ def _batched(
     except BaseException:
         session.rollback()
         raise
+    report.errors = sorted(report.errors + late, key=lambda e: e.line)
     return report
 
 
@@ -412,9 +415,8 @@ def import_notices(
         search.index(session, search.NOTICE, [(n.id, search.notice_names(n)) for n in written])
         return added, updated
 
-    report = _batched(session, principal, notice_rows(source), flush, {"notices": True}, batch)
-    report.errors = sorted(report.errors + errors, key=lambda e: e.line)
-    return report
+    what = {"notices": True}
+    return _batched(session, principal, notice_rows(source), flush, what, batch, errors)
 
 
 def _record_values(row: dict[str, str], person: Person) -> dict[str, Any]:
@@ -499,11 +501,8 @@ def import_records(
             )
         return len(new), len(changed)
 
-    report = _batched(
-        session, principal, register_rows(source), flush, {"register": register_id}, batch
-    )
-    report.errors = sorted(report.errors + errors, key=lambda e: e.line)
-    return report
+    what = {"register": register_id}
+    return _batched(session, principal, register_rows(source), flush, what, batch, errors)
 
 
 # ---- as the engines see them ----------------------------------------------------------------
