@@ -315,7 +315,9 @@ def screen(
     names, which = name_scores(notices, register, pairs, workers, tick)
     levels, namesakes = name_levels(pairs, names, which) if pairs else (names, names)
     hits = []
-    for (n, r), name, level, count in zip(pairs, names, levels, namesakes, strict=True):
+    for (n, r), name, slot, level, count in zip(
+        pairs, names, which, levels, namesakes, strict=True
+    ):
         if level < 0:
             continue
         notice, record = notices[n], register[r]
@@ -323,20 +325,14 @@ def screen(
         chance = probability(factors)
         if chance < threshold:
             continue
-        how = _best_comparison(notice, record, float(name)).explain()
+        how = _best_comparison(notice.names[slot], record, float(name)).explain()
         hits.append(Hit(notice.id, record.id, chance, explain(float(name), how, factors)))
     hits.sort(key=lambda h: (-h.score, h.notice_id, h.record_id))
     return hits
 
 
-def _best_comparison(notice: Person, record: Person, score: float) -> Comparison:
-    """The comparison of the two names that gave the pair's name score (for the reasons)."""
-    first = None
-    for x in notice.names:
-        for y in record.names:
-            found = compare(x, y)
-            if found.score == score:
-                return found
-            first = first or found
-    assert first is not None  # every person has a name
-    return first
+def _best_comparison(name: str, record: Person, score: float) -> Comparison:
+    """The comparison of the notice's `name` (the one `name_scores` found best) with the
+    record's name that gave the pair's name score (for the reasons)."""
+    found = [compare(name, y) for y in record.names]
+    return next((c for c in found if c.score == score), found[0])
