@@ -6,14 +6,19 @@ Nothing else in the package reads the environment.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOPTAC_", extra="ignore")
 
-    database_url: str = "sqlite:///./hoptac.db"
+    # The node's directory (`--data DIR` on the command line): its key files, and its
+    # SQLite database unless HOPTAC_DATABASE_URL names another.
+    home: Path = Path(".")
+    database_url: str = ""
     # Sessions: idle timeout and absolute lifetime (seconds).
     session_idle_seconds: int = 30 * 60
     session_max_seconds: int = 12 * 60 * 60
@@ -27,6 +32,21 @@ class Settings(BaseSettings):
     # Largest CSV upload (notices, register records), in bytes: the upload routes alone.
     max_upload_bytes: int = 64 * 1024 * 1024
     default_language: str = "vi"
+    # The hotline's sender: envelopes per POST, and the longest wait between retries.
+    exchange_batch: int = 200
+    exchange_max_backoff_seconds: float = 30.0
+    # Run the hotline's background sender in the web app (off in tests that drive it).
+    exchange_sender: bool = True
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.home / 'hoptac.db'}"
+        return self
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
 
 
 @lru_cache(maxsize=1)

@@ -29,6 +29,14 @@ class Action(StrEnum):
     HIT_READ = "screening.hit_read"
     HIT_DECIDED = "screening.hit_decided"  # confirmed or rejected, with the reason
     SEARCHED = "screening.searched"  # a person search over registers and notices
+    NODE_CREATED = "exchange.node_created"
+    PEER_PINNED = "exchange.peer_pinned"
+    ENVELOPE_REJECTED = "exchange.rejected"  # refused at the inbox: code and reason in detail
+    MESSAGE_SENT = "hotline.sent"
+    MESSAGE_READ = "hotline.read"  # a thread or an attachment opened
+    MESSAGE_ACKNOWLEDGED = "hotline.acknowledged"
+    FORWARD_DENIED = "hotline.forward_denied"  # H2 without the provider's permission
+    PERMISSION_GRANTED = "hotline.permission_granted"
     DEMO_LOADED = "demo.loaded"
     EXPORTED = "data.exported"
 

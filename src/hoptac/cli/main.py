@@ -5,18 +5,19 @@ A domain error prints one red line and exits with status 1.
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy.orm import Session, sessionmaker
 
+from hoptac.cli import exchange as exchange_cli
+from hoptac.cli.common import friendly
+from hoptac.cli.exchange import DataOpt
 from hoptac.db.engine import make_engine, make_sessionmaker, transaction
-from hoptac.errors import HoptacError
 from hoptac.screening.score import THRESHOLD as HIT_THRESHOLD
 from hoptac.settings import get_settings
 from hoptac.types import Role
@@ -37,24 +38,9 @@ screening_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(screening_app, name="screening")
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def friendly(fn: F) -> F:
-    """Domain errors become one red line and exit status 1."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except HoptacError as exc:
-            typer.secho(f"error: {exc.detail}", fg=typer.colors.RED, err=True)
-            for e in exc.errors:
-                typer.secho(f"  {e.field}: {e.message}", fg=typer.colors.RED, err=True)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
+app.add_typer(exchange_cli.peer_app, name="peer")
+app.add_typer(exchange_cli.hotline_app, name="hotline")
+app.command("init")(friendly(exchange_cli.init))
 
 
 def _factory() -> sessionmaker[Session]:
@@ -65,6 +51,7 @@ def _factory() -> sessionmaker[Session]:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    data: DataOpt = None,
 ) -> None:
     """Serve the web app and the API."""
     import uvicorn
@@ -77,7 +64,7 @@ def serve(
 
 @db_app.command("upgrade")
 @friendly
-def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head", data: DataOpt = None) -> None:
     """Migrate the database schema up to REVISION (default: head)."""
     from hoptac.db import migrate
 
@@ -87,7 +74,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 
 @db_app.command("downgrade")
 @friendly
-def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
+def db_downgrade(revision: Annotated[str, typer.Argument()], data: DataOpt = None) -> None:
     """Migrate the database schema down to REVISION ('base' removes every table)."""
     from hoptac.db import migrate
 
@@ -99,6 +86,7 @@ def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
 @friendly
 def demo_load(
     file: Annotated[Path | None, typer.Option(help="Demo YAML (default: demo/seeds.yaml).")] = None,
+    data: DataOpt = None,
 ) -> None:
     """Load the seed articles' agencies, people, agreements, engagements and commitments,
     and synthetic notices and a hotel-stay register for the screening pages."""
@@ -123,6 +111,7 @@ def user_add(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
+    data: DataOpt = None,
 ) -> None:
     """Create a local user of an agency."""
     from hoptac.auth import service as auth_service
@@ -146,6 +135,7 @@ def export(
     output: Annotated[
         Path | None, typer.Option(help="File (json) or directory (csv); default stdout (json).")
     ] = None,
+    data: DataOpt = None,
 ) -> None:
     """Export every registry record of the node (JSON document or one CSV per type)."""
     from hoptac.registry import export as exporter
@@ -263,6 +253,7 @@ def screening_import_notices(
     sharing: Annotated[str, typer.Option(help="Sharing of new notices: agency or all.")] = (
         "agency"
     ),
+    data: DataOpt = None,
 ) -> None:
     """Import notices from CSV (reimport updates by notice_id); bad rows are reported."""
     from hoptac.screening import service
@@ -277,6 +268,7 @@ def screening_import_records(
     register: Annotated[int, typer.Argument(help="The register's id.")],
     file: Annotated[Path, typer.Argument(help="record_id,name,birth_date,sex,...")],
     user: UserOpt,
+    data: DataOpt = None,
 ) -> None:
     """Import register records from CSV (reimport updates by record_id), in batches."""
     from hoptac.screening import service
@@ -293,6 +285,7 @@ def screening_run(
         HIT_THRESHOLD
     ),
     engine: Annotated[str, typer.Option(help="python or duckdb.")] = "python",
+    data: DataOpt = None,
 ) -> None:
     """Screen a register against the user's active notices, here and now (the same job
     the web app runs in the background); hits go to the review queue."""
@@ -332,6 +325,7 @@ def screen(
     workers: Annotated[int, typer.Option(min=1, help="Processes scoring names.")] = (
         os.cpu_count() or 1
     ),
+    data: DataOpt = None,
 ) -> None:
     """Screen wanted-person notices against a register; bad rows are reported and skipped."""
     import csv

@@ -534,3 +534,107 @@ class ScreeningHit(Base):
     job: Mapped[ScreeningJob] = relationship()
     notice: Mapped[Notice] = relationship()
     record: Mapped[RegisterRecord] = relationship()
+
+
+# ---- exchange (the hotline) ------------------------------------------------------------
+
+
+class ExchangeNode(Base):
+    """This node's identity (one row): its id among partners, its agency and its public
+    keys. The private keys are files in the node's key directory, never in the database."""
+
+    __tablename__ = "exchange_node"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    node_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    url: Mapped[str] = mapped_column(sa.String(500))
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id", ondelete="RESTRICT"))
+    signing_key: Mapped[str] = mapped_column(sa.String(64))  # base64 Ed25519 public key
+    encryption_key: Mapped[str] = mapped_column(sa.String(64))  # base64 X25519 public key
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    agency: Mapped[Agency] = relationship()
+
+
+class Peer(Timestamped, Base):
+    """A partner node whose keys were pinned after its fingerprint was confirmed, and the
+    kinds of envelope its agreement lets flow each way."""
+
+    __tablename__ = "exchange_peers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    node_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    url: Mapped[str] = mapped_column(sa.String(500))
+    signing_key: Mapped[str] = mapped_column(sa.String(64))
+    encryption_key: Mapped[str] = mapped_column(sa.String(64))
+    fingerprint: Mapped[str] = mapped_column(sa.String(80))
+    agreement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("agreements.id", ondelete="SET NULL"), index=True
+    )
+    send_kinds: Mapped[list[str]] = mapped_column(sa.JSON)
+    receive_kinds: Mapped[list[str]] = mapped_column(sa.JSON)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    agreement: Mapped[Agreement | None] = relationship()
+
+
+class EnvelopeRow(Base):
+    """One envelope sent or received, as signed (`wire`), with the node's own sealed copy
+    of its content (`sealed`: readable with the node's private key only) and its delivery
+    and reading state. `seq` orders each peer's outbox."""
+
+    __tablename__ = "envelopes"
+    __table_args__ = (
+        sa.Index("ix_envelopes_outbox", "direction", "status", "peer_id", "seq"),
+        sa.Index("ix_envelopes_thread", "thread_id", "seq"),
+        {"sqlite_autoincrement": True},
+    )
+
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    envelope_id: Mapped[str] = mapped_column(sa.String(26), unique=True)
+    direction: Mapped[str] = mapped_column(sa.String(3))  # out | in
+    peer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("exchange_peers.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column()  # the envelope's own time
+    stored_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handling: Mapped[str] = mapped_column(sa.String(2))
+    handling_note: Mapped[str | None] = mapped_column(sa.Text)
+    reliability: Mapped[str] = mapped_column(sa.String(1))
+    accuracy: Mapped[int] = mapped_column(sa.SmallInteger)
+    wire: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    # hotline messages: the thread (id of its first message), the message answered, priority
+    thread_id: Mapped[str | None] = mapped_column(sa.String(26))
+    in_reply_to: Mapped[str | None] = mapped_column(sa.String(26), index=True)
+    priority: Mapped[str | None] = mapped_column(sa.String(8))
+    # out: queued -> sent -> delivered (or rejected); in: received
+    status: Mapped[str] = mapped_column(sa.String(10))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    delivered_at: Mapped[datetime | None] = mapped_column()
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    read_at: Mapped[datetime | None] = mapped_column()  # in: opened here; out: by the partner
+    answered_at: Mapped[datetime | None] = mapped_column()
+    acknowledged_at: Mapped[datetime | None] = mapped_column()  # in: an urgent one, seen to
+
+    peer: Mapped[Peer] = relationship()
+
+
+class ExchangePermission(Base):
+    """A provider's leave to disseminate one of its H2 messages: to a named node, or
+    `export`. Recorded from the provider's signed `permission` envelope."""
+
+    __tablename__ = "exchange_permissions"
+    __table_args__ = (sa.UniqueConstraint("envelope_id", "grantee"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    envelope_id: Mapped[str] = mapped_column(sa.String(26))
+    grantee: Mapped[str] = mapped_column(sa.String(64))
+    granted_by: Mapped[str] = mapped_column(sa.String(26))  # the permission envelope
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

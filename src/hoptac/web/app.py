@@ -7,19 +7,24 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hoptac import __version__
 from hoptac.db.engine import make_engine, make_sessionmaker
+from hoptac.db.models import ExchangeNode
 from hoptac.errors import HoptacError
+from hoptac.exchange import delivery
 from hoptac.screening import jobs
 from hoptac.settings import Settings, get_settings
 from hoptac.web import problems
 from hoptac.web.api import auth as api_auth
+from hoptac.web.api import exchange as api_exchange
 from hoptac.web.api import records as api_records
 from hoptac.web.api import screening as api_screening
 from hoptac.web.deps import LoginRequired
@@ -40,15 +45,35 @@ API_DOCS = """<!doctype html>
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return request.url.path.startswith(("/api/", "/exchange/"))
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # One process runs the jobs: whatever it left queued or running was cut short.
     jobs.recover(app.state.sessionmaker)
+    sender = None
+    if app.state.settings.exchange_sender and _has_node(app.state.sessionmaker):
+        settings = app.state.settings
+        sender = delivery.Sender(
+            app.state.sessionmaker,
+            batch=settings.exchange_batch,
+            max_backoff=settings.exchange_max_backoff_seconds,
+        )
+        sender.start()
+    app.state.sender = sender
     yield
+    if sender is not None:
+        sender.stop()
     app.state.jobs.shutdown()
+
+
+def _has_node(factory: sessionmaker[Session]) -> bool:
+    with factory() as session:
+        try:
+            return session.scalar(sa.select(ExchangeNode.id)) is not None
+        except sa.exc.OperationalError:  # not migrated yet
+            return False
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -69,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.jobs = jobs.JobRunner(app.state.sessionmaker)  # background screenings
 
     app.include_router(api_auth.router)
+    app.include_router(api_exchange.router)
     app.include_router(api_screening.router)
     app.include_router(api_records.router)
     app.include_router(screening_pages.router)

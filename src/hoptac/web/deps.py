@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from hoptac.auth import service as auth_service
 from hoptac.auth.principal import Principal
 from hoptac.errors import Forbidden, Unauthenticated
+from hoptac.exchange import service as exchange_service
+from hoptac.exchange.keys import NodeKeys
 from hoptac.settings import Settings
 from hoptac.web.i18n import LANGUAGES, translator
 
@@ -58,6 +60,18 @@ def api_writer(principal: ApiPrincipal) -> Principal:
 
 
 ApiWriter = Annotated[Principal, Depends(api_writer)]
+
+
+def node_keys(request: Request) -> NodeKeys:
+    """This node's private keys, read once per process from its key directory (files
+    readable by the owner only; refused otherwise)."""
+    keys: NodeKeys | None = getattr(request.app.state, "node_keys", None)
+    if keys is None:
+        factory: sessionmaker[Session] = request.app.state.sessionmaker
+        with factory() as session:
+            keys = exchange_service.load_keys(session, settings_of(request).keys_dir)
+        request.app.state.node_keys = keys
+    return keys
 
 
 def client_of(request: Request) -> str | None:

@@ -52,7 +52,7 @@ class BodyLimit:
         limit = self.max_bytes
         if scope.get("method") == "POST" and str(scope.get("path", "")).endswith(UPLOAD_SUFFIX):
             limit = max(limit, self.upload_bytes + MULTIPART_SLACK)
-        page = not str(scope.get("path", "")).startswith("/api/")
+        page = not str(scope.get("path", "")).startswith(("/api/", "/exchange/"))
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._reject(send, limit, page)

@@ -1,0 +1,29 @@
+"""What every command module shares: domain errors as one red line."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from hoptac.errors import HoptacError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly(fn: F) -> F:
+    """Domain errors become one red line and exit status 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except HoptacError as exc:
+            typer.secho(f"error: {exc.detail}", fg=typer.colors.RED, err=True)
+            for e in exc.errors:
+                typer.secho(f"  {e.field}: {e.message}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]

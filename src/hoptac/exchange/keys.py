@@ -1,0 +1,101 @@
+"""A node's key pair: Ed25519 to sign, X25519 to receive encrypted payloads (libsodium
+through PyNaCl). The private keys are files readable by their owner only; a key file that
+the group or others may read is refused, as is a key directory they may enter."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from nacl.public import PrivateKey
+from nacl.signing import SigningKey
+
+from hoptac.errors import InvalidInput
+
+SIGNING_FILE = "signing.key"
+ENCRYPTION_FILE = "encryption.key"
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def unb64(text: str, what: str, length: int | None = None) -> bytes:
+    try:
+        data = base64.b64decode(text.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError):
+        raise InvalidInput(f"{what} is not base64") from None
+    if length is not None and len(data) != length:
+        raise InvalidInput(f"{what} must be {length} bytes, not {len(data)}")
+    return data
+
+
+def fingerprint(signing_public: bytes, encryption_public: bytes) -> str:
+    """SHA-256 of both public keys, as 16 groups of four hex digits: read aloud over the
+    phone to the partner, who reads theirs back (`hoptac peer card`)."""
+    digest = hashlib.sha256(b"hoptac/v1/card\x00" + signing_public + encryption_public).hexdigest()
+    return " ".join(digest[i : i + 4] for i in range(0, 64, 4)).upper()
+
+
+@dataclass(frozen=True)
+class NodeKeys:
+    signing: SigningKey
+    encryption: PrivateKey
+
+    @classmethod
+    def generate(cls) -> NodeKeys:
+        return cls(SigningKey.generate(), PrivateKey.generate())
+
+    @property
+    def signing_public(self) -> bytes:
+        return bytes(self.signing.verify_key)
+
+    @property
+    def encryption_public(self) -> bytes:
+        return bytes(self.encryption.public_key)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.signing_public, self.encryption_public)
+
+    def save(self, directory: Path) -> None:
+        """Write both private keys, owner-only; refuses to overwrite existing keys."""
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(directory, 0o700)
+        for name, secret in (
+            (SIGNING_FILE, bytes(self.signing)),
+            (ENCRYPTION_FILE, bytes(self.encryption)),
+        ):
+            path = directory / name
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(b64(secret) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+
+    @classmethod
+    def load(cls, directory: Path) -> NodeKeys:
+        """Read the keys, refusing files or a directory others may read."""
+        if not directory.is_dir():
+            raise InvalidInput(f"no node keys in {directory}: run `hoptac init` first")
+        _owner_only(directory, 0o077)
+        secrets = []
+        for name in (SIGNING_FILE, ENCRYPTION_FILE):
+            path = directory / name
+            if not path.is_file():
+                raise InvalidInput(f"missing key file {path}")
+            _owner_only(path, 0o077)
+            secrets.append(unb64(path.read_text().strip(), str(path), 32))
+        return cls(SigningKey(secrets[0]), PrivateKey(secrets[1]))
+
+
+def _owner_only(path: Path, forbidden: int) -> None:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & forbidden:
+        raise InvalidInput(
+            f"{path} is readable by others (mode {mode:o}); run `chmod go-rwx {path}`"
+        )

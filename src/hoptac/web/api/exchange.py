@@ -1,0 +1,48 @@
+"""The exchange between nodes (docs/exchange-protocol.md). Not for people: a partner node
+calls these, and is authenticated by the signatures on what it sends, not by a login.
+
+GET  /exchange/v1/card    this node's public card
+POST /exchange/v1/inbox   {"envelopes": [...]} -> {"receipts": [...], "rejected": [...]}
+"""
+
+# No `from __future__ import annotations`: FastAPI reads the signatures at runtime.
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from hoptac.db.engine import transaction
+from hoptac.errors import InvalidInput
+from hoptac.exchange import service
+from hoptac.web.deps import DB, client_of, node_keys
+
+router = APIRouter(prefix="/exchange/v1", tags=["exchange"])
+
+MAX_BATCH = 1000  # envelopes in one POST
+
+
+@router.get("/card", summary="This node's public card")
+def get_card(request: Request, db: DB) -> dict[str, Any]:
+    return service.card(service.this_node(db), node_keys(request))
+
+
+@router.post("/inbox", summary="Deliver envelopes to this node")
+async def inbox(request: Request) -> JSONResponse:
+    try:
+        obj = json.loads(await request.body())
+    except ValueError:
+        raise InvalidInput('the body must be JSON: {"envelopes": [...]}') from None
+    envelopes = obj.get("envelopes") if isinstance(obj, dict) else None
+    if not isinstance(envelopes, list) or not 1 <= len(envelopes) <= MAX_BATCH:
+        raise InvalidInput(f'the body must be {{"envelopes": [1 to {MAX_BATCH} envelopes]}}')
+    keys, client = node_keys(request), client_of(request)
+
+    def store() -> service.Received:
+        # stored and committed before the receipts go out: a receipt means on disk
+        with transaction(request.app.state.sessionmaker) as session:
+            return service.receive(session, keys, envelopes, client)
+
+    received = await run_in_threadpool(store)
+    return JSONResponse({"receipts": received.receipts, "rejected": received.rejected})
