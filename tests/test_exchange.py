@@ -190,6 +190,10 @@ def test_a_payload_lifted_into_another_peers_envelope_is_refused() -> None:
     [
         (lambda o: o.pop("sig"), "malformed"),
         (lambda o: o.update(v=2), "version"),
+        (lambda o: o.update(v=True), "version"),
+        (lambda o: (o.update(v=2), o.pop("sig"), o.update(extra=1)), "version"),
+        (lambda o: o.update(accuracy=1.0), "malformed"),
+        (lambda o: o.update(created_at="2026-1-2T4:5:6.7Z"), "malformed"),
         (lambda o: o.update(id="not-a-ulid"), "malformed"),
         (lambda o: o.update(kind="gossip"), "kind_unknown"),
         (lambda o: o.update(handling="H9"), "malformed"),
@@ -264,6 +268,39 @@ def test_a_card_that_lies_about_its_fingerprint_or_signature_is_refused(
     ).decode()
     with transaction(a.factory) as s, pytest.raises(Conflict, match="other keys"):
         service.add_peer(s, impostor)
+    for field in ("signing_key", "sig", "url"):
+        with pytest.raises(InvalidInput, match="strings"):
+            service.read_card({**card, field: 7})
+    with pytest.raises(InvalidInput, match="version"):
+        service.read_card({**card, "v": 2})
+
+
+def test_a_partners_new_keys_are_pinned_only_after_the_old_pin_is_revoked(
+    nodes: tuple[Node, Node], tmp_path: Path
+) -> None:
+    a, b = nodes
+    _send(a, b)
+    _deliver(a, b)
+    # B's node is rebuilt with new keys under the same id
+    new_b = _node(fresh_database("sqlite", tmp_path)[0], tmp_path / "b2", b.node_id, "北京市公安局")
+    with transaction(a.factory) as s, pytest.raises(Conflict):
+        service.add_peer(s, new_b.card())
+    with transaction(a.factory) as s:
+        service.revoke_peer(s, b.node_id)
+    # the old keys are no longer trusted
+    old = wire.seal(
+        b.keys,
+        sender=b.node_id,
+        recipient=a.node_id,
+        recipient_key=a.keys.encryption_public,
+        kind="message",
+        body={"subject": "x", "text": "y", "priority": "routine"},
+    )
+    _refused(a, old.to_json(), "unknown_sender")
+    with transaction(a.factory) as s:
+        peer = service.add_peer(s, new_b.card())
+        assert peer.fingerprint == new_b.keys.fingerprint and peer.active
+    assert _count(a) == 1  # the history with the old keys stays
 
 
 # ---- the inbox -------------------------------------------------------------------------
@@ -377,6 +414,10 @@ def test_the_inbox_refuses_each_bad_envelope_with_a_reason_and_stores_nothing(
     _refused(b, sealed(created_at=datetime.now(UTC) + timedelta(hours=1)), "clock")
     _refused(b, sealed(created_at=datetime.now(UTC) - timedelta(days=8)), "clock")
     _refused(b, sealed(body={"subject": "x"}), "bad_payload")
+    message = {"subject": "x", "text": "y", "priority": "routine"}
+    _refused(b, sealed(body={**message, "attachments": 5}), "bad_payload")
+    _refused(b, sealed(body={**message, "in_reply_to": {"id": 1}}), "bad_payload")
+    _refused(b, sealed(body={**message, "thread": 12}), "bad_payload")
     _refused(
         b,
         sealed(
@@ -431,7 +472,7 @@ def test_a_forged_receipt_does_not_mark_a_message_delivered(nodes: tuple[Node, N
         rows = list(s.scalars(sa.select(EnvelopeRow)))
         assert service.settle(s, peer, rows, {"receipts": [forged]}) == (0, 0)
     row = _row(a, sent.envelope_id)
-    assert row.status == "queued" and "receipt refused" in (row.last_error or "")
+    assert row.status == "sent" and "receipt refused" in (row.last_error or "")
 
 
 def test_the_database_holds_no_readable_message(nodes: tuple[Node, Node]) -> None:

@@ -31,6 +31,7 @@ class Action(StrEnum):
     SEARCHED = "screening.searched"  # a person search over registers and notices
     NODE_CREATED = "exchange.node_created"
     PEER_PINNED = "exchange.peer_pinned"
+    PEER_REVOKED = "exchange.peer_revoked"
     ENVELOPE_REJECTED = "exchange.rejected"  # refused at the inbox: code and reason in detail
     MESSAGE_SENT = "hotline.sent"
     MESSAGE_READ = "hotline.read"  # a thread or an attachment opened

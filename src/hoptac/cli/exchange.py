@@ -165,6 +165,20 @@ def peer_add(
         )
 
 
+@peer_app.command("revoke")
+@friendly
+def peer_revoke(
+    node_id: Annotated[str, typer.Argument(help="The partner's node id.")],
+    data: DataOpt = None,
+) -> None:
+    """Stop trusting a partner's pinned keys (then `peer add` its new card)."""
+    from hoptac.exchange import service
+
+    with transaction(_factory()) as session:
+        peer = service.revoke_peer(session, node_id)
+        typer.echo(f"{peer.node_id} revoked (fingerprint {peer.fingerprint})")
+
+
 @peer_app.command("list")
 @friendly
 def peer_list(

@@ -2,10 +2,11 @@
 receiver's signed receipt (or its refusal).
 
 One thread per node process. For each peer with envelopes waiting, it takes the oldest
-(up to `batch`, in `seq` order), marks them `sent`, POSTs them in one request to the
-peer's `/exchange/v1/inbox` and settles the answer: receipts make them `delivered`,
-refusals `rejected`. A failure (the peer down, a timeout, a 5xx) leaves them `sent` and
-backs that peer off exponentially with jitter; the others go on. Nothing is held in
+(up to `batch`, in `seq` order), POSTs them in one request to the peer's
+`/exchange/v1/inbox` and settles the answer: receipts make them `delivered`, refusals
+`rejected`. A failure (the peer down, a timeout, a 5xx, an answer with no valid receipt)
+marks them `sent` (tried, not acknowledged) and backs that peer off exponentially with
+jitter; the others go on. Nothing is held in
 memory that the database does not have: a sender killed at any point resumes from the
 outbox, and the receiver drops what it already stored (by id) but acknowledges it again.
 """
@@ -101,32 +102,19 @@ class Sender:
             batch = service.next_batch(session, peer, self.batch, MAX_BATCH_BYTES)
             if not batch:
                 return 0
-            stamp = utcnow()
-            session.execute(
-                sa.update(EnvelopeRow)
-                .where(EnvelopeRow.seq.in_([r.seq for r in batch]))
-                .values(
-                    status=sa.case(
-                        (EnvelopeRow.status == "queued", "sent"), else_=EnvelopeRow.status
-                    ),
-                    attempts=EnvelopeRow.attempts + 1,
-                    sent_at=sa.func.coalesce(EnvelopeRow.sent_at, stamp),
-                )
-            )
-            session.commit()
-            url, wires = peer.url + INBOX, [r.wire for r in batch]
+            url, wires, seqs = peer.url + INBOX, [r.wire for r in batch], [r.seq for r in batch]
         try:
             answer = self._post(url, wires)
         except _Failed as exc:
-            return self._failed(peer_id, [r.seq for r in batch], str(exc), now)
+            return self._failed(peer_id, seqs, str(exc), now)
         with self.factory() as session:
             peer = session.get(Peer, peer_id)
-            rows = session.scalars(
-                sa.select(EnvelopeRow).where(EnvelopeRow.seq.in_([r.seq for r in batch]))
-            ).all()
+            rows = session.scalars(sa.select(EnvelopeRow).where(EnvelopeRow.seq.in_(seqs))).all()
             assert peer is not None
             delivered, rejected = service.settle(session, peer, list(rows), answer)
             session.commit()
+        if not delivered and not rejected:  # answered, but nothing it said settles anything
+            return self._failed(peer_id, seqs, "no valid receipt in the answer", now)
         self.failures.pop(peer_id, None)
         self.wait_until.pop(peer_id, None)
         if rejected:
@@ -162,8 +150,14 @@ class Sender:
         with self.factory() as session:
             session.execute(
                 sa.update(EnvelopeRow)
-                .where(EnvelopeRow.seq.in_(seqs))
-                .values(last_error=error[:500], next_attempt_at=utcnow() + delay)
+                .where(EnvelopeRow.seq.in_(seqs), EnvelopeRow.status.in_(("queued", "sent")))
+                .values(
+                    status="sent",
+                    attempts=EnvelopeRow.attempts + 1,
+                    sent_at=sa.func.coalesce(EnvelopeRow.sent_at, utcnow()),
+                    last_error=error[:500],
+                    next_attempt_at=utcnow() + delay,
+                )
             )
             session.commit()
         return 0

@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -76,8 +77,13 @@ def timestamp(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
+_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
 def parse_timestamp(text: str) -> datetime:
     try:
+        if not _TIMESTAMP.match(text):
+            raise ValueError(text)
         at = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
     except (TypeError, ValueError):
         raise Rejected(
@@ -134,6 +140,8 @@ class Envelope:
         """Parse, checking shape and vocabularies (not the signature)."""
         if not isinstance(obj, dict):
             raise Rejected("malformed", "an envelope must be a JSON object")
+        if "v" in obj and (type(obj["v"]) is not int or obj["v"] != VERSION):
+            raise Rejected("version", f"protocol version {obj['v']!r} is not supported (1)")
         missing = [f for f in _FIELDS if f not in obj]
         extra = sorted(set(obj) - set(_FIELDS))
         if missing or extra:
@@ -144,8 +152,6 @@ class Envelope:
                     + [f"unknown {', '.join(extra)}"] * bool(extra)
                 ),
             )
-        if obj["v"] != VERSION:
-            raise Rejected("version", f"protocol version {obj['v']!r} is not supported (1)")
         strings = ("id", "from", "to", "kind", "created_at", "handling", "reliability")
         for f in (*strings, "payload", "sig"):
             if not isinstance(obj[f], str):
@@ -163,7 +169,7 @@ class Envelope:
             raise Rejected("malformed", "H3 needs its restrictions in handling_note")
         if obj["reliability"] not in RELIABILITY:
             raise Rejected("malformed", f"reliability must be one of {', '.join(RELIABILITY)}")
-        if obj["accuracy"] not in ACCURACY or isinstance(obj["accuracy"], bool):
+        if type(obj["accuracy"]) is not int or obj["accuracy"] not in ACCURACY:
             raise Rejected("malformed", "accuracy must be 1, 2, 3 or 4")
         parse_timestamp(obj["created_at"])
         if len(obj["payload"]) > (MAX_PAYLOAD + 2) // 3 * 4:
@@ -282,12 +288,15 @@ def receipt(keys: NodeKeys, env: Envelope, node_id: str, received_at: datetime) 
     return {**body, "sig": b64(keys.signing.sign(_RECEIPT_CONTEXT + canonical(body)).signature)}
 
 
-def verify_receipt(obj: Any, env: Envelope, signing_key: bytes) -> None:
-    """Raise Rejected unless `obj` is the recipient's signed receipt for exactly `env`."""
+def verify_receipt(
+    obj: Any, envelope_id: str, digest: str, sender: str, recipient: str, signing_key: bytes
+) -> None:
+    """Raise Rejected unless `obj` is `recipient`'s signed receipt for exactly the envelope
+    `envelope_id` whose wire bytes hash to `digest`, sent by `sender`."""
     if not isinstance(obj, dict) or not isinstance(obj.get("sig"), str):
         raise Rejected("malformed", "a receipt must be an object with a signature")
     body = {k: v for k, v in obj.items() if k != "sig"}
-    expected = {"envelope": env.id, "digest": env.digest(), "from": env.recipient, "to": env.sender}
+    expected = {"envelope": envelope_id, "digest": digest, "from": recipient, "to": sender}
     if any(body.get(k) != v for k, v in expected.items()):
         raise Rejected("malformed", "the receipt is for another envelope")
     try:

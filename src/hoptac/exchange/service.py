@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from hoptac.db.models import (
 )
 from hoptac.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from hoptac.exchange import envelope as wire
+from hoptac.exchange import ulid
 from hoptac.exchange.envelope import Envelope, Rejected
 from hoptac.exchange.keys import NodeKeys, b64, fingerprint, unb64
 from hoptac.names import search_key
@@ -161,11 +161,15 @@ def read_card(obj: Any) -> dict[str, Any]:
     from nacl.exceptions import BadSignatureError
     from nacl.signing import VerifyKey
 
-    fields = ("v", "node_id", "name", "url", "signing_key", "encryption_key", "fingerprint", "sig")
-    if not isinstance(obj, dict) or any(not isinstance(obj.get(f), str | int) for f in fields):
-        raise InvalidInput(f"a card is a JSON object with {', '.join(fields)}")
-    if not NODE_ID.match(str(obj["node_id"])):
+    fields = ("node_id", "name", "url", "signing_key", "encryption_key", "fingerprint", "sig")
+    if not isinstance(obj, dict) or any(not isinstance(obj.get(f), str) for f in fields):
+        raise InvalidInput(f"a card is a JSON object with the strings {', '.join(fields)}")
+    if type(obj.get("v")) is not int or obj["v"] != wire.VERSION:
+        raise InvalidInput(f"card version {obj.get('v')!r} is not supported (1)")
+    if not NODE_ID.match(obj["node_id"]):
         raise InvalidInput(f"node_id {obj['node_id']!r} is not a node id")
+    if not obj["url"].startswith(("http://", "https://")):
+        raise InvalidInput("the card's url must start with http:// or https://")
     signing = unb64(obj["signing_key"], "signing_key", 32)
     encryption = unb64(obj["encryption_key"], "encryption_key", 32)
     if obj["fingerprint"] != fingerprint(signing, encryption):
@@ -205,10 +209,11 @@ def add_peer(
     if c["node_id"] == node.node_id:
         raise InvalidInput("this is this node's own card")
     peer = session.scalar(sa.select(Peer).where(Peer.node_id == c["node_id"]))
-    if peer is not None and peer.signing_key != c["signing_key"]:
+    if peer is not None and peer.active and peer.fingerprint != c["fingerprint"]:
         raise Conflict(
             f"{c['node_id']} is pinned with other keys (fingerprint {peer.fingerprint}); "
-            "remove it first if the partner really changed its keys"
+            "if the partner really changed its keys, revoke the old pin first "
+            "(hoptac peer revoke) and confirm the new fingerprint with them"
         )
     agreement_id = None
     if agreement:
@@ -235,6 +240,22 @@ def add_peer(
     audit.record(
         session,
         Action.PEER_PINNED,
+        username=SYSTEM,
+        object_type="peer",
+        object_id=peer.id,
+        detail={"node_id": peer.node_id, "fingerprint": peer.fingerprint},
+    )
+    return peer
+
+
+def revoke_peer(session: Session, node_id: str) -> Peer:
+    """Stop trusting a partner's keys (compromised, or replaced): nothing more is accepted
+    from them or sent to them until a new card is pinned. Their envelopes stay on record."""
+    peer = peer_by_node(session, node_id)
+    peer.active = False
+    audit.record(
+        session,
+        Action.PEER_REVOKED,
         username=SYSTEM,
         object_type="peer",
         object_id=peer.id,
@@ -427,9 +448,6 @@ def send_message(
         in_reply_to=in_reply_to,
         priority=priority,
     )
-    if thread_id is None:  # a new thread is named after its first message
-        row.thread_id = row.envelope_id
-        body["thread"] = row.envelope_id
     audit.record(
         session,
         Action.MESSAGE_SENT,
@@ -448,7 +466,7 @@ def send_message(
 @dataclass
 class Received:
     receipts: list[dict[str, Any]]
-    rejected: list[dict[str, str]]
+    rejected: list[dict[str, str | None]]
 
 
 def receive(
@@ -457,16 +475,24 @@ def receive(
     """Check and store a batch of envelopes from a partner, in order, then sign a receipt
     for each one stored now or before (a retried duplicate). A refused envelope is logged
     (audit row `exchange.rejected`, with the reason) and nothing of it is stored.
-    The caller commits before answering: a receipt means the envelope is on disk."""
+    The caller commits before answering: a receipt means the envelope is on disk.
+
+    Every check runs first; the envelopes that pass are then written with one bulk
+    INSERT (in batch order, so `seq` keeps the sender's order)."""
     node = this_node(session)
     now = datetime.now(UTC)
     out = Received([], [])
     ids = [o.get("id") for o in objs if isinstance(o, dict) and isinstance(o.get("id"), str)]
-    known = {
-        r.envelope_id: r
-        for r in session.scalars(sa.select(EnvelopeRow).where(EnvelopeRow.envelope_id.in_(ids)))
+    known: dict[str, bytes] = {
+        envelope_id: row_wire if direction == "in" else b""
+        for envelope_id, direction, row_wire in session.execute(
+            sa.select(EnvelopeRow.envelope_id, EnvelopeRow.direction, EnvelopeRow.wire).where(
+                EnvelopeRow.envelope_id.in_(ids)
+            )
+        )
     }
     peer_cache: dict[str, Peer | None] = {}
+    rows: list[dict[str, Any]] = []
     for obj in objs:
         try:
             env = Envelope.from_json(obj)
@@ -482,9 +508,9 @@ def receive(
             if peer is None:
                 raise Rejected("unknown_sender", f"{env.sender} is not a pinned peer of this node")
             wire.verify(env, base64.b64decode(peer.signing_key))
-            existing = known.get(env.id)
-            if existing is not None:
-                if existing.direction == "in" and existing.wire == env.wire():
+            env_wire = env.wire()
+            if env.id in known:
+                if known[env.id] == env_wire:
                     out.receipts.append(wire.receipt(keys, env, node.node_id, now))
                     continue  # a retry of what is stored: acknowledged again, kept once
                 raise Rejected("replayed", f"envelope id {env.id} was already used")
@@ -495,15 +521,20 @@ def receive(
                 )
             wire.check_time(env, now)
             body = wire.open_body(env, keys)
-            with session.begin_nested():
-                row = _store(session, peer, env, body)
-            known[env.id] = row
+            rows.append(_received_row(session, peer, env, env_wire, body))
+            known[env.id] = env_wire
             out.receipts.append(wire.receipt(keys, env, node.node_id, now))
         except Rejected as exc:
             claimed = obj.get("id") if isinstance(obj, dict) else None
             sender = obj.get("from") if isinstance(obj, dict) else None
-            out.rejected.append({"id": str(claimed), "code": exc.code, "reason": exc.reason})
-            log.warning("envelope %s from %s rejected: %s", claimed, sender, exc.code)
+            out.rejected.append(
+                {
+                    "id": str(claimed) if claimed is not None else None,
+                    "code": exc.code,
+                    "reason": exc.reason,
+                }
+            )
+            log.warning("envelope %r from %r rejected: %s", claimed, sender, exc.code)
             audit.record(
                 session,
                 Action.ENVELOPE_REJECTED,
@@ -517,11 +548,16 @@ def receive(
                     "reason": exc.reason,
                 },
             )
+    if rows:
+        session.execute(sa.insert(EnvelopeRow), rows)
     return out
 
 
-def _store(session: Session, peer: Peer, env: Envelope, body: dict[str, Any]) -> EnvelopeRow:
-    """Check a received body by kind, apply what it says, and store the envelope."""
+def _received_row(
+    session: Session, peer: Peer, env: Envelope, env_wire: bytes, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Check a received body by kind and apply what it says (an answer, a read note, a
+    permission); the envelope's row, to insert."""
     thread_id = in_reply_to = priority = None
     if env.kind == "message":
         _check_message(body)
@@ -543,26 +579,31 @@ def _store(session: Session, peer: Peer, env: Envelope, body: dict[str, Any]) ->
         _apply_status(session, peer, body)
     elif env.kind == "permission":
         _apply_permission(session, peer, env, body)
-    row = EnvelopeRow(
-        envelope_id=env.id,
-        direction="in",
-        peer_id=peer.id,
-        kind=env.kind,
-        created_at=utc(wire.parse_timestamp(env.created_at)),
-        handling=env.handling,
-        handling_note=env.handling_note,
-        reliability=env.reliability,
-        accuracy=env.accuracy,
-        wire=env.wire(),
-        sealed=env.payload,
-        thread_id=thread_id,
-        in_reply_to=in_reply_to,
-        priority=priority,
-        status="received",
-    )
-    session.add(row)
-    session.flush()
-    return row
+    return {
+        "envelope_id": env.id,
+        "direction": "in",
+        "peer_id": peer.id,
+        "kind": env.kind,
+        "created_at": utc(wire.parse_timestamp(env.created_at)),
+        "stored_at": utcnow(),
+        "handling": env.handling,
+        "handling_note": env.handling_note,
+        "reliability": env.reliability,
+        "accuracy": env.accuracy,
+        "wire": env_wire,
+        "sealed": env.payload,
+        "thread_id": thread_id,
+        "in_reply_to": in_reply_to,
+        "priority": priority,
+        "status": "received",
+        "attempts": 0,
+    }
+
+
+def _optional_id(body: dict[str, Any], field: str) -> None:
+    value = body.get(field)
+    if value is not None and not (isinstance(value, str) and ulid.is_valid(value)):
+        raise Rejected("bad_payload", f"{field} must be an envelope id (a ULID) or null")
 
 
 def _check_message(body: dict[str, Any]) -> None:
@@ -570,7 +611,14 @@ def _check_message(body: dict[str, Any]) -> None:
         raise Rejected("bad_payload", "a message needs a subject and a text")
     if body.get("priority") not in PRIORITIES:
         raise Rejected("bad_payload", f"priority must be one of {', '.join(PRIORITIES)}")
-    for a in body.get("attachments") or []:
+    _optional_id(body, "thread")
+    _optional_id(body, "in_reply_to")
+    attachments = body.get("attachments") or []
+    if not isinstance(attachments, list):
+        raise Rejected("bad_payload", "attachments must be a list")
+    for a in attachments:
+        if not isinstance(a, dict) or not isinstance(a.get("name"), str):
+            raise Rejected("bad_payload", "an attachment is an object with a name")
         try:
             data = base64.b64decode(a["data"], validate=True)
         except (KeyError, TypeError, ValueError):
@@ -662,33 +710,57 @@ def next_batch(session: Session, peer: Peer, limit: int, max_bytes: int) -> list
 
 def settle(session: Session, peer: Peer, batch: list[EnvelopeRow], answer: Any) -> tuple[int, int]:
     """Apply a receiver's answer to `batch`: a valid receipt marks an envelope delivered,
-    a rejection marks it rejected with the reason; anything else stays to be sent again.
-    Returns (delivered, rejected)."""
+    a rejection marks it rejected with the reason; anything else stays to be sent again
+    (`sent`: tried, no receipt yet). Returns (delivered, rejected)."""
     receipts = answer.get("receipts") if isinstance(answer, dict) else None
     rejected = answer.get("rejected") if isinstance(answer, dict) else None
-    by_id = {r.envelope_id: r for r in batch}
+    by_id = {r.envelope_id: r for r in batch if r.status != "delivered"}
     key = base64.b64decode(peer.signing_key)
+    node_id = this_node(session).node_id
     now = utcnow()
-    delivered = refused = 0
+    done: dict[str, dict[str, Any]] = {}
     for obj in receipts if isinstance(receipts, list) else []:
         row = by_id.get(str(obj.get("envelope"))) if isinstance(obj, dict) else None
-        if row is None or row.status == "delivered":
+        if row is None:
             continue
+        digest = hashlib.sha256(row.wire).hexdigest()  # the wire bytes are canonical
         try:
-            wire.verify_receipt(obj, Envelope.from_json(json.loads(row.wire)), key)
+            wire.verify_receipt(obj, row.envelope_id, digest, node_id, peer.node_id, key)
         except Rejected as exc:
             row.last_error = f"receipt refused: {exc.reason}"
             continue
-        row.status, row.delivered_at, row.receipt, row.last_error = "delivered", now, obj, None
-        delivered += 1
+        done[row.envelope_id] = {
+            "s": row.seq, "status": "delivered", "delivered_at": now, "receipt": obj,
+            "last_error": None, "attempts": row.attempts + 1,
+        }  # fmt: skip
+    refused = 0
     for obj in rejected if isinstance(rejected, list) else []:
         row = by_id.get(str(obj.get("id"))) if isinstance(obj, dict) else None
-        if row is None or row.status == "delivered":
+        if row is None or row.envelope_id in done:
             continue
         row.status = "rejected"
+        row.attempts += 1
         row.last_error = f"{obj.get('code')}: {obj.get('reason')}"[:500]
         refused += 1
-    return delivered, refused
+    for row in by_id.values():
+        if row.envelope_id not in done and row.status == "queued":
+            row.status, row.attempts = "sent", row.attempts + 1
+    if done:
+        table = sa.Table("envelopes", EnvelopeRow.metadata)
+        session.execute(
+            table.update()
+            .where(table.c.seq == sa.bindparam("s"))
+            .values(
+                status=sa.bindparam("status"),
+                delivered_at=sa.bindparam("delivered_at"),
+                receipt=sa.bindparam("receipt"),
+                last_error=sa.bindparam("last_error"),
+                attempts=sa.bindparam("attempts"),
+                sent_at=sa.func.coalesce(table.c.sent_at, sa.bindparam("delivered_at")),
+            ),
+            list(done.values()),
+        )
+    return len(done), refused
 
 
 # ---- the hotline as people read it ------------------------------------------------------
