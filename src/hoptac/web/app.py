@@ -30,6 +30,7 @@ from hoptac.web.api import records as api_records
 from hoptac.web.api import screening as api_screening
 from hoptac.web.deps import LoginRequired
 from hoptac.web.middleware import BodyLimit, SecurityHeaders
+from hoptac.web.pages import hotline as hotline_pages
 from hoptac.web.pages import routes as pages
 from hoptac.web.pages import screening as screening_pages
 from hoptac.web.pages.render import render_error
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_records.router)
     app.include_router(api_hotline.router)
     app.include_router(screening_pages.router)
+    app.include_router(hotline_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
