@@ -295,6 +295,7 @@ VI: dict[str, str] = {
     "Acknowledged": "Đã xác nhận nắm tin",
     "An administrator creates it on the server with:": "Quản trị viên tạo định danh trên máy chủ bằng lệnh:",
     "Answered by the partner": "Đối tác đã trả lời",
+    "Attachment": "Tệp đính kèm",
     "Attachments": "Tệp đính kèm",
     "Cannot be judged": "Không đánh giá được",
     "Choose the files again if the form comes back with an error.": "Nếu biểu mẫu báo lỗi, hãy chọn lại tệp.",
