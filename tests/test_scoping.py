@@ -193,6 +193,9 @@ PUBLIC = {
     ("POST", "/api/v1/auth/token"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/docs"),
+    # node to node: a partner is authenticated by the signatures on what it sends
+    ("GET", "/exchange/v1/card"),
+    ("POST", "/exchange/v1/inbox"),
 }
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
 
@@ -219,6 +222,10 @@ def _url(path: str) -> str:
         .replace("{record_id}", "1")
         .replace("{resource}", "agreements")
         .replace("{code}", "vi")
+        .replace("{node_id}", "kr-busan-pd")
+        .replace("{thread_id}", "01J00000000000000000000000")
+        .replace("{envelope_id}", "01J00000000000000000000000")
+        .replace("{index:int}", "0")
     )
 
 

@@ -25,10 +25,12 @@ from hoptac.settings import Settings, get_settings
 from hoptac.web import problems
 from hoptac.web.api import auth as api_auth
 from hoptac.web.api import exchange as api_exchange
+from hoptac.web.api import hotline as api_hotline
 from hoptac.web.api import records as api_records
 from hoptac.web.api import screening as api_screening
 from hoptac.web.deps import LoginRequired
 from hoptac.web.middleware import BodyLimit, SecurityHeaders
+from hoptac.web.pages import hotline as hotline_pages
 from hoptac.web.pages import routes as pages
 from hoptac.web.pages import screening as screening_pages
 from hoptac.web.pages.render import render_error
@@ -97,7 +99,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_exchange.router)
     app.include_router(api_screening.router)
     app.include_router(api_records.router)
+    app.include_router(api_hotline.router)
     app.include_router(screening_pages.router)
+    app.include_router(hotline_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from hoptac.auth import service as auth_service
 from hoptac.auth.scoping import can_edit
 from hoptac.errors import Forbidden, InvalidInput, NotFound, StaleEdit, Unauthenticated
+from hoptac.exchange import service as exchange_service
 from hoptac.registry import overview
 from hoptac.registry import service as svc
 from hoptac.web.deps import DB, LANG_COOKIE, SESSION_COOKIE, Page, client_of, settings_of
@@ -103,7 +104,8 @@ def set_language(code: str, next: str | None = None) -> Response:
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, page: Page, db: DB) -> HTMLResponse:
     data = overview.dashboard(db, page.principal, date.today())
-    return render(request, "dashboard.html", {"page": page, "d": data})
+    hotline = exchange_service.unread_total(db, page.principal)  # None: no hotline here
+    return render(request, "dashboard.html", {"page": page, "d": data, "hotline": hotline})
 
 
 # ---- lists --------------------------------------------------------------------------
