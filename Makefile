@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOPTAC_DATABASE_URL ?= sqlite:///./hoptac.db
 
-.PHONY: run test lint bench install clean names-data
+.PHONY: run test lint bench install clean names-data demo-two-nodes
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ run: $(STAMP)
 	$(BIN)/hoptac db upgrade
 	$(BIN)/hoptac demo load
 	$(BIN)/hoptac serve --host $(HOST) --port $(PORT)
+
+# Two nodes (Hanoi Police :8101, Beijing PSB :8102) exchanging hotline messages.
+demo-two-nodes: $(STAMP)
+	HOPTAC=$(BIN)/hoptac scripts/demo-two-nodes.sh
 
 test: $(STAMP)
 	$(BIN)/pytest -q
@@ -58,4 +62,4 @@ names-data: $(STAMP)
 	$(BIN)/python -m hoptac.names.build
 
 clean:
-	rm -rf $(VENV) .venv-nk .venv-splink hoptac.db .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-nk .venv-splink hoptac.db var/two-nodes .pytest_cache .mypy_cache .ruff_cache
