@@ -1138,7 +1138,12 @@ def forward(
 
 
 def grant(
-    session: Session, keys: NodeKeys, principal: Principal, envelope_id: str, grantee: str
+    session: Session,
+    keys: NodeKeys,
+    principal: Principal,
+    envelope_id: str,
+    grantee: str,
+    client: str | None = None,
 ) -> EnvelopeRow:
     """As the provider: let the recipient of our H2 message disseminate it to `grantee`
     (a node id, or `export`), by a signed `permission` envelope."""
@@ -1154,6 +1159,7 @@ def grant(
         principal=principal,
         object_type="envelope",
         object_id=row.seq,
+        client=client,
         detail={"envelope": envelope_id, "grantee": grantee},
     )
     return sent

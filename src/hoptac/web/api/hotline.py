@@ -270,7 +270,9 @@ def permit(
 ) -> SentOut:
     """As the provider of a message: let its recipient pass it on to `grantee` (a node
     id, or `export`). Sent to the partner as a signed `permission` envelope."""
-    row = service.grant(db, node_keys(request), principal, envelope_id, body.grantee)
+    row = service.grant(
+        db, node_keys(request), principal, envelope_id, body.grantee, client_of(request)
+    )
     out = _sent(row)
     db.commit()
     _wake(request)

@@ -356,7 +356,14 @@ async def permit(request: Request, envelope_id: str, page: Page, db: DB) -> Resp
     page.check_csrf(form)
     try:
         keys = _keys(request, db)
-        service.grant(db, keys, page.principal, envelope_id, _text(form, "grantee").strip())
+        service.grant(
+            db,
+            keys,
+            page.principal,
+            envelope_id,
+            _text(form, "grantee").strip(),
+            client_of(request),
+        )
         db.commit()
     except NoIdentity:
         return no_identity_page(request)
