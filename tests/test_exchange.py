@@ -8,6 +8,7 @@ and real processes are in test_exchange_nodes.py.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import stat
@@ -119,11 +120,14 @@ def _count(node: Node, model: Any = EnvelopeRow) -> int:
 
 
 def _rejections(node: Node) -> list[dict[str, Any]]:
+    """Every refused envelope logged, in order (one audit row per request lists them)."""
     with node.factory() as s:
         rows = s.scalars(
-            sa.select(AuditEvent).where(AuditEvent.action == "exchange.rejected")
+            sa.select(AuditEvent)
+            .where(AuditEvent.action == "exchange.rejected")
+            .order_by(AuditEvent.id)
         ).all()
-        return [r.detail or {} for r in rows]
+        return [e for r in rows for e in (r.detail or {}).get("envelopes", [])]
 
 
 # ---- envelopes, pure ---------------------------------------------------------------------
@@ -281,13 +285,15 @@ def test_a_partners_new_keys_are_pinned_only_after_the_old_pin_is_revoked(
     a, b = nodes
     _send(a, b)
     _deliver(a, b)
+    waiting = _send(a, b, subject="queued before the partner changed keys")
     # B's node is rebuilt with new keys under the same id
     new_b = _node(fresh_database("sqlite", tmp_path)[0], tmp_path / "b2", b.node_id, "北京市公安局")
+    with transaction(new_b.factory) as s:
+        service.add_peer(s, a.card())
     with transaction(a.factory) as s, pytest.raises(Conflict):
-        service.add_peer(s, new_b.card())
+        service.add_peer(s, new_b.card(), keys=a.keys)
     with transaction(a.factory) as s:
         service.revoke_peer(s, b.node_id)
-    # the old keys are no longer trusted
     old = wire.seal(
         b.keys,
         sender=b.node_id,
@@ -296,11 +302,17 @@ def test_a_partners_new_keys_are_pinned_only_after_the_old_pin_is_revoked(
         kind="message",
         body={"subject": "x", "text": "y", "priority": "routine"},
     )
-    _refused(a, old.to_json(), "unknown_sender")
+    _refused(a, old.to_json(), "unknown_sender")  # the old keys are no longer trusted
     with transaction(a.factory) as s:
-        peer = service.add_peer(s, new_b.card())
+        peer = service.add_peer(s, new_b.card(), keys=a.keys)
         assert peer.fingerprint == new_b.keys.fingerprint and peer.active
-    assert _count(a) == 1  # the history with the old keys stays
+    # what waited in the outbox was sealed again: the rebuilt node opens it
+    _deliver(a, new_b)
+    assert _row(a, waiting.envelope_id).status == "delivered"
+    with transaction(new_b.factory) as s:
+        shown = service.read_message(s, new_b.keys, new_b.principal(), waiting.envelope_id)
+    assert shown.body["subject"] == "queued before the partner changed keys"
+    assert _count(a) == 2  # both messages: the one delivered under the old keys stays
 
 
 # ---- the inbox -------------------------------------------------------------------------
@@ -418,6 +430,10 @@ def test_the_inbox_refuses_each_bad_envelope_with_a_reason_and_stores_nothing(
     _refused(b, sealed(body={**message, "attachments": 5}), "bad_payload")
     _refused(b, sealed(body={**message, "in_reply_to": {"id": 1}}), "bad_payload")
     _refused(b, sealed(body={**message, "thread": 12}), "bad_payload")
+    _refused(b, sealed(body={**message, "author": 5}), "bad_payload")
+    attached = {"name": "a.txt", "type": 5, "data": "QUJD", "size": 3,
+                "sha256": hashlib.sha256(b"ABC").hexdigest()}  # fmt: skip
+    _refused(b, sealed(body={**message, "attachments": [attached]}), "bad_payload")
     _refused(
         b,
         sealed(
@@ -470,7 +486,9 @@ def test_a_forged_receipt_does_not_mark_a_message_delivered(nodes: tuple[Node, N
     with transaction(a.factory) as s:
         peer = service.peer_by_node(s, b.node_id)
         rows = list(s.scalars(sa.select(EnvelopeRow)))
-        assert service.settle(s, peer, rows, {"receipts": [forged]}) == (0, 0)
+        settled = service.settle(s, peer, rows, {"receipts": [forged]})
+        assert (settled.delivered, settled.rejected) == (0, 0) and len(settled.pending) == 1
+        service.mark_tried(s, settled.pending, "", datetime.now(UTC))
     row = _row(a, sent.envelope_id)
     assert row.status == "sent" and "receipt refused" in (row.last_error or "")
 
@@ -531,11 +549,83 @@ def test_h2_is_not_forwarded_or_exported_without_the_providers_permission(
     with transaction(b.factory) as s:
         forwarded = service.forward(s, b.keys, b.principal(), sent.envelope_id, c.node_id)
         assert forwarded.handling == "H2" and forwarded.status == "queued"
+        assert forwarded.origin_id == sent.envelope_id
         rows, withheld = service.export(s, b.keys, b.principal())
         assert withheld == 0 and MARKER in rows[0]["text"]
-    # nobody but the provider grants: B cannot grant on A's message
+    # nobody but the provider grants: B cannot grant on A's message, nor on its copy
     with b.factory() as s, pytest.raises(InvalidInput, match="provider"):
         service.grant(s, b.keys, b.principal(), sent.envelope_id, "export")
+    with b.factory() as s, pytest.raises(InvalidInput, match="provider"):
+        service.grant(s, b.keys, b.principal(), forwarded.envelope_id, "export")
+
+
+def test_a_forwarded_h2_copy_stays_under_the_providers_permissions(
+    nodes: tuple[Node, Node], tmp_path: Path
+) -> None:
+    """B may pass A's H2 message to C (A said so); the copy B sent is still A's
+    information: it goes no further (to D) and is not exported without A's leave."""
+    a, b = nodes
+    c = _node(fresh_database("sqlite", tmp_path)[0], tmp_path / "c", "kr-busan-mpa", "부산경찰청")
+    d = _node(fresh_database("sqlite", tmp_path)[0], tmp_path / "d", "la-vientiane-ps", "Lào")
+    with transaction(b.factory) as s:
+        service.add_peer(s, c.card())
+        service.add_peer(s, d.card())
+    sent = _send(a, b, handling="H2")
+    with transaction(a.factory) as s:  # granted before the message even left: one batch
+        service.grant(s, a.keys, a.principal(), sent.envelope_id, c.node_id)
+    _deliver(a, b)
+    assert _row(a, sent.envelope_id).status == "delivered"
+    assert _count(b, ExchangePermission) == 1  # the permission in the same batch held
+    with transaction(b.factory) as s:
+        copy = service.forward(s, b.keys, b.principal(), sent.envelope_id, c.node_id)
+    with b.factory() as s, pytest.raises(Forbidden):
+        service.forward(s, b.keys, b.principal(), copy.envelope_id, d.node_id)
+    with b.factory() as s:
+        rows, withheld = service.export(s, b.keys, b.principal())
+    assert withheld == 2 and all(MARKER not in str(r.get("text")) for r in rows)
+
+
+def test_a_partner_cannot_file_its_message_into_another_partners_thread(
+    nodes: tuple[Node, Node], tmp_path: Path
+) -> None:
+    a, b = nodes
+    c = _node(fresh_database("sqlite", tmp_path)[0], tmp_path / "c", "kr-busan-mpa", "부산경찰청")
+    with transaction(b.factory) as s:
+        service.add_peer(s, c.card())
+    with transaction(c.factory) as s:
+        service.add_peer(s, b.card())
+    sent = _send(a, b)
+    _deliver(a, b)
+    intruder = wire.seal(
+        c.keys, sender=c.node_id, recipient=b.node_id, recipient_key=b.keys.encryption_public,
+        kind="message", body={"subject": "x", "text": "y", "priority": "routine",
+                              "thread": sent.envelope_id},
+    )  # fmt: skip
+    with transaction(b.factory) as s:
+        service.receive(s, b.keys, [intruder.to_json()])
+    assert _row(b, intruder.id).thread_id == intruder.id
+
+
+def test_only_signed_final_refusals_drop_a_message(nodes: tuple[Node, Node]) -> None:
+    """A refusal must be signed by the partner, and only a final one (not one the partner
+    can cure, such as not having pinned us yet) takes the message out of the outbox."""
+    a, b = nodes
+    sent = _send(a, b)
+    stranger = NodeKeys.generate()
+
+    def settle(refusal: dict[str, Any]) -> service.Settled:
+        with transaction(a.factory) as s:
+            peer = service.peer_by_node(s, b.node_id)
+            rows = list(s.scalars(sa.select(EnvelopeRow)))
+            return service.settle(s, peer, rows, {"receipts": [], "rejected": [refusal]})
+
+    forged = wire.refusal(stranger, b.node_id, a.node_id, sent.envelope_id, "too_large", "no")
+    assert settle(forged).rejected == 0  # not B's signature
+    curable = wire.refusal(b.keys, b.node_id, a.node_id, sent.envelope_id, "unknown_sender", "?")
+    assert settle(curable).pending and _row(a, sent.envelope_id).status == "queued"
+    final = wire.refusal(b.keys, b.node_id, a.node_id, sent.envelope_id, "too_large", "big")
+    assert settle(final).rejected == 1
+    assert _row(a, sent.envelope_id).status == "rejected"
 
 
 def test_only_the_nodes_own_officers_use_the_hotline(nodes: tuple[Node, Node]) -> None:

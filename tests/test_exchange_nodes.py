@@ -253,6 +253,8 @@ def test_sender_killed_mid_batch_loses_nothing(
     a.start(HOPTAC_EXCHANGE_BATCH="20")
     _wait("every delivery", lambda: set(_statuses(cli, a).values()) == {"delivered"})
     assert sorted(b.received()) == sorted(ids)
+    in_order = [r[0] for r in b.sql("SELECT envelope_id FROM envelopes ORDER BY seq")]
+    assert in_order == ids  # each once, in the order queued
 
 
 def test_a_tampered_envelope_is_rejected_and_audited(
@@ -273,7 +275,7 @@ def test_a_tampered_envelope_is_rejected_and_audited(
         assert [(r["id"], r["code"]) for r in answer["rejected"]] == [(sent, "bad_signature")]
     assert b.received() == []
     audited = b.sql("SELECT outcome, detail FROM audit_events WHERE action = 'exchange.rejected'")
-    assert [(o, json.loads(d)["code"]) for o, d in audited] == [("denied", "bad_signature")] * 2
+    assert [(o, json.loads(d)["codes"]) for o, d in audited] == [("denied", ["bad_signature"])] * 2
     # the genuine one still goes through, and garbage gets a clear 4xx
     answer = httpx.post(b.url + "/exchange/v1/inbox", json={"envelopes": [good]}).json()
     assert [r["envelope"] for r in answer["receipts"]] == [sent]

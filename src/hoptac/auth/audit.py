@@ -35,6 +35,7 @@ class Action(StrEnum):
     ENVELOPE_REJECTED = "exchange.rejected"  # refused at the inbox: code and reason in detail
     MESSAGE_SENT = "hotline.sent"
     MESSAGE_READ = "hotline.read"  # a thread or an attachment opened
+    MESSAGES_LISTED = "hotline.listed"  # subjects shown: a conversation or the API's list
     MESSAGE_ACKNOWLEDGED = "hotline.acknowledged"
     FORWARD_DENIED = "hotline.forward_denied"  # H2 without the provider's permission
     PERMISSION_GRANTED = "hotline.permission_granted"

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from hoptac.auth.principal import Principal
 from hoptac.cli.common import friendly
 from hoptac.db.engine import transaction
+from hoptac.errors import InvalidInput
 from hoptac.settings import get_settings
 from hoptac.types import Role
 
@@ -158,6 +159,7 @@ def peer_add(
             agreement=agreement,
             send_kinds=[k.strip() for k in send.split(",") if k.strip()],
             receive_kinds=[k.strip() for k in receive.split(",") if k.strip()],
+            keys=_keys(session),
         )
         typer.echo(
             f"pinned {peer.node_id}: sends {', '.join(peer.send_kinds)}; "
@@ -229,12 +231,14 @@ def hotline_send(
     from hoptac.exchange import service
 
     text = sys.stdin.read() if body == "-" else body
-    files = [
-        service.Attachment(
-            p.name, mimetypes.guess_type(p.name)[0] or "application/octet-stream", p.read_bytes()
-        )
-        for p in attach or []
-    ]
+    files = []
+    for path in attach or []:
+        try:
+            data_bytes = path.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"cannot attach {path}: {exc.strerror}") from None
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        files.append(service.Attachment(path.name, kind, data_bytes))
     with transaction(_factory()) as session:
         row = service.send_message(
             session,

@@ -611,6 +611,9 @@ class EnvelopeRow(Base):
     thread_id: Mapped[str | None] = mapped_column(sa.String(26))
     in_reply_to: Mapped[str | None] = mapped_column(sa.String(26), index=True)
     priority: Mapped[str | None] = mapped_column(sa.String(8))
+    # a message this node forwarded: the received envelope it passed on (its provider's
+    # handling code and permissions still govern the copy)
+    origin_id: Mapped[str | None] = mapped_column(sa.String(26))
     # out: queued -> sent -> delivered (or rejected); in: received
     status: Mapped[str] = mapped_column(sa.String(10))
     attempts: Mapped[int] = mapped_column(default=0)

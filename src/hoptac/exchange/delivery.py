@@ -13,13 +13,15 @@ outbox, and the receiver drops what it already stored (by id) but acknowledges i
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import random
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import httpx
 import sqlalchemy as sa
@@ -44,6 +46,7 @@ class Sender:
         max_backoff: float = 30.0,
         poll: float = 0.05,
         transport: httpx.BaseTransport | None = None,
+        lock: Path | None = None,
     ) -> None:
         self.factory = factory
         self.batch = batch
@@ -55,12 +58,27 @@ class Sender:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock_path = lock
+        self._lock_file: IO[bytes] | None = None
 
     # -- the loop --------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self) -> bool:
+        """Start sending, unless another process already sends for this node (`lock`:
+        a file only one process at a time may hold, so that two senders never post the
+        same outbox). Returns whether this one started."""
+        if self._lock_path is not None:
+            handle = self._lock_path.open("ab")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                log.warning("sender: another process sends for this node; this one will not")
+                return False
+            self._lock_file = handle
         self._thread = threading.Thread(target=self._run, name="hoptac-sender", daemon=True)
         self._thread.start()
+        return True
 
     def wake(self) -> None:
         """Something was queued: look now rather than at the next poll."""
@@ -72,6 +90,8 @@ class Sender:
         if self._thread is not None:
             self._thread.join(timeout=15)
         self.client.close()
+        if self._lock_file is not None:
+            self._lock_file.close()  # releases the lock
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -111,15 +131,16 @@ class Sender:
             peer = session.get(Peer, peer_id)
             rows = session.scalars(sa.select(EnvelopeRow).where(EnvelopeRow.seq.in_(seqs))).all()
             assert peer is not None
-            delivered, rejected = service.settle(session, peer, list(rows), answer)
+            settled = service.settle(session, peer, list(rows), answer)
             session.commit()
-        if not delivered and not rejected:  # answered, but nothing it said settles anything
-            return self._failed(peer_id, seqs, "no valid receipt in the answer", now)
-        self.failures.pop(peer_id, None)
-        self.wait_until.pop(peer_id, None)
-        if rejected:
-            log.warning("sender: %d envelope(s) refused by peer %d", rejected, peer_id)
-        return delivered + rejected
+        if settled.pending:  # curable refusals, unverified answers: again after a pause
+            self._failed(peer_id, settled.pending, "", now)
+        else:
+            self.failures.pop(peer_id, None)
+            self.wait_until.pop(peer_id, None)
+        if settled.rejected:
+            log.warning("sender: %d envelope(s) refused by peer %d", settled.rejected, peer_id)
+        return settled.delivered + settled.rejected
 
     def _post(self, url: str, wires: list[bytes]) -> Any:
         body = b'{"envelopes":[' + b",".join(wires) + b"]}"
@@ -142,23 +163,13 @@ class Sender:
         delay = service.retry_after(failures, self.max_backoff, random.uniform(0.5, 1.0))
         self.wait_until[peer_id] = now() + delay.total_seconds()
         log.info(
-            "sender: peer %d unreachable (%s); next try in %.2f s",
+            "sender: peer %d: %s; next try in %.2f s",
             peer_id,
-            error,
+            error or "envelopes not settled",
             delay.total_seconds(),
         )
         with self.factory() as session:
-            session.execute(
-                sa.update(EnvelopeRow)
-                .where(EnvelopeRow.seq.in_(seqs), EnvelopeRow.status.in_(("queued", "sent")))
-                .values(
-                    status="sent",
-                    attempts=EnvelopeRow.attempts + 1,
-                    sent_at=sa.func.coalesce(EnvelopeRow.sent_at, utcnow()),
-                    last_error=error[:500],
-                    next_attempt_at=utcnow() + delay,
-                )
-            )
+            service.mark_tried(session, seqs, error, utcnow() + delay)
             session.commit()
         return 0
 

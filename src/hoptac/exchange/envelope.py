@@ -40,6 +40,13 @@ MAX_AGE = timedelta(days=7)  # ... and one older than this (a sender retries for
 
 _ENVELOPE_CONTEXT = b"hoptac/v1/envelope\x00"
 _RECEIPT_CONTEXT = b"hoptac/v1/receipt\x00"
+_REFUSAL_CONTEXT = b"hoptac/v1/refusal\x00"
+# Refusals the sender may cure (the partner pins our keys, its clock or agreement is fixed,
+# the envelope is sealed again to its new key): the envelope stays in the outbox and is
+# tried again. Every other refusal is final for that envelope.
+RETRYABLE = frozenset(
+    {"unknown_sender", "clock", "kind_not_allowed", "wrong_node", "bad_signature", "bad_payload"}
+)
 _FIELDS = (
     "v",
     "id",
@@ -211,8 +218,7 @@ def seal(
 ) -> Envelope:
     """A signed envelope carrying `body` sealed to `recipient_key` (X25519 public)."""
     envelope_id = envelope_id or ulid.new()
-    inner = canonical({"id": envelope_id, "from": sender, "to": recipient, "body": body})
-    payload = SealedBox(PublicKey(recipient_key)).encrypt(inner)
+    payload = _seal_inner(recipient_key, envelope_id, sender, recipient, body)
     if len(payload) > MAX_PAYLOAD:
         raise Rejected("too_large", f"payload of {len(payload):,} bytes is over {MAX_PAYLOAD:,}")
     env = Envelope(
@@ -271,8 +277,14 @@ def seal_local(
     keys: NodeKeys, env_id: str, sender: str, recipient: str, body: dict[str, Any]
 ) -> bytes:
     """The node's own copy of a body it sends: sealed to its own key, as received ones are."""
+    return _seal_inner(keys.encryption_public, env_id, sender, recipient, body)
+
+
+def _seal_inner(
+    public_key: bytes, env_id: str, sender: str, recipient: str, body: dict[str, Any]
+) -> bytes:
     inner = canonical({"id": env_id, "from": sender, "to": recipient, "body": body})
-    return SealedBox(keys.encryption.public_key).encrypt(inner)
+    return SealedBox(PublicKey(public_key)).encrypt(inner)
 
 
 def receipt(keys: NodeKeys, env: Envelope, node_id: str, received_at: datetime) -> dict[str, Any]:
@@ -304,3 +316,37 @@ def verify_receipt(
         VerifyKey(signing_key).verify(_RECEIPT_CONTEXT + canonical(body), sig)
     except (BadSignatureError, binascii.Error, ValueError):
         raise Rejected("bad_signature", "the receipt's signature does not match") from None
+
+
+def refusal(
+    keys: NodeKeys, node_id: str, sender: str | None, claimed: str | None, code: str, reason: str
+) -> dict[str, Any]:
+    """The receiver's signed refusal of one envelope (so that nobody on the path can make
+    the sender drop a message by answering in the receiver's name)."""
+    body = {
+        "v": VERSION,
+        "id": claimed,
+        "code": code,
+        "reason": reason,
+        "from": node_id,
+        "to": sender,
+    }
+    return {**body, "sig": b64(keys.signing.sign(_REFUSAL_CONTEXT + canonical(body)).signature)}
+
+
+def verify_refusal(
+    obj: Any, envelope_id: str, sender: str, recipient: str, signing_key: bytes
+) -> str:
+    """The code of `recipient`'s signed refusal of `envelope_id`; Rejected if not genuine."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("sig"), str):
+        raise Rejected("malformed", "a refusal must be an object with a signature")
+    body = {k: v for k, v in obj.items() if k != "sig"}
+    expected = {"id": envelope_id, "from": recipient, "to": sender}
+    if any(body.get(k) != v for k, v in expected.items()) or not isinstance(body.get("code"), str):
+        raise Rejected("malformed", "the refusal is for another envelope")
+    try:
+        sig = base64.b64decode(obj["sig"], validate=True)
+        VerifyKey(signing_key).verify(_REFUSAL_CONTEXT + canonical(body), sig)
+    except (BadSignatureError, binascii.Error, ValueError):
+        raise Rejected("bad_signature", "the refusal's signature does not match") from None
+    return str(body["code"])

@@ -16,6 +16,7 @@ from nacl.signing import SigningKey
 
 from hoptac.errors import InvalidInput
 
+CARD_CONTEXT = b"hoptac/v1/card\x00"  # the fingerprint's and the card signature's prefix
 SIGNING_FILE = "signing.key"
 ENCRYPTION_FILE = "encryption.key"
 
@@ -37,7 +38,7 @@ def unb64(text: str, what: str, length: int | None = None) -> bytes:
 def fingerprint(signing_public: bytes, encryption_public: bytes) -> str:
     """SHA-256 of both public keys, as 16 groups of four hex digits: read aloud over the
     phone to the partner, who reads theirs back (`hoptac peer card`)."""
-    digest = hashlib.sha256(b"hoptac/v1/card\x00" + signing_public + encryption_public).hexdigest()
+    digest = hashlib.sha256(CARD_CONTEXT + signing_public + encryption_public).hexdigest()
     return " ".join(digest[i : i + 4] for i in range(0, 64, 4)).upper()
 
 

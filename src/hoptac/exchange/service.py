@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from hoptac.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFoun
 from hoptac.exchange import envelope as wire
 from hoptac.exchange import ulid
 from hoptac.exchange.envelope import Envelope, Rejected
-from hoptac.exchange.keys import NodeKeys, b64, fingerprint, unb64
+from hoptac.exchange.keys import CARD_CONTEXT, NodeKeys, b64, fingerprint, unb64
 from hoptac.names import search_key
 from hoptac.types import AgencyLevel, Role, Sharing
 
@@ -152,7 +153,7 @@ def card(node: ExchangeNode, keys: NodeKeys) -> dict[str, Any]:
         "encryption_key": node.encryption_key,
         "fingerprint": keys.fingerprint,
     }
-    sig = keys.signing.sign(b"hoptac/v1/card\x00" + wire.canonical(body)).signature
+    sig = keys.signing.sign(CARD_CONTEXT + wire.canonical(body)).signature
     return {**body, "sig": b64(sig)}
 
 
@@ -176,9 +177,7 @@ def read_card(obj: Any) -> dict[str, Any]:
         raise InvalidInput("the card's fingerprint does not match its keys")
     body = {k: v for k, v in obj.items() if k != "sig"}
     try:
-        VerifyKey(signing).verify(
-            b"hoptac/v1/card\x00" + wire.canonical(body), unb64(obj["sig"], "sig", 64)
-        )
+        VerifyKey(signing).verify(CARD_CONTEXT + wire.canonical(body), unb64(obj["sig"], "sig", 64))
     except BadSignatureError:
         raise InvalidInput("the card is not signed by its own key") from None
     return obj
@@ -201,9 +200,12 @@ def add_peer(
     agreement: str | None = None,
     send_kinds: list[str] | None = None,
     receive_kinds: list[str] | None = None,
+    keys: NodeKeys | None = None,
 ) -> Peer:
     """Pin a partner's keys from its card, under an agreement (id or ref) that says which
-    kinds of envelope flow each way (default: hotline messages both ways)."""
+    kinds of envelope flow each way (default: hotline messages both ways). When a revoked
+    partner comes back with new keys, what is still in the outbox for it is sealed and
+    signed again for the new keys (`keys`: this node's, needed for that)."""
     c = read_card(obj)
     node = this_node(session)
     if c["node_id"] == node.node_id:
@@ -229,6 +231,7 @@ def add_peer(
     if peer is None:
         peer = Peer(node_id=c["node_id"])
         session.add(peer)
+    rekeyed = peer.id is not None and peer.encryption_key != c["encryption_key"]
     peer.name, peer.url = c["name"], c["url"].rstrip("/")
     peer.signing_key, peer.encryption_key = c["signing_key"], c["encryption_key"]
     peer.fingerprint = c["fingerprint"]
@@ -237,6 +240,10 @@ def add_peer(
     peer.receive_kinds = _kinds(receive_kinds or ["message"], "receive")
     peer.active = True
     session.flush()
+    if rekeyed:
+        if keys is None:
+            raise InvalidInput("re-pinning new keys needs this node's keys (to re-seal the outbox)")
+        _reseal_outbox(session, keys, node, peer)
     audit.record(
         session,
         Action.PEER_PINNED,
@@ -246,6 +253,35 @@ def add_peer(
         detail={"node_id": peer.node_id, "fingerprint": peer.fingerprint},
     )
     return peer
+
+
+def _reseal_outbox(session: Session, keys: NodeKeys, node: ExchangeNode, peer: Peer) -> None:
+    """Seal and sign again, for the peer's new key, every envelope still waiting for it
+    (same id, same content, same time: the receiver never stored them)."""
+    waiting = session.scalars(
+        sa.select(EnvelopeRow).where(
+            EnvelopeRow.peer_id == peer.id,
+            EnvelopeRow.direction == "out",
+            EnvelopeRow.status.in_(("queued", "sent")),
+        )
+    ).all()
+    for row in waiting:
+        old = Envelope.from_json(json.loads(row.wire))
+        env = wire.seal(
+            keys,
+            sender=node.node_id,
+            recipient=peer.node_id,
+            recipient_key=base64.b64decode(peer.encryption_key),
+            kind=row.kind,
+            body=_open(keys, row),
+            handling=row.handling,
+            handling_note=row.handling_note,
+            reliability=row.reliability,
+            accuracy=row.accuracy,
+            envelope_id=row.envelope_id,
+            created_at=wire.parse_timestamp(old.created_at),
+        )
+        row.wire, row.last_error = env.wire(), "sealed again for the partner's new keys"
 
 
 def revoke_peer(session: Session, node_id: str) -> Peer:
@@ -473,12 +509,14 @@ def receive(
     session: Session, keys: NodeKeys, objs: list[Any], client: str | None = None
 ) -> Received:
     """Check and store a batch of envelopes from a partner, in order, then sign a receipt
-    for each one stored now or before (a retried duplicate). A refused envelope is logged
-    (audit row `exchange.rejected`, with the reason) and nothing of it is stored.
+    for each one stored now or before (a retried duplicate), and a refusal for each one
+    refused. Refusals are logged (one audit row `exchange.rejected` per request, with each
+    envelope's code and reason) and nothing of a refused envelope is stored.
     The caller commits before answering: a receipt means the envelope is on disk.
 
     Every check runs first; the envelopes that pass are then written with one bulk
-    INSERT (in batch order, so `seq` keeps the sender's order)."""
+    INSERT (in batch order, so `seq` keeps the sender's order) that skips an id a
+    concurrent request stored meanwhile (then compared: the same bytes, or refused)."""
     node = this_node(session)
     now = datetime.now(UTC)
     out = Received([], [])
@@ -493,6 +531,8 @@ def receive(
     }
     peer_cache: dict[str, Peer | None] = {}
     rows: list[dict[str, Any]] = []
+    accepted: dict[str, tuple[Envelope, int]] = {}  # this batch's new envelopes: id -> peer
+    refused: list[dict[str, Any]] = []
     for obj in objs:
         try:
             env = Envelope.from_json(obj)
@@ -521,40 +561,94 @@ def receive(
                 )
             wire.check_time(env, now)
             body = wire.open_body(env, keys)
-            rows.append(_received_row(session, peer, env, env_wire, body))
+            rows.append(_received_row(session, peer, env, env_wire, body, accepted))
             known[env.id] = env_wire
+            accepted[env.id] = (env, peer.id)
             out.receipts.append(wire.receipt(keys, env, node.node_id, now))
         except Rejected as exc:
             claimed = obj.get("id") if isinstance(obj, dict) else None
             sender = obj.get("from") if isinstance(obj, dict) else None
+            claimed = claimed if isinstance(claimed, str) else None
+            sender = sender if isinstance(sender, str) else None
             out.rejected.append(
-                {
-                    "id": str(claimed) if claimed is not None else None,
-                    "code": exc.code,
-                    "reason": exc.reason,
-                }
+                wire.refusal(keys, node.node_id, sender, claimed, exc.code, exc.reason)
             )
             log.warning("envelope %r from %r rejected: %s", claimed, sender, exc.code)
-            audit.record(
-                session,
-                Action.ENVELOPE_REJECTED,
-                username=SYSTEM,
-                outcome="denied",
-                client=client,
-                detail={
-                    "envelope": str(claimed)[:40],
-                    "from": str(sender)[:64],
-                    "code": exc.code,
-                    "reason": exc.reason,
-                },
+            refused.append(
+                {"envelope": (claimed or "")[:40], "from": (sender or "")[:64], "code": exc.code}
             )
     if rows:
-        session.execute(sa.insert(EnvelopeRow), rows)
+        _insert_new(session, rows)
+        _drop_raced(session, keys, node.node_id, rows, out, now)
+    if refused:
+        audit.record(
+            session,
+            Action.ENVELOPE_REJECTED,
+            username=SYSTEM,
+            outcome="denied",
+            client=client,
+            detail={
+                "refused": len(refused),
+                "codes": sorted({r["code"] for r in refused}),
+                "envelopes": refused[:50],
+            },
+        )
     return out
 
 
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
+    """INSERT the rows, skipping an envelope id already stored (a concurrent request)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(
+            pg_insert(EnvelopeRow).on_conflict_do_nothing(index_elements=["envelope_id"]), rows
+        )
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(
+            sqlite_insert(EnvelopeRow).on_conflict_do_nothing(index_elements=["envelope_id"]), rows
+        )
+    else:
+        session.execute(sa.insert(EnvelopeRow), rows)
+
+
+def _drop_raced(
+    session: Session,
+    keys: NodeKeys,
+    node_id: str,
+    rows: list[dict[str, Any]],
+    out: Received,
+    now: datetime,
+) -> None:
+    """A concurrent request stored one of these ids first: same bytes, the receipt
+    stands; other bytes, the receipt becomes a refusal."""
+    stored = dict(
+        session.execute(
+            sa.select(EnvelopeRow.envelope_id, EnvelopeRow.wire).where(
+                EnvelopeRow.envelope_id.in_([r["envelope_id"] for r in rows])
+            )
+        ).all()
+    )
+    for row in rows:
+        if stored.get(row["envelope_id"]) == row["wire"]:
+            continue
+        out.receipts = [r for r in out.receipts if r.get("envelope") != row["envelope_id"]]
+        env = Envelope.from_json(json.loads(row["wire"]))
+        out.rejected.append(
+            wire.refusal(keys, node_id, env.sender, env.id, "replayed", "id already used")
+        )
+
+
 def _received_row(
-    session: Session, peer: Peer, env: Envelope, env_wire: bytes, body: dict[str, Any]
+    session: Session,
+    peer: Peer,
+    env: Envelope,
+    env_wire: bytes,
+    body: dict[str, Any],
+    accepted: dict[str, tuple[Envelope, int]],
 ) -> dict[str, Any]:
     """Check a received body by kind and apply what it says (an answer, a read note, a
     permission); the envelope's row, to insert."""
@@ -563,7 +657,7 @@ def _received_row(
         _check_message(body)
         priority = body["priority"]
         in_reply_to = body.get("in_reply_to")
-        thread_id = body.get("thread") or env.id
+        thread_id = _thread_of(session, peer, body.get("thread"), accepted) or env.id
         if in_reply_to:
             session.execute(
                 sa.update(EnvelopeRow)
@@ -578,7 +672,7 @@ def _received_row(
     elif env.kind == "status":
         _apply_status(session, peer, body)
     elif env.kind == "permission":
-        _apply_permission(session, peer, env, body)
+        _apply_permission(session, peer, env, body, accepted)
     return {
         "envelope_id": env.id,
         "direction": "in",
@@ -600,6 +694,24 @@ def _received_row(
     }
 
 
+def _thread_of(
+    session: Session,
+    peer: Peer,
+    thread: str | None,
+    accepted: dict[str, tuple[Envelope, int]],
+) -> str | None:
+    """The thread a received message names, if it is a thread with this very peer (a
+    partner cannot file its message into a conversation with another partner)."""
+    if not thread:
+        return None
+    if thread in accepted:
+        return thread if accepted[thread][1] == peer.id else None
+    owner = session.scalar(
+        sa.select(EnvelopeRow.peer_id).where(EnvelopeRow.thread_id == thread).limit(1)
+    )
+    return thread if owner == peer.id else None
+
+
 def _optional_id(body: dict[str, Any], field: str) -> None:
     value = body.get(field)
     if value is not None and not (isinstance(value, str) and ulid.is_valid(value)):
@@ -616,17 +728,19 @@ def _check_message(body: dict[str, Any]) -> None:
     attachments = body.get("attachments") or []
     if not isinstance(attachments, list):
         raise Rejected("bad_payload", "attachments must be a list")
+    if not isinstance(body.get("author"), str | None):
+        raise Rejected("bad_payload", "author must be a string or null")
     for a in attachments:
-        if not isinstance(a, dict) or not isinstance(a.get("name"), str):
-            raise Rejected("bad_payload", "an attachment is an object with a name")
+        if not isinstance(a, dict) or not isinstance(a.get("name"), str) or len(a["name"]) > 255:
+            raise Rejected("bad_payload", "an attachment is an object with a name (<= 255)")
+        if not isinstance(a.get("type"), str | None):
+            raise Rejected("bad_payload", "an attachment's type must be a string or null")
         try:
             data = base64.b64decode(a["data"], validate=True)
         except (KeyError, TypeError, ValueError):
             raise Rejected("bad_payload", "an attachment is not base64 data") from None
         if hashlib.sha256(data).hexdigest() != a.get("sha256") or len(data) != a.get("size"):
-            raise Rejected(
-                "bad_payload", f"attachment {a.get('name')!r} does not match its SHA-256"
-            )
+            raise Rejected("bad_payload", "an attachment does not match its size and SHA-256")
 
 
 def _apply_status(session: Session, peer: Peer, body: dict[str, Any]) -> None:
@@ -645,7 +759,13 @@ def _apply_status(session: Session, peer: Peer, body: dict[str, Any]) -> None:
     )
 
 
-def _apply_permission(session: Session, peer: Peer, env: Envelope, body: dict[str, Any]) -> None:
+def _apply_permission(
+    session: Session,
+    peer: Peer,
+    env: Envelope,
+    body: dict[str, Any],
+    accepted: dict[str, tuple[Envelope, int]],
+) -> None:
     """The provider of one of our received messages lets us disseminate it."""
     of, grantee = body.get("of"), body.get("grantee")
     if not isinstance(of, str) or not isinstance(grantee, str):
@@ -657,7 +777,8 @@ def _apply_permission(session: Session, peer: Peer, env: Envelope, body: dict[st
             EnvelopeRow.peer_id == peer.id,
         )
     )
-    if original is None:
+    in_batch = accepted.get(of)
+    if original is None and not (in_batch and in_batch[1] == peer.id):
         raise Rejected("bad_payload", f"{peer.node_id} never sent envelope {of} here")
     if (
         session.scalar(
@@ -708,17 +829,26 @@ def next_batch(session: Session, peer: Peer, limit: int, max_bytes: int) -> list
     return batch
 
 
-def settle(session: Session, peer: Peer, batch: list[EnvelopeRow], answer: Any) -> tuple[int, int]:
-    """Apply a receiver's answer to `batch`: a valid receipt marks an envelope delivered,
-    a rejection marks it rejected with the reason; anything else stays to be sent again
-    (`sent`: tried, no receipt yet). Returns (delivered, rejected)."""
+@dataclass(frozen=True)
+class Settled:
+    delivered: int
+    rejected: int  # refused for good
+    pending: list[int]  # seqs neither delivered nor refused for good: to try again
+
+
+def settle(session: Session, peer: Peer, batch: list[EnvelopeRow], answer: Any) -> Settled:
+    """Apply a receiver's answer to `batch`: a valid receipt marks an envelope delivered;
+    a signed refusal with a final code marks it rejected with the reason. Anything else (a
+    curable refusal such as `unknown_sender`, a receipt or refusal that does not verify,
+    an envelope the answer does not mention) stays in the outbox, to be sent again."""
     receipts = answer.get("receipts") if isinstance(answer, dict) else None
-    rejected = answer.get("rejected") if isinstance(answer, dict) else None
-    by_id = {r.envelope_id: r for r in batch if r.status != "delivered"}
+    refusals = answer.get("rejected") if isinstance(answer, dict) else None
+    by_id = {r.envelope_id: r for r in batch if r.status in ("queued", "sent")}
     key = base64.b64decode(peer.signing_key)
     node_id = this_node(session).node_id
     now = utcnow()
     done: dict[str, dict[str, Any]] = {}
+    notes: dict[str, str] = {}
     for obj in receipts if isinstance(receipts, list) else []:
         row = by_id.get(str(obj.get("envelope"))) if isinstance(obj, dict) else None
         if row is None:
@@ -727,24 +857,32 @@ def settle(session: Session, peer: Peer, batch: list[EnvelopeRow], answer: Any) 
         try:
             wire.verify_receipt(obj, row.envelope_id, digest, node_id, peer.node_id, key)
         except Rejected as exc:
-            row.last_error = f"receipt refused: {exc.reason}"
+            notes[row.envelope_id] = f"receipt refused: {exc.reason}"
             continue
         done[row.envelope_id] = {
-            "s": row.seq, "status": "delivered", "delivered_at": now, "receipt": obj,
-            "last_error": None, "attempts": row.attempts + 1,
-        }  # fmt: skip
-    refused = 0
-    for obj in rejected if isinstance(rejected, list) else []:
+            "s": row.seq,
+            "status": "delivered",
+            "delivered_at": now,
+            "receipt": obj,
+            "last_error": None,
+            "attempts": row.attempts + 1,
+        }
+    rejected = 0
+    for obj in refusals if isinstance(refusals, list) else []:
         row = by_id.get(str(obj.get("id"))) if isinstance(obj, dict) else None
         if row is None or row.envelope_id in done:
             continue
-        row.status = "rejected"
-        row.attempts += 1
-        row.last_error = f"{obj.get('code')}: {obj.get('reason')}"[:500]
-        refused += 1
-    for row in by_id.values():
-        if row.envelope_id not in done and row.status == "queued":
-            row.status, row.attempts = "sent", row.attempts + 1
+        try:
+            code = wire.verify_refusal(obj, row.envelope_id, node_id, peer.node_id, key)
+        except Rejected as exc:
+            notes[row.envelope_id] = f"refusal not trusted: {exc.reason}"
+            continue
+        note = f"{code}: {obj.get('reason')}"[:500]
+        if code in wire.RETRYABLE:
+            notes[row.envelope_id] = f"refused for now, will retry: {note}"
+            continue
+        row.status, row.attempts, row.last_error = "rejected", row.attempts + 1, note
+        rejected += 1
     if done:
         table = sa.Table("envelopes", EnvelopeRow.metadata)
         session.execute(
@@ -760,7 +898,28 @@ def settle(session: Session, peer: Peer, batch: list[EnvelopeRow], answer: Any) 
             ),
             list(done.values()),
         )
-    return len(done), refused
+    pending = [r for r in by_id.values() if r.envelope_id not in done and r.status != "rejected"]
+    for row in pending:
+        if row.envelope_id in notes:
+            row.last_error = notes[row.envelope_id]
+    return Settled(len(done), rejected, [r.seq for r in pending])
+
+
+def mark_tried(session: Session, seqs: list[int], error: str, retry_at: datetime) -> None:
+    """Envelopes sent without a receipt (the peer down, or the answer settled nothing):
+    `sent`, one more attempt, the error, when the next try is due."""
+    error_value = {"last_error": error[:500]} if error else {}  # else: settle's note stays
+    session.execute(
+        sa.update(EnvelopeRow)
+        .where(EnvelopeRow.seq.in_(seqs), EnvelopeRow.status.in_(("queued", "sent")))
+        .values(
+            status="sent",
+            attempts=EnvelopeRow.attempts + 1,
+            sent_at=sa.func.coalesce(EnvelopeRow.sent_at, utcnow()),
+            next_attempt_at=retry_at,
+            **error_value,
+        )
+    )
 
 
 # ---- the hotline as people read it ------------------------------------------------------
@@ -838,15 +997,35 @@ def list_envelopes(
     peer: str | None = None,
     kind: str | None = "message",
     limit: int = 10_000,
+    principal: Principal | None = None,
+    client: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Envelopes, newest first, with their status. Without keys, no subjects."""
+    """Envelopes, newest first, with their status. Without keys, no subjects; with them
+    (subjects are content), the listing is audited as `principal`'s read."""
     query = sa.select(EnvelopeRow).order_by(EnvelopeRow.seq.desc()).limit(limit)
     if kind:
         query = query.where(EnvelopeRow.kind == kind)
     if peer:
         query = query.where(EnvelopeRow.peer_id == peer_by_node(session, peer).id)
     rows = session.scalars(query).all()
+    if keys is not None:
+        _audit_listing(session, principal, client, peer, len(rows))
     return [summary(r, _open(keys, r) if keys else {}) for r in rows]
+
+
+def _audit_listing(
+    session: Session, principal: Principal | None, client: str | None, peer: str | None, n: int
+) -> None:
+    audit.record(
+        session,
+        Action.MESSAGES_LISTED,
+        principal=principal,
+        username=None if principal else SYSTEM,
+        object_type="hotline",
+        client=client,
+        detail={"peer": peer, "messages": n},
+    )
+    session.commit()  # a read leaves its row even though nothing else is written
 
 
 @dataclass(frozen=True)
@@ -930,7 +1109,13 @@ class Thread:
         return any(m.needs_ack for m in self.messages)
 
 
-def threads(session: Session, keys: NodeKeys, principal: Principal, peer_node: str) -> list[Thread]:
+def threads(
+    session: Session,
+    keys: NodeKeys,
+    principal: Principal,
+    peer_node: str,
+    client: str | None = None,
+) -> list[Thread]:
     """The conversation with one partner: threads, the latest first. Opening this list
     reads subjects only: each message is marked read when its thread is opened."""
     require_hotline(session, principal)
@@ -947,6 +1132,7 @@ def threads(session: Session, keys: NodeKeys, principal: Principal, peer_node: s
         )
     out = [Thread(t, ms[0].body.get("subject", ""), ms) for t, ms in grouped.items()]
     out.sort(key=lambda t: t.last.row.seq, reverse=True)
+    _audit_listing(session, principal, client, peer_node, len(rows))
     return out
 
 
@@ -972,7 +1158,7 @@ def open_thread(
     for row in rows:
         if row.direction == "in" and row.read_at is None:
             row.read_at = now
-            if allowed(row.peer.send_kinds, "status"):
+            if row.peer.active and allowed(row.peer.send_kinds, "status"):
                 enqueue(
                     session, keys, row.peer, "status", {"of": row.envelope_id, "status": "read"}
                 )
@@ -1045,7 +1231,7 @@ def attachment(
     client: str | None = None,
 ) -> Attachment:
     row = message_row(session, principal, envelope_id)
-    found = (_open(keys, row).get("attachments") or [])[index : index + 1]
+    found = _attachments(_open(keys, row))[index : index + 1] if index >= 0 else []
     if not found:
         raise NotFound("no such attachment")
     audit.record(
@@ -1055,19 +1241,25 @@ def attachment(
         object_type="attachment",
         object_id=row.seq,
         client=client,
-        detail={"envelope": envelope_id, "attachment": index, "sha256": found[0]["sha256"]},
+        detail={"envelope": envelope_id, "attachment": index, "sha256": found[0].sha256},
     )
-    a = found[0]
-    return Attachment(
-        a["name"], a.get("type") or "application/octet-stream", base64.b64decode(a["data"])
-    )
+    return found[0]
 
 
 def permitted(session: Session, row: EnvelopeRow, grantee: str) -> bool:
-    """May this node disseminate a received message to `grantee` (a node id or `export`)?
-    H2 needs the provider's recorded permission; the other codes do not restrict it."""
-    if row.direction != "in" or row.handling != "H2":
+    """May this node disseminate a message to `grantee` (a node id or `export`)? H2
+    needs the provider's recorded permission: for a received message, its own; for a copy
+    this node forwarded, the permission of the received original (the provider's code
+    follows its content). What this node wrote itself, it may pass on."""
+    if row.handling != "H2":
         return True
+    if row.direction == "out":
+        if row.origin_id is None:
+            return True
+        original = session.scalar(
+            sa.select(EnvelopeRow).where(EnvelopeRow.envelope_id == row.origin_id)
+        )
+        return original is not None and permitted(session, original, grantee)
     return (
         session.scalar(
             sa.select(ExchangePermission.id).where(
@@ -1077,6 +1269,15 @@ def permitted(session: Session, row: EnvelopeRow, grantee: str) -> bool:
         )
         is not None
     )
+
+
+def _attachments(body: dict[str, Any]) -> list[Attachment]:
+    return [
+        Attachment(
+            a["name"], a.get("type") or "application/octet-stream", base64.b64decode(a["data"])
+        )
+        for a in body.get("attachments") or []
+    ]
 
 
 def forward(
@@ -1116,11 +1317,7 @@ def forward(
         + f"--- {row.peer.name}, {row.created_at:%Y-%m-%d %H:%M} UTC ---\n"
         + str(body.get("text", ""))
     )
-    attachments = [
-        Attachment(a["name"], a.get("type") or "", base64.b64decode(a["data"]))
-        for a in body.get("attachments") or []
-    ]
-    return send_message(
+    copy = send_message(
         session,
         keys,
         principal,
@@ -1132,9 +1329,12 @@ def forward(
         handling_note=row.handling_note,
         reliability=row.reliability,
         accuracy=row.accuracy,
-        attachments=attachments,
+        attachments=_attachments(body),
         client=client,
     )
+    # the copy stays under the provider's handling code and permissions
+    copy.origin_id = row.envelope_id if row.direction == "in" else row.origin_id
+    return copy
 
 
 def grant(
@@ -1148,7 +1348,7 @@ def grant(
     """As the provider: let the recipient of our H2 message disseminate it to `grantee`
     (a node id, or `export`), by a signed `permission` envelope."""
     row = message_row(session, principal, envelope_id)
-    if row.direction != "out":
+    if row.direction != "out" or row.origin_id is not None:
         raise InvalidInput("only the provider of a message may permit its dissemination")
     if not (grantee == "export" or NODE_ID.match(grantee)):
         raise InvalidInput("grantee is a node id or 'export'")

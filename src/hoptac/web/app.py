@@ -61,8 +61,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.sessionmaker,
             batch=settings.exchange_batch,
             max_backoff=settings.exchange_max_backoff_seconds,
+            lock=settings.home / "sender.lock",
         )
-        sender.start()
+        if not sender.start():
+            sender = None
     app.state.sender = sender
     yield
     if sender is not None:

@@ -74,6 +74,13 @@ def node_keys(request: Request) -> NodeKeys:
     return keys
 
 
+def wake_sender(request: Request) -> None:
+    """Something was queued and committed: the node's sender delivers it now."""
+    sender = getattr(request.app.state, "sender", None)
+    if sender is not None:
+        sender.wake()
+
+
 def client_of(request: Request) -> str | None:
     return request.client.host if request.client else None
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from hoptac.errors import FieldError, InvalidInput
 from hoptac.exchange import envelope as wire
 from hoptac.exchange import service
-from hoptac.web.deps import DB, ApiPrincipal, ApiWriter, client_of, node_keys
+from hoptac.web.deps import DB, ApiPrincipal, ApiWriter, client_of, node_keys, wake_sender
 
 router = APIRouter(prefix="/api/v1/hotline", tags=["hotline"])
 
@@ -134,12 +134,6 @@ class PermissionIn(BaseModel):
     grantee: str = Field(description="A node id, or `export`.", examples=["cn-yunnan-pst"])
 
 
-def _wake(request: Request) -> None:
-    sender = getattr(request.app.state, "sender", None)
-    if sender is not None:
-        sender.wake()
-
-
 def _sent(row: Any) -> SentOut:
     return SentOut(id=row.envelope_id, thread=row.thread_id, status=row.status)
 
@@ -184,7 +178,14 @@ def list_messages(
     """Sent and received messages with their status and subject (not their text: reading
     one is `GET /messages/{id}`, which marks it read)."""
     service.require_hotline(db, principal)
-    return service.list_envelopes(db, node_keys(request), peer=peer, limit=limit)
+    return service.list_envelopes(
+        db,
+        node_keys(request),
+        peer=peer,
+        limit=limit,
+        principal=principal,
+        client=client_of(request),
+    )
 
 
 @router.post("/messages", response_model=SentOut, status_code=201, summary="Send a message")
@@ -209,7 +210,7 @@ def send_message(request: Request, db: DB, principal: ApiWriter, message: Messag
     )
     out = _sent(row)
     db.commit()
-    _wake(request)
+    wake_sender(request)
     return out
 
 
@@ -226,7 +227,7 @@ def read_message(
         "author": m.body.get("author"),
     }
     db.commit()
-    _wake(request)
+    wake_sender(request)
     return out
 
 
@@ -255,7 +256,7 @@ def forward(
     )
     out = _sent(row)
     db.commit()
-    _wake(request)
+    wake_sender(request)
     return out
 
 
@@ -275,5 +276,5 @@ def permit(
     )
     out = _sent(row)
     db.commit()
-    _wake(request)
+    wake_sender(request)
     return out

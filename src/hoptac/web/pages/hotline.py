@@ -17,7 +17,7 @@ from hoptac.errors import FieldError, Forbidden, InvalidInput, NotFound
 from hoptac.exchange import envelope as wire
 from hoptac.exchange import service
 from hoptac.exchange.keys import NodeKeys
-from hoptac.web.deps import DB, Page, client_of, node_keys
+from hoptac.web.deps import DB, Page, client_of, node_keys, wake_sender
 from hoptac.web.i18n import translate_error
 from hoptac.web.pages.render import TEMPLATES, render
 
@@ -211,7 +211,7 @@ async def send(request: Request, page: Page, db: DB) -> Response:
             return _thread_page(request, page, db, thread, reply=values, errors=errors)
         convs = service.conversations(db, page.principal)
         return _home(request, page, db, convs, values, errors, status=422)
-    _wake(request)
+    wake_sender(request)
     return RedirectResponse(f"/hotline/threads/{thread_id}?sent=1", status_code=303)
 
 
@@ -229,7 +229,7 @@ def conversation(request: Request, node_id: str, page: Page, db: DB) -> Response
         keys = _keys(request, db)
     except NoIdentity:
         return no_identity_page(request)
-    threads = service.threads(db, keys, page.principal, node_id)
+    threads = service.threads(db, keys, page.principal, node_id, client_of(request))
     peer = service.peer_by_node(db, node_id)
     return render(
         request,
@@ -272,7 +272,7 @@ def _thread_page(
     keys = _keys(request, db)
     opened = service.open_thread(db, keys, page.principal, thread_id, client_of(request))
     db.commit()
-    _wake(request)
+    wake_sender(request)
     peer = opened.messages[0].row.peer
     last = opened.messages[-1]
     subject = opened.subject if opened.subject.startswith("Re: ") else "Re: " + opened.subject
@@ -344,7 +344,7 @@ async def forward(request: Request, envelope_id: str, page: Page, db: DB) -> Res
         message = translate_error(exc.detail, page.lang)
         thread_id = _thread_of(db, page, envelope_id)
         return _thread_page(request, page, db, thread_id, error=message, status=exc.status)
-    _wake(request)
+    wake_sender(request)
     return RedirectResponse(f"/hotline/threads/{thread_id}?sent=1", status_code=303)
 
 
@@ -372,7 +372,7 @@ async def permit(request: Request, envelope_id: str, page: Page, db: DB) -> Resp
         message = translate_error(exc.detail, page.lang)
         thread_id = _thread_of(db, page, envelope_id)
         return _thread_page(request, page, db, thread_id, error=message, status=exc.status)
-    _wake(request)
+    wake_sender(request)
     thread_id = _thread_of(db, page, envelope_id)
     return RedirectResponse(
         f"/hotline/threads/{thread_id}?granted=1#m-{envelope_id}", status_code=303

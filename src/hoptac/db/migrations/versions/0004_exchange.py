@@ -96,6 +96,7 @@ def upgrade() -> None:
         sa.Column("thread_id", sa.String(length=26), nullable=True),
         sa.Column("in_reply_to", sa.String(length=26), nullable=True),
         sa.Column("priority", sa.String(length=8), nullable=True),
+        sa.Column("origin_id", sa.String(length=26), nullable=True),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(), nullable=True),
