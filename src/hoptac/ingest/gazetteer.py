@@ -5,7 +5,7 @@ every Chinese provincial public security department, every Korean regional polic
 are generated here from `places.yaml`, so adding a place adds its police.
 
 Matching works on words, not characters: the text is cut into words (a run of letters and
-digits, combining marks included, or one CJK/hangul character), each word keyed by its
+digits, combining marks included; one CJK/hangul character; a comma), each word keyed by its
 letters and its tone (`hoptac.names.fold.vietnamese_key`), so NFC and NFD, `Hoà` and `Hòa`,
 `Thuỷ` and `Thủy` compare equal, and a name never matches inside a longer word. Offsets are
 those of the original text. Between the words of one name only spaces, a hyphen or dash, or a
@@ -96,7 +96,9 @@ class Match:
 # ---- words ----------------------------------------------------------------------------------
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-_WORD = re.compile(rf"[{_CJK}]|(?:[^\W_{_CJK}]|[\u0300-\u036f])+")
+# A comma is a word of its own, so a name written with one ("phòng, chống") needs it and no
+# other name runs across one.
+_WORD = re.compile(rf"[{_CJK}]|(?:[^\W_{_CJK}]|[\u0300-\u036f])+|,")
 _GAP = re.compile(r"[ \t\u00a0]*[-–—]?[ \t\u00a0]*")
 _DOT_GAP = re.compile(r"[ \t\u00a0]*\.[ \t\u00a0]*")
 _SPACES = re.compile(r"[ \t\u00a0]+")
@@ -299,7 +301,7 @@ class _PlaceSpec(NamedTuple):
     place: Place
     cores: tuple[str, ...]  # names that take a prefix ("Khánh Hòa", "Sài Gòn")
     full: tuple[str, ...]  # names that carry one ("TPHCM", "Thủ đô Hà Nội")
-    bare: bool  # the core name alone is matched
+    bare: tuple[str, ...]  # names matched alone: the cores, less the name if `bare: false`
     raw: dict[str, Any]
 
 
@@ -320,7 +322,8 @@ def _spec(raw: dict[str, Any], country: str, **extra: Any) -> _PlaceSpec:
         parent=_opt(raw, "parent"),
         **extra,
     )
-    return _PlaceSpec(place, cores, full, bool(raw.get("bare", True)), raw)
+    bare = cores if raw.get("bare", True) else cores[1:]
+    return _PlaceSpec(place, cores, full, bare, raw)
 
 
 def _prefixes(place: Place) -> tuple[str, ...]:
@@ -438,9 +441,9 @@ class Gazetteer:
             raise ValueError(f"place {p.key} is listed twice")
         self._places[p.key] = p
         self._specs.append(spec)
+        for core in spec.bare:
+            self._geo_trie.add(core, PLACE, p.key)
         for core in spec.cores:
-            if spec.bare:
-                self._geo_trie.add(core, PLACE, p.key)
             for prefix in _prefixes(p):
                 self._geo_trie.add(f"{prefix} {core}", PLACE, p.key)
         for full in spec.full:
@@ -511,7 +514,7 @@ class Gazetteer:
             for core in spec.cores:
                 for prefix in _prefixes(spec.place):
                     out.append(f"{head} {prefix} {core}")
-                if bare and spec.bare:
+                if bare and core in spec.bare:
                     out.append(f"{head} {core}")
             out.extend(f"{head} {full}" for full in spec.full)
         return out
