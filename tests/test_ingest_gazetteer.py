@@ -216,6 +216,11 @@ def test_places_are_proper_nouns() -> None:
     # A Chinese province whose reading is also a Vietnamese place needs its prefix.
     assert keys(g.places_in("thị xã Sơn Tây")) == []
     assert keys(g.places_in("tỉnh Sơn Tây (Trung Quốc)")) == ["cn-shanxi"]
+    # A name two countries share goes to Viet Nam unless the country follows in brackets.
+    assert keys(g.places_in("tỉnh Hà Nam")) == ["vn-ha-nam"]
+    assert keys(g.places_in("tỉnh Hà Nam (Trung Quốc)")) == ["cn-henan"]
+    assert keys(g.agencies_in("Công an tỉnh Hà Nam (Trung Quốc)")) == ["cn-henan-psd"]
+    assert keys(g.agencies_in("Công an tỉnh Hà Nam phối hợp")) == ["vn-ha-nam-police"]
 
 
 def test_countries() -> None:

@@ -21,6 +21,9 @@ earlier; the result is in text order and never overlaps. Each `*_in` method runs
 family (agencies; places with countries; ranks with positions), so `places_in` finds `Hà Nội`
 inside `Công an thành phố Hà Nội`, while `countries_in` does not find `Lào` inside `Lào Cai`.
 
+Ties: a name two entries share (Hà Nam is a Vietnamese province and Henan) goes to the first
+listed (Viet Nam's), unless a country in brackets follows: "Công an tỉnh Hà Nam (Trung Quốc)".
+
 Unresolved agencies: `CATP`, `Công an tỉnh`, `Cơ quan Cảnh sát điều tra`, ... written without
 a place name some police the reader knows from context. `agencies_in` returns them with kind
 "agency" and key "" so the caller can resolve them from the article.
@@ -102,6 +105,7 @@ _WORD = re.compile(rf"[{_CJK}]|(?:[^\W_{_CJK}]|[\u0300-\u036f])+|,")
 _GAP = re.compile(r"[ \t\u00a0]*[-–—]?[ \t\u00a0]*")
 _DOT_GAP = re.compile(r"[ \t\u00a0]*\.[ \t\u00a0]*")
 _SPACES = re.compile(r"[ \t\u00a0]+")
+_BRACKET = re.compile(r"\s*\(([^()]{1,40})\)")
 
 
 # Words that the press capitalises or not at will: they never decide a match alone.
@@ -188,6 +192,7 @@ class _Entry:
     key: str
     proper: tuple[bool, ...]  # word i must be capitalised in the text
     weak: bool  # geo names: skip after a family/middle name; one-word names: also before one
+    country: str  # ISO code of the place or body, "" when none
 
 
 @dataclass
@@ -202,8 +207,9 @@ class _Trie:
         self._case_sensitive = case_sensitive
         self._weak = weak
         self.size = 0
+        self.countries: dict[str, str] = {}  # folded country name -> ISO, for _choose
 
-    def add(self, pattern: str, kind: str, key: str) -> None:
+    def add(self, pattern: str, kind: str, key: str, country: str = "") -> None:
         words = _pattern_words(pattern)
         if not words:
             return
@@ -213,7 +219,7 @@ class _Trie:
         proper = tuple(
             self._case_sensitive and w[0].isupper() and fold(w) not in _GENERIC for _, w in words
         )
-        entry = _Entry(kind, key, proper, self._weak)
+        entry = _Entry(kind, key, proper, self._weak, country)
         if entry not in node.entries:  # the first added wins a tie (Vietnamese places first)
             node.entries.append(entry)
             self.size += 1
@@ -234,10 +240,9 @@ class _Trie:
                 if nxt is None:
                     break
                 node = nxt
-                for entry in node.entries:
-                    if self._accepts(entry, scanned, i, j):
-                        best = (i, j, entry)
-                        break
+                accepted = [e for e in node.entries if self._accepts(e, scanned, i, j)]
+                if accepted:
+                    best = (i, j, self._choose(accepted, text, words[j].end))
                 j += 1
             if best is not None:
                 proposals.append(best)
@@ -257,6 +262,16 @@ class _Trie:
                 start, end = words[i].start, words[j].end
                 out.append(Match(start, end, text[start:end], entry.kind, entry.key))
         return out
+
+    def _choose(self, entries: list[_Entry], text: str, end: int) -> _Entry:
+        """The first entry, unless a country in brackets right after the name picks another:
+        "Công an tỉnh Hà Nam (Trung Quốc)" is Henan's, not the Vietnamese province's."""
+        if len(entries) > 1 and (m := _BRACKET.match(text, end)):
+            iso = self.countries.get(fold(m.group(1)))
+            for e in entries:
+                if e.country == iso:
+                    return e
+        return entries[0]
 
     @staticmethod
     def _accepts(entry: _Entry, scanned: _Text, i: int, j: int) -> bool:
@@ -433,7 +448,7 @@ class Gazetteer:
         names = (agency.name_vi, *agency.aliases, *patterns)
         for n in (*names, agency.name_en, agency.name_zh, agency.name_ko):
             if n:
-                self._agency_trie.add(n, AGENCY, agency.key)
+                self._agency_trie.add(n, AGENCY, agency.key, agency.country)
 
     def _add_place(self, spec: _PlaceSpec) -> None:
         p = spec.place
@@ -442,15 +457,15 @@ class Gazetteer:
         self._places[p.key] = p
         self._specs.append(spec)
         for core in spec.bare:
-            self._geo_trie.add(core, PLACE, p.key)
+            self._geo_trie.add(core, PLACE, p.key, p.country)
         for core in spec.cores:
             for prefix in _prefixes(p):
-                self._geo_trie.add(f"{prefix} {core}", PLACE, p.key)
+                self._geo_trie.add(f"{prefix} {core}", PLACE, p.key, p.country)
         for full in spec.full:
-            self._geo_trie.add(full, PLACE, p.key)
+            self._geo_trie.add(full, PLACE, p.key, p.country)
         for extra in (p.name_en, p.name_native, spec.raw.get("zh_full")):
             if extra:
-                self._geo_trie.add(str(extra), PLACE, p.key)
+                self._geo_trie.add(str(extra), PLACE, p.key, p.country)
 
     def _load_places(self) -> None:
         data = _load("places.yaml")
@@ -468,7 +483,9 @@ class Gazetteer:
             c = Country(str(raw["iso"]), str(raw["name"]), str(raw["en"]), aliases)
             self._countries[c.iso] = c
             for n in (c.name, *aliases):
-                self._geo_trie.add(n, COUNTRY, c.iso)
+                self._geo_trie.add(n, COUNTRY, c.iso, c.iso)
+                self._agency_trie.countries[fold(n)] = c.iso
+                self._geo_trie.countries[fold(n)] = c.iso
         for p in self._places.values():
             if p.current is not None and p.current not in self._places:
                 raise ValueError(f"place {p.key}: unknown post-2025 unit {p.current}")
