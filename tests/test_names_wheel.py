@@ -1,5 +1,5 @@
-"""The wheel carries the reading table: installed from it, name matching works with the
-network cut off (no data is fetched at run time)."""
+"""The wheel carries the reading table and the ingest gazetteers: installed from it, name
+matching works with the network cut off (no data is fetched at run time)."""
 
 import shutil
 import subprocess
@@ -30,6 +30,8 @@ CHECK = textwrap.dedent(
     assert "p:xi" in keys("習近平")
     table = NameTable(["Tập Cận Bình", "Xi Jinping"])
     assert table.score([0], [1])[0] >= 0.85
+    from hoptac.ingest.gazetteer import gazetteer
+    assert [m.key for m in gazetteer().agencies_in("Công an TP.HCM")] == ["vn-hcmc-police"]
     print("ok")
     """
 )

@@ -1,0 +1,1 @@
+"""Turning news articles about police cooperation into structured records."""
