@@ -18,6 +18,7 @@ from hoptac.cli import exchange as exchange_cli
 from hoptac.cli.common import friendly
 from hoptac.cli.exchange import DataOpt
 from hoptac.db.engine import make_engine, make_sessionmaker, transaction
+from hoptac.errors import HoptacError
 from hoptac.screening.score import THRESHOLD as HIT_THRESHOLD
 from hoptac.settings import get_settings
 from hoptac.types import Role
@@ -154,6 +155,65 @@ def export(
                 raise typer.BadParameter("--output DIR is required for csv")
             files = exporter.to_csv(session, output)
             typer.echo(f"wrote {len(files)} files to {output}")
+
+
+@app.command("ingest")
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="Article files (UTF-8 text).")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
+    commit: Annotated[
+        bool, typer.Option("--commit", help="Store the records (merging with existing ones).")
+    ] = False,
+    user: Annotated[str | None, typer.Option("--user", help="Commit as this user.")] = None,
+    data: DataOpt = None,
+) -> None:
+    """Read Vietnamese articles into structured records (engagements, people, agencies,
+    agreements, commitments, topics). A file that cannot be read is reported and skipped;
+    the exit status is 1 if any was."""
+    import json
+
+    from hoptac.ingest.extract import extract
+    from hoptac.ingest.reader import read
+
+    if commit and not user:
+        raise typer.BadParameter("--commit needs --user (the records belong to their agency)")
+    failed = 0
+    for path in files:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            typer.secho(f"error: {path}: {exc.strerror}", fg=typer.colors.RED, err=True)
+            failed += 1
+            continue
+        try:
+            found = extract(read(raw, path.name))
+        except HoptacError as exc:
+            typer.secho(f"error: {exc.detail}", fg=typer.colors.RED, err=True)
+            failed += 1
+            continue
+        out = found.to_json()
+        if commit:
+            from hoptac.registry import ingest as registry_ingest
+
+            assert user is not None
+            with transaction(_factory()) as session:
+                stored = registry_ingest.accept(
+                    session, _as_user(session, user), out, found.article.text
+                )
+            out["stored"] = stored
+        if as_json:
+            typer.echo(json.dumps({"file": str(path), **out}, ensure_ascii=False))
+        else:
+            main = out["engagements"][0] if out["engagements"] else {}
+            until = f"..{out['date_end']}" if out["date_end"] else ""
+            typer.echo(
+                f"{path}: {main.get('kind', '-')} {out['date_start'] or ''}{until}; "
+                f"{len(out['people'])} people, {len(out['agencies'])} agencies, "
+                f"{len(out['agreements'])} agreements, {len(out['commitments'])} commitments; "
+                f"topics {', '.join(out['topics'])}"
+            )
+    if failed:
+        raise typer.Exit(1)
 
 
 @names_app.command("compare")

@@ -641,3 +641,25 @@ class ExchangePermission(Base):
     grantee: Mapped[str] = mapped_column(sa.String(64))
     granted_by: Mapped[str] = mapped_column(sa.String(26))  # the permission envelope
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Citation(Base):
+    """A passage of a source that states a record's fact. A record read from two articles
+    (the same person, the same visit) is one record with two citations."""
+
+    __tablename__ = "citations"
+    __table_args__ = (
+        sa.UniqueConstraint("record_type", "record_id", "source_id", "start"),
+        sa.Index("ix_citations_record", "record_type", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_type: Mapped[str] = mapped_column(sa.String(20))  # person, engagement, ...
+    record_id: Mapped[int] = mapped_column(sa.Integer)
+    source_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sources.id", ondelete="CASCADE"), index=True
+    )
+    start: Mapped[int] = mapped_column(sa.Integer)  # offsets in the source's text
+    end: Mapped[int] = mapped_column(sa.Integer)
+    quote: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

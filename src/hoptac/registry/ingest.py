@@ -1,0 +1,368 @@
+"""Accepting an ingested article: the reviewed extraction becomes registry records.
+
+`accept` takes the JSON an officer reviewed (`hoptac.ingest.extract.Extraction.to_json`,
+possibly corrected) and the article's text, and writes, in the caller's transaction and
+through the registry's one write path (`create_record`, scoped and audited):
+
+- the article as a `Source` (the same URL, or the same title and date, is the same source);
+- each agency by its canonical key (`ref`): an agency the caller can see with that ref, or
+  a new one from the gazetteer;
+- each person, engagement, agreement and commitment, MERGED with an existing record that is
+  the same fact: the same person (name and agency), the same engagement (kind, sides and
+  overlapping dates), the same agreement (kind and parties), the same commitment (owner and
+  text). A merged record gains a citation, a new one is created citing its passage.
+
+Every fact keeps its passage: a `Citation` (source, offsets, quote) per record and source.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from hoptac.auth.principal import Principal
+from hoptac.auth.scoping import scoped
+from hoptac.db.models import (
+    Agency,
+    Agreement,
+    Citation,
+    Commitment,
+    Engagement,
+    Person,
+    Source,
+)
+from hoptac.errors import InvalidInput
+from hoptac.ingest.gazetteer import gazetteer
+from hoptac.names import search_key
+from hoptac.registry import schemas as s
+from hoptac.registry import service
+from hoptac.types import AgencyLevel, PartialDate
+
+ENGAGEMENT_KIND = {"agreement_signing": "signing", "joint_operation": "joint_campaign"}
+AGREEMENT_KIND = {"agreement": "other", "treaty": "other"}
+
+
+def accept(
+    session: Session, principal: Principal, extraction: dict[str, Any], text: str
+) -> dict[str, Any]:
+    """Store a reviewed extraction; returns what was created and what was merged, by type."""
+    principal.require_write()
+    report: dict[str, Any] = {"created": {}, "merged": {}}
+    source = _source(session, principal, extraction.get("source") or {}, text, report)
+    agencies: dict[str, int] = {}
+    for a in extraction.get("agencies") or []:
+        if a.get("canonical"):
+            agencies[a["canonical"]] = _agency(session, principal, a, report)
+
+    def agency_id(key: str | None) -> int | None:
+        if not key:
+            return None
+        if key not in agencies:
+            agencies[key] = _agency(session, principal, {"canonical": key}, report)
+        return agencies[key]
+
+    people: dict[str, int] = {}
+    for p in extraction.get("people") or []:
+        people[p["name"]] = _person(
+            session, principal, p, agency_id(p.get("agency")), source, text, report
+        )
+    main_id = None
+    for e in extraction.get("engagements") or []:
+        eid = _engagement(session, principal, e, agency_id, source, text, report)
+        main_id = main_id or eid
+    for a in extraction.get("agreements") or []:
+        parties = [i for i in (agency_id(k) for k in a.get("parties") or []) if i is not None]
+        if parties:
+            _agreement(session, principal, a, parties, source, text, report)
+    for c in extraction.get("commitments") or []:
+        owner = agency_id(c.get("owner"))
+        if owner is not None:
+            _commitment(session, principal, c, owner, main_id, source, text, report)
+    return report
+
+
+def _count(report: dict[str, Any], kind: str, what: str) -> None:
+    report[kind][what] = report[kind].get(what, 0) + 1
+
+
+def _cite(
+    session: Session, kind: str, record_id: int, source: Source, span: Any, text: str
+) -> None:
+    start, end = (span or [0, 0])[:2]
+    if not (0 <= start <= end <= len(text)):
+        raise InvalidInput(f"a {kind}'s passage [{start}, {end}] is outside the article")
+    exists = session.scalar(
+        sa.select(Citation.id).where(
+            Citation.record_type == kind,
+            Citation.record_id == record_id,
+            Citation.source_id == source.id,
+            Citation.start == start,
+        )
+    )
+    if exists is None:
+        session.add(
+            Citation(
+                record_type=kind,
+                record_id=record_id,
+                source_id=source.id,
+                start=start,
+                end=end,
+                quote=text[start:end],
+            )
+        )
+
+
+def _quote(span: Any, text: str) -> str | None:
+    if not span:
+        return None
+    return text[span[0] : span[1]][:4000] or None
+
+
+def _pdate(value: str | None) -> PartialDate | None:
+    return PartialDate.parse(value) if value else None
+
+
+def _source(
+    session: Session, principal: Principal, src: dict[str, Any], text: str, report: dict[str, Any]
+) -> Source:
+    query = scoped(sa.select(Source), Source, principal)
+    url, title = src.get("url"), (src.get("title") or text.strip().split("\n", 1)[0])[:500]
+    published = _pdate(src.get("published"))
+    found = None
+    if url:
+        found = session.scalar(query.where(Source.url == url))
+    if found is None:
+        found = session.scalar(query.where(Source.title == title, Source.text == text))
+    if found is not None:
+        _count(report, "merged", "source")
+        return found
+    obj = service.create_record(
+        session,
+        principal,
+        service.SOURCES,
+        s.SourceIn(title=title, url=url, published=published, text=text),
+    )
+    _count(report, "created", "source")
+    return obj
+
+
+def _agency(
+    session: Session, principal: Principal, a: dict[str, Any], report: dict[str, Any]
+) -> int:
+    key = a["canonical"]
+    found = session.scalar(scoped(sa.select(Agency), Agency, principal).where(Agency.ref == key))
+    if found is not None:
+        return found.id
+    entry = gazetteer().agency(key)
+    obj = service.create_record(
+        session,
+        principal,
+        service.AGENCIES,
+        s.AgencyIn(
+            ref=key,
+            name_vi=entry.name_vi,
+            name_en=entry.name_en,
+            name_zh=entry.name_zh,
+            name_ko=entry.name_ko,
+            country=entry.country,
+            level=AgencyLevel(entry.level),
+        ),
+    )
+    _count(report, "created", "agency")
+    return obj.id
+
+
+def _person(
+    session: Session,
+    principal: Principal,
+    p: dict[str, Any],
+    agency_id: int | None,
+    source: Source,
+    text: str,
+    report: dict[str, Any],
+) -> int:
+    key = search_key(p["name"])
+    candidates = session.scalars(
+        scoped(sa.select(Person), Person, principal).where(Person.name_key == key)
+    ).all()
+    same = [x for x in candidates if agency_id is None or x.agency_id in (None, agency_id)]
+    if same:
+        person = same[0]
+        if (not person.rank and p.get("rank")) or (not person.position and p.get("position")):
+            service.update_record(
+                session,
+                principal,
+                service.PEOPLE,
+                person.id,
+                {
+                    "rank": person.rank or p.get("rank"),
+                    "position": person.position or p.get("position"),
+                },
+            )
+        _count(report, "merged", "person")
+    else:
+        person = service.create_record(
+            session,
+            principal,
+            service.PEOPLE,
+            s.PersonIn(
+                full_name=p["name"],
+                rank=p.get("rank"),
+                position=(p.get("position") or None) and p["position"][:500],
+                agency_id=agency_id,
+                source_id=source.id,
+                quote=_quote(p.get("span"), text),
+            ),
+        )
+        _count(report, "created", "person")
+    _cite(session, "person", person.id, source, p.get("span"), text)
+    return person.id
+
+
+def _overlap(
+    a_start: date | None, a_end: date | None, b: PartialDate | None, b_end: PartialDate | None
+) -> bool:
+    if a_start is None or b is None:
+        return a_start is None and b is None
+    first, last = b.first_day, (b_end or b).last_day
+    return a_start <= last and (a_end or a_start) >= first
+
+
+def _engagement(
+    session: Session,
+    principal: Principal,
+    e: dict[str, Any],
+    agency_id: Any,
+    source: Source,
+    text: str,
+    report: dict[str, Any],
+) -> int:
+    kind = ENGAGEMENT_KIND.get(e["kind"], e["kind"])
+    hosts = [i for i in (agency_id(k) for k in e.get("hosts") or []) if i is not None]
+    visitors = [
+        i
+        for i in (agency_id(k) for k in e.get("visitors") or [])
+        if i is not None and i not in hosts
+    ]
+    start, end = _pdate(e.get("date_start")), _pdate(e.get("date_end"))
+    sides = set(hosts) | set(visitors)
+    for other in session.scalars(
+        scoped(sa.select(Engagement), Engagement, principal).where(Engagement.kind == kind)
+    ):
+        theirs = {x.agency_id for x in other.sides}
+        if theirs & sides and _overlap(other.start_on, other.end_on, start, end):
+            _count(report, "merged", "engagement")
+            _cite(session, "engagement", other.id, source, e.get("span"), text)
+            return other.id
+    quote = _quote(e.get("span"), text)
+    obj = service.create_record(
+        session,
+        principal,
+        service.ENGAGEMENTS,
+        s.EngagementIn(
+            kind=kind,
+            title=(source.title or quote or kind)[:500],
+            start=start,
+            end=end if end and start and end != start else None,
+            host_ids=hosts,
+            visitor_ids=visitors,
+            places=[p[:500] for p in e.get("places") or []],
+            topics=e.get("topics") or [],
+            summary=quote,
+            source_id=source.id,
+            quote=quote,
+        ),
+    )
+    _count(report, "created", "engagement")
+    _cite(session, "engagement", obj.id, source, e.get("span"), text)
+    return obj.id
+
+
+def _agreement(
+    session: Session,
+    principal: Principal,
+    a: dict[str, Any],
+    parties: list[int],
+    source: Source,
+    text: str,
+    report: dict[str, Any],
+) -> None:
+    kind = AGREEMENT_KIND.get(a["type"], a["type"])
+    for other in session.scalars(
+        scoped(sa.select(Agreement), Agreement, principal).where(Agreement.kind == kind)
+    ):
+        if {x.id for x in other.parties} == set(parties):
+            _count(report, "merged", "agreement")
+            _cite(session, "agreement", other.id, source, a.get("span"), text)
+            return
+    obj = service.create_record(
+        session,
+        principal,
+        service.AGREEMENTS,
+        s.AgreementIn(
+            kind=kind,
+            title=(a.get("title") or kind)[:500],
+            party_ids=parties,
+            signed=_pdate(a.get("signed")),
+            source_id=source.id,
+            quote=_quote(a.get("span"), text),
+        ),
+    )
+    _count(report, "created", "agreement")
+    _cite(session, "agreement", obj.id, source, a.get("span"), text)
+
+
+def _commitment(
+    session: Session,
+    principal: Principal,
+    c: dict[str, Any],
+    owner: int,
+    engagement_id: int | None,
+    source: Source,
+    text: str,
+    report: dict[str, Any],
+) -> None:
+    description = " ".join(str(c.get("text") or "").split())[:10_000]
+    if not description:
+        return
+    for other in session.scalars(
+        scoped(sa.select(Commitment), Commitment, principal).where(Commitment.owed_by_id == owner)
+    ):
+        if search_key(other.description) == search_key(description):
+            _count(report, "merged", "commitment")
+            _cite(session, "commitment", other.id, source, c.get("span"), text)
+            return
+    obj = service.create_record(
+        session,
+        principal,
+        service.COMMITMENTS,
+        s.CommitmentIn(
+            description=description,
+            owed_by_id=owner,
+            engagement_id=engagement_id,
+            due=_pdate(c.get("due")),
+            source_id=source.id,
+            quote=_quote(c.get("span"), text),
+        ),
+    )
+    _count(report, "created", "commitment")
+    _cite(session, "commitment", obj.id, source, c.get("span"), text)
+
+
+def citations(session: Session, principal: Principal, kind: str, record_id: int) -> list[Citation]:
+    """The passages a record was read from (through sources the caller can see)."""
+    visible = scoped(sa.select(Source.id), Source, principal)
+    return list(
+        session.scalars(
+            sa.select(Citation)
+            .where(
+                Citation.record_type == kind,
+                Citation.record_id == record_id,
+                Citation.source_id.in_(visible),
+            )
+            .order_by(Citation.id)
+        )
+    )
