@@ -349,7 +349,10 @@ def _people(
                 rank = _rank_before(text, at, gaz)
             fact = found.get(name)
             if fact is None:
-                found[name] = PersonFact(at, max(pos_end, name_end), name, rank, position, agency)
+                begin = name_end - len(name)
+                found[name] = PersonFact(
+                    begin, max(pos_end, name_end), name, rank, position, agency
+                )
             else:
                 fact.rank = fact.rank or rank
                 fact.position = fact.position or position
