@@ -424,7 +424,7 @@ def test_the_inbox_refuses_each_bad_envelope_with_a_reason_and_stores_nothing(
 
     _refused(b, sealed(kind="hit"), "kind_not_allowed")  # the agreement allows messages
     _refused(b, sealed(created_at=datetime.now(UTC) + timedelta(hours=1)), "clock")
-    _refused(b, sealed(created_at=datetime.now(UTC) - timedelta(days=8)), "clock")
+    _refused(b, sealed(created_at=datetime.now(UTC) - timedelta(days=8)), "expired")
     _refused(b, sealed(body={"subject": "x"}), "bad_payload")
     message = {"subject": "x", "text": "y", "priority": "routine"}
     _refused(b, sealed(body={**message, "attachments": 5}), "bad_payload")

@@ -250,7 +250,7 @@ def check_time(env: Envelope, now: datetime) -> None:
     if at > now + FUTURE_SKEW:
         raise Rejected("clock", f"created_at {env.created_at} is ahead of this node's clock")
     if at < now - MAX_AGE:
-        raise Rejected("clock", f"created_at {env.created_at} is older than {MAX_AGE.days} days")
+        raise Rejected("expired", f"created_at {env.created_at} is older than {MAX_AGE.days} days")
 
 
 def open_sealed(sealed: bytes, keys: NodeKeys) -> dict[str, Any]:

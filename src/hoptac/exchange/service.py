@@ -256,13 +256,15 @@ def add_peer(
 
 
 def _reseal_outbox(session: Session, keys: NodeKeys, node: ExchangeNode, peer: Peer) -> None:
-    """Seal and sign again, for the peer's new key, every envelope still waiting for it
-    (same id, same content, same time: the receiver never stored them)."""
+    """Seal and sign again, for the peer's new key, every envelope never tried yet (same
+    id, content and time). One already tried (`sent`) keeps its bytes: the partner may
+    have stored it and lost only the receipt; if it cannot open it any more, the refusal
+    is curable and, after MAX_AGE, final (the officer sends it again)."""
     waiting = session.scalars(
         sa.select(EnvelopeRow).where(
             EnvelopeRow.peer_id == peer.id,
             EnvelopeRow.direction == "out",
-            EnvelopeRow.status.in_(("queued", "sent")),
+            EnvelopeRow.status == "queued",
         )
     ).all()
     for row in waiting:
@@ -579,7 +581,8 @@ def receive(
             )
     if rows:
         _insert_new(session, rows)
-        _drop_raced(session, keys, node.node_id, rows, out, now)
+        for raced in _drop_raced(session, keys, node.node_id, rows, out, now):
+            refused.append({"envelope": raced, "from": "", "code": "replayed"})
     if refused:
         audit.record(
             session,
@@ -622,9 +625,9 @@ def _drop_raced(
     rows: list[dict[str, Any]],
     out: Received,
     now: datetime,
-) -> None:
+) -> list[str]:
     """A concurrent request stored one of these ids first: same bytes, the receipt
-    stands; other bytes, the receipt becomes a refusal."""
+    stands; other bytes, the receipt becomes a refusal. Returns the refused ids."""
     stored = dict(
         session.execute(
             sa.select(EnvelopeRow.envelope_id, EnvelopeRow.wire).where(
@@ -632,14 +635,17 @@ def _drop_raced(
             )
         ).all()
     )
+    raced = []
     for row in rows:
         if stored.get(row["envelope_id"]) == row["wire"]:
             continue
+        raced.append(row["envelope_id"])
         out.receipts = [r for r in out.receipts if r.get("envelope") != row["envelope_id"]]
         env = Envelope.from_json(json.loads(row["wire"]))
         out.rejected.append(
             wire.refusal(keys, node_id, env.sender, env.id, "replayed", "id already used")
         )
+    return raced
 
 
 def _received_row(
@@ -779,7 +785,7 @@ def _apply_permission(
     )
     in_batch = accepted.get(of)
     if original is None and not (in_batch and in_batch[1] == peer.id):
-        raise Rejected("bad_payload", f"{peer.node_id} never sent envelope {of} here")
+        raise Rejected("bad_payload", "the permission names a message this peer never sent here")
     if (
         session.scalar(
             sa.select(ExchangePermission.id).where(
@@ -878,7 +884,7 @@ def settle(session: Session, peer: Peer, batch: list[EnvelopeRow], answer: Any) 
             notes[row.envelope_id] = f"refusal not trusted: {exc.reason}"
             continue
         note = f"{code}: {obj.get('reason')}"[:500]
-        if code in wire.RETRYABLE:
+        if code in wire.RETRYABLE and row.created_at > now - wire.MAX_AGE:
             notes[row.envelope_id] = f"refused for now, will retry: {note}"
             continue
         row.status, row.attempts, row.last_error = "rejected", row.attempts + 1, note

@@ -110,6 +110,16 @@ _NOT_NAME_START = frozenset(
     "Học Trường Sư Hải Biên Lực Việt Hàn Nhật Lào Cam Thái Mỹ Nga Ngày Tháng Năm Trong Theo "
     "Đồng Ông Bà Ngài Các Những Hai Tại Với Đây Sau Trước Qua Khi Nhân Thay".split()
 )
+# Family names that open a name written after a long title ("Thủ tướng Quốc vụ viện Trung
+# Quốc Lý Cường"): the commonest Vietnamese ones, Sino-Vietnamese readings of Chinese ones,
+# and romanised Korean ones.
+_SURNAMES = frozenset(
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Đoàn Trịnh "
+    "Lương Mai Tô Tạ Lưu Vương Tập Kỳ Từ Chu Cao Lâm Đào Thái Tăng Triệu Quách Tôn Khổng Mạc "
+    "Lục Hứa Tưởng Giang Châu Kim Trương Hàn Hầu Mã Viên Diệp Khương Thân Nghiêm La Lã Văn "
+    "Park Lee Choi Jung Kang Cho Yoon Jang Lim Han Oh Seo Shin Kwon Hwang Ahn Song Yoo Hong "
+    "Woo".split()
+)
 _NAMED_AFTER = re.compile(
     r"(?:tượng đài|tượng|lăng|đường|phố|quảng trường|cầu|trường|bảo tàng|khu di tích)"
     r"(?:\s+(?:Chủ tịch|Đại tướng|Bác))?\s*$",
@@ -332,6 +342,10 @@ def _people(
             anchors.append((s.start + m.end(), None, None))
         for at, rank, lead_position in anchors:
             person = _name_at(text, at, s.end, gaz)
+            if person is None and lead_position:
+                person = _name_after_title(text, at, s.end, gaz)
+                if person is not None:
+                    lead_position = (lead_position + text[at : person[1] - len(person[0])]).strip()
             if person is None:
                 continue
             name, name_end = person
@@ -387,6 +401,23 @@ def _name_at(text: str, at: int, limit: int, gaz: Gazetteer) -> tuple[str, int] 
     if _NAMED_AFTER.search(text[max(0, at - 30) : at]):
         return None  # "tượng đài Chủ tịch Hồ Chí Minh", "đường Lê Duẩn": a thing, not a person
     return name, words[-1][1]
+
+
+def _name_after_title(text: str, at: int, limit: int, gaz: Gazetteer) -> tuple[str, int] | None:
+    """A name that ends a long title: the first known family name within 90 characters
+    that opens 2-4 capitalised words followed by punctuation or a lower-case word."""
+    window_end = min(limit, at + 90)
+    for m in re.finditer(r"[^\W\d_]+", text[at:window_end]):
+        if m.group(0) not in _SURNAMES or m.start() == 0:
+            continue
+        found = _name_at(text, at + m.start(), limit, gaz)
+        if found is None:
+            continue
+        end = found[1]
+        after = text[end : end + 2]
+        if not after or after[0] in ",.;:)" or (after[0] == " " and after[1:2].islower()):
+            return found
+    return None
 
 
 def _rank_before(text: str, at: int, gaz: Gazetteer) -> str | None:
