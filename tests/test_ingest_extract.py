@@ -246,3 +246,15 @@ def test_bad_input_stores_nothing(tmp_path: Path, factory: sessionmaker[Session]
     assert "Vietnamese" in CliRunner().invoke(cli_app, ["ingest", str(english)]).stderr
     with factory() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Source)) == 0
+
+
+def test_a_chinese_officers_sino_vietnamese_name_is_linked_to_hanzi_and_pinyin() -> None:
+    out = facts(
+        "Ngày 3-3-2025, đồng chí Vương Kiện - Phó Giám đốc Công an tỉnh Vân Nam (Trung Quốc) "
+        "tiếp đoàn công tác Công an tỉnh Lào Cai."
+    )
+    person = next(p for p in out["people"] if p["name"] == "Vương Kiện")
+    assert "王" in person["hanzi"][0] and "wang" in person["pinyin"][0]
+    assert "jian" in person["pinyin"][1]
+    vietnamese = facts("Ngày 3-3-2025, Đại tá Nguyễn Văn Hùng tiếp đoàn Công an tỉnh Vân Nam.")
+    assert "hanzi" not in vietnamese["people"][0]

@@ -160,6 +160,9 @@ class PersonFact(Fact):
     rank: str | None = None
     position: str | None = None
     agency: str | None = None
+    # a Chinese person's name: candidate characters per syllable and their pinyin readings
+    hanzi: list[list[str]] | None = None
+    pinyin: list[list[str]] | None = None
 
 
 @dataclass
@@ -232,6 +235,7 @@ class Extraction:
                     "position": f.position,
                     "agency": f.agency,
                     "span": f.span(),
+                    **({"hanzi": f.hanzi, "pinyin": f.pinyin} if f.hanzi else {}),
                 }
                 for f in self.people
             ],
@@ -371,7 +375,37 @@ def _people(
                 fact.rank = fact.rank or rank
                 fact.position = fact.position or position
                 fact.agency = fact.agency or agency
-    return sorted(found.values(), key=lambda f: f.start)
+    people = sorted(found.values(), key=lambda f: f.start)
+    for fact in people:
+        chinese = fact.agency and gaz.agency(fact.agency).country in ("CN", "TW", "HK", "MO")
+        if chinese or re.search(r"Trung (?:Quốc|Hoa)", fact.position or ""):
+            fact.hanzi, fact.pinyin = _chinese_forms(fact.name)
+    return people
+
+
+def _chinese_forms(name: str) -> tuple[list[list[str]] | None, list[list[str]] | None]:
+    """A Sino-Vietnamese name's candidate characters per syllable (four, commonest first)
+    and their pinyin readings, from the reading tables of `hoptac.names`: Lý Phong is
+    [李 …][風 风 …], li feng. Candidates, not an answer: a syllable has many characters."""
+    from hoptac.names import readings
+
+    def weight(c: str) -> int:
+        r = readings.of(c)
+        return r.weight if r else 0
+
+    chars: list[list[str]] = []
+    spelled: list[list[str]] = []
+    for syllable in name.split():
+        found = sorted(
+            readings.chars_for_vietnamese(syllable.lower()), key=lambda c: (-weight(c), c)
+        )
+        if not found:
+            return None, None
+        chars.append(found[:4])
+        spelled.append(
+            list(dict.fromkeys(p for c in found[:4] if (r := readings.of(c)) for p in r.pinyin[:1]))
+        )
+    return chars, spelled
 
 
 def _name_at(text: str, at: int, limit: int, gaz: Gazetteer) -> tuple[str, int] | None:
