@@ -4,7 +4,8 @@ Two gold sets:
 - seeds: the five seed articles (demo/articles) against the registry's hand-curated
   records (demo/seeds.yaml): each record names its article (`source`);
 - dev: bench/data/ingest_dev (articles written for this bench, with gold made by hand
-  before the extractor was tuned on them; see its gold.yaml).
+  before the extractor was tuned on them; see its gold.yaml): articles 01-07 are looked at
+  while tuning the rules ("dev"), 08-14 are not ("held_out": only their scores are read).
 
 Fields (precision, recall, F1 over the articles' items):
 - people: (name, rank) — rank None where the article gives none;
@@ -114,7 +115,7 @@ def _gold_dev() -> list[dict[str, Any]]:
                 "people": {(norm(p["name"]), p.get("rank")) for p in g.get("people") or []},
                 "agencies": {(_key(a["name"]), a.get("country")) for a in g.get("agencies") or []},
                 "event_type": {kind} if kind else set(),
-                "dates": {(start, end or start)} if start else set(),
+                "dates": {(start, end if end != start else None)} if start else set(),
                 "agreements": {
                     (
                         a["type"],
@@ -212,7 +213,10 @@ def speed(seconds: float = 3.0) -> float:
 def run() -> dict[str, float]:
     print("\ningest (extraction against hand-curated gold; P / R / F1 per field):")
     results: dict[str, float] = {}
-    for label, gold in (("seeds", _gold_seeds()), ("dev", _gold_dev())):
+    dev = _gold_dev()
+    tuned = [g for g in dev if g["file"].name[:2] <= "07"]
+    held_out = [g for g in dev if g["file"].name[:2] > "07"]
+    for label, gold in (("seeds", _gold_seeds()), ("dev", tuned), ("held_out", held_out)):
         if not gold:
             print(f"  {label}: no gold set")
             continue

@@ -37,7 +37,10 @@ _EVENT_CUES: dict[str, tuple[str, ...]] = {
     "conference": ("hội nghị", "hội thảo", "diễn đàn", "đại hội"),
     "joint_operation": ("chuyên án", "đợt cao điểm", "triệt phá", "truy bắt", "phối hợp bắt",
                         "bắt giữ", "chiến dịch"),
-    "handover": ("bàn giao", "trao trả", "dẫn độ", "tiếp nhận đối tượng"),
+    "handover": (
+        "bàn giao đối tượng", "bàn giao phạm nhân", "bàn giao công dân", "trao trả",
+        "dẫn độ", "tiếp nhận đối tượng", "bàn giao cho phía", "bàn giao người",
+    ),
     "visit": ("thăm và làm việc", "thăm, làm việc", "chuyến thăm", "chuyến công tác",
               "đoàn công tác", "đoàn đại biểu", "sang thăm", "đến thăm", "thăm chính thức"),
 }  # fmt: skip
@@ -76,7 +79,13 @@ _AGREEMENT_KINDS: tuple[tuple[str, str], ...] = (
 )
 _AGREEMENT = re.compile("|".join(re.escape(k) for k, _ in _AGREEMENT_KINDS), re.I)
 _ANNIVERSARY = re.compile(r"kỷ niệm\s+(\d{1,3})\s+năm", re.I)
-_SIGNED = re.compile(r"\b(?:đã\s+)?ký\s*kết|\bđã\s+ký\b", re.I)
+_SIGNED = re.compile(r"\bký(?:\s*kết)?\b", re.I)
+_ANNIVERSARY_PHRASE = re.compile(r"kỷ niệm\s+\d{1,3}\s+năm[^,.;]*", re.I)
+_AT_THE_EVENT = re.compile(
+    r"\b(?:tại buổi|nhân dịp này|dịp này|tại lễ|buổi lễ|kết thúc buổi|trong khuôn khổ"
+    r"|tại hội nghị)",
+    re.I,
+)
 
 _COMMITMENT_CUES = re.compile(
     r"\b(?:sẽ|thống nhất|nhất trí|cam kết|tiếp tục|nhận lời|hứa|hẹn)\b", re.I
@@ -102,7 +111,7 @@ _FUTURE = re.compile(
 )
 
 # A person's name: 2-4 capitalised syllables (Vietnamese, Sino-Vietnamese or romanised).
-_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 # Words that cannot start a name, and words that end one (an agency or title follows).
 _NOT_NAME_START = frozenset(
     "Công Bộ Sở Cục Ban Đoàn Ủy Uỷ Phòng Cơ Tổng Văn Thành Tỉnh Quận Huyện Hội Trung Đảng "
@@ -284,7 +293,9 @@ def extract(article: Article, gaz: Gazetteer | None = None) -> Extraction:
     topics = _topics(text, sentences)
     engagements = _engagements(article, gaz, mentions, ref, topics, home)
     main = engagements[0] if engagements else None
-    agreements = _agreements(article, mentions, ref, [*main.hosts, *main.visitors] if main else [])
+    agreements = _agreements(
+        article, mentions, ref, [*main.hosts, *main.visitors] if main else [], main
+    )
     commitments = _commitments(article, mentions, ref, home)
     locations = _locations(article, gaz)
     return Extraction(
@@ -520,7 +531,7 @@ def _locations(article: Article, gaz: Gazetteer) -> list[str]:
 def _event_kind(text: str) -> tuple[str | None, int]:
     """The kind whose cues weigh most: a visit is the frame of most events (a delegation
     travels to hold talks, sign, confer), so its cues count half."""
-    low = text.lower()
+    low = _ANNIVERSARY_PHRASE.sub(" ", text).lower()
     best, score = None, 0.0
     for kind, cues in _EVENT_CUES.items():
         hits = sum(low.count(c) for c in cues) * (0.5 if kind == "visit" else 1.0)
@@ -615,6 +626,7 @@ def _agreements(
     mentions: list[Match],
     ref: PartialDate | None,
     sides: list[str],
+    main: EngagementFact | None = None,
 ) -> list[AgreementFact]:
     text = article.text
     out: list[AgreementFact] = []
@@ -624,6 +636,8 @@ def _agreements(
         for m in _AGREEMENT.finditer(s.text):
             if not m.group(0)[0].isupper():
                 continue  # a title is capitalised: "Biên bản ghi nhớ", not "biên bản"
+            if re.search(r"\bsẽ\b|\bxây dựng,? ký kết|\btiến tới ký", s.text[: m.start()]):
+                continue  # to be signed: a commitment, not an agreement
             start = s.start + m.start()
             title_end = _title_end(text, start, s.end)
             title = text[start:title_end].strip(" ,")
@@ -636,6 +650,14 @@ def _agreements(
             if len(parties) < 2:  # "công an 2 đơn vị ký kết": the engagement's two sides
                 parties = list(dict.fromkeys([*parties, *sides]))
             signed = _signed(s, ref)
+            if (
+                signed is None
+                and main is not None
+                and _SIGNED.search(s.text)
+                and not _ANNIVERSARY.search(s.text)
+                and (_AT_THE_EVENT.search(s.text) or main.kind == "agreement_signing")
+            ):
+                signed = main.date_start  # signed at the event the article reports
             out.append(AgreementFact(s.start, s.end, kind, title, parties[:4], signed))
     return out
 
