@@ -20,20 +20,60 @@ from pathlib import Path
 
 import yaml
 
-EVENT_TYPES = {"visit", "talks", "agreement_signing", "conference", "joint_operation", "handover", "other"}
+EVENT_TYPES = {
+    "visit",
+    "talks",
+    "agreement_signing",
+    "conference",
+    "joint_operation",
+    "handover",
+    "other",
+}
 AGREEMENT_TYPES = {"mou", "coordination_program", "talks_minutes", "agreement", "treaty", "other"}
 TOPICS = {
-    "drugs", "transnational_crime", "high_tech_crime", "human_trafficking", "terrorism", "fraud",
-    "money_laundering", "citizen_protection", "traffic", "immigration", "wanted_persons",
-    "training", "equipment", "mutual_legal_assistance", "other",
+    "drugs",
+    "transnational_crime",
+    "high_tech_crime",
+    "human_trafficking",
+    "terrorism",
+    "fraud",
+    "money_laundering",
+    "citizen_protection",
+    "traffic",
+    "immigration",
+    "wanted_persons",
+    "training",
+    "equipment",
+    "mutual_legal_assistance",
+    "other",
 }
 RANKS = {
-    "Đại tướng", "Thượng tướng", "Trung tướng", "Thiếu tướng", "Đại tá", "Thượng tá", "Trung tá",
-    "Thiếu tá", "Đại úy", "Thượng úy", "Trung úy", "Thiếu úy",
+    "Đại tướng",
+    "Thượng tướng",
+    "Trung tướng",
+    "Thiếu tướng",
+    "Đại tá",
+    "Thượng tá",
+    "Trung tá",
+    "Thiếu tá",
+    "Đại úy",
+    "Thượng úy",
+    "Trung úy",
+    "Thiếu úy",
 }
 COUNTRIES = {"VN", "CN", "KR", "LA", "KH", "ZZ"}
-ARTICLE_KEYS = {"file", "published", "event_type", "date_start", "date_end", "people", "agencies",
-                "agreements", "commitments", "topics"}
+ARTICLE_KEYS = {
+    "file",
+    "published",
+    "event_type",
+    "date_start",
+    "date_end",
+    "people",
+    "agencies",
+    "agreements",
+    "commitments",
+    "topics",
+}
 HEADER = re.compile(r"^\s*(url|title|date|published|source)\s*:", re.I)
 # a sentence ends at . ! ? … followed by space and an upper-case letter or digit
 SENTENCE_BREAK = re.compile(r"[.!?…][\"”»)]?\s+(?=[\"“«(]?[A-ZÀ-ỸĐ0-9])")
@@ -124,7 +164,11 @@ def check(gold_path: Path) -> list[str]:
                 parsed[key] = None
         if parsed["date_end"] and not parsed["date_start"]:
             errors.append(f"{where}: date_end without date_start")
-        if parsed["date_end"] and parsed["date_start"] and parsed["date_end"] < parsed["date_start"]:
+        if (
+            parsed["date_end"]
+            and parsed["date_start"]
+            and parsed["date_end"] < parsed["date_start"]
+        ):
             errors.append(f"{where}: date_end before date_start")
         if art.get("date_end") is not None and art.get("date_end") == art.get("date_start"):
             errors.append(f"{where}: date_end equals date_start (use null for one day)")
@@ -172,7 +216,10 @@ def check(gold_path: Path) -> list[str]:
                 errors.append(f"{where}: agency {name!r} listed twice")
             agencies.add(name)
             if a.get("country") not in COUNTRIES:
-                errors.append(f"{where}: agency {name!r}: country {a.get('country')!r} not in {sorted(COUNTRIES)}")
+                errors.append(
+                    f"{where}: agency {name!r}: country {a.get('country')!r} "
+                    f"not in {sorted(COUNTRIES)}"
+                )
 
         # agreements
         for g in art.get("agreements") or []:
@@ -183,7 +230,9 @@ def check(gold_path: Path) -> list[str]:
                 errors.append(f"{where}: agreement {g.get('type')!r} needs two or more parties")
             for party in parties:
                 if nfc(party) not in agencies:
-                    errors.append(f"{where}: agreement party {party!r} is not one of the article's agencies")
+                    errors.append(
+                        f"{where}: agreement party {party!r} is not one of the article's agencies"
+                    )
             if g.get("signed") is not None:
                 try:
                     parse_partial(g.get("signed"))
@@ -194,7 +243,9 @@ def check(gold_path: Path) -> list[str]:
         for c in art.get("commitments") or []:
             owner = nfc(str(c.get("owner", "")))
             if owner not in agencies:
-                errors.append(f"{where}: commitment owner {owner!r} is not one of the article's agencies")
+                errors.append(
+                    f"{where}: commitment owner {owner!r} is not one of the article's agencies"
+                )
             if c.get("due") is not None:
                 try:
                     parse_partial(c.get("due"))
