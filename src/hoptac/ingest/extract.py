@@ -636,7 +636,9 @@ def _agreements(
         for m in _AGREEMENT.finditer(s.text):
             if not m.group(0)[0].isupper():
                 continue  # a title is capitalised: "Biên bản ghi nhớ", not "biên bản"
-            if re.search(r"\bsẽ\b|\bxây dựng,? ký kết|\btiến tới ký", s.text[: m.start()]):
+            if re.search(
+                r"\bsẽ\b[^,.;]{0,40}\bký|\bxây dựng,? ký kết|\btiến tới ký", s.text[: m.start()]
+            ):
                 continue  # to be signed: a commitment, not an agreement
             start = s.start + m.start()
             title_end = _title_end(text, start, s.end)
@@ -715,7 +717,7 @@ def _commitments(
             previous = out[-1]
             continue
         previous = None
-        if _SCHEDULE.match(text) or _NOT_A_PROMISE.search(text):
+        if _SCHEDULE.match(text) or (_NOT_A_PROMISE.search(text) and "nhận lời" not in text):
             continue
         cue = _COMMITMENT_CUES.search(text)
         if cue is None or (
@@ -769,6 +771,22 @@ def _commitment(
     return CommitmentFact(start, end, text, owner, due)
 
 
+def _partner(mentions: list[Match], home: str | None, side: str) -> str | None:
+    """The agency "phía bạn" (the partner side) or "phía Hàn Quốc" means: the first
+    agency of that country named in the article, or the first not of the home country."""
+    gaz = gazetteer()
+    home_country = gaz.agency(home).country if home else "VN"
+    wanted = None
+    if side != "bạn":
+        found = gaz.countries_in(side)
+        wanted = found[0].key if found else None
+    for m in mentions:
+        country = gaz.agency(m.key).country
+        if (wanted and country == wanted) or (not wanted and country != home_country):
+            return m.key
+    return home
+
+
 def _starts_with_agency(s: Sentence, mentions: list[Match]) -> bool:
     return any(s.start <= m.start < s.start + 12 for m in mentions)
 
@@ -785,4 +803,7 @@ def _owner(article: Article, s: Sentence, mentions: list[Match], home: str | Non
     inside = [m for m in mentions if s.start <= m.start < s.start + len(head)]
     if inside:
         return inside[0].key
+    side = re.search(r"\bphía (bạn|[A-ZĐ][^\s,.;]*(?: [A-ZĐ][^\s,.;]*)?)", head)
+    if side:
+        return _partner(mentions, home, side.group(1))
     return home
