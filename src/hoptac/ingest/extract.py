@@ -460,7 +460,7 @@ def _name_after_title(text: str, at: int, limit: int, gaz: Gazetteer) -> tuple[s
             continue
         end = found[1]
         after = text[end : end + 2]
-        if not after or after[0] in ",.;:)" or (after[0] == " " and after[1:2].islower()):
+        if not after or after[0] in ",.;:)…!?" or (after[0] == " " and after[1:2].islower()):
             return found
     return None
 
@@ -649,7 +649,12 @@ def _agreements(
             if kind == "talks_minutes" and not _SIGNED.search(s.text):
                 continue
             parties = list(dict.fromkeys(x.key for x in mentions if s.start <= x.start < s.end))
-            if len(parties) < 2:  # "công an 2 đơn vị ký kết": the engagement's two sides
+            pairs = _pairs_named(text[start : s.end], sides)
+            if pairs:  # "giữa Bộ Công an hai nước, ... Công an hai Thành phố": one each
+                for pair in pairs[1:]:
+                    out.append(AgreementFact(s.start, s.end, kind, title, pair, _signed(s, ref)))
+                parties = pairs[0]
+            elif len(parties) < 2:  # "công an 2 đơn vị ký kết": the engagement's two sides
                 parties = list(dict.fromkeys([*parties, *sides]))
             signed = _signed(s, ref)
             if (
@@ -662,6 +667,30 @@ def _agreements(
                 signed = main.date_start  # signed at the event the article reports
             out.append(AgreementFact(s.start, s.end, kind, title, parties[:4], signed))
     return out
+
+
+def _pairs_named(after_title: str, sides: list[str]) -> list[list[str]]:
+    """Parties written as pairs: "Bộ Công an hai nước" (the two sides' ministries) and
+    "Công an hai Thành phố / tỉnh / Thủ đô" (the two sides themselves)."""
+    gaz = gazetteer()
+    pairs: list[list[str]] = []
+    if re.search(r"Bộ Công an hai nước", after_title):
+        countries = list(dict.fromkeys(gaz.agency(k).country for k in sides))
+        ministries = [f"{c.lower()}-mps" for c in countries]
+        if len(ministries) == 2 and all(_known(gaz, k) for k in ministries):
+            pairs.append(ministries)
+    two = re.search(r"Công an hai (?:Thành phố|thành phố|tỉnh|Thủ đô|địa phương)", after_title)
+    if two and len(sides) >= 2:
+        pairs.append(sides[:2])
+    return pairs
+
+
+def _known(gaz: Gazetteer, key: str) -> bool:
+    try:
+        gaz.agency(key)
+    except KeyError:
+        return False
+    return True
 
 
 def _title_end(text: str, start: int, limit: int) -> int:
