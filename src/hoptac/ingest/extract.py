@@ -99,7 +99,7 @@ _SCHEDULE = re.compile(
 _AGREED = re.compile(r"\b(?:thống nhất|nhất trí|thỏa thuận|cam kết)\b[^.]*:\s*$", re.I)
 # Verbs an item of an agreed list starts with ("Tiếp tục ...", "Tăng cường ...").
 _ACTION = re.compile(
-    r"^(?:Đồng thời,\s*|Ngoài ra,\s*|Bên cạnh đó,\s*)?(?:[Hh]ai bên\s+)?(?:sẽ\s+)?"
+    r"^(?:Đồng thời,\s*|Ngoài ra,\s*|Bên cạnh đó,\s*|Đặc biệt,?\s*)?(?:[Hh]ai bên\s+)?(?:sẽ\s+)?"
     r"(?:Tiếp tục|Tăng cường|Bảo đảm|Đảm bảo|Đẩy mạnh|Nghiên cứu|Thiết lập|Phối hợp|Hỗ trợ|"
     r"Trao đổi|Duy trì|Triển khai|Xây dựng|Nâng cao|Tổ chức|Chia sẻ|Thúc đẩy|Tập trung|"
     r"tiếp tục|tăng cường|bảo đảm|đảm bảo|đẩy mạnh|nghiên cứu|thiết lập|phối hợp|hỗ trợ|"
@@ -569,19 +569,61 @@ def _engagements(
         if when is not None and when.is_range:
             break
     hosts, visitors = _sides(article, mentions, lead, home, kind)
-    return [
-        EngagementFact(
-            where.start,
-            where.end,
-            kind,
-            when.first if when else None,
-            when.last if when else None,
-            hosts,
-            visitors,
-            [],
-            topics,
-        )
-    ]
+    main = EngagementFact(
+        where.start,
+        where.end,
+        kind,
+        when.first if when else None,
+        when.last if when else None,
+        hosts,
+        visitors,
+        [],
+        topics,
+    )
+    return [main, *_program(article, gaz, mentions, ref, main, facts)]
+
+
+def _program(
+    article: Article,
+    gaz: Gazetteer,
+    mentions: list[Match],
+    ref: PartialDate | None,
+    main: EngagementFact,
+    facts: list[Sentence],
+) -> list[EngagementFact]:
+    """The rest of a delegation's programme: a later day ("Ngày 11/12, Đoàn ... thăm, làm
+    việc với Công an tỉnh Quảng Ninh") at another agency than the host and its units is
+    another visit by the same delegation."""
+    if main.kind not in ("visit", "talks") or not main.hosts:
+        return []  # a programme is a delegation's
+    if main.date_start is None or main.date_start.precision.value != "day":
+        return []
+    first = main.date_start.first_day
+    more: list[EngagementFact] = []
+    for s in facts:
+        if s.start <= main.start or not re.search(r"\b[Đđ]oàn\b", s.text):
+            continue
+        found = [
+            d for d in date_rules.find_dates(article.text, ref, s.start, s.end) if not d.is_range
+        ]
+        if len(found) != 1 or found[0].first.precision.value != "day":
+            continue
+        day = found[0].first
+        if not 0 < (day.first_day - first).days <= 7:
+            continue
+        visited = [m.key for m in mentions if s.start <= m.start < s.end]
+        ours = [k for k in visited if k in main.hosts or gaz.agency(k).parent in main.hosts]
+        others = [k for k in visited if k not in ours and k not in main.visitors]
+        if not others:
+            continue  # the host or its units: the same visit's itinerary, not extended (the
+            # dev gold counts itineraries out; the seed gold once counted one in)
+        if re.search(r"thăm|làm việc", s.text):
+            more.append(
+                EngagementFact(
+                    s.start, s.end, "visit", day, None, others[:1], list(main.visitors), [], []
+                )
+            )
+    return more
 
 
 def _sides(
@@ -754,7 +796,7 @@ def _commitments(
         ):
             continue
         head = text[: cue.start()]
-        if re.search(r"\bđã\b", head) and "sẽ" not in text:
+        if re.search(r"\bđã\b", head):
             continue  # "... đã tiếp nhận ...": something done, not promised
         out.append(_commitment(article, s.start, s.end, mentions, ref, home))
         previous = out[-1]
