@@ -74,10 +74,21 @@ def _gold_seeds() -> list[dict[str, Any]]:
         for c in mine("commitments"):
             agencies |= {x for x in (c.get("owed_by"), c.get("owed_to")) if x}
         main = engagements[0] if engagements else None
+        text = norm((SEEDS.parent / src["file"]).read_text(encoding="utf-8"))
+        # A person is curated once, under the first article that names them: the gold of an
+        # article is every curated person it names (Nguyễn Phú Trọng in seeds 001, 002, 004).
+        people = {
+            (
+                norm(p["full_name"]),
+                p.get("rank") if f"{p.get('rank')} {p['full_name']}" in text else None,
+            )
+            for p in doc["people"]
+            if p.get("source") == ref or norm(p["full_name"]) in text
+        }
         out.append(
             {
                 "file": SEEDS.parent / src["file"],
-                "people": {(norm(p["full_name"]), p.get("rank")) for p in mine("people")},
+                "people": people,
                 "agencies": {(a, country.get(a)) for a in agencies},
                 "event_type": {KIND_OF.get(main["kind"], main["kind"])} if main else set(),
                 "dates": {(_iso(main.get("start")), _iso(main.get("end")))} if main else set(),

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import hotline_bench
+import ingest_bench
 import names_bench
 import screening_bench
 
@@ -23,7 +24,12 @@ def main() -> None:
     parser.add_argument("--update", action="store_true", help="record these numbers")
     args = parser.parse_args()
     baselines: dict[str, float] = json.loads(BASELINES.read_text()) if BASELINES.exists() else {}
-    results = {**names_bench.run(), **screening_bench.run(), **hotline_bench.run()}
+    results = {
+        **names_bench.run(),
+        **ingest_bench.run(),
+        **screening_bench.run(),
+        **hotline_bench.run(),
+    }
     print("\nagainst bench/baselines.json:")
     for name, value in results.items():
         base = baselines.get(name)
