@@ -126,6 +126,7 @@ _SURNAMES = frozenset(
     "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Đoàn Trịnh "
     "Lương Mai Tô Tạ Lưu Vương Tập Kỳ Từ Chu Cao Lâm Đào Thái Tăng Triệu Quách Tôn Khổng Mạc "
     "Lục Hứa Tưởng Giang Châu Kim Trương Hàn Hầu Mã Viên Diệp Khương Thân Nghiêm La Lã Văn "
+    "Lô Lò Hà Thào Giàng Vàng Sùng Mùa Cầm Lường Quàng "
     "Park Lee Choi Jung Kang Cho Yoon Jang Lim Han Oh Seo Shin Kwon Hwang Ahn Song Yoo Hong "
     "Woo".split()
 )
@@ -353,7 +354,9 @@ def _people(
             anchors.append((s.start + r.end, r.key, None))
         for p in positions:
             anchors.append((s.start + p.end, None, s.text[p.start : p.end]))
-        for m in re.finditer(r"(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à|[Nn]gài)\s+", s.text):
+        for m in re.finditer(
+            r"(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à|[Nn]gài|[Cc]hị|[Aa]nh|[Cc]háu)\s+", s.text
+        ):
             anchors.append((s.start + m.end(), None, None))
         for at, rank, lead_position in anchors:
             person = _name_at(text, at, s.end, gaz)
