@@ -88,8 +88,11 @@ def _agency_name(key: str | None) -> str:
         return key
 
 
-def _spans(ext: dict[str, Any], text: str) -> list[Span]:
-    out = []
+SKIPPED_BLOCKS = ("header", "boilerplate", "source")  # lines no fact is read from
+
+
+def _spans(ext: dict[str, Any], article: Article) -> list[Span]:
+    out = [Span(b.start, b.end, "skip") for b in article.blocks if b.kind in SKIPPED_BLOCKS]
     main = ext["engagements"][:1]
     for kind, items in (
         ("engagement", main),
@@ -151,7 +154,7 @@ def _preview(
             "ext": ext,
             "v": view,
             "name": name,
-            "marked": highlight(article.text, _spans(ext, article.text)),
+            "marked": highlight(article.text, _spans(ext, article)),
             "fingerprint": _fingerprint(ext),
             "errors": errors or [],
             "event_kinds": EVENT_KINDS,

@@ -5,6 +5,7 @@ that crosses the end of an open mark is left out (the outer, earlier one is kept
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -35,10 +36,13 @@ class Span:
     anchor: str | None = None  # the mark's id
 
 
+_BREAKS = re.compile(r"[ \t]*\n(?:[ \t]*\n)*")
+
+
 def _piece(text: str) -> str:
-    # Paragraphs: the text's line breaks are kept (white-space: pre-wrap) and doubled, so
-    # one-line paragraphs read apart; offsets are unaffected (the HTML is only for display).
-    return str(escape(text)).replace("\n", "\n\n")
+    # Paragraphs: line breaks are kept (white-space: pre-wrap), each run of them shown as one
+    # blank line, so one-line paragraphs read apart; offsets are unaffected (display only).
+    return _BREAKS.sub("\n\n", str(escape(text)))
 
 
 def highlight(text: str, spans: list[Span]) -> Markup:
