@@ -31,6 +31,7 @@ from hoptac.web.api import screening as api_screening
 from hoptac.web.deps import LoginRequired
 from hoptac.web.middleware import BodyLimit, SecurityHeaders
 from hoptac.web.pages import hotline as hotline_pages
+from hoptac.web.pages import ingest as ingest_pages
 from hoptac.web.pages import routes as pages
 from hoptac.web.pages import screening as screening_pages
 from hoptac.web.pages.render import render_error
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_hotline.router)
     app.include_router(screening_pages.router)
     app.include_router(hotline_pages.router)
+    app.include_router(ingest_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

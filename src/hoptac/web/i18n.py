@@ -11,6 +11,45 @@ LANGUAGES = ("vi", "en")
 
 VI: dict[str, str] = {
     # navigation and common words
+    # ingest
+    "Ingest": "Nhập bài viết",
+    "Ingest an article": "Nhập bài viết",
+    "Paste a Vietnamese article or upload it as a .txt file. Its facts are read and shown for review; nothing is stored until you accept them.": "Dán nội dung bài viết tiếng Việt hoặc tải lên tệp .txt. Các thông tin được đọc ra và hiển thị để rà soát; chưa lưu gì cho đến khi bạn chấp nhận.",
+    "Nothing was stored.": "Chưa lưu gì.",
+    "Article text": "Nội dung bài viết",
+    "…or a text file (UTF-8, .txt)": "…hoặc tệp văn bản (UTF-8, .txt)",
+    "A file replaces the pasted text.": "Nếu chọn tệp, tệp được dùng thay cho nội dung đã dán.",
+    "URL": "Địa chỉ (URL)",
+    "Optional: they replace the url, title and date lines at the top of the article. The date is also the reference for dates like “on the 9th”.": "Không bắt buộc: thay cho các dòng url, title, date ở đầu bài. Ngày đăng cũng là mốc để hiểu các ngày như “ngày 9”.",
+    "Read and review": "Đọc và rà soát",
+    "Review an article": "Rà soát bài viết",
+    "In this article": "Trong bài viết",
+    "Legend": "Chú giải",
+    "Engagement and dates": "Hoạt động và thời gian",
+    "in the text": "xem trong bài",
+    "— do not record —": "— không ghi nhận —",
+    "No engagement was found in this article.": "Không tìm thấy hoạt động nào trong bài.",
+    "drop": "bỏ",
+    "None found.": "Không tìm thấy.",
+    "A changed agency is changed wherever it was read; a dropped one leaves the engagement's sides and the agreements' parties.": "Cơ quan được sửa sẽ được sửa ở mọi chỗ đã đọc ra; cơ quan bị bỏ được loại khỏi các bên của hoạt động và của văn bản.",
+    "Accept and store": "Chấp nhận và lưu",
+    "Article stored": "Đã lưu bài viết",
+    "created": "tạo mới",
+    "merged": "gộp",
+    "Open the source": "Mở nguồn tin",
+    "Records read from this article": "Bản ghi đọc từ bài viết này",
+    "passage": "đoạn trích",
+    "Passages": "Đoạn trích",
+    "Ingest another article": "Nhập bài viết khác",
+    "the text": "nội dung",
+    "A commitment needs the agency that owes it (or drop it).": "Cam kết cần có cơ quan thực hiện (hoặc bỏ cam kết).",
+    "An agreement needs at least one party (or drop it).": "Văn bản cần có ít nhất một bên (hoặc bỏ văn bản).",
+    "The article was read differently this time; review it again.": "Lần đọc này cho kết quả khác; hãy rà soát lại.",
+    "agreement_signing": "Ký kết văn bản",
+    "joint_operation": "Phối hợp đấu tranh",
+    "Passages in the text": "Các đoạn trích trong bài",
+    "Not read: menus, bylines": "Không đọc: menu, ghi nguồn",
+    "Read from": "Đọc từ",
     "Dashboard": "Tổng quan",
     "Partners": "Đối tác",
     "Agencies": "Cơ quan",
@@ -363,6 +402,8 @@ VI: dict[str, str] = {
 }
 
 EN_LABELS: dict[str, str] = {
+    "agreement_signing": "Agreement signing",
+    "joint_operation": "Joint operation",
     "routine": "Routine",
     "urgent": "Urgent",
     "flash": "Flash",
@@ -387,6 +428,28 @@ EN_LABELS: dict[str, str] = {
 # Field-error messages from validation, rewritten for people: English pattern -> template.
 _ERRORS: dict[str, list[tuple[re.Pattern[str], str]]] = {
     "vi": [
+        # ingest: the article reader's refusals
+        (
+            re.compile(r"^(.*): empty, there is no article to read$"),
+            r"\1: trống, không có bài viết để đọc",
+        ),
+        (
+            re.compile(r"^(.*): a binary file, not a text article$"),
+            r"\1: tệp nhị phân, không phải bài viết dạng văn bản",
+        ),
+        (
+            re.compile(r"^(.*): not UTF-8 text \(byte (\d+)\); .*$"),
+            r"\1: không phải văn bản UTF-8 (byte thứ \2); hãy lưu bài viết dạng UTF-8",
+        ),
+        (
+            re.compile(r"^(.*): ([\d,]+) bytes is too large for an article \(at most ([\d,]+)\)$"),
+            r"\1: \2 byte, quá lớn đối với một bài viết (tối đa \3)",
+        ),
+        (re.compile(r"^(.*): no words to read$"), r"\1: không có chữ nào để đọc"),
+        (
+            re.compile(r"^(.*): this does not read as Vietnamese \((\d+)% .*$"),
+            r"\1: không phải tiếng Việt (chỉ \2% là từ tiếng Việt thông dụng); chỉ nhập được bài viết, báo cáo tiếng Việt",
+        ),
         (re.compile(r"^(Field required|Input should be a valid string)$"), "Bắt buộc nhập"),
         (re.compile(r"^String should have at least 1 character$"), "Bắt buộc nhập"),
         (

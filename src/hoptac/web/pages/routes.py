@@ -12,11 +12,13 @@ from hoptac.auth import service as auth_service
 from hoptac.auth.scoping import can_edit
 from hoptac.errors import Forbidden, InvalidInput, NotFound, StaleEdit, Unauthenticated
 from hoptac.exchange import service as exchange_service
+from hoptac.registry import ingest as registry_ingest
 from hoptac.registry import overview
 from hoptac.registry import service as svc
 from hoptac.web.deps import DB, LANG_COOKIE, SESSION_COOKIE, Page, client_of, settings_of
 from hoptac.web.i18n import LANGUAGES, translate_error
 from hoptac.web.pages import forms
+from hoptac.web.pages.passages import highlight, passage_spans, source_passages
 from hoptac.web.pages.render import render
 from hoptac.web.resources import RESOURCES
 
@@ -207,6 +209,7 @@ def agreement(request: Request, record_id: int, page: Page, db: DB) -> HTMLRespo
             **detail_context(page, obj),
             "commitments": overview.commitments_of(db, page.principal, agreement_id=record_id),
             "engagements": overview.engagements_of_agreement(db, page.principal, record_id),
+            "passages": cited(db, page, "agreement", record_id),
             "source": source_of(db, page, obj.source_id),
         },
     )
@@ -223,6 +226,7 @@ def engagement(request: Request, record_id: int, page: Page, db: DB) -> HTMLResp
             **detail_context(page, obj),
             "commitments": overview.commitments_of(db, page.principal, engagement_id=record_id),
             "agreement": agreement,
+            "passages": cited(db, page, "engagement", record_id),
             "source": source_of(db, page, obj.source_id),
         },
     )
@@ -238,6 +242,7 @@ def commitment(request: Request, record_id: int, page: Page, db: DB) -> HTMLResp
             **detail_context(page, obj),
             "agreement": _maybe(db, page, svc.AGREEMENTS, obj.agreement_id),
             "engagement": _maybe(db, page, svc.ENGAGEMENTS, obj.engagement_id),
+            "passages": cited(db, page, "commitment", record_id),
             "source": source_of(db, page, obj.source_id),
         },
     )
@@ -252,6 +257,7 @@ def person(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse
         {
             **detail_context(page, obj),
             "engagements": overview.engagements_of_person(db, page.principal, record_id),
+            "passages": cited(db, page, "person", record_id),
             "source": source_of(db, page, obj.source_id),
         },
     )
@@ -261,7 +267,14 @@ def person(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse
 def source(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
     obj = svc.get_record(db, page.principal, svc.SOURCES, record_id)
     citing = overview.citing(db, page.principal, record_id)
-    return render(request, "source.html", {**detail_context(page, obj), "citing": citing})
+    passages = source_passages(db, page.principal, record_id)
+    context = {
+        **detail_context(page, obj),
+        "citing": citing,
+        "passages": passages,
+        "marked": highlight(obj.text or "", passage_spans(passages)) if passages else None,
+    }
+    return render(request, "source.html", context)
 
 
 def _maybe(db: DB, page: Page, res: svc.Resource[Any], record_id: int | None) -> Any:
@@ -276,6 +289,16 @@ def _maybe(db: DB, page: Page, res: svc.Resource[Any], record_id: int | None) ->
 
 def source_of(db: DB, page: Page, source_id: int | None) -> Any:
     return _maybe(db, page, svc.SOURCES, source_id)
+
+
+def cited(db: DB, page: Page, kind: str, record_id: int) -> list[tuple[Any, Any]]:
+    """A record's passages, each with its source: (citation, source)."""
+    out = []
+    for c in registry_ingest.citations(db, page.principal, kind, record_id):
+        src = source_of(db, page, c.source_id)
+        if src is not None:
+            out.append((c, src))
+    return out
 
 
 # ---- create and edit ----------------------------------------------------------------
