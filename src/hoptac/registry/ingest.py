@@ -88,6 +88,22 @@ def _count(report: dict[str, Any], kind: str, what: str) -> None:
     report[kind][what] = report[kind].get(what, 0) + 1
 
 
+def _noted(
+    session: Session,
+    report: dict[str, Any],
+    how: str,
+    kind: str,
+    record_id: int,
+    source: Source,
+    span: Any,
+    text: str,
+) -> int:
+    """Count a record `created` or `merged` and cite the passage it was read from."""
+    _count(report, how, kind)
+    _cite(session, kind, record_id, source, span, text)
+    return record_id
+
+
 def _cite(
     session: Session, kind: str, record_id: int, source: Source, span: Any, text: str
 ) -> None:
@@ -202,7 +218,7 @@ def _person(
                     "position": person.position or p.get("position"),
                 },
             )
-        _count(report, "merged", "person")
+        how = "merged"
     else:
         person = service.create_record(
             session,
@@ -217,9 +233,8 @@ def _person(
                 quote=_quote(p.get("span"), text),
             ),
         )
-        _count(report, "created", "person")
-    _cite(session, "person", person.id, source, p.get("span"), text)
-    return person.id
+        how = "created"
+    return _noted(session, report, how, "person", person.id, source, p.get("span"), text)
 
 
 def _overlap(
@@ -254,9 +269,9 @@ def _engagement(
     ):
         theirs = {x.agency_id for x in other.sides}
         if theirs & sides and _overlap(other.start_on, other.end_on, start, end):
-            _count(report, "merged", "engagement")
-            _cite(session, "engagement", other.id, source, e.get("span"), text)
-            return other.id
+            return _noted(
+                session, report, "merged", "engagement", other.id, source, e.get("span"), text
+            )
     quote = _quote(e.get("span"), text)
     obj = service.create_record(
         session,
@@ -276,9 +291,7 @@ def _engagement(
             quote=quote,
         ),
     )
-    _count(report, "created", "engagement")
-    _cite(session, "engagement", obj.id, source, e.get("span"), text)
-    return obj.id
+    return _noted(session, report, "created", "engagement", obj.id, source, e.get("span"), text)
 
 
 def _agreement(
@@ -295,8 +308,7 @@ def _agreement(
         scoped(sa.select(Agreement), Agreement, principal).where(Agreement.kind == kind)
     ):
         if {x.id for x in other.parties} == set(parties):
-            _count(report, "merged", "agreement")
-            _cite(session, "agreement", other.id, source, a.get("span"), text)
+            _noted(session, report, "merged", "agreement", other.id, source, a.get("span"), text)
             return
     obj = service.create_record(
         session,
@@ -311,8 +323,7 @@ def _agreement(
             quote=_quote(a.get("span"), text),
         ),
     )
-    _count(report, "created", "agreement")
-    _cite(session, "agreement", obj.id, source, a.get("span"), text)
+    _noted(session, report, "created", "agreement", obj.id, source, a.get("span"), text)
 
 
 def _commitment(
@@ -332,8 +343,7 @@ def _commitment(
         scoped(sa.select(Commitment), Commitment, principal).where(Commitment.owed_by_id == owner)
     ):
         if search_key(other.description) == search_key(description):
-            _count(report, "merged", "commitment")
-            _cite(session, "commitment", other.id, source, c.get("span"), text)
+            _noted(session, report, "merged", "commitment", other.id, source, c.get("span"), text)
             return
     obj = service.create_record(
         session,
@@ -348,8 +358,7 @@ def _commitment(
             quote=_quote(c.get("span"), text),
         ),
     )
-    _count(report, "created", "commitment")
-    _cite(session, "commitment", obj.id, source, c.get("span"), text)
+    _noted(session, report, "created", "commitment", obj.id, source, c.get("span"), text)
 
 
 def citations(session: Session, principal: Principal, kind: str, record_id: int) -> list[Citation]:
