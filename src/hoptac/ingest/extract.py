@@ -594,9 +594,11 @@ def _program(
     main: EngagementFact,
     facts: list[Sentence],
 ) -> list[EngagementFact]:
-    """The rest of a delegation's programme: a later day ("Ngày 11/12, Đoàn ... thăm, làm
-    việc với Công an tỉnh Quảng Ninh") at another agency than the host and its units is
-    another visit by the same delegation."""
+    """The rest of a delegation's programme (the modelling convention of demo/seeds.yaml:
+    one engagement per trip and per receiving agency): a later day at the host's units
+    ("ngày 10/12, Đoàn ... thăm Công an quận Tây Hồ") extends the main engagement and adds
+    the units to its places; a later day at another agency ("Ngày 11/12, Đoàn ... làm việc
+    với Công an tỉnh Quảng Ninh") is another visit by the same delegation."""
     if main.kind not in ("visit", "talks") or not main.hosts:
         return []  # a programme is a delegation's
     if main.date_start is None or main.date_start.precision.value != "day":
@@ -615,12 +617,19 @@ def _program(
         if not 0 < (day.first_day - first).days <= 7:
             continue
         visited = [m.key for m in mentions if s.start <= m.start < s.end]
-        ours = [k for k in visited if k in main.hosts or gaz.agency(k).parent in main.hosts]
-        others = [k for k in visited if k not in ours and k not in main.visitors]
-        if not others:
-            continue  # the host or its units: the same visit's itinerary, not extended (the
-            # dev gold counts itineraries out; the seed gold once counted one in)
-        if re.search(r"thăm|làm việc", s.text):
+        units = [k for k in visited if gaz.agency(k).parent in main.hosts]
+        others = [
+            k for k in visited if k not in units and k not in main.hosts and k not in main.visitors
+        ]
+        if units and not others:
+            # the host's units toured the next days: the same trip (one engagement per trip
+            # and receiving agency, demo/seeds.yaml), its places and its last day
+            for k in units:
+                if gaz.agency(k).name_vi not in main.places:
+                    main.places.append(gaz.agency(k).name_vi)
+            if main.date_end is None or day > main.date_end:
+                main.date_end = day
+        elif others and re.search(r"thăm|làm việc", s.text):
             more.append(
                 EngagementFact(
                     s.start, s.end, "visit", day, None, others[:1], list(main.visitors), [], []
