@@ -258,3 +258,26 @@ def test_a_chinese_officers_sino_vietnamese_name_is_linked_to_hanzi_and_pinyin()
     assert "jian" in person["pinyin"][1]
     vietnamese = facts("Ngày 3-3-2025, Đại tá Nguyễn Văn Hùng tiếp đoàn Công an tỉnh Vân Nam.")
     assert "hanzi" not in vietnamese["people"][0]
+
+
+def test_a_delegations_programme_extends_its_visit_and_adds_another() -> None:
+    out = facts(
+        "Ngày 09/12/2024, tại trụ sở Công an thành phố Hà Nội, Trung tướng Nguyễn Hải Trung "
+        "hội đàm với đoàn đại biểu Công an thành phố Thượng Hải. Hai bên trao đổi về công tác "
+        "phòng, chống ma túy.\n\nTheo lịch trình, trong ngày 10/12, Đoàn công tác sẽ đến thăm "
+        "Công an quận Tây Hồ.\n\nNgày 11/12, Đoàn sẽ đến thăm, làm việc với Công an tỉnh "
+        "Quảng Ninh."
+    )
+    main, other = out["engagements"]
+    assert (main["kind"], main["date_start"], main["date_end"]) == (
+        "talks",
+        "2024-12-09",
+        "2024-12-10",
+    )
+    assert main["places"] == ["Công an quận Tây Hồ"]
+    assert (other["kind"], other["date_start"], other["hosts"]) == (
+        "visit",
+        "2024-12-11",
+        ["vn-quang-ninh-police"],
+    )
+    assert other["visitors"] == main["visitors"] == ["cn-shanghai-psb"]

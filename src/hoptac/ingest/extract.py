@@ -555,7 +555,11 @@ def _engagements(
     if not facts:
         return []
     lead = facts[:3]
-    lead_text = " ".join(s.text for s in lead)
+    # what the article reports, not what is planned: itineraries and "sẽ" do not count
+    reported = [
+        s for s in lead if not re.search(r"\bsẽ\b|^\s*Theo (?:lịch trình|chương trình)", s.text)
+    ]
+    lead_text = " ".join(s.text for s in reported or lead)
     found_kind, _ = _event_kind((article.title or "") + " " + lead_text)
     if found_kind is None:
         found_kind, _ = _event_kind(" ".join(s.text for s in facts))
