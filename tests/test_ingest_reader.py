@@ -135,6 +135,8 @@ def spans(text: str, ref: PartialDate | None) -> list[tuple[str, str | None, str
         ("vào tháng 4-2023", None, [("2023-04", None, "tháng 4-2023")]),
         ("trong năm 2024", None, [("2024", None, "năm 2024")]),
         ("hôm 28-12", PartialDate(2025, 1), [("2024-12-28", None, "hôm 28-12")]),
+        ("Trước đó, chiều 21/3,", PartialDate(2024, 3), [("2024-03-21", None, "chiều 21/3")]),
+        ("sáng ngày 5-9", PartialDate(2025, 9), [("2025-09-05", None, "sáng ngày 5-9")]),
     ],
 )
 def test_each_date_form_resolves_against_the_publication_date(

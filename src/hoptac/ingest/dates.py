@@ -1,6 +1,7 @@
 """Dates as Vietnamese press writes them, resolved against the publication date.
 
     ngày 15-6 · ngày 15/6 · ngày 09/12/2024 · ngày 15-4-2023 · ngày 15 tháng 6 năm 2024
+    sáng 10-12 · chiều 21/3 · tối ngày 5-9
     từ ngày 10 đến ngày 14-6 · từ ngày 11 đến 15-4-2023 · từ 10/12 đến 14/12/2024 · 10-14/6
     tháng 8/2024 · tháng 8-2024 · tháng 8 năm 2024 · tháng 8 (this year) · năm 2024
 
@@ -48,7 +49,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("range_dash", re.compile(rf"\b(?:ngày\s+)?{_D}\s*[-–]\s*{_D}\s*/\s*{_M}(?:\s*/\s*{_Y})?\b")),
     ("day_wordy", re.compile(rf"\b(?:[Nn]gày\s+){_WORDY}\b")),
-    ("day", re.compile(rf"\b(?:[Nn]gày|[Hh]ôm)\s+{_DM}\b")),
+    (
+        "day",
+        re.compile(
+            rf"\b(?:[Nn]gày|[Hh]ôm|[Ss]áng|[Cc]hiều|[Tt]rưa|[Tt]ối|[Đđ]êm)\s+(?:ngày\s+)?{_DM}\b"
+        ),
+    ),
     ("day_bare", re.compile(rf"(?<![\d/.-]){_D}/{_M}/{_Y}\b")),
     ("month", re.compile(rf"\b[Tt]háng\s+{_M}(?:\s*(?:[-/]|năm)\s*{_Y})?\b(?!\s*ngày)")),
     ("year", re.compile(rf"\b[Nn]ăm\s+{_Y}\b")),

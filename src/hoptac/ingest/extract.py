@@ -598,19 +598,21 @@ def _program(
     main: EngagementFact,
     facts: list[Sentence],
 ) -> list[EngagementFact]:
-    """The rest of a delegation's programme (the modelling convention of demo/seeds.yaml:
-    one engagement per trip and per receiving agency): a later day at the host's units
-    ("ngày 10/12, Đoàn ... thăm Công an quận Tây Hồ") extends the main engagement and adds
-    the units to its places; a later day at another agency ("Ngày 11/12, Đoàn ... làm việc
-    với Công an tỉnh Quảng Ninh") is another visit by the same delegation."""
-    if main.kind not in ("visit", "talks") or not main.hosts:
+    """The rest of a delegation's trip (the modelling convention of demo/seeds.yaml: one
+    engagement per trip and per receiving agency). When the article gives the main event
+    one day, other days of the same trip widen it: a day of talks before the signing, a
+    later day touring the host's units ("ngày 10/12, Đoàn ... thăm Công an quận Tây Hồ",
+    whose units become its places) or seeing the host's province. A later day at another
+    agency ("Ngày 11/12, Đoàn ... làm việc với Công an tỉnh Quảng Ninh") is another visit by
+    the same delegation."""
+    if main.kind not in ("visit", "talks", "agreement_signing") or not main.hosts:
         return []  # a programme is a delegation's
-    if main.date_start is None or main.date_start.precision.value != "day":
-        return []
+    if main.date_start is None or main.date_start.precision.value != "day" or main.date_end:
+        return []  # no day, or the article gave the trip's span itself
     first = main.date_start.first_day
     more: list[EngagementFact] = []
     for s in facts:
-        if s.start <= main.start or not re.search(r"\b[Đđ]oàn\b", s.text):
+        if not re.search(r"\b[Đđ]oàn\b|hội đàm|làm việc|thăm|tham quan|ký kết|\blễ\b", s.text):
             continue
         found = [
             d for d in date_rules.find_dates(article.text, ref, s.start, s.end) if not d.is_range
@@ -618,22 +620,24 @@ def _program(
         if len(found) != 1 or found[0].first.precision.value != "day":
             continue
         day = found[0].first
-        if not 0 < (day.first_day - first).days <= 7:
+        gap = (day.first_day - first).days
+        if not -3 <= gap <= 7 or gap == 0:
             continue
         visited = [m.key for m in mentions if s.start <= m.start < s.end]
         units = [k for k in visited if gaz.agency(k).parent in main.hosts]
         others = [
             k for k in visited if k not in units and k not in main.hosts and k not in main.visitors
         ]
-        if units and not others:
-            # the host's units toured the next days: the same trip (one engagement per trip
-            # and receiving agency, demo/seeds.yaml), its places and its last day
+        if not others:
             for k in units:
                 if gaz.agency(k).name_vi not in main.places:
                     main.places.append(gaz.agency(k).name_vi)
-            if main.date_end is None or day > main.date_end:
+            if day < main.date_start:
+                main.date_end = main.date_end or main.date_start
+                main.date_start = day
+            elif main.date_end is None or day > main.date_end:
                 main.date_end = day
-        elif others and re.search(r"thăm|làm việc", s.text):
+        elif gap > 0 and re.search(r"thăm|làm việc", s.text):
             more.append(
                 EngagementFact(
                     s.start, s.end, "visit", day, None, others[:1], list(main.visitors), [], []
