@@ -130,8 +130,12 @@ _SURNAMES = frozenset(
     "Park Lee Choi Jung Kang Cho Yoon Jang Lim Han Oh Seo Shin Kwon Hwang Ahn Song Yoo Hong "
     "Woo".split()
 )
+_HONORIFICS = re.compile(r"(?<!\w)(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à|[Nn]gài|[Cc]hị|[Aa]nh|[Cc]háu)\s+")
+# A Vietnamese name anywhere: a family name, then Văn or Thị, then 1-2 more words.
+_VIETNAMESE_NAME = re.compile(r"(?<!\w)([A-ZĐ][^\W\d_]*) (?:Văn|Thị) [A-ZĐ]")
 _NAMED_AFTER = re.compile(
-    r"(?:tượng đài|tượng|lăng|đường|phố|quảng trường|cầu|trường|bảo tàng|khu di tích)"
+    r"(?:tượng đài|tượng|lăng|đường|phố|quảng trường|cầu|trường|bảo tàng|khu di tích|"
+    r"Công an|Cục|Sở|Ty|Bộ|tỉnh|thành phố|huyện|quận|xã|châu|Châu)"
     r"(?:\s+(?:Chủ tịch|Đại tướng|Bác))?\s*$",
     re.I,
 )
@@ -354,10 +358,11 @@ def _people(
             anchors.append((s.start + r.end, r.key, None))
         for p in positions:
             anchors.append((s.start + p.end, None, s.text[p.start : p.end]))
-        for m in re.finditer(
-            r"(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à|[Nn]gài|[Cc]hị|[Aa]nh|[Cc]háu)\s+", s.text
-        ):
+        for m in _HONORIFICS.finditer(s.text):
             anchors.append((s.start + m.end(), None, None))
+        for m in _VIETNAMESE_NAME.finditer(s.text):
+            if m.group(1) in _SURNAMES:
+                anchors.append((s.start + m.start(), None, None))
         for at, rank, lead_position in anchors:
             person = _name_at(text, at, s.end, gaz)
             if person is None and lead_position:
