@@ -368,3 +368,19 @@ def test_seed_agencies_are_found_in_their_articles(agency: dict[str, object], te
                 if m.text == name:
                     assert m.key in (ref, ""), (ref, name, m)
             at = text.find(name, at + 1)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Cục Công an Châu Văn Sơn",
+        "Công an châu Văn Sơn",
+        "Cục Công an Châu tự trị dân tộc Choang, dân tộc Miêu Văn Sơn",
+    ],
+)
+def test_a_border_prefectures_police_is_one_agency(written: str) -> None:
+    (match,) = gazetteer().agencies_in(
+        f"Công an tỉnh Hà Giang làm việc với {written}, tỉnh Vân Nam"
+    )[1:]
+    assert match.key == "cn-wenshan-psb" and match.text == written
+    assert gazetteer().agency(match.key).name_zh == "文山壮族苗族自治州公安局"

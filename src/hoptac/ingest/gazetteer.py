@@ -355,6 +355,8 @@ def _prefixes(place: Place) -> tuple[str, ...]:
         return ("Đặc khu",)
     if kind == "county":
         return ("huyện",)
+    if kind == "prefecture":  # 自治州: "châu Văn Sơn", "Châu tự trị ... Văn Sơn"
+        return ("châu", "Châu", "thành phố")
     if kind == "special_self_governing_province":
         return ("tỉnh", "đảo") if place.key == "kr-jeju" else ("tỉnh",)
     return ("tỉnh",)
@@ -605,7 +607,7 @@ class Gazetteer:
             parent = "cn-mps"
         else:
             key, level = f"{p.key}-psb", AgencyLevel.CITY.value
-            if p.kind == "county":  # 河口瑶族自治县公安局
+            if p.kind in ("county", "prefecture"):  # 河口瑶族自治县公安局, 文山州公安局
                 name_zh, name_en = f"{zh}公安局", f"{en} Public Security Bureau"
             else:
                 name_zh, name_en = f"{zh}市公安局", f"{en} Municipal Public Security Bureau"
