@@ -13,7 +13,8 @@ Fields (precision, recall, F1 over the articles' items):
 - event type and dates: the main engagement's kind; its (start, end);
 - agreements: (type, parties as a set, signed);
 - commitments: (owner, the sentence it was read from) — a found commitment matches a gold
-  one when the gold quote lies in the found sentence and the owners agree;
+  one when the whole gold quote lies in the found sentence (or the found clause wholly in
+  the quote) and the owners agree;
 - topics: the article's topic set.
 Speed: articles per second on one core (read + extract, the seeds over and over).
 """
@@ -174,14 +175,14 @@ def _commitment_counts(
     gold: list[tuple[Any, str]], found: list[tuple[Any, str]]
 ) -> tuple[int, int, int]:
     """(true positives, found, gold): a gold commitment is found when a found one of the
-    same owner contains its quote (or the quote contains it)."""
+    same owner contains its whole quote (or lies wholly inside it: a list item's clause)."""
     used: set[int] = set()
     tp = 0
     for owner, quote in gold:
         for i, (f_owner, sentence) in enumerate(found):
             if i in used or f_owner != owner:
                 continue
-            if quote[:60] in sentence or sentence[:60] in quote:
+            if quote in sentence or sentence in quote:
                 used.add(i)
                 tp += 1
                 break

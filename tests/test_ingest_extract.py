@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from hoptac.auth import service as auth_service
 from hoptac.cli.main import app as cli_app
 from hoptac.db.models import Agency, Citation, Engagement, Person, Source
+from hoptac.errors import InvalidInput
 from hoptac.ingest.extract import extract
 from hoptac.ingest.reader import read
 from hoptac.registry import ingest as registry_ingest
@@ -281,3 +282,58 @@ def test_a_delegations_programme_extends_its_visit_and_adds_another() -> None:
         ["vn-quang-ninh-police"],
     )
     assert other["visitors"] == main["visitors"] == ["cn-shanghai-psb"]
+
+
+def _accept(
+    factory: sessionmaker[Session], officer: Any, text: str, **source: Any
+) -> dict[str, Any]:
+    article = read(text)
+    found = extract(article).to_json()
+    found["source"].update(source)
+    with factory() as s:
+        report = registry_ingest.accept(s, officer, found, article.text)
+        s.commit()
+    return report
+
+
+def test_different_facts_are_not_merged(factory: sessionmaker[Session], officer: Any) -> None:
+    """Namesakes of two agencies, two delegations received the same day, an MOU and its
+    renewal, an updated article under the same URL: each stays its own record."""
+    _accept(factory, officer, VISIT, url="https://cand.example/a")
+    _accept(factory, officer, VISIT.replace("Hai bên trao đổi", "Hai bên đã trao đổi"),
+            url="https://cand.example/a")  # fmt: skip
+    _accept(factory, officer,
+            " date 2025-09 Ngày 3-9, Đại tá Hoàng Văn Nam, Giám đốc Công an tỉnh Cao Bằng, "
+            "tiếp đoàn công tác Công an thành phố Bách Sắc (Trung Quốc).")  # fmt: skip
+    _accept(factory, officer,
+            " date 2025-09 Ngày 3-9, đoàn công tác Công an thành phố Thượng Hải đã thăm và làm "
+            "việc với Công an Khu tự trị dân tộc Choang Quảng Tây.")  # fmt: skip
+    _accept(factory, officer,
+            " date 2025-09 Ngày 5-9, Công an tỉnh Lạng Sơn và Công an Khu tự trị dân tộc Choang "
+            "Quảng Tây đã ký kết Biên bản ghi nhớ, thay cho Biên bản ghi nhớ ký năm 2015."
+            )  # fmt: skip
+    with factory() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Source)) == 5  # 2 at one URL
+        names = s.scalars(sa.select(Person.full_name).where(Person.full_name == "Hoàng Văn Nam"))
+        assert len(names.all()) == 2  # Lạng Sơn's and Cao Bằng's
+        visits = s.scalars(sa.select(Engagement).where(Engagement.kind == "visit")).all()
+        # Lạng Sơn's (reported twice: one), Shanghai's to Guangxi, Bách Sắc's to Cao Bằng
+        assert len(visits) == 3
+
+
+def test_tampered_extractions_are_refused_cleanly(
+    factory: sessionmaker[Session], officer: Any
+) -> None:
+    article = read(VISIT)
+    good = extract(article).to_json()
+    for broken, message in [
+        ({**good, "people": [{**good["people"][0], "span": [0, 10**9]}]}, "span"),
+        ({**good, "people": [{**good["people"][0], "span": [5]}]}, "span"),
+        ({**good, "agencies": [{**good["agencies"][0], "canonical": "xx-no"}]}, "unknown agency"),
+        ({**good, "commitments": [{**good["commitments"][0], "due": "2024-13"}]}, "due"),
+        ({**good, "people": [{**good["people"][0], "name": "x" * 400}]}, "full_name"),
+    ]:  # fmt: skip
+        with factory() as s, pytest.raises(InvalidInput, match=message):
+            registry_ingest.accept(s, officer, broken, article.text)
+    with factory() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Source)) == 0

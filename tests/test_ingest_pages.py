@@ -82,6 +82,7 @@ def test_preview_highlights_the_facts_in_place(client: TestClient, world: dict[s
     assert 'name="agency-0-drop"' in r.text and 'name="commitment-0-owner"' in r.text
     # the text is escaped; the marks are the only markup in it
     escaped = _preview(client, ARTICLE + "\n<script>alert(1)</script> Công an thành phố Hà Nội")
+    assert escaped.status_code == 200 and '<mark class="hl hl-agency"' in escaped.text
     assert "<script>alert(1)" not in escaped.text and "&lt;script&gt;alert(1)" in escaped.text
 
 
@@ -172,5 +173,6 @@ def test_viewers_cannot_ingest(client: TestClient, world: dict[str, Any], sessio
 
 def test_a_wrong_csrf_token_is_refused(client: TestClient, world: dict[str, Any]) -> None:
     login(client, "hcmc_officer")
-    r = client.post("/ingest/preview", data={"csrf_token": "x", "text": ARTICLE})
-    assert r.status_code == 403
+    for path in ("/ingest/preview", "/ingest/accept"):
+        r = client.post(path, data={"csrf_token": "x", "text": ARTICLE})
+        assert r.status_code == 403, path

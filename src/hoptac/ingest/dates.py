@@ -11,6 +11,7 @@ A day or month without a year takes the year that puts it nearest the publicatio
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -104,10 +105,13 @@ def find_dates(
     """Date mentions in text[start:end], in order, non-overlapping (ranges win)."""
     end = len(text) if end is None else end
     found: list[DateMention] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # sorted, non-overlapping: a bisect per match
 
     def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
+        i = bisect.bisect_left(taken, (a, a))
+        before_ok = i == 0 or taken[i - 1][1] <= a
+        after_ok = i == len(taken) or taken[i][0] >= b
+        return before_ok and after_ok
 
     for name, pattern in _PATTERNS:
         for m in pattern.finditer(text, start, end):
@@ -142,7 +146,7 @@ def find_dates(
             if last is not None and last < first:
                 continue
             found.append(DateMention(m.start(), m.end(), first, last if last != first else None))
-            taken.append((m.start(), m.end()))
+            bisect.insort(taken, (m.start(), m.end()))
     found.sort(key=lambda x: x.start)
     return found
 

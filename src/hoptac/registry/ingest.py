@@ -21,10 +21,11 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from hoptac.auth.principal import Principal
-from hoptac.auth.scoping import scoped
+from hoptac.auth.scoping import can_edit, scoped
 from hoptac.db.models import (
     Agency,
     Agreement,
@@ -48,10 +49,59 @@ AGREEMENT_KIND = {"agreement": "other", "treaty": "other"}
 def accept(
     session: Session, principal: Principal, extraction: dict[str, Any], text: str
 ) -> dict[str, Any]:
-    """Store a reviewed extraction; returns what was created and what was merged, by type."""
+    """Store a reviewed extraction; returns what was created and what was merged, by type,
+    and the source's id. Invalid input (a span outside the text, an unknown agency key, an
+    impossible date, a field the registry refuses) raises InvalidInput: nothing is kept of
+    it once the caller rolls back."""
     principal.require_write()
+    _check(extraction, text)
+    try:
+        return _accept(session, principal, extraction, text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        raise InvalidInput(f"{where}: {first.get('msg')}") from None
+
+
+def _check(extraction: dict[str, Any], text: str) -> None:
+    """Spans inside the text, agency keys the gazetteer knows, dates that exist."""
+    gaz = gazetteer()
+    keys: set[str] = set()
+    for group in ("people", "agencies", "engagements", "agreements", "commitments"):
+        for item in extraction.get(group) or []:
+            span = item.get("span") if isinstance(item, dict) else None
+            if span is not None and not (
+                isinstance(span, list | tuple)
+                and len(span) == 2
+                and all(isinstance(x, int) for x in span)
+                and 0 <= span[0] <= span[1] <= len(text)
+            ):
+                raise InvalidInput(f"{group}: span {span!r} is not inside the article")
+            for field in ("date_start", "date_end", "signed", "due"):
+                value = item.get(field)
+                if value:
+                    try:
+                        PartialDate.parse(str(value))
+                    except ValueError as exc:
+                        raise InvalidInput(f"{group}.{field}: {exc}") from None
+            for field in ("canonical", "agency", "owner"):
+                if item.get(field):
+                    keys.add(str(item[field]))
+            for field in ("hosts", "visitors", "parties"):
+                keys.update(str(k) for k in item.get(field) or [])
+    for key in keys:
+        try:
+            gaz.agency(key)
+        except KeyError:
+            raise InvalidInput(f"unknown agency {key!r}") from None
+
+
+def _accept(
+    session: Session, principal: Principal, extraction: dict[str, Any], text: str
+) -> dict[str, Any]:
     report: dict[str, Any] = {"created": {}, "merged": {}}
     source = _source(session, principal, extraction.get("source") or {}, text, report)
+    report["source_id"] = source.id
     agencies: dict[str, int] = {}
     for a in extraction.get("agencies") or []:
         if a.get("canonical"):
@@ -147,11 +197,11 @@ def _source(
     query = scoped(sa.select(Source), Source, principal)
     url, title = src.get("url"), (src.get("title") or text.strip().split("\n", 1)[0])[:500]
     published = _pdate(src.get("published"))
-    found = None
-    if url:
-        found = session.scalar(query.where(Source.url == url))
-    if found is None:
-        found = session.scalar(query.where(Source.title == title, Source.text == text))
+    # the same article: the same text (under the same URL, or the same title); a URL whose
+    # text differs (an updated article) is another source, so that offsets stay true
+    found = session.scalar(
+        query.where(Source.text == text, Source.url == url if url else Source.title == title)
+    )
     if found is not None:
         _count(report, "merged", "source")
         return found
@@ -204,10 +254,18 @@ def _person(
     candidates = session.scalars(
         scoped(sa.select(Person), Person, principal).where(Person.name_key == key)
     ).all()
-    same = [x for x in candidates if agency_id is None or x.agency_id in (None, agency_id)]
+    # the same person: the same name and the same agency; without an agency on either
+    # side, the same name and the same rank (two namesakes of different agencies stay two)
+    same = [
+        x
+        for x in candidates
+        if (agency_id is not None and x.agency_id == agency_id)
+        or (agency_id is None and x.agency_id is None and x.rank == p.get("rank"))
+    ]
     if same:
         person = same[0]
-        if (not person.rank and p.get("rank")) or (not person.position and p.get("position")):
+        fills = (not person.rank and p.get("rank")) or (not person.position and p.get("position"))
+        if fills and can_edit(person, principal):
             service.update_record(
                 session,
                 principal,
@@ -237,13 +295,21 @@ def _person(
     return _noted(session, report, how, "person", person.id, source, p.get("span"), text)
 
 
-def _overlap(
-    a_start: date | None, a_end: date | None, b: PartialDate | None, b_end: PartialDate | None
-) -> bool:
-    if a_start is None or b is None:
-        return a_start is None and b is None
-    first, last = b.first_day, (b_end or b).last_day
-    return a_start <= last and (a_end or a_start) >= first
+def _period(first: date | None, precision: Any) -> tuple[date, date] | None:
+    """A stored partial date as its first and last day."""
+    if first is None or precision is None:
+        return None
+    d = PartialDate.from_parts(first, precision)
+    return d.first_day, d.last_day
+
+
+def _overlap(other: Engagement, start: PartialDate | None, end: PartialDate | None) -> bool:
+    """Both dated, and their periods (partial dates as whole months or years) meet."""
+    theirs_start = _period(other.start_on, other.start_precision)
+    if theirs_start is None or start is None:
+        return False  # undated reports are never taken for the same engagement
+    theirs_end = _period(other.end_on, other.end_precision) or theirs_start
+    return start.first_day <= theirs_end[1] and (end or start).last_day >= theirs_start[0]
 
 
 def _engagement(
@@ -263,12 +329,17 @@ def _engagement(
         if i is not None and i not in hosts
     ]
     start, end = _pdate(e.get("date_start")), _pdate(e.get("date_end"))
-    sides = set(hosts) | set(visitors)
     for other in session.scalars(
         scoped(sa.select(Engagement), Engagement, principal).where(Engagement.kind == kind)
     ):
-        theirs = {x.agency_id for x in other.sides}
-        if theirs & sides and _overlap(other.start_on, other.end_on, start, end):
+        their_hosts = {x.agency_id for x in other.sides if x.side == "host"}
+        their_visitors = {x.agency_id for x in other.sides if x.side == "visitor"}
+        # the same trip: a host in common and, where there are visitors, a visitor in
+        # common (Seoul's and Beijing's delegations to Hanoi the same day are two)
+        same_sides = bool(their_hosts & set(hosts)) and (
+            bool(their_visitors & set(visitors)) if their_visitors or visitors else True
+        )
+        if same_sides and _overlap(other, start, end):
             return _noted(
                 session, report, "merged", "engagement", other.id, source, e.get("span"), text
             )
@@ -307,7 +378,9 @@ def _agreement(
     for other in session.scalars(
         scoped(sa.select(Agreement), Agreement, principal).where(Agreement.kind == kind)
     ):
-        if {x.id for x in other.parties} == set(parties):
+        signed = _pdate(a.get("signed"))
+        same_year = signed is None or other.signed_on is None or other.signed_on.year == signed.year
+        if {x.id for x in other.parties} == set(parties) and same_year:
             _noted(session, report, "merged", "agreement", other.id, source, a.get("span"), text)
             return
     obj = service.create_record(

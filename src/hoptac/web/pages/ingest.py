@@ -111,7 +111,7 @@ def _spans(ext: dict[str, Any], article: Article) -> list[Span]:
 def _view(ext: dict[str, Any]) -> dict[str, Any]:
     """The review form's values: the extraction, each fact with a `drop` flag."""
     main = ext["engagements"][0] if ext["engagements"] else None
-    agreement_types = {"agreement": "other", "treaty": "other"}
+    agreement_types = registry_ingest.AGREEMENT_KIND
     return {
         "kind": main["kind"] if main else "",
         "date_start": (main or {}).get("date_start") or "",
@@ -363,18 +363,6 @@ def _maxima(db: DB) -> dict[str, int]:
     }
 
 
-def _stored_source(db: DB, page: Page, ext: dict[str, Any], text: str) -> Source | None:
-    """The source `accept` stored or merged into (found as it finds it)."""
-    query = scoped(sa.select(Source), Source, page.principal)
-    src = ext.get("source") or {}
-    if src.get("url"):
-        found = db.scalar(query.where(Source.url == src["url"]))
-        if found is not None:
-            return found
-    title = (src.get("title") or text.strip().split("\n", 1)[0])[:500]
-    return db.scalar(query.where(Source.title == title, Source.text == text))
-
-
 def _records(db: DB, page: Page, source_id: int, before: dict[str, int]) -> list[dict[str, Any]]:
     """The records cited from the source, each marked new (created now) or not."""
     rows = db.scalars(
@@ -435,7 +423,7 @@ async def ingest_accept(request: Request, page: Page, db: DB) -> Response:
     try:
         report = registry_ingest.accept(db, page.principal, final, article.text)
         db.flush()
-        source = _stored_source(db, page, final, article.text)
+        source = db.get(Source, report["source_id"])
         records = _records(db, page, source.id, before) if source is not None else []
         db.commit()
     except InvalidInput as exc:
