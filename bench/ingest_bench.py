@@ -5,7 +5,10 @@ Two gold sets:
   records (demo/seeds.yaml): each record names its article (`source`);
 - dev: bench/data/ingest_dev (articles written for this bench, with gold made by hand
   before the extractor was tuned on them; see its gold.yaml): articles 01-07 are looked at
-  while tuning the rules ("dev"), 08-14 are not ("held_out": only their scores are read).
+  while tuning the rules ("dev"), 08-14 are not ("held_out": only their scores were to be
+  read; see the ingest notes for how that went);
+- fresh: bench/data/ingest_fresh, ten articles written blind after the rules were frozen
+  (nobody tuned on them).
 
 Fields (precision, recall, F1 over the articles' items):
 - people: (name, rank) — rank None where the article gives none;
@@ -37,6 +40,7 @@ from hoptac.ingest.reader import read
 ROOT = Path(__file__).parents[1]
 SEEDS = ROOT / "demo" / "seeds.yaml"
 DEV = ROOT / "bench" / "data" / "ingest_dev" / "gold.yaml"
+FRESH = ROOT / "bench" / "data" / "ingest_fresh" / "gold.yaml"
 FIELDS = ("people", "agencies", "event_type", "dates", "agreements", "commitments", "topics")
 TARGETS = {
     "people": 0.95,
@@ -113,17 +117,17 @@ def _key(name: str) -> str | None:
     return found[0].key if found and found[0].key else None
 
 
-def _gold_dev() -> list[dict[str, Any]]:
-    if not DEV.exists():
+def _gold_dev(path: Path = DEV) -> list[dict[str, Any]]:
+    if not path.exists():
         return []
-    doc = yaml.safe_load(DEV.read_text(encoding="utf-8"))
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     out = []
     for g in doc["articles"]:
         kind = g.get("event_type")
         start, end = _iso(g.get("date_start")), _iso(g.get("date_end"))
         out.append(
             {
-                "file": DEV.parent / g["file"],
+                "file": path.parent / g["file"],
                 "people": {(norm(p["name"]), p.get("rank")) for p in g.get("people") or []},
                 "agencies": {(_key(a["name"]), a.get("country")) for a in g.get("agencies") or []},
                 "event_type": {kind} if kind else set(),
@@ -228,7 +232,9 @@ def run() -> dict[str, float]:
     dev = _gold_dev()
     tuned = [g for g in dev if g["file"].name[:2] <= "07"]
     held_out = [g for g in dev if g["file"].name[:2] > "07"]
-    for label, gold in (("seeds", _gold_seeds()), ("dev", tuned), ("held_out", held_out)):
+    sets = [("seeds", _gold_seeds()), ("dev", tuned), ("held_out", held_out)]
+    sets.append(("fresh", _gold_dev(FRESH)))
+    for label, gold in sets:
         if not gold:
             print(f"  {label}: no gold set")
             continue
