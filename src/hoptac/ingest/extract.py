@@ -80,6 +80,10 @@ _AGREEMENT_KINDS: tuple[tuple[str, str], ...] = (
 _AGREEMENT = re.compile("|".join(re.escape(k) for k, _ in _AGREEMENT_KINDS), re.I)
 _ANNIVERSARY = re.compile(r"kỷ niệm\s+(\d{1,3})\s+năm", re.I)
 _SIGNED = re.compile(r"\bký(?:\s*kết)?\b", re.I)
+_HANDED_OVER = re.compile(
+    r"\b(?:bàn giao|tiếp nhận|trao trả|dẫn độ)\s+(?:\d+\s+|các\s+|những\s+)?"
+    r"(?:đối tượng|công dân|phạm nhân|nghi phạm|người)"
+)
 _ANNIVERSARY_PHRASE = re.compile(r"kỷ niệm\s+\d{1,3}\s+năm[^,.;]*", re.I)
 _AT_THE_EVENT = re.compile(
     r"\b(?:tại buổi|nhân dịp này|dịp này|tại lễ|buổi lễ|kết thúc buổi|trong khuôn khổ"
@@ -543,6 +547,8 @@ def _event_kind(text: str) -> tuple[str | None, int]:
     best, score = None, 0.0
     for kind, cues in _EVENT_CUES.items():
         hits = sum(low.count(c) for c in cues) * (0.5 if kind == "visit" else 1.0)
+        if kind == "handover":  # people handed over: "tiếp nhận 3 đối tượng truy nã"
+            hits += 1.5 * len(_HANDED_OVER.findall(low))
         if hits > score:
             best, score = kind, hits
     return best, int(score * 2)
@@ -773,10 +779,13 @@ def _signed(s: Sentence, ref: PartialDate | None) -> PartialDate | None:
         year_in = re.search(r"\b(?:Năm|năm)\s+((?:19|20)\d\d)\b", s.text)
         base = int(year_in.group(1)) if year_in else ref.year
         return PartialDate(base - years)
-    if not _SIGNED.search(s.text):
+    verb = _SIGNED.search(s.text)
+    if not verb:
         return None
     found = date_rules.find_dates(s.text, ref)
-    return found[0].first if found else None
+    # the date that follows the signing ("... ký năm 2019, ...") before any other
+    after = [d for d in found if 0 <= d.start - verb.end() <= 30]
+    return (after or found)[0].first if found else None
 
 
 # ---- commitments ---------------------------------------------------------------------------------
