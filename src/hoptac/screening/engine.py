@@ -25,7 +25,7 @@ import numpy as np
 
 from hoptac.names import Comparison, compare
 from hoptac.names.batch import NameTable
-from hoptac.screening.blocking import person_keys
+from hoptac.screening.blocking import keys_of_people, person_keys
 from hoptac.screening.records import Person
 from hoptac.screening.score import (
     LOWEST_NAME,
@@ -59,78 +59,138 @@ def _possible(notice: Person, record: Person) -> bool:
 COMMON_KEY = 512  # records under one key above which the index splits them by birth year
 
 
-class _Index:
-    """Blocking keys -> register records, with the birth-year window applied while
-    looking up: a key shared by many records (`p:nguyen|p:van`) is split by birth year,
-    so that a notice reads only the years it allows and the records of unknown year."""
+DCODE_BITS = 25  # a birth date as yyyymmdd (0 where unknown), below a key's dense id
+DATE_SPLIT = False  # prototype: common keys read only the dates that can make a hit
 
-    def __init__(self, register: Sequence[Person]) -> None:
+
+def _dcodes(people: Sequence[Person]) -> np.ndarray:
+    """yyyymmdd per person; an unknown month or day is 00, an unknown date 0."""
+    out = np.zeros(len(people), dtype=np.int64)
+    for i, p in enumerate(people):
+        b = p.evidence.birth
+        if b is not None:
+            out[i] = b.year * 10000 + (b.month or 0) * 100 + (b.day or 0)
+    return out
+
+
+class _Index:
+    """Blocking keys -> register records as sorted arrays: one entry per (key, record),
+    sorted by (key, birth date, record). A key shared by more than COMMON_KEY records is
+    read only over the birth years a notice's window allows (and unknown dates); with
+    DATE_SPLIT, only over the dates that can make a hit (the notice's date, day and month
+    swapped, the same year written without month or day, unknown)."""
+
+    def __init__(self, register: Sequence[Person], workers: int = 1) -> None:
         self.register = register
-        by_key: dict[int, list[int]] = defaultdict(list)
-        for r, record in enumerate(register):
-            for key in person_keys(record.names):
-                by_key[key].append(r)
-        facts = _evidence_columns(register, "r")
-        self.years = facts["year"]
-        self.plain: dict[int, np.ndarray] = {}
-        self.split: dict[int, dict[int, np.ndarray]] = defaultdict(dict)
-        for key, found in by_key.items():
-            records = np.array(found, dtype=np.int64)
-            if records.size <= COMMON_KEY:
-                self.plain[key] = records
-                continue
-            years = self.years[records]
-            order = np.argsort(years, kind="stable")
-            records, years = records[order], years[order]
-            starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
-            for start, end in zip(starts, [*starts[1:], records.size], strict=True):
-                self.split[key][int(years[start])] = records[start:end]
+        keys, owner = keys_of_people([r.names for r in register], workers)
+        self.keys, kid = np.unique(keys, return_inverse=True)
+        self.years = _evidence_columns(register, "r")["year"]
+        self.dcodes = _dcodes(register)
+        code = (kid.astype(np.int64) << DCODE_BITS) | self.dcodes[owner]
+        order = np.argsort(code, kind="stable")
+        self.code = code[order]
+        self.record = owner[order]
+        del code, order
+        self.start = np.r_[0, np.cumsum(np.bincount(kid, minlength=len(self.keys)))]
         self.documents: dict[str, list[int]] = defaultdict(list)
         for r, record in enumerate(register):
             if record.evidence.document:
                 self.documents[record.evidence.document].append(r)
 
+    def pairs(self, notices: Sequence[Person], workers: int = 1) -> np.ndarray:
+        """[pairs, 2] (notice, record) sorted, as `_possible` and the keys allow."""
+        out: list[np.ndarray] = []
+        nkeys, nowner = keys_of_people([n.names for n in notices], workers)
+        ndc = _dcodes(notices)
+        nyears = np.where(ndc > 0, ndc // 10000, -1)
+        at = np.searchsorted(self.keys, nkeys)
+        at[at >= len(self.keys)] = 0
+        found = self.keys[at] == nkeys
+        kid, owner = at[found], nowner[found]
+        size = self.start[kid + 1] - self.start[kid]
+        common = (size > COMMON_KEY) & (nyears[owner] >= 0)
+        base = kid << DCODE_BITS
+        los = [self.start[kid[~common]]]
+        his = [self.start[kid[~common] + 1]]
+        who = [owner[~common]]
+        ck, co, y, d = base[common], owner[common], nyears[owner[common]], ndc[owner[common]]
+        spans: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [(ck, ck + 1, co)]  # unknown
+        if not DATE_SPLIT:
+            spans.append((ck + (y - YEAR_GAP) * 10000, ck + (y + YEAR_GAP + 1) * 10000, co))
+        else:
+            full = d % 100 > 0
+            spans.append(
+                (ck[~full] + y[~full] * 10000, ck[~full] + (y[~full] + 1) * 10000, co[~full])
+            )
+            f_ck, f_co, f_y, f_d = ck[full], co[full], y[full], d[full]
+            month, day = f_d // 100 % 100, f_d % 100
+            swapped = f_y * 10000 + day * 100 + month
+            ok = (day <= 12) & (day != month)
+            for c, where in (
+                (f_d, slice(None)),
+                (swapped[ok], ok),
+                (f_y * 10000 + month * 100, slice(None)),
+                (f_y * 10000, slice(None)),
+            ):
+                spans.append((f_ck[where] + c, f_ck[where] + c + 1, f_co[where]))
+        for lo_code, hi_code, o in spans:
+            los.append(np.searchsorted(self.code, lo_code))
+            his.append(np.searchsorted(self.code, hi_code))
+            who.append(o)
+        lo, hi, n = np.concatenate(los), np.concatenate(his), np.concatenate(who)
+        keep = hi > lo
+        lo, hi, n = lo[keep], hi[keep], n[keep]
+        # expand in slices of notices to bound memory
+        order = np.argsort(n, kind="stable")
+        lo, hi, n = lo[order], hi[order], n[order]
+        bounds = np.searchsorted(n, np.arange(0, len(notices) + 2000, 2000))
+        total = len(self.register)
+        for a, b in pairwise(bounds):
+            if b <= a:
+                continue
+            lens = hi[a:b] - lo[a:b]
+            count = int(lens.sum())
+            shift = np.repeat(lo[a:b] - (np.cumsum(lens) - lens), lens)
+            rec = self.record[shift + np.arange(count)]
+            nn = np.repeat(n[a:b], lens)
+            ny = nyears[nn]
+            ry = self.years[rec]
+            ok = (ny < 0) | (ry < 0) | (np.abs(ny - ry) <= YEAR_GAP)
+            out.append(np.unique(nn[ok] * total + rec[ok]))
+        flat = np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+        pairs = np.stack([flat // max(total, 1), flat % max(total, 1)], axis=1)
+        extra = []
+        for i, notice in enumerate(notices):
+            document = notice.evidence.document
+            if document and document in self.documents:
+                keys = person_keys(notice.names)
+                extra += [
+                    (i, r)
+                    for r in self.documents[document]
+                    if keys & person_keys(self.register[r].names)
+                ]
+        if extra:
+            pairs = np.unique(np.concatenate([pairs, np.array(extra, dtype=np.int64)]), axis=0)
+        return pairs
+
     def met(self, notice: Person) -> np.ndarray:
         """The records `candidates` pairs with `notice`, sorted."""
-        keys = person_keys(notice.names)
-        born = notice.evidence.birth
-        parts: list[np.ndarray] = []
-        for key in keys:
-            if key in self.plain:
-                parts.append(self.plain[key])
-            elif key in self.split:
-                by_year = self.split[key]
-                if born is None:
-                    parts += by_year.values()
-                else:
-                    years = (-1, *range(born.year - YEAR_GAP, born.year + YEAR_GAP + 1))
-                    parts += [v for y in years if (v := by_year.get(y)) is not None]
-        met = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
-        if born is not None and met.size:
-            near = (self.years[met] < 0) | (np.abs(self.years[met] - born.year) <= YEAR_GAP)
-            met = met[near]
-        document = notice.evidence.document
-        if document and document in self.documents:
-            # the same document number saves a pair the birth year would rule out
-            same = [
-                r for r in self.documents[document] if keys & person_keys(self.register[r].names)
-            ]
-            met = np.union1d(met, np.array(same, dtype=np.int64))
-        return met
+        return self.pairs([notice])[:, 1]
 
 
 def candidates(
-    notices: Sequence[Person], register: Sequence[Person], progress: Progress | None = None
+    notices: Sequence[Person],
+    register: Sequence[Person],
+    progress: Progress | None = None,
+    workers: int = 1,
 ) -> list[tuple[int, int]]:
     """(notice index, record index) pairs that share a blocking key and that the birth
     year or the document number does not rule out (`_possible`)."""
-    index = _Index(register)
-    pairs: list[tuple[int, int]] = []
-    for n, notice in enumerate(notices):
-        pairs.extend((n, r) for r in index.met(notice).tolist())
-        if progress is not None:
-            progress(n + 1, len(notices))
-    return pairs
+    index = _Index(register, workers)
+    found = index.pairs(notices, workers)
+    if progress is not None:
+        progress(len(notices), len(notices))
+    return list(zip(found[:, 0].tolist(), found[:, 1].tolist(), strict=True))
 
 
 def _key_columns(people: Sequence[Person], column: str) -> dict[str, np.ndarray]:
