@@ -193,14 +193,9 @@ def candidates(
     return list(zip(found[:, 0].tolist(), found[:, 1].tolist(), strict=True))
 
 
-def _key_columns(people: Sequence[Person], column: str) -> dict[str, np.ndarray]:
-    keys: list[int] = []
-    owners: list[int] = []
-    for i, person in enumerate(people):
-        mine = person_keys(person.names)
-        keys.extend(mine)
-        owners.extend([i] * len(mine))
-    return {"key": np.array(keys, dtype=np.uint64), column: np.array(owners, dtype=np.int64)}
+def _key_columns(people: Sequence[Person], column: str, workers: int = 1) -> dict[str, np.ndarray]:
+    keys, owners = keys_of_people([p.names for p in people], workers)
+    return {"key": keys, column: owners}
 
 
 def _evidence_columns(people: Sequence[Person], column: str) -> dict[str, np.ndarray]:
@@ -217,30 +212,52 @@ def _evidence_columns(people: Sequence[Person], column: str) -> dict[str, np.nda
 
 
 def candidates_duckdb(
-    notices: Sequence[Person], register: Sequence[Person], progress: Progress | None = None
+    notices: Sequence[Person],
+    register: Sequence[Person],
+    progress: Progress | None = None,
+    workers: int = 1,
 ) -> list[tuple[int, int]]:
     """`candidates`, with the key join and the year filter run by DuckDB (out of core, on
-    every core): the same pairs in the same order."""
+    every core): the same pairs in the same order. The join is on (key, birth year), the
+    notice's window unrolled, so that a common key is not joined across all years."""
     import duckdb
 
     con = duckdb.connect()
     try:
-        con.register("notice_keys", _key_columns(notices, "n"))
-        con.register("record_keys", _key_columns(register, "r"))
-        con.register("notice_facts", _evidence_columns(notices, "n"))
-        con.register("record_facts", _evidence_columns(register, "r"))
+        con.register("notice_keys", _key_columns(notices, "n", workers))
+        con.register("record_keys", _key_columns(register, "r", workers))
+        con.register("notice_facts", {**_evidence_columns(notices, "n"), "dc": _dcodes(notices)})
+        con.register("record_facts", {**_evidence_columns(register, "r"), "dc": _dcodes(register)})
         found = con.execute(
             """
-            WITH met AS (
-                SELECT DISTINCT n, r FROM notice_keys JOIN record_keys USING (key)
+            WITH sizes AS (SELECT key, count(*) AS size FROM record_keys GROUP BY key),
+            rk AS (SELECT key, r, year, dc FROM record_keys JOIN record_facts USING (r)),
+            nk AS (
+                SELECT key, n, year, dc, size
+                FROM notice_keys JOIN notice_facts USING (n) JOIN sizes USING (key)
+            ),
+            q AS (
+                SELECT key, n, year AS ny, dc AS ndc, size,
+                       unnest(list_concat([-1], range(year - $gap, year + $gap + 1))) AS qy
+                FROM nk WHERE year >= 0
+            ),
+            met AS (
+                SELECT n, r FROM q JOIN rk ON rk.key = q.key AND rk.year = q.qy
+                WHERE NOT $split OR size <= $common OR rk.dc = 0
+                   OR (ndc % 100 > 0 AND rk.dc IN (
+                          ndc, ny * 10000 + (ndc % 100) * 100 + (ndc // 100) % 100,
+                          ndc - ndc % 100, ny * 10000))
+                   OR (ndc % 100 = 0 AND rk.year = ny)
+                UNION
+                SELECT n, r FROM nk JOIN rk USING (key) WHERE nk.year < 0
+                UNION
+                SELECT n, r FROM notice_keys JOIN record_keys USING (key)
+                JOIN notice_facts a USING (n) JOIN record_facts b USING (r)
+                WHERE a.doc <> 0 AND a.doc = b.doc
             )
-            SELECT n, r FROM met
-            JOIN notice_facts a USING (n) JOIN record_facts b USING (r)
-            WHERE a.year < 0 OR b.year < 0 OR abs(a.year - b.year) <= $gap
-               OR (a.doc <> 0 AND a.doc = b.doc)
-            ORDER BY n, r
+            SELECT DISTINCT n, r FROM met ORDER BY n, r
             """,
-            {"gap": YEAR_GAP},
+            {"gap": YEAR_GAP, "split": DATE_SPLIT, "common": COMMON_KEY},
         ).fetchnumpy()
     finally:
         con.close()
@@ -370,7 +387,7 @@ def screen(
     """Hits of `notices` in `register`, best first (ties by notice id, then record id).
     Both engines find the same candidate pairs and score them with the same functions;
     `workers` processes score the names (see `name_scores`)."""
-    pairs = ENGINES[engine](notices, register, progress)
+    pairs = ENGINES[engine](notices, register, progress, workers)
     tick = None if progress is None else lambda: progress(len(notices), len(notices))
     names, which = name_scores(notices, register, pairs, workers, tick)
     levels, namesakes = name_levels(pairs, names, which) if pairs else (names, names)
