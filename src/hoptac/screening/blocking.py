@@ -72,36 +72,52 @@ def _codes(text: str, script: str) -> tuple[int, ...]:
     return tuple(sorted(zlib.crc32(k.encode()) for k in syllable_sounds(text, script)))
 
 
+@lru_cache(maxsize=1 << 16)
 def _deletions(part: str) -> tuple[int, ...]:
     """A Latin part's spellings with one letter left out: a one-letter slip (Qieng for
     Qiang, Jineing for Jinping) leaves one of them unchanged (`qing`)."""
     return tuple(zlib.crc32(f"d:{part[:i]}{part[i + 1 :]}".encode()) for i in range(len(part)))
 
 
-@lru_cache(maxsize=1 << 17)
-def name_keys(name: str) -> frozenset[int]:
-    """Blocking keys of one name (see the module docstring)."""
+@lru_cache(maxsize=1 << 20)
+def _pair_keys(first: tuple[int, ...], second: tuple[int, ...]) -> frozenset[int]:
+    """Every unordered pair of a code of `first` and a code of `second`, as one key."""
+    return frozenset((a << 32) | b if a <= b else (b << 32) | a for a in first for b in second)
+
+
+@lru_cache(maxsize=1 << 16)
+def _part_letters(texts: tuple[str, ...]) -> str:
+    return fold("".join(texts)).replace(" ", "")
+
+
+def _name_keys(name: str) -> frozenset[int]:
     parsed = prepare(name)
     syllables = parsed.syllables[:MAX_SYLLABLES]
     codes = [_codes(s.text, s.script) for s in syllables]
     if len(codes) == 1:
         return frozenset(codes[0])
-    out: set[int] = set()
-    for first, second in combinations(codes, 2):
-        out.update((a << 32) | b if a <= b else (b << 32) | a for a in first for b in second)
+    sets = [_pair_keys(first, second) for first, second in combinations(codes, 2)]
     # Typos: each Latin part of four letters or more, with one letter left out, against
     # the sounds of the other parts' syllables.
     for index, part in enumerate(parsed.parts[:MAX_SYLLABLES]):
         if part[0].script in (HAN, HANGUL):
             continue
-        letters = fold("".join(s.text for s in part)).replace(" ", "")
+        letters = _part_letters(tuple(s.text for s in part))
         if len(letters) < 4:
             continue
-        others = [c for s, cs in zip(syllables, codes, strict=True) if s.part != index for c in cs]
-        out.update(
-            (a << 32) | b if a <= b else (b << 32) | a for a in _deletions(letters) for b in others
-        )
-    return frozenset(out)
+        deleted = _deletions(letters)
+        sets += [
+            _pair_keys(deleted, cs)
+            for s, cs in zip(syllables, codes, strict=True)
+            if s.part != index
+        ]
+    return frozenset().union(*sets)
+
+
+@lru_cache(maxsize=1 << 17)
+def name_keys(name: str) -> frozenset[int]:
+    """Blocking keys of one name (see the module docstring)."""
+    return _name_keys(name)
 
 
 def person_keys(names: tuple[str, ...]) -> frozenset[int]:
@@ -113,7 +129,7 @@ def _keys_of_names(names: list[str]) -> tuple[list[int], list[int]]:
     """Flat keys of each name and how many each has (uncached: every name is new here)."""
     keys: list[int] = []
     counts: list[int] = []
-    compute = name_keys.__wrapped__
+    compute = _name_keys
     for name in names:
         mine = compute(name)
         keys.extend(mine)
