@@ -63,6 +63,17 @@ DCODE_BITS = 25  # a birth date as yyyymmdd (0 where unknown), below a key's den
 DATE_SPLIT = False  # prototype: common keys read only the dates that can make a hit
 
 
+SHORT_KEY_BITS = 38  # keys folded to 38 bits, to sit above a birth date in one int64
+
+
+def _short(keys: np.ndarray) -> np.ndarray:
+    """A key folded to SHORT_KEY_BITS (a collision only adds a candidate, as a CRC's)."""
+    k = keys.astype(np.uint64)
+    return ((k ^ (k >> np.uint64(SHORT_KEY_BITS))) & np.uint64((1 << SHORT_KEY_BITS) - 1)).astype(
+        np.int64
+    )
+
+
 def _dcodes(people: Sequence[Person]) -> np.ndarray:
     """yyyymmdd per person; an unknown month or day is 00, an unknown date 0."""
     out = np.zeros(len(people), dtype=np.int64)
@@ -83,15 +94,15 @@ class _Index:
     def __init__(self, register: Sequence[Person], workers: int = 1) -> None:
         self.register = register
         keys, owner = keys_of_people([r.names for r in register], workers)
-        self.keys, kid = np.unique(keys, return_inverse=True)
+        kid = _short(keys)
         self.years = _evidence_columns(register, "r")["year"]
         self.dcodes = _dcodes(register)
-        code = (kid.astype(np.int64) << DCODE_BITS) | self.dcodes[owner]
+        code = (kid << DCODE_BITS) | self.dcodes[owner]
+        del kid
         order = np.argsort(code, kind="stable")
         self.code = code[order]
         self.record = owner[order]
         del code, order
-        self.start = np.r_[0, np.cumsum(np.bincount(kid, minlength=len(self.keys)))]
         self.documents: dict[str, list[int]] = defaultdict(list)
         for r, record in enumerate(register):
             if record.evidence.document:
@@ -103,15 +114,16 @@ class _Index:
         nkeys, nowner = keys_of_people([n.names for n in notices], workers)
         ndc = _dcodes(notices)
         nyears = np.where(ndc > 0, ndc // 10000, -1)
-        at = np.searchsorted(self.keys, nkeys)
-        at[at >= len(self.keys)] = 0
-        found = self.keys[at] == nkeys
-        kid, owner = at[found], nowner[found]
-        size = self.start[kid + 1] - self.start[kid]
+        kid = _short(nkeys)
+        first = np.searchsorted(self.code, kid << DCODE_BITS)
+        last = np.searchsorted(self.code, (kid + 1) << DCODE_BITS)
+        found = last > first
+        kid, owner, first, last = kid[found], nowner[found], first[found], last[found]
+        size = last - first
         common = (size > COMMON_KEY) & (nyears[owner] >= 0)
         base = kid << DCODE_BITS
-        los = [self.start[kid[~common]]]
-        his = [self.start[kid[~common] + 1]]
+        los = [first[~common]]
+        his = [last[~common]]
         who = [owner[~common]]
         ck, co, y, d = base[common], owner[common], nyears[owner[common]], ndc[owner[common]]
         spans: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [(ck, ck + 1, co)]  # unknown
@@ -195,7 +207,7 @@ def candidates(
 
 def _key_columns(people: Sequence[Person], column: str, workers: int = 1) -> dict[str, np.ndarray]:
     keys, owners = keys_of_people([p.names for p in people], workers)
-    return {"key": keys, column: owners}
+    return {"key": _short(keys), column: owners}  # as the in-process index folds them
 
 
 def _evidence_columns(people: Sequence[Person], column: str) -> dict[str, np.ndarray]:
