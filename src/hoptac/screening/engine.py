@@ -120,16 +120,22 @@ class _Index:
         found = last > first
         kid, owner, first, last = kid[found], nowner[found], first[found], last[found]
         size = last - first
-        common = (size > COMMON_KEY) & (nyears[owner] >= 0)
         base = kid << DCODE_BITS
-        los = [first[~common]]
-        his = [last[~common]]
-        who = [owner[~common]]
+        known = nyears[owner] >= 0
+        # a notice of unknown birth year reads the whole key
+        los, his, who = [first[~known]], [last[~known]], [owner[~known]]
+        # the others read the dates their window allows (and unknown dates); with
+        # DATE_SPLIT a key over COMMON_KEY records only the dates that can make a hit
+        common = known & (size > COMMON_KEY) if DATE_SPLIT else np.zeros_like(known)
+        window = known & ~common
+        wk, wo, wy = base[window], owner[window], nyears[owner[window]]
+        spans: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [
+            (wk, wk + 1, wo),  # unknown dates
+            (wk + (wy - YEAR_GAP) * 10000, wk + (wy + YEAR_GAP + 1) * 10000, wo),
+        ]
         ck, co, y, d = base[common], owner[common], nyears[owner[common]], ndc[owner[common]]
-        spans: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [(ck, ck + 1, co)]  # unknown
-        if not DATE_SPLIT:
-            spans.append((ck + (y - YEAR_GAP) * 10000, ck + (y + YEAR_GAP + 1) * 10000, co))
-        else:
+        spans.append((ck, ck + 1, co))  # unknown dates
+        if DATE_SPLIT:
             full = d % 100 > 0
             spans.append(
                 (ck[~full] + y[~full] * 10000, ck[~full] + (y[~full] + 1) * 10000, co[~full])

@@ -26,8 +26,8 @@ engines and a later Spark job score alike; every factor leaves a reason an offic
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 from hoptac.types import PartialDate
 
