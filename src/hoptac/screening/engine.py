@@ -122,8 +122,16 @@ class _Index:
         size = last - first
         base = kid << DCODE_BITS
         known = nyears[owner] >= 0
-        # a notice of unknown birth year reads the whole key
-        los, his, who = [first[~known]], [last[~known]], [owner[~known]]
+        # a notice of unknown birth year reads the whole key; with DATE_SPLIT only its keys
+        # of at most COMMON_KEY records, or else its rarest key: without a date only a
+        # record that is the one of its name can be a hit, and such a record shares every
+        # key of the name, the rare ones too
+        whole = ~known
+        if DATE_SPLIT and whole.any():
+            rarest = np.full(len(notices), np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(rarest, owner[whole], size[whole])
+            whole &= (size <= COMMON_KEY) | (size == rarest[owner])
+        los, his, who = [first[whole]], [last[whole]], [owner[whole]]
         # the others read the dates their window allows (and unknown dates); with
         # DATE_SPLIT a key over COMMON_KEY records only the dates that can make a hit
         common = known & (size > COMMON_KEY) if DATE_SPLIT else np.zeros_like(known)
@@ -267,7 +275,11 @@ def candidates_duckdb(
                           ndc - ndc % 100, ny * 10000))
                    OR (ndc % 100 = 0 AND rk.year = ny)
                 UNION
-                SELECT n, r FROM nk JOIN rk USING (key) WHERE nk.year < 0
+                SELECT n, r FROM (
+                    SELECT key, n, size, min(size) OVER (PARTITION BY n) AS rarest
+                    FROM nk WHERE year < 0
+                ) JOIN rk USING (key)
+                WHERE NOT $split OR size <= $common OR size = rarest
                 UNION
                 SELECT n, r FROM notice_keys JOIN record_keys USING (key)
                 JOIN notice_facts a USING (n) JOIN record_facts b USING (r)
