@@ -25,7 +25,7 @@ import numpy as np
 
 from hoptac.names import Comparison, compare
 from hoptac.names.batch import NameTable
-from hoptac.screening.blocking import person_keys
+from hoptac.screening.blocking import keys_of_people, person_keys
 from hoptac.screening.records import Person
 from hoptac.screening.score import (
     LOWEST_NAME,
@@ -59,88 +59,169 @@ def _possible(notice: Person, record: Person) -> bool:
 COMMON_KEY = 512  # records under one key above which the index splits them by birth year
 
 
-class _Index:
-    """Blocking keys -> register records, with the birth-year window applied while
-    looking up: a key shared by many records (`p:nguyen|p:van`) is split by birth year,
-    so that a notice reads only the years it allows and the records of unknown year."""
+DCODE_BITS = 25  # a birth date as yyyymmdd (0 where unknown), below a key's dense id
+DATE_SPLIT = False  # prototype: common keys read only the dates that can make a hit
 
-    def __init__(self, register: Sequence[Person]) -> None:
+
+SHORT_KEY_BITS = 38  # keys folded to 38 bits, to sit above a birth date in one int64
+
+
+def _short(keys: np.ndarray) -> np.ndarray:
+    """A key folded to SHORT_KEY_BITS (a collision only adds a candidate, as a CRC's)."""
+    k = keys.astype(np.uint64)
+    return ((k ^ (k >> np.uint64(SHORT_KEY_BITS))) & np.uint64((1 << SHORT_KEY_BITS) - 1)).astype(
+        np.int64
+    )
+
+
+def _dcodes(people: Sequence[Person]) -> np.ndarray:
+    """yyyymmdd per person; an unknown month or day is 00, an unknown date 0."""
+    out = np.zeros(len(people), dtype=np.int64)
+    for i, p in enumerate(people):
+        b = p.evidence.birth
+        if b is not None:
+            out[i] = b.year * 10000 + (b.month or 0) * 100 + (b.day or 0)
+    return out
+
+
+class _Index:
+    """Blocking keys -> register records as sorted arrays: one entry per (key, record),
+    sorted by (key, birth date, record). A key shared by more than COMMON_KEY records is
+    read only over the birth years a notice's window allows (and unknown dates); with
+    DATE_SPLIT, only over the dates that can make a hit (the notice's date, day and month
+    swapped, the same year written without month or day, unknown)."""
+
+    def __init__(self, register: Sequence[Person], workers: int = 1) -> None:
         self.register = register
-        by_key: dict[int, list[int]] = defaultdict(list)
-        for r, record in enumerate(register):
-            for key in person_keys(record.names):
-                by_key[key].append(r)
-        facts = _evidence_columns(register, "r")
-        self.years = facts["year"]
-        self.plain: dict[int, np.ndarray] = {}
-        self.split: dict[int, dict[int, np.ndarray]] = defaultdict(dict)
-        for key, found in by_key.items():
-            records = np.array(found, dtype=np.int64)
-            if records.size <= COMMON_KEY:
-                self.plain[key] = records
-                continue
-            years = self.years[records]
-            order = np.argsort(years, kind="stable")
-            records, years = records[order], years[order]
-            starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
-            for start, end in zip(starts, [*starts[1:], records.size], strict=True):
-                self.split[key][int(years[start])] = records[start:end]
+        keys, owner = keys_of_people([r.names for r in register], workers)
+        kid = _short(keys)
+        self.years = _evidence_columns(register, "r")["year"]
+        self.dcodes = _dcodes(register)
+        code = (kid << DCODE_BITS) | self.dcodes[owner]
+        del kid
+        order = np.argsort(code, kind="stable")
+        self.code = code[order]
+        self.record = owner[order]
+        del code, order
         self.documents: dict[str, list[int]] = defaultdict(list)
         for r, record in enumerate(register):
             if record.evidence.document:
                 self.documents[record.evidence.document].append(r)
 
+    def pairs(self, notices: Sequence[Person], workers: int = 1) -> np.ndarray:
+        """[pairs, 2] (notice, record) sorted, as `_possible` and the keys allow."""
+        out: list[np.ndarray] = []
+        nkeys, nowner = keys_of_people([n.names for n in notices], workers)
+        ndc = _dcodes(notices)
+        nyears = np.where(ndc > 0, ndc // 10000, -1)
+        kid = _short(nkeys)
+        first = np.searchsorted(self.code, kid << DCODE_BITS)
+        last = np.searchsorted(self.code, (kid + 1) << DCODE_BITS)
+        found = last > first
+        kid, owner, first, last = kid[found], nowner[found], first[found], last[found]
+        size = last - first
+        base = kid << DCODE_BITS
+        known = nyears[owner] >= 0
+        # a notice of unknown birth year reads the whole key; with DATE_SPLIT only its keys
+        # of at most COMMON_KEY records, or else its rarest key: without a date only a
+        # record that is the one of its name can be a hit, and such a record shares every
+        # key of the name, the rare ones too
+        whole = ~known
+        if DATE_SPLIT and whole.any():
+            rarest = np.full(len(notices), np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(rarest, owner[whole], size[whole])
+            whole &= (size <= COMMON_KEY) | (size == rarest[owner])
+        los, his, who = [first[whole]], [last[whole]], [owner[whole]]
+        # the others read the dates their window allows (and unknown dates); with
+        # DATE_SPLIT a key over COMMON_KEY records only the dates that can make a hit
+        common = known & (size > COMMON_KEY) if DATE_SPLIT else np.zeros_like(known)
+        window = known & ~common
+        wk, wo, wy = base[window], owner[window], nyears[owner[window]]
+        spans: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [
+            (wk, wk + 1, wo),  # unknown dates
+            (wk + (wy - YEAR_GAP) * 10000, wk + (wy + YEAR_GAP + 1) * 10000, wo),
+        ]
+        ck, co, y, d = base[common], owner[common], nyears[owner[common]], ndc[owner[common]]
+        spans.append((ck, ck + 1, co))  # unknown dates
+        if DATE_SPLIT:
+            full = d % 100 > 0
+            spans.append(
+                (ck[~full] + y[~full] * 10000, ck[~full] + (y[~full] + 1) * 10000, co[~full])
+            )
+            f_ck, f_co, f_y, f_d = ck[full], co[full], y[full], d[full]
+            month, day = f_d // 100 % 100, f_d % 100
+            swapped = f_y * 10000 + day * 100 + month
+            ok = (day <= 12) & (day != month)
+            for c, where in (
+                (f_d, slice(None)),
+                (swapped[ok], ok),
+                (f_y * 10000 + month * 100, slice(None)),
+                (f_y * 10000, slice(None)),
+            ):
+                spans.append((f_ck[where] + c, f_ck[where] + c + 1, f_co[where]))
+        for lo_code, hi_code, o in spans:
+            los.append(np.searchsorted(self.code, lo_code))
+            his.append(np.searchsorted(self.code, hi_code))
+            who.append(o)
+        lo, hi, n = np.concatenate(los), np.concatenate(his), np.concatenate(who)
+        keep = hi > lo
+        lo, hi, n = lo[keep], hi[keep], n[keep]
+        # expand in slices of notices to bound memory
+        order = np.argsort(n, kind="stable")
+        lo, hi, n = lo[order], hi[order], n[order]
+        bounds = np.searchsorted(n, np.arange(0, len(notices) + 2000, 2000))
+        total = len(self.register)
+        for a, b in pairwise(bounds):
+            if b <= a:
+                continue
+            lens = hi[a:b] - lo[a:b]
+            count = int(lens.sum())
+            shift = np.repeat(lo[a:b] - (np.cumsum(lens) - lens), lens)
+            rec = self.record[shift + np.arange(count)]
+            nn = np.repeat(n[a:b], lens)
+            ny = nyears[nn]
+            ry = self.years[rec]
+            ok = (ny < 0) | (ry < 0) | (np.abs(ny - ry) <= YEAR_GAP)
+            out.append(np.unique(nn[ok] * total + rec[ok]))
+        flat = np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+        pairs = np.stack([flat // max(total, 1), flat % max(total, 1)], axis=1)
+        extra = []
+        for i, notice in enumerate(notices):
+            document = notice.evidence.document
+            if document and document in self.documents:
+                keys = person_keys(notice.names)
+                extra += [
+                    (i, r)
+                    for r in self.documents[document]
+                    if keys & person_keys(self.register[r].names)
+                ]
+        if extra:
+            pairs = np.unique(np.concatenate([pairs, np.array(extra, dtype=np.int64)]), axis=0)
+        return pairs
+
     def met(self, notice: Person) -> np.ndarray:
         """The records `candidates` pairs with `notice`, sorted."""
-        keys = person_keys(notice.names)
-        born = notice.evidence.birth
-        parts: list[np.ndarray] = []
-        for key in keys:
-            if key in self.plain:
-                parts.append(self.plain[key])
-            elif key in self.split:
-                by_year = self.split[key]
-                if born is None:
-                    parts += by_year.values()
-                else:
-                    years = (-1, *range(born.year - YEAR_GAP, born.year + YEAR_GAP + 1))
-                    parts += [v for y in years if (v := by_year.get(y)) is not None]
-        met = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
-        if born is not None and met.size:
-            near = (self.years[met] < 0) | (np.abs(self.years[met] - born.year) <= YEAR_GAP)
-            met = met[near]
-        document = notice.evidence.document
-        if document and document in self.documents:
-            # the same document number saves a pair the birth year would rule out
-            same = [
-                r for r in self.documents[document] if keys & person_keys(self.register[r].names)
-            ]
-            met = np.union1d(met, np.array(same, dtype=np.int64))
-        return met
+        return self.pairs([notice])[:, 1]
 
 
 def candidates(
-    notices: Sequence[Person], register: Sequence[Person], progress: Progress | None = None
+    notices: Sequence[Person],
+    register: Sequence[Person],
+    progress: Progress | None = None,
+    workers: int = 1,
 ) -> list[tuple[int, int]]:
     """(notice index, record index) pairs that share a blocking key and that the birth
     year or the document number does not rule out (`_possible`)."""
-    index = _Index(register)
-    pairs: list[tuple[int, int]] = []
-    for n, notice in enumerate(notices):
-        pairs.extend((n, r) for r in index.met(notice).tolist())
-        if progress is not None:
-            progress(n + 1, len(notices))
-    return pairs
+    index = _Index(register, workers)
+    found = index.pairs(notices, workers)
+    if progress is not None:
+        progress(len(notices), len(notices))
+    return list(zip(found[:, 0].tolist(), found[:, 1].tolist(), strict=True))
 
 
-def _key_columns(people: Sequence[Person], column: str) -> dict[str, np.ndarray]:
-    keys: list[int] = []
-    owners: list[int] = []
-    for i, person in enumerate(people):
-        mine = person_keys(person.names)
-        keys.extend(mine)
-        owners.extend([i] * len(mine))
-    return {"key": np.array(keys, dtype=np.uint64), column: np.array(owners, dtype=np.int64)}
+def _key_columns(people: Sequence[Person], column: str, workers: int = 1) -> dict[str, np.ndarray]:
+    keys, owners = keys_of_people([p.names for p in people], workers)
+    return {"key": _short(keys), column: owners}  # as the in-process index folds them
 
 
 def _evidence_columns(people: Sequence[Person], column: str) -> dict[str, np.ndarray]:
@@ -157,30 +238,56 @@ def _evidence_columns(people: Sequence[Person], column: str) -> dict[str, np.nda
 
 
 def candidates_duckdb(
-    notices: Sequence[Person], register: Sequence[Person], progress: Progress | None = None
+    notices: Sequence[Person],
+    register: Sequence[Person],
+    progress: Progress | None = None,
+    workers: int = 1,
 ) -> list[tuple[int, int]]:
     """`candidates`, with the key join and the year filter run by DuckDB (out of core, on
-    every core): the same pairs in the same order."""
+    every core): the same pairs in the same order. The join is on (key, birth year), the
+    notice's window unrolled, so that a common key is not joined across all years."""
     import duckdb
 
     con = duckdb.connect()
     try:
-        con.register("notice_keys", _key_columns(notices, "n"))
-        con.register("record_keys", _key_columns(register, "r"))
-        con.register("notice_facts", _evidence_columns(notices, "n"))
-        con.register("record_facts", _evidence_columns(register, "r"))
+        con.register("notice_keys", _key_columns(notices, "n", workers))
+        con.register("record_keys", _key_columns(register, "r", workers))
+        con.register("notice_facts", {**_evidence_columns(notices, "n"), "dc": _dcodes(notices)})
+        con.register("record_facts", {**_evidence_columns(register, "r"), "dc": _dcodes(register)})
         found = con.execute(
             """
-            WITH met AS (
-                SELECT DISTINCT n, r FROM notice_keys JOIN record_keys USING (key)
+            WITH sizes AS (SELECT key, count(*) AS size FROM record_keys GROUP BY key),
+            rk AS (SELECT key, r, year, dc FROM record_keys JOIN record_facts USING (r)),
+            nk AS (
+                SELECT key, n, year, dc, size
+                FROM notice_keys JOIN notice_facts USING (n) JOIN sizes USING (key)
+            ),
+            q AS (
+                SELECT key, n, year AS ny, dc AS ndc, size,
+                       unnest(list_concat([-1], range(year - $gap, year + $gap + 1))) AS qy
+                FROM nk WHERE year >= 0
+            ),
+            met AS (
+                SELECT n, r FROM q JOIN rk ON rk.key = q.key AND rk.year = q.qy
+                WHERE NOT $split OR size <= $common OR rk.dc = 0
+                   OR (ndc % 100 > 0 AND rk.dc IN (
+                          ndc, ny * 10000 + (ndc % 100) * 100 + (ndc // 100) % 100,
+                          ndc - ndc % 100, ny * 10000))
+                   OR (ndc % 100 = 0 AND rk.year = ny)
+                UNION
+                SELECT n, r FROM (
+                    SELECT key, n, size, min(size) OVER (PARTITION BY n) AS rarest
+                    FROM nk WHERE year < 0
+                ) JOIN rk USING (key)
+                WHERE NOT $split OR size <= $common OR size = rarest
+                UNION
+                SELECT n, r FROM notice_keys JOIN record_keys USING (key)
+                JOIN notice_facts a USING (n) JOIN record_facts b USING (r)
+                WHERE a.doc <> 0 AND a.doc = b.doc
             )
-            SELECT n, r FROM met
-            JOIN notice_facts a USING (n) JOIN record_facts b USING (r)
-            WHERE a.year < 0 OR b.year < 0 OR abs(a.year - b.year) <= $gap
-               OR (a.doc <> 0 AND a.doc = b.doc)
-            ORDER BY n, r
+            SELECT DISTINCT n, r FROM met ORDER BY n, r
             """,
-            {"gap": YEAR_GAP},
+            {"gap": YEAR_GAP, "split": DATE_SPLIT, "common": COMMON_KEY},
         ).fetchnumpy()
     finally:
         con.close()
@@ -310,7 +417,7 @@ def screen(
     """Hits of `notices` in `register`, best first (ties by notice id, then record id).
     Both engines find the same candidate pairs and score them with the same functions;
     `workers` processes score the names (see `name_scores`)."""
-    pairs = ENGINES[engine](notices, register, progress)
+    pairs = ENGINES[engine](notices, register, progress, workers)
     tick = None if progress is None else lambda: progress(len(notices), len(notices))
     names, which = name_scores(notices, register, pairs, workers, tick)
     levels, namesakes = name_levels(pairs, names, which) if pairs else (names, names)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from hoptac.types import PartialDate
 
@@ -87,7 +88,12 @@ def birth_date(text: str | None) -> PartialDate | None:
     unknown. Raises ValueError with the reason for anything else."""
     if text is None or not text.strip():
         return None
-    return PartialDate.parse(text)
+    return _parse_date(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_date(text: str) -> PartialDate:
+    return PartialDate.parse(text)  # registers repeat dates: parse each once
 
 
 def document_key(text: str | None) -> str | None:
