@@ -287,6 +287,37 @@ def _seal_inner(
     return SealedBox(PublicKey(public_key)).encrypt(inner)
 
 
+def sign_object(keys: NodeKeys, context: bytes, body: dict[str, Any]) -> dict[str, Any]:
+    """`body` with `sig`: the Ed25519 signature over `context` + its canonical bytes (the
+    way receipts, refusals and cards are signed)."""
+    return {**body, "sig": b64(keys.signing.sign(context + canonical(body)).signature)}
+
+
+def _verify_object(
+    obj: Any,
+    context: bytes,
+    expected: dict[str, Any],
+    what: str,
+    signing_key: bytes,
+    strings: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The signed body of `obj` if it is `what` for exactly `expected` (and `strings` are
+    strings), signed by `signing_key`; Rejected otherwise."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("sig"), str):
+        raise Rejected("malformed", f"a {what} must be an object with a signature")
+    body = {k: v for k, v in obj.items() if k != "sig"}
+    if any(body.get(k) != v for k, v in expected.items()) or not all(
+        isinstance(body.get(k), str) for k in strings
+    ):
+        raise Rejected("malformed", f"the {what} is for another envelope")
+    try:
+        sig = base64.b64decode(obj["sig"], validate=True)
+        VerifyKey(signing_key).verify(context + canonical(body), sig)
+    except (BadSignatureError, binascii.Error, ValueError):
+        raise Rejected("bad_signature", f"the {what}'s signature does not match") from None
+    return body
+
+
 def receipt(keys: NodeKeys, env: Envelope, node_id: str, received_at: datetime) -> dict[str, Any]:
     """The receiver's signed acknowledgement that it stored `env`."""
     body = {
@@ -297,7 +328,7 @@ def receipt(keys: NodeKeys, env: Envelope, node_id: str, received_at: datetime) 
         "to": env.sender,
         "received_at": timestamp(received_at),
     }
-    return {**body, "sig": b64(keys.signing.sign(_RECEIPT_CONTEXT + canonical(body)).signature)}
+    return sign_object(keys, _RECEIPT_CONTEXT, body)
 
 
 def verify_receipt(
@@ -305,17 +336,8 @@ def verify_receipt(
 ) -> None:
     """Raise Rejected unless `obj` is `recipient`'s signed receipt for exactly the envelope
     `envelope_id` whose wire bytes hash to `digest`, sent by `sender`."""
-    if not isinstance(obj, dict) or not isinstance(obj.get("sig"), str):
-        raise Rejected("malformed", "a receipt must be an object with a signature")
-    body = {k: v for k, v in obj.items() if k != "sig"}
     expected = {"envelope": envelope_id, "digest": digest, "from": recipient, "to": sender}
-    if any(body.get(k) != v for k, v in expected.items()):
-        raise Rejected("malformed", "the receipt is for another envelope")
-    try:
-        sig = base64.b64decode(obj["sig"], validate=True)
-        VerifyKey(signing_key).verify(_RECEIPT_CONTEXT + canonical(body), sig)
-    except (BadSignatureError, binascii.Error, ValueError):
-        raise Rejected("bad_signature", "the receipt's signature does not match") from None
+    _verify_object(obj, _RECEIPT_CONTEXT, expected, "receipt", signing_key)
 
 
 def refusal(
@@ -331,22 +353,13 @@ def refusal(
         "from": node_id,
         "to": sender,
     }
-    return {**body, "sig": b64(keys.signing.sign(_REFUSAL_CONTEXT + canonical(body)).signature)}
+    return sign_object(keys, _REFUSAL_CONTEXT, body)
 
 
 def verify_refusal(
     obj: Any, envelope_id: str, sender: str, recipient: str, signing_key: bytes
 ) -> str:
     """The code of `recipient`'s signed refusal of `envelope_id`; Rejected if not genuine."""
-    if not isinstance(obj, dict) or not isinstance(obj.get("sig"), str):
-        raise Rejected("malformed", "a refusal must be an object with a signature")
-    body = {k: v for k, v in obj.items() if k != "sig"}
     expected = {"id": envelope_id, "from": recipient, "to": sender}
-    if any(body.get(k) != v for k, v in expected.items()) or not isinstance(body.get("code"), str):
-        raise Rejected("malformed", "the refusal is for another envelope")
-    try:
-        sig = base64.b64decode(obj["sig"], validate=True)
-        VerifyKey(signing_key).verify(_REFUSAL_CONTEXT + canonical(body), sig)
-    except (BadSignatureError, binascii.Error, ValueError):
-        raise Rejected("bad_signature", "the refusal's signature does not match") from None
+    body = _verify_object(obj, _REFUSAL_CONTEXT, expected, "refusal", signing_key, ("code",))
     return str(body["code"])

@@ -153,8 +153,7 @@ def card(node: ExchangeNode, keys: NodeKeys) -> dict[str, Any]:
         "encryption_key": node.encryption_key,
         "fingerprint": keys.fingerprint,
     }
-    sig = keys.signing.sign(CARD_CONTEXT + wire.canonical(body)).signature
-    return {**body, "sig": b64(sig)}
+    return wire.sign_object(keys, CARD_CONTEXT, body)
 
 
 def read_card(obj: Any) -> dict[str, Any]:
