@@ -722,14 +722,14 @@ def _agreements(
             if kind == "talks_minutes" and not _SIGNED.search(s.text):
                 continue
             parties = list(dict.fromkeys(x.key for x in mentions if s.start <= x.start < s.end))
+            signed = _signed(s, ref)
             pairs = _pairs_named(text[start : s.end], sides)
             if pairs:  # "giữa Bộ Công an hai nước, ... Công an hai Thành phố": one each
                 for pair in pairs[1:]:
-                    out.append(AgreementFact(s.start, s.end, kind, title, pair, _signed(s, ref)))
+                    out.append(AgreementFact(s.start, s.end, kind, title, pair, signed))
                 parties = pairs[0]
             elif len(parties) < 2:  # "công an 2 đơn vị ký kết": the engagement's two sides
                 parties = list(dict.fromkeys([*parties, *sides]))
-            signed = _signed(s, ref)
             if (
                 signed is None
                 and main is not None

@@ -375,10 +375,10 @@ def _agreement(
     report: dict[str, Any],
 ) -> None:
     kind = AGREEMENT_KIND.get(a["type"], a["type"])
+    signed = _pdate(a.get("signed"))
     for other in session.scalars(
         scoped(sa.select(Agreement), Agreement, principal).where(Agreement.kind == kind)
     ):
-        signed = _pdate(a.get("signed"))
         same_year = signed is None or other.signed_on is None or other.signed_on.year == signed.year
         if {x.id for x in other.parties} == set(parties) and same_year:
             _noted(session, report, "merged", "agreement", other.id, source, a.get("span"), text)
@@ -391,7 +391,7 @@ def _agreement(
             kind=kind,
             title=(a.get("title") or kind)[:500],
             party_ids=parties,
-            signed=_pdate(a.get("signed")),
+            signed=signed,
             source_id=source.id,
             quote=_quote(a.get("span"), text),
         ),
