@@ -7,8 +7,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import typer
+from sqlalchemy.orm import Session, sessionmaker
 
+from hoptac.db.engine import make_engine, make_sessionmaker
 from hoptac.errors import HoptacError
+from hoptac.settings import get_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,3 +30,8 @@ def friendly(fn: F) -> F:
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def session_factory() -> sessionmaker[Session]:
+    """Sessions on the database the settings name (after `--data DIR`, if given)."""
+    return make_sessionmaker(make_engine(get_settings().database_url))

@@ -15,7 +15,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from hoptac.auth.principal import Principal
-from hoptac.cli.common import friendly
+from hoptac.cli.common import friendly, session_factory
 from hoptac.db.engine import transaction
 from hoptac.errors import InvalidInput
 from hoptac.settings import get_settings
@@ -45,12 +45,6 @@ DataOpt = Annotated[
         is_eager=True,
     ),
 ]
-
-
-def _factory() -> Any:
-    from hoptac.db.engine import make_engine, make_sessionmaker
-
-    return make_sessionmaker(make_engine(get_settings().database_url))
 
 
 def _node_principal(session: Session) -> Principal:
@@ -87,7 +81,7 @@ def init(
     settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
     migrate.upgrade(settings.database_url)
     _owner_only_database(settings.database_url)
-    with transaction(_factory()) as session:
+    with transaction(session_factory()) as session:
         node, keys = service.init_node(
             session, settings.keys_dir, node_id=node_id, name=name, url=url, agency_ref=agency
         )
@@ -112,7 +106,7 @@ def peer_card(
     """Print this node's public card (JSON) for partners to pin."""
     from hoptac.exchange import service
 
-    with _factory()() as session:
+    with session_factory()() as session:
         text = json.dumps(
             service.card(service.this_node(session), _keys(session)), ensure_ascii=False, indent=2
         )
@@ -152,7 +146,7 @@ def peer_add(
     typer.echo(f"fingerprint {checked['fingerprint']}")
     if not yes and not typer.confirm("Has the partner confirmed this fingerprint?"):
         raise typer.Exit(1)
-    with transaction(_factory()) as session:
+    with transaction(session_factory()) as session:
         peer = service.add_peer(
             session,
             obj,
@@ -176,7 +170,7 @@ def peer_revoke(
     """Stop trusting a partner's pinned keys (then `peer add` its new card)."""
     from hoptac.exchange import service
 
-    with transaction(_factory()) as session:
+    with transaction(session_factory()) as session:
         peer = service.revoke_peer(session, node_id)
         typer.echo(f"{peer.node_id} revoked (fingerprint {peer.fingerprint})")
 
@@ -189,7 +183,7 @@ def peer_list(
     """The pinned partners."""
     from hoptac.exchange import service
 
-    with _factory()() as session:
+    with session_factory()() as session:
         rows: list[dict[str, Any]] = [
             {
                 "node_id": p.node_id,
@@ -239,7 +233,7 @@ def hotline_send(
             raise InvalidInput(f"cannot attach {path}: {exc.strerror}") from None
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         files.append(service.Attachment(path.name, kind, data_bytes))
-    with transaction(_factory()) as session:
+    with transaction(session_factory()) as session:
         row = service.send_message(
             session,
             _keys(session),
@@ -270,7 +264,7 @@ def hotline_list(
     """Messages sent and received, newest first, with their status (no content)."""
     from hoptac.exchange import service
 
-    with _factory()() as session:
+    with session_factory()() as session:
         service.require_hotline(session, _node_principal(session))
         rows = service.list_envelopes(session, None, peer=peer, limit=limit)
     if as_json:
@@ -291,7 +285,7 @@ def hotline_read(
     """Show a message (marks it read and tells the partner; audited)."""
     from hoptac.exchange import service
 
-    with transaction(_factory()) as session:
+    with transaction(session_factory()) as session:
         m = service.read_message(session, _keys(session), _node_principal(session), envelope)
         out = {**service.summary(m.row, m.body), "text": m.body.get("text")}
     if as_json:
@@ -307,7 +301,7 @@ def hotline_ack(envelope: Annotated[str, typer.Argument()], data: DataOpt = None
     """Acknowledge an urgent message."""
     from hoptac.exchange import service
 
-    with transaction(_factory()) as session:
+    with transaction(session_factory()) as session:
         service.acknowledge(session, _node_principal(session), envelope)
     typer.echo(f"{envelope} acknowledged")
 
@@ -323,7 +317,7 @@ def hotline_forward(
     """Pass a received message on to another partner (H2: only with the provider's leave)."""
     from hoptac.exchange import service
 
-    factory = _factory()
+    factory = session_factory()
     with factory() as session:
         row = service.forward(session, _keys(session), _node_principal(session), envelope, to, note)
         session.commit()
@@ -340,7 +334,7 @@ def hotline_permit(
     """As the provider of an H2 message: let its recipient disseminate it to GRANTEE."""
     from hoptac.exchange import service
 
-    with transaction(_factory()) as session:
+    with transaction(session_factory()) as session:
         row = service.grant(session, _keys(session), _node_principal(session), envelope, grantee)
         typer.echo(row.envelope_id)
 
@@ -354,7 +348,7 @@ def hotline_export(
     """The messages with their content; received H2 messages need the provider's leave."""
     from hoptac.exchange import service
 
-    with transaction(_factory()) as session:
+    with transaction(session_factory()) as session:
         rows, withheld = service.export(session, _keys(session), _node_principal(session))
     text = json.dumps(rows, ensure_ascii=False, indent=2)
     if output is None:

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from hoptac.cli import exchange as exchange_cli
-from hoptac.cli.common import friendly
+from hoptac.cli.common import friendly, session_factory
 from hoptac.cli.exchange import DataOpt
-from hoptac.db.engine import make_engine, make_sessionmaker, transaction
+from hoptac.db.engine import transaction
 from hoptac.errors import HoptacError
 from hoptac.screening.score import THRESHOLD as HIT_THRESHOLD
 from hoptac.settings import get_settings
@@ -42,10 +42,6 @@ app.add_typer(screening_app, name="screening")
 app.add_typer(exchange_cli.peer_app, name="peer")
 app.add_typer(exchange_cli.hotline_app, name="hotline")
 app.command("init")(friendly(exchange_cli.init))
-
-
-def _factory() -> sessionmaker[Session]:
-    return make_sessionmaker(make_engine(get_settings().database_url))
 
 
 @app.command()
@@ -94,7 +90,7 @@ def demo_load(
     from hoptac.registry import demo
     from hoptac.screening import demo as screening_demo
 
-    factory = _factory()
+    factory = session_factory()
     with transaction(factory) as session:
         loaded, username = demo.load(session, file)
     with factory() as session:
@@ -121,7 +117,7 @@ def user_add(
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    with transaction(_factory()) as session:
+    with transaction(session_factory()) as session:
         ag = auth_service.find_agency(session, agency)
         user = auth_service.create_user(
             session, username=username, password=password, role=role, agency_id=ag.id
@@ -143,7 +139,7 @@ def export(
 
     if format not in ("json", "csv"):
         raise typer.BadParameter("--format is json or csv")
-    with transaction(_factory()) as session:
+    with transaction(session_factory()) as session:
         if format == "json":
             text = exporter.to_json(session)
             if output is None:
@@ -196,7 +192,7 @@ def ingest(
             from hoptac.registry import ingest as registry_ingest
 
             assert user is not None
-            with transaction(_factory()) as session:
+            with transaction(session_factory()) as session:
                 stored = registry_ingest.accept(
                     session, _as_user(session, user), out, found.article.text
                 )
@@ -294,7 +290,7 @@ def _import(file: Path, user: str, run: Callable[[Session, Any, Any], Any]) -> N
     printed (bad rows on stderr). The terminal has no upload size limit."""
     from hoptac.screening import service
 
-    with _factory()() as session, file.open("rb") as raw:
+    with session_factory()() as session, file.open("rb") as raw:
         text = service.open_upload(raw, file.name, max_bytes=1 << 40)
         report = run(session, _as_user(session, user), text)
     for error in report.errors:
@@ -352,7 +348,7 @@ def screening_run(
     from hoptac.db.models import ScreeningJob
     from hoptac.screening import jobs
 
-    factory = _factory()
+    factory = session_factory()
     with transaction(factory) as session:
         job_id = jobs.start(session, _as_user(session, user), register, threshold, engine).id
     jobs.run(factory, job_id)

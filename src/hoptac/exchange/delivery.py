@@ -19,7 +19,6 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -107,11 +106,7 @@ class Sender:
     def run_once(self, now: Callable[[], float] = time.monotonic) -> int:
         """One round over the peers with envelopes due; returns how many were settled."""
         with self.factory() as session:
-            due = [
-                p
-                for p in service.due_peers(session, datetime.now(UTC))
-                if self.wait_until.get(p.id, 0.0) <= now()
-            ]
+            due = [p for p in service.due_peers(session) if self.wait_until.get(p.id, 0.0) <= now()]
         return sum(self._deliver(peer_id, now) for peer_id in [p.id for p in due])
 
     def _deliver(self, peer_id: int, now: Callable[[], float]) -> int:

@@ -799,7 +799,7 @@ def _apply_permission(
 # ---- delivery (the sender's side of the outbox) ------------------------------------------
 
 
-def due_peers(session: Session, now: datetime) -> list[Peer]:
+def due_peers(session: Session) -> list[Peer]:
     """Peers with envelopes waiting to go."""
     ids = session.scalars(
         sa.select(EnvelopeRow.peer_id)
@@ -1395,17 +1395,6 @@ def export(
         detail={"messages": len(out), "withheld_h2": withheld},
     )
     return out, withheld
-
-
-def outbox_counts(session: Session) -> dict[str, int]:
-    return {
-        status: count
-        for status, count in session.execute(
-            sa.select(EnvelopeRow.status, sa.func.count())
-            .where(EnvelopeRow.direction == "out")
-            .group_by(EnvelopeRow.status)
-        )
-    }
 
 
 def retry_after(failures: int, cap: float, jitter: float) -> timedelta:

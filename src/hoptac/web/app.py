@@ -29,7 +29,7 @@ from hoptac.web.api import hotline as api_hotline
 from hoptac.web.api import records as api_records
 from hoptac.web.api import screening as api_screening
 from hoptac.web.deps import LoginRequired
-from hoptac.web.middleware import BodyLimit, SecurityHeaders
+from hoptac.web.middleware import MACHINE_PATHS, BodyLimit, SecurityHeaders
 from hoptac.web.pages import hotline as hotline_pages
 from hoptac.web.pages import ingest as ingest_pages
 from hoptac.web.pages import routes as pages
@@ -48,7 +48,7 @@ API_DOCS = """<!doctype html>
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(("/api/", "/exchange/"))
+    return request.url.path.startswith(MACHINE_PATHS)
 
 
 @asynccontextmanager

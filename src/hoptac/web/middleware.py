@@ -14,6 +14,9 @@ CSP = (
 )
 
 
+# Paths answered to programs (JSON, problem+json), not to people (HTML pages).
+MACHINE_PATHS = ("/api/", "/exchange/")
+
 # Swagger UI sets inline styles; its page alone may use them (still no inline script).
 DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 DOCS_PATH = "/api/v1/docs"
@@ -52,7 +55,7 @@ class BodyLimit:
         limit = self.max_bytes
         if scope.get("method") == "POST" and str(scope.get("path", "")).endswith(UPLOAD_SUFFIX):
             limit = max(limit, self.upload_bytes + MULTIPART_SLACK)
-        page = not str(scope.get("path", "")).startswith(("/api/", "/exchange/"))
+        page = not str(scope.get("path", "")).startswith(MACHINE_PATHS)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._reject(send, limit, page)
