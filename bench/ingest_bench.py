@@ -24,7 +24,6 @@ Speed: articles per second on one core (read + extract, the seeds over and over)
 
 from __future__ import annotations
 
-import re
 import time
 import unicodedata
 from collections.abc import Iterable
@@ -248,10 +247,6 @@ def run() -> dict[str, float]:
     print(f"  speed: {rate:,.0f} articles/s on one core (target >= 20)")
     results["ingest_articles_per_s"] = round(rate, 1)
     return results
-
-
-def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text)
 
 
 if __name__ == "__main__":

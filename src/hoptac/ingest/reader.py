@@ -66,12 +66,6 @@ class Article:
                 out.append(Sentence(start, end, self.text[start:end], b.kind))
         return out
 
-    def kind_at(self, offset: int) -> str:
-        for b in self.blocks:
-            if b.start <= offset < b.end:
-                return b.kind
-        return "none"
-
 
 _HEADER = re.compile(r"^\s*(url|title|date|published|source)\s*:\s*(.*?)\s*$", re.I)
 _LEADING_DATE = re.compile(r"^\s*date\s+(\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?)\s*", re.I)
