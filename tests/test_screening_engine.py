@@ -109,15 +109,17 @@ def test_both_engines_give_identical_hits(tmp_path: Path) -> None:
     assert candidates(notices, register) == candidates_duckdb(notices, register)
 
 
-@pytest.mark.parametrize("common_key", [512, 8])
+@pytest.mark.parametrize(("date_split", "common_key"), [(False, 512), (True, 512), (True, 8)])
 def test_engines_agree_on_generated_data(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, common_key: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, date_split: bool, common_key: int
 ) -> None:
-    """Also with the in-process index splitting most keys by birth year (8 records)."""
+    """Also with the date-split prototype, where keys of over COMMON_KEY records (8: most
+    of them) are read only at the birth dates that can make a hit."""
     import sys
 
     from hoptac.screening import engine
 
+    monkeypatch.setattr(engine, "DATE_SPLIT", date_split)
     monkeypatch.setattr(engine, "COMMON_KEY", common_key)
     sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
     from make_screening_data import generate

@@ -56,7 +56,7 @@ def _possible(notice: Person, record: Person) -> bool:
     return a.birth is None or b.birth is None or abs(a.birth.year - b.birth.year) <= YEAR_GAP
 
 
-COMMON_KEY = 512  # records under one key above which the index splits them by birth year
+COMMON_KEY = 512  # with DATE_SPLIT: records under one key above which it is read by date
 
 
 DCODE_BITS = 25  # a birth date as yyyymmdd (0 where unknown), below a key's dense id
@@ -86,10 +86,10 @@ def _dcodes(people: Sequence[Person]) -> np.ndarray:
 
 class _Index:
     """Blocking keys -> register records as sorted arrays: one entry per (key, record),
-    sorted by (key, birth date, record). A key shared by more than COMMON_KEY records is
-    read only over the birth years a notice's window allows (and unknown dates); with
-    DATE_SPLIT, only over the dates that can make a hit (the notice's date, day and month
-    swapped, the same year written without month or day, unknown)."""
+    sorted by (key, birth date, record). A notice with a birth year reads each of its keys
+    only over the years its window allows (and unknown dates); with DATE_SPLIT, a key of
+    more than COMMON_KEY records only at the dates that can make a hit (the notice's date,
+    day and month swapped, the same year written without month or day, unknown)."""
 
     def __init__(self, register: Sequence[Person], workers: int = 1) -> None:
         self.register = register
@@ -198,10 +198,6 @@ class _Index:
         if extra:
             pairs = np.unique(np.concatenate([pairs, np.array(extra, dtype=np.int64)]), axis=0)
         return pairs
-
-    def met(self, notice: Person) -> np.ndarray:
-        """The records `candidates` pairs with `notice`, sorted."""
-        return self.pairs([notice])[:, 1]
 
 
 def candidates(
