@@ -145,15 +145,13 @@ _NAMED_AFTER = re.compile(
 )
 _NAME_END = frozenset(
     "Công Bộ Sở Cục Ban Đoàn Ủy Uỷ Phòng Cơ Tổng Giám Phó Trưởng Thủ Chủ Bí Tham Chính "
-    "Thứ Đại_sứ Tại Và Cùng".split()
+    "Thứ Tại Và Cùng".split()
 )
-_HONORIFIC = re.compile(r"\b(?:đồng chí|Đồng chí|ông|Ông|bà|Bà|ngài|Ngài)\s+$")
 _POSITION_STOP = re.compile(
     r"\s(?:làm trưởng đoàn|làm Trưởng đoàn|dẫn đầu|cùng|đã|và|phát biểu|cho biết|tặng|trao|"
     r"chủ trì|đồng chủ trì|tiếp|nhấn mạnh|khẳng định|bày tỏ|chúc mừng|chụp ảnh|đến|sang|để|"
     r"nhân dịp|trong|về việc|khi|thì|là)\b|\.(?=\s|$)|[;:()\n]"
 )
-_EXCLUDE_AFTER_NAME = re.compile(r"^\s*(?:\(|thuộc\b)")
 
 
 @dataclass
