@@ -51,9 +51,6 @@ MAX_ATTACHMENTS_BYTES = 512 * 1024  # all attachments of one message, before enc
 MAX_SUBJECT, MAX_TEXT = 200, 100_000
 SYSTEM = "exchange"  # the audit log's actor for what the node does by itself
 
-# What a sender sees of its messages, in order.
-OUT_STATES = ("queued", "sent", "delivered", "read", "answered", "rejected")
-
 
 def utc(at: datetime) -> datetime:
     """Naive UTC (as stored) from an aware time."""
