@@ -1441,7 +1441,11 @@ class Generator:
         cjk = sc.register_kind in _CJK_KINDS
         swappable = sc.variant == "day_month_swapped"
         person = random_person(rng, nat, sex, cjk, swappable)
-        while self._taken(person):
+        # a row whose date is written with day and month swapped must not read as a
+        # notice person's name and birth date either
+        while self._taken(person) or (
+            swappable and self._taken(person._replace(month=person.day, day=person.month))
+        ):
             self.stats.redrawn += 1
             person = random_person(rng, nat, sex, cjk, swappable)
         return self._register_row(person, sc)

@@ -1,6 +1,10 @@
-"""Stage timings of one screening run (bench aid for the screening-scale prototype):
-DATE_SPLIT=1 COMMON=512 FULL=1 FREQ=1 ALIASES=1 python bench/screening_stages.py DIR [N]."""
+"""Stage timings and quality of one screening run (a bench aid, not part of `make bench`):
+python bench/screening_stages.py DIR [ENGINE [NOTICES]] on the files of
+make_screening_data.py; RARE=N sets engine.RARE_KEY; CEILING=1 also counts the planted pairs
+that a non-planted record of the same notice ties or beats on every piece of evidence (the
+name level and the other factors), which no scoring could rank above a false hit."""
 
+import collections
 import os
 import resource
 import sys
@@ -11,127 +15,91 @@ import numpy as np
 
 from hoptac.screening import engine
 from hoptac.screening.records import read_notices, read_register
+from hoptac.screening.score import evidence, name_factor, probability
 
-sys.path.insert(0, "bench")
+sys.path.insert(0, str(Path(__file__).parent))
 from metrics import read_truth, score
 
-d = Path(sys.argv[1])
-nmax = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2] != "0" else None
-engine.DATE_SPLIT = os.environ.get("DATE_SPLIT") == "1"
-engine.COMMON_KEY = int(os.environ.get("COMMON", "512"))
-full = os.environ.get("FULL") == "1"
-W = 2
-T = {}
-t = time.perf_counter()
-notices, _ = read_notices(d / "notices.csv")
-register, _ = read_register(d / "register.csv")
-if nmax:
-    notices = notices[:nmax]
-T["read"] = time.perf_counter() - t
-t = time.perf_counter()
-print("read", round(T["read"], 1), flush=True)
-idx = engine._Index(register, W)
-T["keys+index"] = time.perf_counter() - t
-t = time.perf_counter()
-print("keys+index", round(T["keys+index"], 1), flush=True)
-arr = idx.pairs(notices, W)
-pairs = list(zip(arr[:, 0].tolist(), arr[:, 1].tolist(), strict=False))
-T["candidates"] = time.perf_counter() - t
-t = time.perf_counter()
-print("candidates", round(T["candidates"], 1), len(pairs), flush=True)
-names, which = engine.name_scores(notices, register, pairs, workers=W)
-T["names"] = time.perf_counter() - t
-t = time.perf_counter()
-print(
-    {k: round(v, 1) for k, v in T.items()},
-    "cand/notice",
-    round(len(pairs) / len(notices), 1),
-    ">=.70/notice",
-    round(int((names >= 0.70).sum()) / len(notices), 1),
-    flush=True,
-)
-if full:
-    from hoptac.screening.score import THRESHOLD, name_factor, probability
 
-    levels, namesakes = engine.name_levels(pairs, names, which)
-    if os.environ.get("FREQ") == "1":
-        t2 = time.perf_counter()
-        import re
+def main() -> None:
+    folder = Path(sys.argv[1])
+    kind = sys.argv[2] if len(sys.argv) > 2 else "python"
+    engine.RARE_KEY = int(os.environ.get("RARE", engine.RARE_KEY))
+    workers = os.cpu_count() or 1
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
 
-        from hoptac.names.fold import fold
+    def lap(stage: str) -> None:
+        nonlocal start
+        seconds[stage] = round(time.perf_counter() - start, 1)
+        start = time.perf_counter()
 
-        canon = {}
-
-        def cid(name):
-            c = canon.get(name)
-            if c is None:
-                c = canon[name] = " ".join(
-                    sorted(w for w in re.split(r"[\s,.\-]+", fold(name)) if w)
-                )
-            return c
-
-        ids = {}
-        rc = np.array([ids.setdefault(cid(r.names[0]), len(ids)) for r in register], dtype=np.int64)
-        ry = idx.years
-        codes = rc * 512 + np.where(ry < 0, 0, ry - 1850)
-        uc, cnt = np.unique(codes, return_counts=True)
-
-        def freq(name, year):
-            c = ids.get(cid(name))
-            if c is None:
-                return 0
-            if year < 0:
-                lo, hi = np.searchsorted(uc, [c * 512, c * 512 + 512])
-                return int(cnt[lo:hi].sum())
-            q = np.array([c * 512, *(c * 512 + y - 1850 for y in range(year - 1, year + 2))])
-            at = np.searchsorted(uc, q)
-            at[at >= len(uc)] = 0
-            return int(np.where(uc[at] == q, cnt[at], 0).sum())
-
-        memo = {}
-        bumped = 0
-        for k, ((n, _r), lv, w) in enumerate(zip(pairs, levels, which, strict=False)):
-            if lv != 0:
-                continue
-            b = notices[n].evidence.birth
-            key = (n, int(w))
-            if key not in memo:
-                al = (
-                    notices[n].names
-                    if os.environ.get("ALIASES") == "1"
-                    else [notices[n].names[int(w)]]
-                )
-                memo[key] = max(freq(x, b.year if b else -1) for x in al)
-            if memo[key] > namesakes[k]:
-                namesakes[k] = memo[key]
-                bumped += 1
-        print("freq table", round(time.perf_counter() - t2, 1), "s; bumped", bumped)
+    notices, _ = read_notices(folder / "notices.csv")
+    register, _ = read_register(folder / "register.csv")
+    if len(sys.argv) > 3:
+        notices = notices[: int(sys.argv[3])]
+    lap("read")
+    keys = engine._keyed(notices, register, workers, None)
+    lap("keys")
+    pairs = engine.ENGINES[kind](notices, register, None, workers, keys)
+    lap("candidates")
+    names, which = engine.name_scores(notices, register, pairs, workers)
+    lap("names")
+    levels, counts = engine.namesakes(notices, register, keys, pairs, names, which)
+    lap("namesakes")
     found = set()
-    rows = zip(pairs, names, which, levels, namesakes, strict=False)
-    for (n, r), _name, _slot, level, count in rows:
-        if level < 0:
-            continue
-        f = [
-            name_factor(int(level), int(count)),
-            *engine.evidence(notices[n].evidence, register[r].evidence),
-        ]
-        if probability(f) >= THRESHOLD:
+    strength = np.zeros(len(pairs))  # the product of the non-name factors
+    for i in np.flatnonzero(levels >= 0).tolist():
+        n, r = int(pairs[i, 0]), int(pairs[i, 1])
+        factors = evidence(notices[n].evidence, register[r].evidence)
+        strength[i] = probability(factors) / (1 - probability(factors)) if factors else 1.0
+        if probability([name_factor(int(levels[i]), int(counts[i])), *factors]) >= 0.5:
             found.add((notices[n].id, register[r].id))
-    T["score"] = time.perf_counter() - t
-    m = score(found, read_truth(d))
+    lap("score")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(seconds, "total", round(sum(seconds.values()), 1), "s; pairs", len(pairs))
+    print(f"pairs per notice {len(pairs) / max(len(notices), 1):.1f}; peak {peak} MB")
+    ids = {n.id for n in notices}
+    truth = {k: v for k, v in read_truth(folder).items() if k[0] in ids}
+    m = score(found, truth)
     print(
-        "score",
-        round(T["score"], 1),
         {
-            k: (round(v, 4) if isinstance(v, float) else v)
+            k: round(v, 4) if isinstance(v, float) else v
             for k, v in m.items()
-            if k in ("recall", "precision", "f1", "cross_script_f1", "hits")
-        },
+            if k != "variant_recall"
+        }
     )
-    import pickle
+    if os.environ.get("CEILING") == "1":
+        _ceiling(notices, register, pairs, levels, strength, truth)
 
-    out = os.environ.get("HITS")  # a pickle of the sorted hit ids, to compare runs
-    if out:
-        with open(out, "wb") as f:
-            pickle.dump(sorted(found), f)
-print("peak MB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+
+def _ceiling(notices, register, pairs, levels, strength, truth) -> None:  # type: ignore[no-untyped-def]
+    planted = np.array(
+        [(notices[n].id, register[r].id) in truth for n, r in pairs.tolist()], dtype=bool
+    )
+    by_notice: dict[int, list[int]] = collections.defaultdict(list)
+    for i in np.flatnonzero(levels >= 0).tolist():
+        by_notice[int(pairs[i, 0])].append(i)
+    tied = collections.Counter()
+    seen = collections.Counter()
+    for n, rows in by_notice.items():
+        for i in rows:
+            if not planted[i]:
+                continue
+            variant = truth[(notices[n].id, register[int(pairs[i, 1])].id)]
+            seen[variant] += 1
+            if any(
+                not planted[j] and levels[j] <= levels[i] and strength[j] >= strength[i] * 0.999
+                for j in rows
+            ):
+                tied[variant] += 1
+    total = sum(tied.values())
+    print(
+        f"planted pairs met at a name level {sum(seen.values())} of {len(truth)}; tied or "
+        f"beaten by a non-planted record: {total} ({total / max(len(truth), 1):.3f})"
+    )
+    print({k: f"{tied[k]}/{seen[k]}" for k in sorted(seen)})
+
+
+if __name__ == "__main__":
+    main()

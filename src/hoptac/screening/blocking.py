@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations, pairwise
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 from hoptac.names import readings
 from hoptac.names.fold import fold
 from hoptac.names.match import korean_loose, prepare, sound
-from hoptac.names.parse import HAN, HANGUL, korean_spellings
+from hoptac.names.parse import HAN, HANGUL, ParsedName, korean_spellings
 
 LIKELY_CHARACTERS = 6  # a Latin or hangul syllable's characters kept, commonest first
 MAX_SYLLABLES = 4  # syllables of a name that make keys (the first ones)
@@ -90,8 +91,44 @@ def _part_letters(texts: tuple[str, ...]) -> str:
     return fold("".join(texts)).replace(" ", "")
 
 
+@lru_cache(maxsize=1 << 16)
+def _forms(text: str, script: str) -> tuple[str, str]:
+    """A syllable as the namesake table reads it: a character by its first Sino-Vietnamese
+    and its first pinyin reading, a Latin syllable by its folded letters (both), a hangul
+    syllable as written."""
+    if script == HAN:
+        r = readings.of(text)
+        vi = fold(r.vietnamese[0]) if r is not None and r.vietnamese else text
+        py = r.pinyin[0] if r is not None and r.pinyin else text
+        return vi, py
+    own = text if script == HANGUL else fold(text)
+    return own, own
+
+
+def _canons(parsed: ParsedName) -> tuple[int, ...]:
+    """The name's spellings for counting namesakes, blind to order, spacing and script:
+    the sorted letters of its syllables read the Sino-Vietnamese way, and read the pinyin
+    way (`Phạm Quang Phúc` = `范光福` = `PHAM QUANGPHUC`; `潘恒芳` = `PAN HENGFANG`).
+    Anagrams collide, which only counts a namesake too many."""
+    forms = [_forms(s.text, s.script) for s in parsed.syllables]
+    found = {
+        zlib.crc32("".join(sorted("".join(f[k] for f in forms).replace(" ", ""))).encode())
+        for k in (0, 1)
+    }
+    return tuple(sorted(found))
+
+
+@lru_cache(maxsize=1 << 17)
+def name_canons(name: str) -> tuple[int, ...]:
+    """The namesake-table spellings of one name (see `_canons`)."""
+    return _canons(prepare(name))
+
+
 def _name_keys(name: str) -> frozenset[int]:
-    parsed = prepare(name)
+    return _keys_parsed(prepare(name))
+
+
+def _keys_parsed(parsed: ParsedName) -> frozenset[int]:
     syllables = parsed.syllables[:MAX_SYLLABLES]
     codes = [_codes(s.text, s.script) for s in syllables]
     if len(codes) == 1:
@@ -125,29 +162,49 @@ def person_keys(names: tuple[str, ...]) -> frozenset[int]:
     return frozenset().union(*(name_keys(n) for n in names))
 
 
-def _keys_of_names(names: list[str]) -> tuple[list[int], list[int]]:
-    """Flat keys of each name and how many each has (uncached: every name is new here)."""
+def _keys_of_names(names: list[str]) -> tuple[list[int], list[int], list[int]]:
+    """Flat keys of each name, how many each has, and its two canons (`_canons`), from
+    one parse per name (uncached: every name is new here)."""
     keys: list[int] = []
     counts: list[int] = []
-    compute = _name_keys
+    canons: list[int] = []
     for name in names:
-        mine = compute(name)
+        parsed = prepare(name)
+        mine = _keys_parsed(parsed)
         keys.extend(mine)
         counts.append(len(mine))
-    return keys, counts
+        two = _canons(parsed)
+        canons += (two[0], two[-1])
+    return keys, counts, canons
 
 
-def _keys_part(names: list[str]) -> tuple[bytes, bytes]:
+def _keys_part(names: list[str]) -> tuple[bytes, bytes, bytes]:
     import numpy as np
 
-    keys, counts = _keys_of_names(names)
-    return np.array(keys, dtype=np.uint64).tobytes(), np.array(counts, dtype=np.int64).tobytes()
+    keys, counts, canons = _keys_of_names(names)
+    return (
+        np.array(keys, dtype=np.uint64).tobytes(),
+        np.array(counts, dtype=np.int64).tobytes(),
+        np.array(canons, dtype=np.int64).tobytes(),
+    )
 
 
-def keys_of_people(people: Sequence[tuple[str, ...]], workers: int = 1) -> tuple[Any, Any]:
-    """Every person's keys as two arrays (key, person), each person's keys once, computed
-    once per distinct name (in `workers` forked processes for many names): the same keys as
-    `person_keys`."""
+@dataclass(frozen=True)
+class Keyed:
+    """People's blocking keys and namesake-table spellings, as arrays.
+
+    keys, owner: one entry per (person, key), each person's keys once.
+    canons: [people, most names, 2], the two `_canons` of each of a person's names, in the
+    order of the names (-1 past a person's last name)."""
+
+    keys: Any
+    owner: Any
+    canons: Any
+
+
+def keys_of_people(people: Sequence[tuple[str, ...]], workers: int = 1) -> Keyed:
+    """Every person's keys (the same keys as `person_keys`) and canons, computed once per
+    distinct name (in `workers` forked processes for many names)."""
     import numpy as np
 
     name_of: dict[str, int] = {}
@@ -167,22 +224,30 @@ def keys_of_people(people: Sequence[tuple[str, ...]], workers: int = 1) -> tuple
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             parts = list(pool.map(_keys_part, [distinct[a:b] for a, b in pairwise(edges)]))
-        flat = np.concatenate([np.frombuffer(k, dtype=np.uint64) for k, _ in parts])
-        counts = np.concatenate([np.frombuffer(c, dtype=np.int64) for _, c in parts])
+        flat = np.concatenate([np.frombuffer(k, dtype=np.uint64) for k, _, _ in parts])
+        counts = np.concatenate([np.frombuffer(c, dtype=np.int64) for _, c, _ in parts])
+        canon = np.concatenate([np.frombuffer(c, dtype=np.int64) for _, _, c in parts])
     else:
-        k, c = _keys_of_names(distinct)
+        k, c, n = _keys_of_names(distinct)
         flat, counts = np.array(k, dtype=np.uint64), np.array(c, dtype=np.int64)
+        canon = np.array(n, dtype=np.int64)
+    canon = canon.reshape(-1, 2)
     starts = np.r_[0, np.cumsum(counts)]
     # person -> its names' key spans
-    owner_names = [(p, name_of[n]) for p, names in enumerate(people) for n in names]
-    owners = np.array([p for p, _ in owner_names], dtype=np.int64)
-    which = np.array([n for _, n in owner_names], dtype=np.int64)
+    width = max((len(names) for names in people), default=1)
+    slots = np.full((len(people), width), -1, dtype=np.int64)
+    for p, names in enumerate(people):
+        slots[p, : len(names)] = [name_of[n] for n in names]
+    present = slots >= 0
+    owners = np.nonzero(present)[0]
+    which = slots[present]
+    canons = np.where(present[:, :, None], canon[np.maximum(slots, 0)], -1)
     lengths = counts[which]
     total = int(lengths.sum())
     first = np.repeat(starts[which] - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
     keys = flat[first + np.arange(total)]
     person = np.repeat(owners, lengths)
-    if any(len(names) > 1 for names in people):  # aliases may share keys: keep each once
+    if width > 1:  # aliases may share keys: keep each once
         both = np.unique(np.stack([person.astype(np.uint64), keys]), axis=1)
         person, keys = both[0].astype(np.int64), both[1]
-    return keys, person
+    return Keyed(keys, person, canons)

@@ -1,14 +1,17 @@
 """The in-process screening engine: notices against a register, in memory.
 
-1. Block: every register record's names give blocking keys (`blocking.person_keys`); a
-   notice meets the records that share a key with it.
-2. Drop pairs that no evidence could save: birth years more than a year apart, unless the
-   document numbers agree (the birth-year window `score` reckons with).
-3. Score names in one batch (`hoptac.names.batch.NameTable`): a pair's name score is the
+1. Block: every name gives blocking keys (`blocking.keys_of_people`); a notice reads,
+   under each of its keys, only the register records whose birth date could still make a
+   hit (`reads`: its date, day and month swapped, the same year written without day or
+   month; the whole year window under a rare key; unknown dates only under a rare key),
+   and those carrying its document number.
+2. Score names in one batch (`hoptac.names.batch.NameTable`): a pair's name score is the
    best over the notice's names and aliases against the record's names.
-4. Count each notice's namesakes per name level (how common its name is in this register)
-   and turn name, namesakes and evidence into a probability (`score`); keep the pairs at
-   or above the threshold, with the reasons.
+3. Count each notice's namesakes per name level: among the pairs read, and at least the
+   register's records of the name's own spelling in the year window, or in any year where a
+   birth year is unknown (`Namesakes`, a table: no namesake needs reading).
+4. Turn name, namesakes and evidence into a probability (`score`); keep the pairs at or
+   above the threshold, with the reasons.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 
 from hoptac.names import Comparison, compare
 from hoptac.names.batch import NameTable
-from hoptac.screening.blocking import keys_of_people, person_keys
+from hoptac.screening.blocking import Keyed, keys_of_people, person_keys
 from hoptac.screening.records import Person
 from hoptac.screening.score import (
     LOWEST_NAME,
@@ -49,20 +52,10 @@ class Hit:
     reasons: str
 
 
-def _possible(notice: Person, record: Person) -> bool:
-    a, b = notice.evidence, record.evidence
-    if a.document and a.document == b.document:
-        return True
-    return a.birth is None or b.birth is None or abs(a.birth.year - b.birth.year) <= YEAR_GAP
-
-
-COMMON_KEY = 512  # with DATE_SPLIT: records under one key above which it is read by date
+RARE_KEY = 512  # records under a key at or below which it is read whatever the dates
 
 
 DCODE_BITS = 25  # a birth date as yyyymmdd (0 where unknown), below a key's dense id
-DATE_SPLIT = False  # prototype: common keys read only the dates that can make a hit
-
-
 SHORT_KEY_BITS = 38  # keys folded to 38 bits, to sit above a birth date in one int64
 
 
@@ -84,93 +77,121 @@ def _dcodes(people: Sequence[Person]) -> np.ndarray:
     return out
 
 
-class _Index:
-    """Blocking keys -> register records as sorted arrays: one entry per (key, record),
-    sorted by (key, birth date, record). A notice with a birth year reads each of its keys
-    only over the years its window allows (and unknown dates); with DATE_SPLIT, a key of
-    more than COMMON_KEY records only at the dates that can make a hit (the notice's date,
-    day and month swapped, the same year written without month or day, unknown)."""
+@dataclass(frozen=True)
+class Reads:
+    """What each notice key reads of the register (`reads`), by birth date code (`_dcodes`):
+    `exact` (key, notice, date code) rows read the records of that key and date code;
+    `years` (key, notice, year, month) rows the records of that key and year (of that month,
+    or without a month, where month > 0); `whole` (key, notice) rows every record of the key.
+    """
 
-    def __init__(self, register: Sequence[Person], workers: int = 1) -> None:
+    exact: tuple[np.ndarray, np.ndarray, np.ndarray]
+    years: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    whole: tuple[np.ndarray, np.ndarray]
+
+
+def reads(kid: np.ndarray, owner: np.ndarray, size: np.ndarray, ndc: np.ndarray) -> Reads:
+    """The register records a notice's keys `kid` (of notices `owner`, shared by `size`
+    records each) must read: those whose birth date could still make a hit (`score`:
+    without a matching date, a name alone can only be a hit for the one record of its
+    name). A notice born on a known day reads its date, its date with day and month
+    swapped, its year-and-month and its year written without day or month; born in a known
+    month, that month's records and the year's without a month; born in a known year, that
+    year. Records of unknown birth date, and every record for a notice of unknown birth
+    date, only through a rare key (of at most RARE_KEY records) or the notice's rarest:
+    the one record of a name shares all of its keys, the rare ones too."""
+    rarest = np.full(len(ndc), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(rarest, owner, size)
+    rare = (size <= RARE_KEY) | (size == rarest[owner])
+    d = ndc[owner]
+    blank = d == 0
+    whole = rare & blank
+    exact_k, exact_n, exact_d = [kid[rare & ~blank]], [owner[rare & ~blank]], [d[rare & ~blank] * 0]
+    full = (d % 100 > 0) & ~rare
+    fk, fn, fd = kid[full], owner[full], d[full]
+    year, month, day = fd // 10000, fd // 100 % 100, fd % 100
+    swapped = (day <= 12) & (day != month)
+    for k, n, c in (
+        (fk, fn, fd),
+        (fk[swapped], fn[swapped], (year * 10000 + day * 100 + month)[swapped]),
+        (fk, fn, year * 10000 + month * 100),
+        (fk, fn, year * 10000),
+    ):
+        exact_k.append(k)
+        exact_n.append(n)
+        exact_d.append(c)
+    part = ~blank & ~full & ~rare
+    known = rare & ~blank  # a rare key reads the whole year window
+    wk, wn, wy = kid[known], owner[known], d[known] // 10000
+    years_k = [kid[part], *([wk] * (2 * YEAR_GAP + 1))]
+    years_n = [owner[part], *([wn] * (2 * YEAR_GAP + 1))]
+    years_y = [d[part] // 10000, *(wy + gap for gap in range(-YEAR_GAP, YEAR_GAP + 1))]
+    years_m = [d[part] // 100 % 100, *([wy * 0] * (2 * YEAR_GAP + 1))]
+    return Reads(
+        (np.concatenate(exact_k), np.concatenate(exact_n), np.concatenate(exact_d)),
+        tuple(np.concatenate(x) for x in (years_k, years_n, years_y, years_m)),  # type: ignore[arg-type]
+        (kid[whole], owner[whole]),
+    )
+
+
+class _Index:
+    """Blocking keys -> register records as one sorted array: (key, birth date code) per
+    (key, record), so that a notice reads each of its keys only over the dates `reads`
+    allows, by `searchsorted`."""
+
+    def __init__(self, register: Sequence[Person], keyed: Keyed) -> None:
         self.register = register
-        keys, owner = keys_of_people([r.names for r in register], workers)
-        kid = _short(keys)
-        self.years = _evidence_columns(register, "r")["year"]
+        kid = _short(keyed.keys)
         self.dcodes = _dcodes(register)
-        code = (kid << DCODE_BITS) | self.dcodes[owner]
+        code = (kid << DCODE_BITS) | self.dcodes[keyed.owner]
         del kid
         order = np.argsort(code, kind="stable")
         self.code = code[order]
-        self.record = owner[order]
+        self.record = keyed.owner[order]
         del code, order
         self.documents: dict[str, list[int]] = defaultdict(list)
         for r, record in enumerate(register):
             if record.evidence.document:
                 self.documents[record.evidence.document].append(r)
 
-    def pairs(self, notices: Sequence[Person], workers: int = 1) -> np.ndarray:
-        """[pairs, 2] (notice, record) sorted, as `_possible` and the keys allow."""
-        out: list[np.ndarray] = []
-        nkeys, nowner = keys_of_people([n.names for n in notices], workers)
-        ndc = _dcodes(notices)
-        nyears = np.where(ndc > 0, ndc // 10000, -1)
-        kid = _short(nkeys)
+    def pairs(self, notices: Sequence[Person], keyed: Keyed) -> np.ndarray:
+        """[pairs, 2] (notice, record) sorted: what `reads` lets through, and records
+        carrying a notice's document number under a shared key."""
+        kid = _short(keyed.keys)
         first = np.searchsorted(self.code, kid << DCODE_BITS)
         last = np.searchsorted(self.code, (kid + 1) << DCODE_BITS)
         found = last > first
-        kid, owner, first, last = kid[found], nowner[found], first[found], last[found]
-        size = last - first
-        base = kid << DCODE_BITS
-        known = nyears[owner] >= 0
-        # a notice of unknown birth year reads the whole key; with DATE_SPLIT only its keys
-        # of at most COMMON_KEY records, or else its rarest key: without a date only a
-        # record that is the one of its name can be a hit, and such a record shares every
-        # key of the name, the rare ones too
-        whole = ~known
-        if DATE_SPLIT and whole.any():
-            rarest = np.full(len(notices), np.iinfo(np.int64).max, dtype=np.int64)
-            np.minimum.at(rarest, owner[whole], size[whole])
-            whole &= (size <= COMMON_KEY) | (size == rarest[owner])
-        los, his, who = [first[whole]], [last[whole]], [owner[whole]]
-        # the others read the dates their window allows (and unknown dates); with
-        # DATE_SPLIT a key over COMMON_KEY records only the dates that can make a hit
-        common = known & (size > COMMON_KEY) if DATE_SPLIT else np.zeros_like(known)
-        window = known & ~common
-        wk, wo, wy = base[window], owner[window], nyears[owner[window]]
-        spans: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [
-            (wk, wk + 1, wo),  # unknown dates
-            (wk + (wy - YEAR_GAP) * 10000, wk + (wy + YEAR_GAP + 1) * 10000, wo),
-        ]
-        ck, co, y, d = base[common], owner[common], nyears[owner[common]], ndc[owner[common]]
-        spans.append((ck, ck + 1, co))  # unknown dates
-        if DATE_SPLIT:
-            full = d % 100 > 0
-            spans.append(
-                (ck[~full] + y[~full] * 10000, ck[~full] + (y[~full] + 1) * 10000, co[~full])
-            )
-            f_ck, f_co, f_y, f_d = ck[full], co[full], y[full], d[full]
-            month, day = f_d // 100 % 100, f_d % 100
-            swapped = f_y * 10000 + day * 100 + month
-            ok = (day <= 12) & (day != month)
-            for c, where in (
-                (f_d, slice(None)),
-                (swapped[ok], ok),
-                (f_y * 10000 + month * 100, slice(None)),
-                (f_y * 10000, slice(None)),
-            ):
-                spans.append((f_ck[where] + c, f_ck[where] + c + 1, f_co[where]))
-        for lo_code, hi_code, o in spans:
-            los.append(np.searchsorted(self.code, lo_code))
-            his.append(np.searchsorted(self.code, hi_code))
-            who.append(o)
+        kid, owner = kid[found], keyed.owner[found]
+        want = reads(kid, owner, (last - first)[found], _dcodes(notices))
+        los, his, who = [], [], []
+        k, n, c = want.exact
+        los.append(np.searchsorted(self.code, (k << DCODE_BITS) + c))
+        his.append(np.searchsorted(self.code, (k << DCODE_BITS) + c + 1))
+        who.append(n)
+        k, n, year, month = want.years
+        base = (k << DCODE_BITS) + year * 10000
+        in_month = month > 0
+        lo = base + month * 100
+        his_y = np.where(in_month, lo + 100, base + 10000)
+        los.append(np.searchsorted(self.code, np.where(in_month, lo, base)))
+        his.append(np.searchsorted(self.code, his_y))
+        who.append(n)
+        los.append(np.searchsorted(self.code, base[in_month]))  # the year, no month
+        his.append(np.searchsorted(self.code, base[in_month] + 1))
+        who.append(n[in_month])
+        k, n = want.whole
+        los.append(np.searchsorted(self.code, k << DCODE_BITS))
+        his.append(np.searchsorted(self.code, (k + 1) << DCODE_BITS))
+        who.append(n)
         lo, hi, n = np.concatenate(los), np.concatenate(his), np.concatenate(who)
         keep = hi > lo
         lo, hi, n = lo[keep], hi[keep], n[keep]
         # expand in slices of notices to bound memory
         order = np.argsort(n, kind="stable")
         lo, hi, n = lo[order], hi[order], n[order]
-        bounds = np.searchsorted(n, np.arange(0, len(notices) + 2000, 2000))
-        total = len(self.register)
+        bounds = np.searchsorted(n, np.arange(0, len(notices) + 20_000, 20_000))
+        total = max(len(self.register), 1)
+        out: list[np.ndarray] = []
         for a, b in pairwise(bounds):
             if b <= a:
                 continue
@@ -178,13 +199,9 @@ class _Index:
             count = int(lens.sum())
             shift = np.repeat(lo[a:b] - (np.cumsum(lens) - lens), lens)
             rec = self.record[shift + np.arange(count)]
-            nn = np.repeat(n[a:b], lens)
-            ny = nyears[nn]
-            ry = self.years[rec]
-            ok = (ny < 0) | (ry < 0) | (np.abs(ny - ry) <= YEAR_GAP)
-            out.append(np.unique(nn[ok] * total + rec[ok]))
+            out.append(np.unique(np.repeat(n[a:b], lens) * total + rec))
         flat = np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
-        pairs = np.stack([flat // max(total, 1), flat % max(total, 1)], axis=1)
+        pairs = np.stack([flat // total, flat % total], axis=1)
         extra = []
         for i, notice in enumerate(notices):
             document = notice.evidence.document
@@ -200,37 +217,34 @@ class _Index:
         return pairs
 
 
+Keys = tuple[Keyed, Keyed]  # (notices, register)
+
+
+def _keyed(
+    notices: Sequence[Person], register: Sequence[Person], workers: int, keys: Keys | None
+) -> Keys:
+    if keys is not None:
+        return keys
+    return (
+        keys_of_people([n.names for n in notices], workers),
+        keys_of_people([r.names for r in register], workers),
+    )
+
+
 def candidates(
     notices: Sequence[Person],
     register: Sequence[Person],
     progress: Progress | None = None,
     workers: int = 1,
-) -> list[tuple[int, int]]:
-    """(notice index, record index) pairs that share a blocking key and that the birth
-    year or the document number does not rule out (`_possible`)."""
-    index = _Index(register, workers)
-    found = index.pairs(notices, workers)
+    keys: Keys | None = None,
+) -> np.ndarray:
+    """[pairs, 2] (notice index, record index), sorted: the pairs that share a blocking key
+    and whose birth dates could make a hit (`reads`), or that share a document number."""
+    nk, rk = _keyed(notices, register, workers, keys)
+    found = _Index(register, rk).pairs(notices, nk)
     if progress is not None:
         progress(len(notices), len(notices))
-    return list(zip(found[:, 0].tolist(), found[:, 1].tolist(), strict=True))
-
-
-def _key_columns(people: Sequence[Person], column: str, workers: int = 1) -> dict[str, np.ndarray]:
-    keys, owners = keys_of_people([p.names for p in people], workers)
-    return {"key": _short(keys), column: owners}  # as the in-process index folds them
-
-
-def _evidence_columns(people: Sequence[Person], column: str) -> dict[str, np.ndarray]:
-    """Birth year (-1 unknown) and a CRC of the document number (0 none) per person."""
-    years = [p.evidence.birth.year if p.evidence.birth else -1 for p in people]
-    documents = [
-        zlib.crc32(p.evidence.document.encode()) if p.evidence.document else 0 for p in people
-    ]
-    return {
-        column: np.arange(len(people), dtype=np.int64),
-        "year": np.array(years, dtype=np.int64),
-        "doc": np.array(documents, dtype=np.int64),
-    }
+    return found
 
 
 def candidates_duckdb(
@@ -238,60 +252,72 @@ def candidates_duckdb(
     register: Sequence[Person],
     progress: Progress | None = None,
     workers: int = 1,
-) -> list[tuple[int, int]]:
-    """`candidates`, with the key join and the year filter run by DuckDB (out of core, on
-    every core): the same pairs in the same order. The join is on (key, birth year), the
-    notice's window unrolled, so that a common key is not joined across all years."""
+    keys: Keys | None = None,
+) -> np.ndarray:
+    """`candidates`, with the joins run by DuckDB (out of core, on every core): the same
+    pairs in the same order. Each read of `reads` is an equality join on (key, date code)
+    or (key, year), so that a common key is never joined across all its records."""
     import duckdb
 
+    nk, rk = _keyed(notices, register, workers, keys)
+    rdc = _dcodes(register)
+    docs = [
+        zlib.crc32(p.evidence.document.encode()) if p.evidence.document else 0
+        for p in (*notices, *register)
+    ]
     con = duckdb.connect()
     try:
-        con.register("notice_keys", _key_columns(notices, "n", workers))
-        con.register("record_keys", _key_columns(register, "r", workers))
-        con.register("notice_facts", {**_evidence_columns(notices, "n"), "dc": _dcodes(notices)})
-        con.register("record_facts", {**_evidence_columns(register, "r"), "dc": _dcodes(register)})
+        rkid = _short(rk.keys)
+        con.register(
+            "rk",
+            {"key": rkid, "r": rk.owner, "dc": rdc[rk.owner], "year": rdc[rk.owner] // 10000},
+        )
+        nkid = _short(nk.keys)
+        con.register("nk", {"key": nkid, "n": nk.owner})
+        sized = con.execute(
+            "SELECT nk.key, nk.n, s.size FROM nk JOIN "
+            "(SELECT key, count(*) AS size FROM rk GROUP BY key) s USING (key) "
+            "ORDER BY nk.n, nk.key"
+        ).fetchnumpy()
+        want = reads(sized["key"], sized["n"], sized["size"], _dcodes(notices))
+        k, n, c = want.exact
+        con.register("q_exact", {"key": k, "n": n, "dc": c})
+        k, n, year, month = want.years
+        con.register("q_years", {"key": k, "n": n, "year": year, "month": month})
+        k, n = want.whole
+        con.register("q_whole", {"key": k, "n": n})
+        con.register("ndoc", {"n": np.arange(len(notices)), "doc": np.array(docs[: len(notices)])})
+        con.register("rdoc", {"r": np.arange(len(register)), "doc": np.array(docs[len(notices) :])})
         found = con.execute(
             """
-            WITH sizes AS (SELECT key, count(*) AS size FROM record_keys GROUP BY key),
-            rk AS (SELECT key, r, year, dc FROM record_keys JOIN record_facts USING (r)),
-            nk AS (
-                SELECT key, n, year, dc, size
-                FROM notice_keys JOIN notice_facts USING (n) JOIN sizes USING (key)
-            ),
-            q AS (
-                SELECT key, n, year AS ny, dc AS ndc, size,
-                       unnest(list_concat([-1], range(year - $gap, year + $gap + 1))) AS qy
-                FROM nk WHERE year >= 0
-            ),
-            met AS (
-                SELECT n, r FROM q JOIN rk ON rk.key = q.key AND rk.year = q.qy
-                WHERE NOT $split OR size <= $common OR rk.dc = 0
-                   OR (ndc % 100 > 0 AND rk.dc IN (
-                          ndc, ny * 10000 + (ndc % 100) * 100 + (ndc // 100) % 100,
-                          ndc - ndc % 100, ny * 10000))
-                   OR (ndc % 100 = 0 AND rk.year = ny)
-                UNION
-                SELECT n, r FROM (
-                    SELECT key, n, size, min(size) OVER (PARTITION BY n) AS rarest
-                    FROM nk WHERE year < 0
-                ) JOIN rk USING (key)
-                WHERE NOT $split OR size <= $common OR size = rarest
-                UNION
-                SELECT n, r FROM notice_keys JOIN record_keys USING (key)
-                JOIN notice_facts a USING (n) JOIN record_facts b USING (r)
-                WHERE a.doc <> 0 AND a.doc = b.doc
-            )
-            SELECT DISTINCT n, r FROM met ORDER BY n, r
-            """,
-            {"gap": YEAR_GAP, "split": DATE_SPLIT, "common": COMMON_KEY},
+            SELECT n, r FROM q_exact JOIN rk USING (key, dc)
+            UNION
+            SELECT n, r FROM q_years q JOIN rk USING (key, year)
+            WHERE q.month = 0 OR rk.dc // 100 % 100 IN (0, q.month)
+            UNION
+            SELECT n, r FROM q_whole JOIN rk USING (key)
+            """
         ).fetchnumpy()
+        shared = con.execute(
+            """
+            SELECT DISTINCT n, r FROM ndoc JOIN rdoc USING (doc) JOIN nk USING (n)
+            JOIN rk USING (r, key) WHERE doc <> 0
+            """
+        ).fetchall()
     finally:
         con.close()
-    pairs = [
-        (n, r)
-        for n, r in zip(found["n"].tolist(), found["r"].tolist(), strict=True)
-        if _possible(notices[n], register[r])  # exact, where a CRC of documents collided
+    same = [  # exact, where a CRC of two documents collided
+        (n, r) for n, r in shared if notices[n].evidence.document == register[r].evidence.document
     ]
+    flat = np.concatenate(
+        [
+            found["n"].astype(np.int64) * len(register) + found["r"].astype(np.int64),
+            np.array([n * len(register) + r for n, r in same], dtype=np.int64),
+        ]
+    )
+    flat = np.unique(flat)
+    total = max(len(register), 1)
+    pairs = np.stack([flat // total, flat % total], axis=1)
     if progress is not None:
         progress(len(notices), len(notices))
     return pairs
@@ -359,7 +385,7 @@ def _score_part(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
 def name_scores(
     notices: Sequence[Person],
     register: Sequence[Person],
-    pairs: Sequence[tuple[int, int]],
+    pairs: np.ndarray,
     workers: int = 1,
     tick: Callable[[], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -387,8 +413,49 @@ def name_scores(
 ENGINES = {"python": candidates, "duckdb": candidates_duckdb}
 
 
+class Namesakes:
+    """How many register records carry a name, by birth year: a table of the records'
+    canons (`blocking.Keyed.canons`: spellings blind to script, order and spacing), so that
+    a name's frequency is known without reading its namesakes (`reads` skips most)."""
+
+    YEAR_BITS = 13  # a birth year as year - 1799 (0 where unknown), below a canon
+
+    def __init__(self, canons: np.ndarray, dcodes: np.ndarray) -> None:
+        years = self._years(dcodes)
+        codes = (canons.reshape(len(canons), -1) << self.YEAR_BITS) | years[:, None]
+        codes = np.where(canons.reshape(len(canons), -1) >= 0, codes, -1)
+        codes.sort(axis=1)  # each record's codes once: its two canons may be one
+        fresh = np.ones_like(codes, dtype=bool)
+        fresh[:, 1:] = codes[:, 1:] != codes[:, :-1]
+        self.codes = np.sort(codes[fresh & (codes >= 0)])
+
+    @classmethod
+    def _years(cls, dcodes: np.ndarray) -> np.ndarray:
+        return np.where(dcodes > 0, np.clip(dcodes // 10000 - 1799, 1, (1 << cls.YEAR_BITS) - 1), 0)
+
+    def _range(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.codes, hi) - np.searchsorted(self.codes, lo)
+
+    def count(self, canons: np.ndarray, dcodes: np.ndarray, any_year: np.ndarray) -> np.ndarray:
+        """Per query: the records whose canon is one of `canons` [queries, 2] (the most for
+        one of the two), born in the year window of `dcodes` (YEAR_GAP either side) or of
+        unknown year; born in any year where `any_year`."""
+        years = self._years(dcodes)
+        best = np.zeros(len(canons), dtype=np.int64)
+        for column in canons.T:
+            base = column << self.YEAR_BITS
+            found = np.where(
+                any_year,
+                self._range(base, base + (1 << self.YEAR_BITS)),
+                self._range(base, base + 1)
+                + self._range(base + years - YEAR_GAP, base + years + YEAR_GAP + 1),
+            )
+            best = np.maximum(best, np.where(column >= 0, found, 0))
+        return best
+
+
 def name_levels(
-    pairs: Sequence[tuple[int, int]], names: np.ndarray, which: np.ndarray
+    pairs: np.ndarray, names: np.ndarray, which: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(level, namesakes) per pair: the NAME_LEVELS index of its name score (-1 below the
     lowest) and how many pairs of the same notice's name (`which` of its aliases) share
@@ -396,10 +463,29 @@ def name_levels(
     bounds = np.array([lowest for lowest, _, _ in NAME_LEVELS])
     level = np.searchsorted(-bounds, -names)  # bounds descend
     level[names < LOWEST_NAME] = -1
-    notice = np.array([n for n, _ in pairs], dtype=np.int64)
-    group = (notice * (int(which.max()) + 1) + which) * (len(NAME_LEVELS) + 1) + level + 1
+    group = (pairs[:, 0] * (int(which.max()) + 1) + which) * (len(NAME_LEVELS) + 1) + level + 1
     _, inverse, counts = np.unique(group, return_inverse=True, return_counts=True)
     return level, counts[inverse]
+
+
+def namesakes(
+    notices: Sequence[Person],
+    register: Sequence[Person],
+    keys: Keys,
+    pairs: np.ndarray,
+    names: np.ndarray,
+    which: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(level, namesakes) per pair: `name_levels` over the pairs read, and at least the
+    register's records of the notice name's own spelling (`Namesakes`), in its year window
+    or, where a birth year is unknown on either side, in any year."""
+    level, counted = name_levels(pairs, names, which)
+    nk, rk = keys
+    ndc, rdc = _dcodes(notices), _dcodes(register)
+    n, r = pairs[:, 0], pairs[:, 1]
+    table = Namesakes(rk.canons, rdc)
+    floor = table.count(nk.canons[n, which], ndc[n], (ndc[n] == 0) | (rdc[r] == 0))
+    return level, np.maximum(counted, floor)
 
 
 def screen(
@@ -413,23 +499,27 @@ def screen(
     """Hits of `notices` in `register`, best first (ties by notice id, then record id).
     Both engines find the same candidate pairs and score them with the same functions;
     `workers` processes score the names (see `name_scores`)."""
-    pairs = ENGINES[engine](notices, register, progress, workers)
+    keys = _keyed(notices, register, workers, None)
+    pairs = ENGINES[engine](notices, register, progress, workers, keys)
+    if not len(pairs):
+        return []
     tick = None if progress is None else lambda: progress(len(notices), len(notices))
     names, which = name_scores(notices, register, pairs, workers, tick)
-    levels, namesakes = name_levels(pairs, names, which) if pairs else (names, names)
+    levels, counts = namesakes(notices, register, keys, pairs, names, which)
     hits = []
-    for (n, r), name, slot, level, count in zip(
-        pairs, names, which, levels, namesakes, strict=True
-    ):
-        if level < 0:
-            continue
+    for i in np.flatnonzero(levels >= 0).tolist():
+        n, r = int(pairs[i, 0]), int(pairs[i, 1])
         notice, record = notices[n], register[r]
-        factors = [name_factor(int(level), int(count)), *evidence(notice.evidence, record.evidence)]
+        factors = [
+            name_factor(int(levels[i]), int(counts[i])),
+            *evidence(notice.evidence, record.evidence),
+        ]
         chance = probability(factors)
         if chance < threshold:
             continue
-        how = _best_comparison(notice.names[slot], record, float(name)).explain()
-        hits.append(Hit(notice.id, record.id, chance, explain(float(name), how, factors)))
+        name = float(names[i])
+        how = _best_comparison(notice.names[int(which[i])], record, name).explain()
+        hits.append(Hit(notice.id, record.id, chance, explain(name, how, factors)))
     hits.sort(key=lambda h: (-h.score, h.notice_id, h.record_id))
     return hits
 

@@ -14,7 +14,7 @@ seeing it between two different people (u).
   the odds start at K * m / namesakes. `Nguyễn Văn Hùng` meeting 36 namesakes says far
   less than `Vương Kiện Quốc` meeting one.
 - **Birth date**, among people whose birth year the engine already let through (the year
-  window, `engine._possible`): u is the chance that two different people in that window
+  window, `engine.reads`): u is the chance that two different people in that window
   agree so (1 in 3 for the year, 1 in 3 x 365 for the date).
 - **Document number, sex, nationality**: the same number is near proof; a different sex
   near disproof; a different nationality weak evidence against (dual nationals, errors).
@@ -48,8 +48,8 @@ NAME_LEVELS = (
 LOWEST_NAME = NAME_LEVELS[-1][0]  # below it a pair is never a hit
 
 # Bayes factors m/u of the evidence, within the engine's birth-year window.
-YEAR_GAP = 1  # birth years further apart rule a pair out (engine._possible) unless the
-# document numbers agree
+YEAR_GAP = 1  # birth years further apart make no hit (engine.reads) unless the document
+# numbers agree
 WINDOW_YEARS = 2 * YEAR_GAP + 1  # the year, the one before, the one after
 BIRTH_EXACT = 0.9 * WINDOW_YEARS * 365
 BIRTH_DAY_MONTH_SWAPPED = 0.03 * WINDOW_YEARS * 365  # 1990-03-07 written 1990-07-03
