@@ -25,6 +25,7 @@ def main() -> None:
     folder = Path(sys.argv[1])
     kind = sys.argv[2] if len(sys.argv) > 2 else "python"
     engine.RARE_KEY = int(os.environ.get("RARE", engine.RARE_KEY))
+    engine.WINDOW_KEY = int(os.environ.get("WINDOW", engine.WINDOW_KEY))
     workers = os.cpu_count() or 1
     seconds: dict[str, float] = {}
     start = time.perf_counter()

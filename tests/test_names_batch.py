@@ -118,6 +118,22 @@ def test_a_full_pair_memo_starts_again_without_losing_scores() -> None:
         batch.clear_memo()
 
 
+def test_new_scores_merge_into_the_memo_without_losing_any() -> None:
+    from hoptac.names import batch
+
+    batch.clear_memo()
+    batch._memo.FRESH = 5  # tiny: new scores merge into the large table every few batches
+    try:
+        pairs = [(a, b) for _, a, b, _ in make_pairs(load_people())][:200]
+        for start in range(0, len(pairs), 20):
+            _check(pairs[start : start + 20])
+        old_codes, _, new_codes, _ = batch._memo.table
+        assert len(old_codes) > len(new_codes) > 0  # both tables in use
+        _check(pairs)  # every pair again, from both tables
+    finally:
+        batch.clear_memo()
+
+
 def test_several_threads_score_alike() -> None:
     from concurrent.futures import ThreadPoolExecutor
 

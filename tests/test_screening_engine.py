@@ -111,17 +111,18 @@ def test_both_engines_give_identical_hits(tmp_path: Path) -> None:
     assert candidates(notices, register).tolist() == candidates_duckdb(notices, register).tolist()
 
 
-@pytest.mark.parametrize("rare_key", [512, 8])
+@pytest.mark.parametrize(("rare_key", "window_key"), [(512, 512), (8, 8), (512, 0)])
 def test_engines_agree_on_generated_data(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rare_key: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rare_key: int, window_key: int
 ) -> None:
-    """Also where most keys are common (over RARE_KEY = 8 records), so that records of
-    unknown birth date are read through a notice's rarest key only."""
+    """Also where most keys are common (over 8 records), so that records of unknown birth
+    date and the year window are read through a notice's rarest key only."""
     import sys
 
     from hoptac.screening import engine
 
     monkeypatch.setattr(engine, "RARE_KEY", rare_key)
+    monkeypatch.setattr(engine, "WINDOW_KEY", window_key)
     sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
     from make_screening_data import generate
 
@@ -157,6 +158,7 @@ def test_only_records_whose_birth_date_could_make_a_hit_are_read(
     from hoptac.screening import engine
 
     monkeypatch.setattr(engine, "RARE_KEY", 0)  # every key is common, but the rarest
+    monkeypatch.setattr(engine, "WINDOW_KEY", 0)
     notices = [_person("N1", "Trần Văn Hùng", "1985-03-07", sex="M")]
     register = [
         _person("R0", "Tran Van Minh", "1985-03-07"),  # same day
@@ -172,7 +174,9 @@ def test_only_records_whose_birth_date_could_make_a_hit_are_read(
     found = {r for _, r in candidates(notices, register).tolist()}
     assert found == {0, 1, 2, 3, 7, 8}
     assert found == {r for _, r in candidates_duckdb(notices, register).tolist()}
-    monkeypatch.setattr(engine, "RARE_KEY", 512)  # a rare key reads its whole year window
+    monkeypatch.setattr(engine, "WINDOW_KEY", 512)  # a rare key reads its whole year window
+    assert {r for _, r in candidates(notices, register).tolist()} == set(range(9)) - {6}
+    monkeypatch.setattr(engine, "RARE_KEY", 512)  # and records of unknown birth date
     assert {r for _, r in candidates(notices, register).tolist()} == set(range(9))
 
 

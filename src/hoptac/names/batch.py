@@ -248,41 +248,61 @@ def _score_rows(ids: Ints, optional: Bools, layouts: Ints, ra: Ints, rb: Ints) -
     return scores
 
 
+def _find(codes: Ints, values: Floats, flat: Ints, out: Floats) -> Bools:
+    """Fill `out` where `flat` is among the sorted `codes`; which were."""
+    at = np.searchsorted(codes, flat)
+    known = at < len(codes)
+    known[known] = codes[at[known]] == flat[known]
+    out[known] = values[at[known]]
+    return known
+
+
 class _PairMemo:
-    """Syllable-pair scores already computed, as sorted arrays for vectorised lookup."""
+    """Syllable-pair scores already computed, as sorted arrays for vectorised lookup: a
+    large table and a small one that new scores join, merged into the large one when it
+    grows past a quarter of it (so that adding a batch costs the small table's size, not
+    the large one's)."""
 
     LIMIT = 20_000_000  # pairs kept (16 bytes each); past it the memo starts again
+    FRESH = 65_536  # the small table's least size before a merge
 
     def __init__(self) -> None:
-        self.table: tuple[Ints, Floats] = (
-            np.zeros(0, dtype=np.int64),
-            np.zeros(0, dtype=np.float64),
-        )
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+        self.table: tuple[Ints, Floats, Ints, Floats] = (*empty, *empty)
 
     def lookup(self, codes: Ints) -> Floats:
-        # codes and values are replaced together (one tuple), so a concurrent reader sees
-        # either the old pair or the new one, never a mix.
-        known_codes, known_values = self.table
+        # the four arrays are replaced together (one tuple), so a concurrent reader sees
+        # either the old tables or the new ones, never a mix.
+        old_codes, old_values, new_codes, new_values = self.table
         flat = codes.ravel()
-        at = np.searchsorted(known_codes, flat)
-        known = at < len(known_codes)
-        known[known] = known_codes[at[known]] == flat[known]
         out = np.empty(len(flat), dtype=np.float64)
-        out[known] = known_values[at[known]]
+        known = _find(old_codes, old_values, flat, out)
+        if not known.all():
+            rest = np.flatnonzero(~known)
+            part = np.empty(len(rest), dtype=np.float64)
+            found = _find(new_codes, new_values, flat[rest], part)
+            out[rest[found]] = part[found]
+            known[rest[found]] = True
         if not known.all():
             missing, where = np.unique(flat[~known], return_inverse=True)
             values = np.array([_pair_score(int(c)) for c in missing], dtype=np.float64)
             out[~known] = values[where]
-            if len(known_codes) + len(missing) > self.LIMIT:
+            slots = np.searchsorted(new_codes, missing)
+            new_codes = np.insert(new_codes, slots, missing)
+            new_values = np.insert(new_values, slots, values)
+            if len(old_codes) + len(new_codes) > self.LIMIT:
                 # Start again from this call's pairs alone.
                 here, first = np.unique(flat, return_index=True)
-                self.table = (here, out[first])
+                empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+                self.table = (here, out[first], *empty)
+            elif len(new_codes) > max(self.FRESH, len(old_codes) // 4):
+                both = np.concatenate([old_codes, new_codes])
+                order = np.argsort(both)
+                merged = np.concatenate([old_values, new_values])[order]
+                empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+                self.table = (both[order], merged, *empty)
             else:
-                slots = np.searchsorted(known_codes, missing)
-                self.table = (
-                    np.insert(known_codes, slots, missing),
-                    np.insert(known_values, slots, values),
-                )
+                self.table = (old_codes, old_values, new_codes, new_values)
         return out.reshape(codes.shape)
 
 
