@@ -19,10 +19,11 @@ from __future__ import annotations
 import multiprocessing
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 
@@ -91,7 +92,14 @@ class Reads:
     whole: tuple[np.ndarray, np.ndarray]
 
 
-def reads(kid: np.ndarray, owner: np.ndarray, size: np.ndarray, ndc: np.ndarray) -> Reads:
+def reads(
+    kid: np.ndarray,
+    owner: np.ndarray,
+    size: np.ndarray,
+    ndc: np.ndarray,
+    wide: bool = True,
+    only: np.ndarray | None = None,
+) -> Reads:
     """The register records a notice's keys `kid` (of notices `owner`, shared by `size`
     records each) must read: those whose birth date could still make a hit (`score`:
     without a matching date, a name alone can only be a hit for the one record of its
@@ -100,17 +108,22 @@ def reads(kid: np.ndarray, owner: np.ndarray, size: np.ndarray, ndc: np.ndarray)
     month, that month's records and the year's without a month; born in a known year, that
     year. Records of unknown birth date, and every record for a notice of unknown birth
     date, only through a rare key (of at most RARE_KEY records) or the notice's rarest:
-    the one record of a name shares all of its keys, the rare ones too."""
+    the one record of a name shares all of its keys, the rare ones too.
+
+    `wide` False leaves out the year-window reads (a notice's rare keys then read as its
+    common ones do); `only` (a mask over the notices) keeps the reads of those notices."""
     rarest = np.full(len(ndc), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(rarest, owner, size)
     least = size == rarest[owner]
     rare = (size <= RARE_KEY) | least
-    wide = (size <= WINDOW_KEY) | least
+    wide_key = ((size <= WINDOW_KEY) | least) & wide
+    if only is not None:
+        kid, owner, rare, wide_key = (x[only[owner]] for x in (kid, owner, rare, wide_key))
     d = ndc[owner]
     blank = d == 0
     whole = rare & blank
     exact_k, exact_n, exact_d = [kid[rare & ~blank]], [owner[rare & ~blank]], [d[rare & ~blank] * 0]
-    full = (d % 100 > 0) & ~wide
+    full = (d % 100 > 0) & ~wide_key
     fk, fn, fd = kid[full], owner[full], d[full]
     year, month, day = fd // 10000, fd // 100 % 100, fd % 100
     swapped = (day <= 12) & (day != month)
@@ -123,8 +136,8 @@ def reads(kid: np.ndarray, owner: np.ndarray, size: np.ndarray, ndc: np.ndarray)
         exact_k.append(k)
         exact_n.append(n)
         exact_d.append(c)
-    part = ~blank & ~full & ~wide
-    known = wide & ~blank  # reads the whole year window
+    part = ~blank & ~full & ~wide_key & rare
+    known = wide_key & ~blank  # reads the whole year window
     wk, wn, wy = kid[known], owner[known], d[known] // 10000
     years_k = [kid[part], *([wk] * (2 * YEAR_GAP + 1))]
     years_n = [owner[part], *([wn] * (2 * YEAR_GAP + 1))]
@@ -166,7 +179,13 @@ class _Index:
             if record.evidence.document:
                 self.documents[record.evidence.document].append(r)
 
-    def pairs(self, notices: Sequence[Person], keyed: Keyed) -> np.ndarray:
+    def pairs(
+        self,
+        notices: Sequence[Person],
+        keyed: Keyed,
+        wide: bool = True,
+        only: np.ndarray | None = None,
+    ) -> np.ndarray:
         """[pairs, 2] (notice, record) sorted: what `reads` lets through, and records
         carrying a notice's document number under a shared key."""
         kid = _short(keyed.keys)
@@ -174,7 +193,7 @@ class _Index:
         last = _search(self.code, (kid + 1) << DCODE_BITS)
         found = last > first
         kid, owner = kid[found], keyed.owner[found]
-        want = reads(kid, owner, (last - first)[found], _dcodes(notices))
+        want = reads(kid, owner, (last - first)[found], _dcodes(notices), wide, only)
         los, his, who = [], [], []
         k, n, c = want.exact
         los.append(_search(self.code, (k << DCODE_BITS) + c))
@@ -217,6 +236,8 @@ class _Index:
         extra = []
         for i, notice in enumerate(notices):
             document = notice.evidence.document
+            if only is not None and not only[i]:
+                continue
             if document and document in self.documents:
                 keys = person_keys(notice.names)
                 extra += [
@@ -229,7 +250,68 @@ class _Index:
         return pairs
 
 
-Keys = tuple[Keyed, Keyed]  # (notices, register)
+class Keys:
+    """The notices' and the register's keys (`blocking.keys_of_people`), and what each
+    engine builds from them, built once for the passes of one screening."""
+
+    def __init__(self, notices: Keyed, register: Keyed) -> None:
+        self.notices = notices
+        self.register = register
+        self._index: _Index | None = None
+        self._duckdb: Any = None  # (connection, notice keys with their sizes)
+
+    def __iter__(self) -> Iterator[Keyed]:
+        return iter((self.notices, self.register))
+
+    def index(self, register: Sequence[Person]) -> _Index:
+        """The in-process engine's index (then the register's key arrays are let go: the
+        index holds them, sorted)."""
+        if self._index is None:
+            self._index = _Index(register, self.register)
+            self.register = Keyed(None, None, self.register.canons)
+        return self._index
+
+    def duckdb(self, notices: Sequence[Person], register: Sequence[Person]) -> Any:
+        """The DuckDB engine's connection, with the keys, dates and documents registered,
+        and each notice key's size in the register."""
+        if self._duckdb is None:
+            import duckdb
+
+            nk, rk = self.notices, self.register
+            rdc = _dcodes(register)
+            docs = [
+                zlib.crc32(p.evidence.document.encode()) if p.evidence.document else 0
+                for p in (*notices, *register)
+            ]
+            con = duckdb.connect()
+            con.register(
+                "rk",
+                {
+                    "key": _short(rk.keys),
+                    "r": rk.owner,
+                    "dc": rdc[rk.owner],
+                    "year": rdc[rk.owner] // 10000,
+                },
+            )
+            con.register("nk", {"key": _short(nk.keys), "n": nk.owner})
+            con.register(
+                "ndoc", {"n": np.arange(len(notices)), "doc": np.array(docs[: len(notices)])}
+            )
+            con.register(
+                "rdoc", {"r": np.arange(len(register)), "doc": np.array(docs[len(notices) :])}
+            )
+            sized = con.execute(
+                "SELECT nk.key, nk.n, s.size FROM nk JOIN "
+                "(SELECT key, count(*) AS size FROM rk GROUP BY key) s USING (key) "
+                "ORDER BY nk.n, nk.key"
+            ).fetchnumpy()
+            self._duckdb = (con, sized)
+        return self._duckdb
+
+    def close(self) -> None:
+        if self._duckdb is not None:
+            self._duckdb[0].close()
+            self._duckdb = None
 
 
 def _keyed(
@@ -237,7 +319,7 @@ def _keyed(
 ) -> Keys:
     if keys is not None:
         return keys
-    return (
+    return Keys(
         keys_of_people([n.names for n in notices], workers),
         keys_of_people([r.names for r in register], workers),
     )
@@ -249,11 +331,14 @@ def candidates(
     progress: Progress | None = None,
     workers: int = 1,
     keys: Keys | None = None,
+    wide: bool = True,
+    only: np.ndarray | None = None,
 ) -> np.ndarray:
     """[pairs, 2] (notice index, record index), sorted: the pairs that share a blocking key
-    and whose birth dates could make a hit (`reads`), or that share a document number."""
-    nk, rk = _keyed(notices, register, workers, keys)
-    found = _Index(register, rk).pairs(notices, nk)
+    and whose birth dates could make a hit (`reads`), or that share a document number.
+    `wide` and `only` as `reads` takes them."""
+    prepared = _keyed(notices, register, workers, keys)
+    found = prepared.index(register).pairs(notices, prepared.notices, wide, only)
     if progress is not None:
         progress(len(notices), len(notices))
     return found
@@ -265,41 +350,22 @@ def candidates_duckdb(
     progress: Progress | None = None,
     workers: int = 1,
     keys: Keys | None = None,
+    wide: bool = True,
+    only: np.ndarray | None = None,
 ) -> np.ndarray:
     """`candidates`, with the joins run by DuckDB (out of core, on every core): the same
     pairs in the same order. Each read of `reads` is an equality join on (key, date code)
     or (key, year), so that a common key is never joined across all its records."""
-    import duckdb
-
-    nk, rk = _keyed(notices, register, workers, keys)
-    rdc = _dcodes(register)
-    docs = [
-        zlib.crc32(p.evidence.document.encode()) if p.evidence.document else 0
-        for p in (*notices, *register)
-    ]
-    con = duckdb.connect()
+    prepared = _keyed(notices, register, workers, keys)
     try:
-        rkid = _short(rk.keys)
-        con.register(
-            "rk",
-            {"key": rkid, "r": rk.owner, "dc": rdc[rk.owner], "year": rdc[rk.owner] // 10000},
-        )
-        nkid = _short(nk.keys)
-        con.register("nk", {"key": nkid, "n": nk.owner})
-        sized = con.execute(
-            "SELECT nk.key, nk.n, s.size FROM nk JOIN "
-            "(SELECT key, count(*) AS size FROM rk GROUP BY key) s USING (key) "
-            "ORDER BY nk.n, nk.key"
-        ).fetchnumpy()
-        want = reads(sized["key"], sized["n"], sized["size"], _dcodes(notices))
+        con, sized = prepared.duckdb(notices, register)
+        want = reads(sized["key"], sized["n"], sized["size"], _dcodes(notices), wide, only)
         k, n, c = want.exact
         con.register("q_exact", {"key": k, "n": n, "dc": c})
         k, n, year, month = want.years
         con.register("q_years", {"key": k, "n": n, "year": year, "month": month})
         k, n = want.whole
         con.register("q_whole", {"key": k, "n": n})
-        con.register("ndoc", {"n": np.arange(len(notices)), "doc": np.array(docs[: len(notices)])})
-        con.register("rdoc", {"r": np.arange(len(register)), "doc": np.array(docs[len(notices) :])})
         found = con.execute(
             """
             SELECT n, r FROM q_exact JOIN rk USING (key, dc)
@@ -317,9 +383,13 @@ def candidates_duckdb(
             """
         ).fetchall()
     finally:
-        con.close()
+        if keys is None:
+            prepared.close()
     same = [  # exact, where a CRC of two documents collided
-        (n, r) for n, r in shared if notices[n].evidence.document == register[r].evidence.document
+        (n, r)
+        for n, r in shared
+        if notices[n].evidence.document == register[r].evidence.document
+        and (only is None or only[n])
     ]
     flat = np.concatenate(
         [
@@ -500,6 +570,65 @@ def namesakes(
     return level, np.maximum(counted, floor)
 
 
+def _potential(
+    notices: Sequence[Person],
+    register: Sequence[Person],
+    keys: Keys,
+    pairs: np.ndarray,
+    names: np.ndarray,
+    which: np.ndarray,
+    threshold: float,
+) -> np.ndarray:
+    """A mask of the notices with a pair that could still be a hit: its namesakes so far
+    (those read, and the table's) can only grow with more reads, its odds only fall."""
+    level, counted = namesakes(notices, register, keys, pairs, names, which)
+    mask = np.zeros(len(notices), dtype=bool)
+    for i in np.flatnonzero(level >= 0).tolist():
+        n, r = int(pairs[i, 0]), int(pairs[i, 1])
+        if mask[n]:
+            continue
+        factors = evidence(notices[n].evidence, register[r].evidence)
+        if probability([name_factor(int(level[i]), int(counted[i])), *factors]) >= threshold:
+            mask[n] = True
+    return mask
+
+
+def _scored_pairs(
+    notices: Sequence[Person],
+    register: Sequence[Person],
+    engine: str,
+    keys: Keys,
+    threshold: float,
+    progress: Progress | None,
+    workers: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pairs, name scores, which notice name) of everything `reads` reads. In two passes,
+    with the same outcome as one: first without the year-window reads (the pairs that can
+    be hits); then the window reads, which only count namesakes, of the notices with a
+    pair that could still be a hit."""
+    tick = None if progress is None else lambda: progress(len(notices), len(notices))
+    find = ENGINES[engine]
+    first = find(notices, register, progress, workers, keys, False)
+    names, which = name_scores(notices, register, first, workers, tick)
+    if not len(first):
+        return first, names, which
+    only = _potential(notices, register, keys, first, names, which, threshold)
+    more = find(notices, register, None, workers, keys, True, only)
+    total = max(len(register), 1)
+    seen = first[:, 0] * total + first[:, 1]
+    more = more[~np.isin(more[:, 0] * total + more[:, 1], seen)]
+    if not len(more):
+        return first, names, which
+    more_names, more_which = name_scores(notices, register, more, workers, tick)
+    pairs = np.concatenate([first, more])
+    order = np.lexsort((pairs[:, 1], pairs[:, 0]))
+    return (
+        pairs[order],
+        np.concatenate([names, more_names])[order],
+        np.concatenate([which, more_which])[order],
+    )
+
+
 def screen(
     notices: Sequence[Person],
     register: Sequence[Person],
@@ -512,11 +641,14 @@ def screen(
     Both engines find the same candidate pairs and score them with the same functions;
     `workers` processes score the names (see `name_scores`)."""
     keys = _keyed(notices, register, workers, None)
-    pairs = ENGINES[engine](notices, register, progress, workers, keys)
+    try:
+        pairs, names, which = _scored_pairs(
+            notices, register, engine, keys, threshold, progress, workers
+        )
+    finally:
+        keys.close()
     if not len(pairs):
         return []
-    tick = None if progress is None else lambda: progress(len(notices), len(notices))
-    names, which = name_scores(notices, register, pairs, workers, tick)
     levels, counts = namesakes(notices, register, keys, pairs, names, which)
     hits = []
     for i in np.flatnonzero(levels >= 0).tolist():
