@@ -118,16 +118,6 @@ def _canons(parsed: ParsedName) -> tuple[int, ...]:
     return tuple(sorted(found))
 
 
-@lru_cache(maxsize=1 << 17)
-def name_canons(name: str) -> tuple[int, ...]:
-    """The namesake-table spellings of one name (see `_canons`)."""
-    return _canons(prepare(name))
-
-
-def _name_keys(name: str) -> frozenset[int]:
-    return _keys_parsed(prepare(name))
-
-
 def _keys_parsed(parsed: ParsedName) -> frozenset[int]:
     syllables = parsed.syllables[:MAX_SYLLABLES]
     codes = [_codes(s.text, s.script) for s in syllables]
@@ -154,7 +144,7 @@ def _keys_parsed(parsed: ParsedName) -> frozenset[int]:
 @lru_cache(maxsize=1 << 17)
 def name_keys(name: str) -> frozenset[int]:
     """Blocking keys of one name (see the module docstring)."""
-    return _name_keys(name)
+    return _keys_parsed(prepare(name))
 
 
 def person_keys(names: tuple[str, ...]) -> frozenset[int]:
