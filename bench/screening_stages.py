@@ -46,7 +46,7 @@ def main() -> None:
     lap("candidates")
     names, which = engine.name_scores(notices, register, pairs, workers)
     lap("names")
-    levels, counts = engine.namesakes(notices, register, keys, pairs, names, which)
+    levels, counts = engine.namesakes(keys, pairs, names, which)
     lap("namesakes")
     found = set()
     strength = np.zeros(len(pairs))  # the product of the non-name factors

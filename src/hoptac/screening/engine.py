@@ -19,7 +19,7 @@ from __future__ import annotations
 import multiprocessing
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import pairwise
@@ -164,11 +164,10 @@ class _Index:
     (key, record), so that a notice reads each of its keys only over the dates `reads`
     allows, by `searchsorted`."""
 
-    def __init__(self, register: Sequence[Person], keyed: Keyed) -> None:
+    def __init__(self, register: Sequence[Person], keyed: Keyed, dcodes: np.ndarray) -> None:
         self.register = register
         kid = _short(keyed.keys)
-        self.dcodes = _dcodes(register)
-        code = (kid << DCODE_BITS) | self.dcodes[keyed.owner]
+        code = (kid << DCODE_BITS) | dcodes[keyed.owner]
         del kid
         order = np.argsort(code)  # ties in any order: the pairs come out sorted anyway
         self.code = code[order]
@@ -183,17 +182,19 @@ class _Index:
         self,
         notices: Sequence[Person],
         keyed: Keyed,
+        ndc: np.ndarray,
         wide: bool = True,
         only: np.ndarray | None = None,
     ) -> np.ndarray:
-        """[pairs, 2] (notice, record) sorted: what `reads` lets through, and records
-        carrying a notice's document number under a shared key."""
+        """[pairs, 2] (notice, record) sorted: what `reads` lets through (the notices born
+        on `ndc`, as `_dcodes`), and records carrying a notice's document number under a
+        shared key."""
         kid = _short(keyed.keys)
         first = _search(self.code, kid << DCODE_BITS)
         last = _search(self.code, (kid + 1) << DCODE_BITS)
         found = last > first
         kid, owner = kid[found], keyed.owner[found]
-        want = reads(kid, owner, (last - first)[found], _dcodes(notices), wide, only)
+        want = reads(kid, owner, (last - first)[found], ndc, wide, only)
         los, his, who = [], [], []
         k, n, c = want.exact
         los.append(_search(self.code, (k << DCODE_BITS) + c))
@@ -251,23 +252,26 @@ class _Index:
 
 
 class Keys:
-    """The notices' and the register's keys (`blocking.keys_of_people`), and what each
-    engine builds from them, built once for the passes of one screening."""
+    """The notices' and the register's keys (`blocking.keys_of_people`) and birth dates
+    (`_dcodes`), and what the engines and the namesake count build from them, built once
+    for the passes of one screening."""
 
-    def __init__(self, notices: Keyed, register: Keyed) -> None:
+    def __init__(
+        self, notices: Keyed, register: Keyed, notice_dates: np.ndarray, register_dates: np.ndarray
+    ) -> None:
         self.notices = notices
         self.register = register
+        self.notice_dates = notice_dates
+        self.register_dates = register_dates
+        self._table: Namesakes | None = None
         self._index: _Index | None = None
         self._duckdb: Any = None  # (connection, notice keys with their sizes)
-
-    def __iter__(self) -> Iterator[Keyed]:
-        return iter((self.notices, self.register))
 
     def index(self, register: Sequence[Person]) -> _Index:
         """The in-process engine's index (then the register's key arrays are let go: the
         index holds them, sorted)."""
         if self._index is None:
-            self._index = _Index(register, self.register)
+            self._index = _Index(register, self.register, self.register_dates)
             self.register = Keyed(None, None, self.register.canons)
         return self._index
 
@@ -277,8 +281,7 @@ class Keys:
         if self._duckdb is None:
             import duckdb
 
-            nk, rk = self.notices, self.register
-            rdc = _dcodes(register)
+            nk, rk, rdc = self.notices, self.register, self.register_dates
             docs = [
                 zlib.crc32(p.evidence.document.encode()) if p.evidence.document else 0
                 for p in (*notices, *register)
@@ -308,6 +311,12 @@ class Keys:
             self._duckdb = (con, sized)
         return self._duckdb
 
+    def table(self) -> Namesakes:
+        """The register's namesake table."""
+        if self._table is None:
+            self._table = Namesakes(self.register.canons, self.register_dates)
+        return self._table
+
     def close(self) -> None:
         if self._duckdb is not None:
             self._duckdb[0].close()
@@ -322,6 +331,8 @@ def _keyed(
     return Keys(
         keys_of_people([n.names for n in notices], workers),
         keys_of_people([r.names for r in register], workers),
+        _dcodes(notices),
+        _dcodes(register),
     )
 
 
@@ -338,7 +349,8 @@ def candidates(
     and whose birth dates could make a hit (`reads`), or that share a document number.
     `wide` and `only` as `reads` takes them."""
     prepared = _keyed(notices, register, workers, keys)
-    found = prepared.index(register).pairs(notices, prepared.notices, wide, only)
+    index = prepared.index(register)
+    found = index.pairs(notices, prepared.notices, prepared.notice_dates, wide, only)
     if progress is not None:
         progress(len(notices), len(notices))
     return found
@@ -359,7 +371,7 @@ def candidates_duckdb(
     prepared = _keyed(notices, register, workers, keys)
     try:
         con, sized = prepared.duckdb(notices, register)
-        want = reads(sized["key"], sized["n"], sized["size"], _dcodes(notices), wide, only)
+        want = reads(sized["key"], sized["n"], sized["size"], prepared.notice_dates, wide, only)
         k, n, c = want.exact
         con.register("q_exact", {"key": k, "n": n, "dc": c})
         k, n, year, month = want.years
@@ -551,8 +563,6 @@ def name_levels(
 
 
 def namesakes(
-    notices: Sequence[Person],
-    register: Sequence[Person],
     keys: Keys,
     pairs: np.ndarray,
     names: np.ndarray,
@@ -562,11 +572,10 @@ def namesakes(
     register's records of the notice name's own spelling (`Namesakes`), in its year window
     or, where a birth year is unknown on either side, in any year."""
     level, counted = name_levels(pairs, names, which)
-    nk, rk = keys
-    ndc, rdc = _dcodes(notices), _dcodes(register)
+    ndc, rdc = keys.notice_dates, keys.register_dates
     n, r = pairs[:, 0], pairs[:, 1]
-    table = Namesakes(rk.canons, rdc)
-    floor = table.count(nk.canons[n, which], ndc[n], (ndc[n] == 0) | (rdc[r] == 0))
+    canons = keys.notices.canons[n, which]
+    floor = keys.table().count(canons, ndc[n], (ndc[n] == 0) | (rdc[r] == 0))
     return level, np.maximum(counted, floor)
 
 
@@ -581,7 +590,7 @@ def _potential(
 ) -> np.ndarray:
     """A mask of the notices with a pair that could still be a hit: its namesakes so far
     (those read, and the table's) can only grow with more reads, its odds only fall."""
-    level, counted = namesakes(notices, register, keys, pairs, names, which)
+    level, counted = namesakes(keys, pairs, names, which)
     mask = np.zeros(len(notices), dtype=bool)
     for i in np.flatnonzero(level >= 0).tolist():
         n, r = int(pairs[i, 0]), int(pairs[i, 1])
@@ -649,7 +658,7 @@ def screen(
         keys.close()
     if not len(pairs):
         return []
-    levels, counts = namesakes(notices, register, keys, pairs, names, which)
+    levels, counts = namesakes(keys, pairs, names, which)
     hits = []
     for i in np.flatnonzero(levels >= 0).tolist():
         n, r = int(pairs[i, 0]), int(pairs[i, 1])
