@@ -65,6 +65,14 @@ def _node(url: str, home: Path, node_id: str, name: str) -> Node:
     return Node(node_id, factory, keys, home, url)
 
 
+def _partner_of(node: Node, tmp_path: Path, node_id: str, name: str) -> Node:
+    """Another node, on its own SQLite database, that `node` has added as a peer."""
+    other = _node(fresh_database("sqlite", tmp_path)[0], tmp_path / node_id, node_id, name)
+    with transaction(node.factory) as s:
+        service.add_peer(s, other.card())
+    return other
+
+
 @pytest.fixture
 def nodes(backend: str, tmp_path: Path) -> Iterator[tuple[Node, Node]]:
     url_a, cleanup_a = fresh_database(backend, tmp_path)
@@ -525,9 +533,7 @@ def test_h2_is_not_forwarded_or_exported_without_the_providers_permission(
     nodes: tuple[Node, Node], tmp_path: Path
 ) -> None:
     a, b = nodes
-    c = _node(fresh_database("sqlite", tmp_path)[0], tmp_path / "c", "kr-busan-mpa", "부산경찰청")
-    with transaction(b.factory) as s:
-        service.add_peer(s, c.card())
+    c = _partner_of(b, tmp_path, "kr-busan-mpa", "부산경찰청")
     sent = _send(a, b, handling="H2")
     _deliver(a, b)
     with b.factory() as s, pytest.raises(Forbidden, match="H2"):
@@ -565,11 +571,8 @@ def test_a_forwarded_h2_copy_stays_under_the_providers_permissions(
     """B may pass A's H2 message to C (A said so); the copy B sent is still A's
     information: it goes no further (to D) and is not exported without A's leave."""
     a, b = nodes
-    c = _node(fresh_database("sqlite", tmp_path)[0], tmp_path / "c", "kr-busan-mpa", "부산경찰청")
-    d = _node(fresh_database("sqlite", tmp_path)[0], tmp_path / "d", "la-vientiane-ps", "Lào")
-    with transaction(b.factory) as s:
-        service.add_peer(s, c.card())
-        service.add_peer(s, d.card())
+    c = _partner_of(b, tmp_path, "kr-busan-mpa", "부산경찰청")
+    d = _partner_of(b, tmp_path, "la-vientiane-ps", "Lào")
     sent = _send(a, b, handling="H2")
     with transaction(a.factory) as s:  # granted before the message even left: one batch
         service.grant(s, a.keys, a.principal(), sent.envelope_id, c.node_id)
@@ -589,9 +592,7 @@ def test_a_partner_cannot_file_its_message_into_another_partners_thread(
     nodes: tuple[Node, Node], tmp_path: Path
 ) -> None:
     a, b = nodes
-    c = _node(fresh_database("sqlite", tmp_path)[0], tmp_path / "c", "kr-busan-mpa", "부산경찰청")
-    with transaction(b.factory) as s:
-        service.add_peer(s, c.card())
+    c = _partner_of(b, tmp_path, "kr-busan-mpa", "부산경찰청")
     with transaction(c.factory) as s:
         service.add_peer(s, b.card())
     sent = _send(a, b)
