@@ -44,7 +44,7 @@ def main() -> None:
     lap("keys")
     pairs = engine.ENGINES[kind](notices, register, None, workers, keys)
     lap("candidates")
-    names, which = engine.name_scores(notices, register, pairs, workers)
+    names, which = engine.name_scores(keys, pairs, workers)
     lap("names")
     levels, counts = engine.namesakes(keys, pairs, names, which)
     lap("namesakes")

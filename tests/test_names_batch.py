@@ -127,7 +127,7 @@ def test_new_scores_merge_into_the_memo_without_losing_any() -> None:
         pairs = [(a, b) for _, a, b, _ in make_pairs(load_people())][:200]
         for start in range(0, len(pairs), 20):
             _check(pairs[start : start + 20])
-        old_codes, _, new_codes, _ = batch._memo.table
+        old_codes, _, new_codes, _, _ = batch._memo.table
         assert len(old_codes) > len(new_codes) > 0  # both tables in use
         _check(pairs)  # every pair again, from both tables
     finally:

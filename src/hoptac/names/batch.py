@@ -36,6 +36,7 @@ from hoptac.names.match import (
     _syllable_score,
     prepare,
 )
+from hoptac.names.meet import meeting_pairs
 from hoptac.names.parse import LATIN, ParsedName
 
 Ints = npt.NDArray[np.int64]
@@ -75,9 +76,12 @@ def _syllable_id(text: str, script: str) -> int:
     return _syllable_interner((text, script))
 
 
+_score_uncached = _syllable_score.__wrapped__  # the pair memo is the cache here
+
+
 def _pair_score(code: int) -> float:
     (ta, sa), (tb, sb) = _syllables[code >> _ID_BITS], _syllables[code & 0xFFFFFFFF]
-    return _syllable_score(ta, sa, tb, sb)[0]
+    return _score_uncached(ta, sa, tb, sb)[0]
 
 
 @dataclass(frozen=True)
@@ -126,16 +130,39 @@ class _Row:
     layout: int
 
 
-def _encode(parsed: ParsedName) -> _Row:
-    layout_id = _layout_id(Layout(tuple(len(p) for p in parsed.parts), parsed.family_known))
-    layout = _layouts[layout_id]
+# A parsed name as plain values, the same in every process (picklable): its syllables as
+# (text, script), its part sizes, whether the family name is known, and which syllables
+# are optional middle names.
+Plain = tuple[tuple[tuple[str, str], ...], tuple[int, ...], bool, tuple[bool, ...]]
+# A name and its whole-part form (None where that is the name itself).
+Encoded = tuple[Plain, Plain | None]
+
+
+def _plain(parsed: ParsedName) -> Plain:
+    sizes = tuple(len(p) for p in parsed.parts)
+    layout = _layouts[_layout_id(Layout(sizes, parsed.family_known))]
     syllables = parsed.syllables
     optional = tuple(
         middle and s.script == LATIN and fold(s.text) in _MIDDLE_NAMES
         for s, middle in zip(syllables, layout.middle, strict=True)
     )
-    ids = tuple(_syllable_id(s.text, s.script) for s in syllables)
-    return _Row(ids, optional, layout_id)
+    # A Latin syllable's score is blind to case (`syllable_score`): one id for NGUYEN
+    # and Nguyen, so that their pairs are scored once.
+    texts = tuple((s.text.lower() if s.script == LATIN else s.text, s.script) for s in syllables)
+    return texts, sizes, parsed.family_known, optional
+
+
+def encode(parsed: ParsedName) -> Encoded:
+    """What `NameTable.add_encoded` needs of a parsed name: computed where the name was
+    parsed (a blocking worker), so that the table need not parse it again."""
+    joined = parsed.joined()
+    return _plain(parsed), (_plain(joined) if joined != parsed else None)
+
+
+def _row(plain: Plain) -> _Row:
+    syllables, sizes, family_known, optional = plain
+    ids = tuple(_syllable_id(text, script) for text, script in syllables)
+    return _Row(ids, optional, _layout_id(Layout(sizes, family_known)))
 
 
 class NameTable:
@@ -154,18 +181,21 @@ class NameTable:
 
     def add(self, name: str) -> int:
         """Encode `name` (parsed once) and return its index."""
-        parsed = prepare(name)
-        self._name_row.append(self._append(parsed))
-        joined = parsed.joined()
-        self._whole_row.append(self._append(joined) if joined != parsed else -1)
+        return self.add_encoded(encode(prepare(name)))
+
+    def add_encoded(self, encoded: Encoded) -> int:
+        """Add a name `encode`d (perhaps in another process) and return its index."""
+        plain, whole = encoded
+        self._name_row.append(self._append(plain))
+        self._whole_row.append(-1 if whole is None else self._append(whole))
         return len(self._name_row) - 1
 
-    def _append(self, parsed: ParsedName) -> int:
-        self._rows.append(_encode(parsed))
+    def _append(self, plain: Plain) -> int:
+        self._rows.append(_row(plain))
         self._arrays = None
         return len(self._rows) - 1
 
-    def _packed(self) -> tuple[Ints, Bools, Ints, Ints, Ints]:
+    def pack(self) -> tuple[Ints, Bools, Ints, Ints, Ints]:
         """Rows as arrays (syllable ids, optional flags, layouts), and name index -> row of
         the name and of its whole-part form; rebuilt only after `add`."""
         if self._arrays is None:
@@ -182,10 +212,16 @@ class NameTable:
         return self._arrays
 
     def score(
-        self, a: Sequence[int] | Ints, b: Sequence[int] | Ints, threshold: float = THRESHOLD
+        self,
+        a: Sequence[int] | Ints,
+        b: Sequence[int] | Ints,
+        threshold: float = THRESHOLD,
+        floor: float = 0.0,
     ) -> Floats:
-        """Scores of the name pairs (a[k], b[k]), equal to `compare(name_a, name_b).score`."""
-        ids, optional, layouts, name_row, whole_row = self._packed()
+        """Scores of the name pairs (a[k], b[k]), equal to `compare(name_a, name_b).score`;
+        except that a pair whose syllable scores bound its score below `floor` scores 0
+        without being aligned (screening needs no score below its lowest name level)."""
+        ids, optional, layouts, name_row, whole_row = self.pack()
         a_names, b_names = np.asarray(a), np.asarray(b)
         if a_names.shape != b_names.shape or a_names.ndim != 1:
             raise ValueError(
@@ -201,7 +237,7 @@ class NameTable:
         ):
             raise ValueError(f"a name index is outside this table of {len(self)} names")
         ra, rb = name_row[a_names], name_row[b_names]
-        scores = _score_rows(ids, optional, layouts, ra, rb)
+        scores = _score_rows(ids, optional, layouts, ra, rb, floor)
         wa, wb = whole_row[a_names], whole_row[b_names]
         again = np.flatnonzero((scores < threshold) & ((wa >= 0) | (wb >= 0)))
         if again.size:
@@ -212,13 +248,17 @@ class NameTable:
                 layouts,
                 np.where(wa[again] >= 0, wa[again], ra[again]),
                 np.where(wb[again] >= 0, wb[again], rb[again]),
+                floor,
             )
             scores[again] = np.maximum(scores[again], whole)
         return scores
 
 
-def _score_rows(ids: Ints, optional: Bools, layouts: Ints, ra: Ints, rb: Ints) -> Floats:
-    """Best score over both directions and every order, pairs grouped by layout pair."""
+def _score_rows(
+    ids: Ints, optional: Bools, layouts: Ints, ra: Ints, rb: Ints, floor: float = 0.0
+) -> Floats:
+    """Best score over both directions and every order, pairs grouped by layout pair;
+    0 for the pairs `_may_reach` says cannot reach `floor`."""
     scores = np.zeros(len(ra), dtype=np.float64)
     if not len(ra):
         return scores
@@ -231,11 +271,14 @@ def _score_rows(ids: Ints, optional: Bools, layouts: Ints, ra: Ints, rb: Ints) -
         s = _syllable_scores(ids[xa, : la.length], ids[xb, : lb.length])
         # No syllable in common: nothing aligns and the score is 0, as in compare.
         some = (s > 0).any(axis=(1, 2))
+        oa, ob = optional[xa, : la.length], optional[xb, : lb.length]
+        if floor > 0:
+            some &= _may_reach(s, oa, ob, floor)
         if not some.all():
             members, xa, xb, s = members[some], xa[some], xb[some], s[some]
+            oa, ob = oa[some], ob[some]
             if not len(members):
                 continue
-        oa, ob = optional[xa, : la.length], optional[xb, : lb.length]
         best = np.zeros(len(members), dtype=np.float64)
         for perm in la.orders:  # a in each of its orders against b as written
             one = _aligned_score(s[:, perm, :], oa[:, perm], ob, la, lb, perm)
@@ -246,6 +289,30 @@ def _score_rows(ids: Ints, optional: Bools, layouts: Ints, ra: Ints, rb: Ints) -
             best = np.maximum(best, two)
         scores[members] = best
     return scores
+
+
+def _may_reach(s: Floats, oa: Bools, ob: Bools, floor: float) -> Bools:
+    """Per pair of syllable scores s [pairs, len a, len b]: whether any alignment could
+    score `floor`. A bound without the alignment's order: with m syllables matched, the
+    matched scores sum at most to the m best row (and column) maxima, and the weight is
+    2m, plus each syllable that nothing matches at its weight (MIDDLE_MISSING for an
+    optional middle name, else 1), plus the lightest weight for each one left unmatched."""
+    rows, cols = s.max(axis=2), s.max(axis=1)
+    found = np.zeros(len(s), dtype=np.bool_)
+    bound: list[tuple[Ints, Floats, Floats, Floats]] = []
+    for best, opt in ((rows, oa), (cols, ob)):
+        weight = np.where(opt, MIDDLE_MISSING, 1.0)
+        can = best > 0
+        lost = np.where(can, 0.0, weight).sum(axis=1)  # nothing matches these
+        lightest = np.where(can, weight, 1.0).min(axis=1)
+        top = np.cumsum(-np.sort(-best, axis=1), axis=1)  # the m best maxima, by m
+        bound.append((can.sum(axis=1), lost, lightest, top))
+    (nr, lost_r, light_r, top_r), (nc, lost_c, light_c, top_c) = bound
+    for m in range(1, min(s.shape[1], s.shape[2]) + 1):
+        total = 2 * np.minimum(top_r[:, m - 1], top_c[:, m - 1])
+        weight = 2 * m + lost_r + lost_c + light_r * (nr - m) + light_c * (nc - m)
+        found |= (m <= nr) & (m <= nc) & (total >= (floor - 1e-9) * weight)
+    return found
 
 
 def _find(codes: Ints, values: Floats, flat: Ints, out: Floats) -> Bools:
@@ -261,19 +328,34 @@ class _PairMemo:
     """Syllable-pair scores already computed, as sorted arrays for vectorised lookup: a
     large table and a small one that new scores join, merged into the large one when it
     grows past a quarter of it (so that adding a batch costs the small table's size, not
-    the large one's)."""
+    the large one's). Where `learn_meetings` has scored every pair of the syllables below
+    an id that can meet, any other pair of them scores 0 without being computed."""
 
     LIMIT = 20_000_000  # pairs kept (16 bytes each); past it the memo starts again
     FRESH = 65_536  # the small table's least size before a merge
 
     def __init__(self) -> None:
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
-        self.table: tuple[Ints, Floats, Ints, Floats] = (*empty, *empty)
+        # (large codes, values, small codes, values, syllable ids below which the memo
+        # holds every pair that can meet), replaced together (one tuple), so that a
+        # concurrent reader sees either the old tables or the new ones, never a mix.
+        self.table: tuple[Ints, Floats, Ints, Floats, int] = (*empty, *empty, 0)
+        self.fresh: list[tuple[Ints, Floats]] | None = None  # scores computed, if kept
+
+    def learn(self, codes: Ints, values: Floats, complete: int = 0) -> None:
+        """Take scores computed elsewhere (another process's `fresh`); with `complete`,
+        every pair that can meet among the syllables below that id."""
+        old_codes, old_values, new_codes, new_values, known = self.table
+        both = np.concatenate([old_codes, new_codes, codes])
+        if len(both) > self.LIMIT:
+            return
+        kept, first = np.unique(both, return_index=True)
+        merged = np.concatenate([old_values, new_values, values])[first]
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+        self.table = (kept, merged, *empty, max(known, complete))
 
     def lookup(self, codes: Ints) -> Floats:
-        # the four arrays are replaced together (one tuple), so a concurrent reader sees
-        # either the old tables or the new ones, never a mix.
-        old_codes, old_values, new_codes, new_values = self.table
+        old_codes, old_values, new_codes, new_values, complete = self.table
         flat = codes.ravel()
         out = np.empty(len(flat), dtype=np.float64)
         known = _find(old_codes, old_values, flat, out)
@@ -283,26 +365,32 @@ class _PairMemo:
             found = _find(new_codes, new_values, flat[rest], part)
             out[rest[found]] = part[found]
             known[rest[found]] = True
+        if complete and not known.all():
+            rest = np.flatnonzero(~known)
+            never = ((flat[rest] >> _ID_BITS) < complete) & ((flat[rest] & 0xFFFFFFFF) < complete)
+            out[rest[never]] = 0.0  # they cannot meet
+            known[rest[never]] = True
         if not known.all():
             missing, where = np.unique(flat[~known], return_inverse=True)
             values = np.array([_pair_score(int(c)) for c in missing], dtype=np.float64)
             out[~known] = values[where]
+            if self.fresh is not None:
+                self.fresh.append((missing, values))
             slots = np.searchsorted(new_codes, missing)
             new_codes = np.insert(new_codes, slots, missing)
             new_values = np.insert(new_values, slots, values)
+            empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
             if len(old_codes) + len(new_codes) > self.LIMIT:
                 # Start again from this call's pairs alone.
                 here, first = np.unique(flat, return_index=True)
-                empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
-                self.table = (here, out[first], *empty)
+                self.table = (here, out[first], *empty, 0)
             elif len(new_codes) > max(self.FRESH, len(old_codes) // 4):
                 both = np.concatenate([old_codes, new_codes])
                 order = np.argsort(both)
                 merged = np.concatenate([old_values, new_values])[order]
-                empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
-                self.table = (both[order], merged, *empty)
+                self.table = (both[order], merged, *empty, complete)
             else:
-                self.table = (old_codes, old_values, new_codes, new_values)
+                self.table = (old_codes, old_values, new_codes, new_values, complete)
         return out.reshape(codes.shape)
 
 
@@ -313,6 +401,57 @@ def clear_memo() -> None:
     """Forget the syllable-pair scores (benchmarks measure a cold start with it)."""
     global _memo
     _memo = _PairMemo()
+
+
+def keep_new_scores() -> None:
+    """From now on, keep the syllable-pair scores this process computes (a forked worker
+    hands them back with `new_scores`, so that its parent need not compute them again)."""
+    _memo.fresh = []
+
+
+def new_scores() -> tuple[Ints, Floats]:
+    """The syllable-pair scores computed since `keep_new_scores` (codes, scores)."""
+    fresh = _memo.fresh or []
+    return (
+        np.concatenate([c for c, _ in fresh]) if fresh else np.zeros(0, dtype=np.int64),
+        np.concatenate([v for _, v in fresh]) if fresh else np.zeros(0, dtype=np.float64),
+    )
+
+
+def _score_codes(codes: Ints) -> Floats:
+    return np.array([_pair_score(int(c)) for c in codes], dtype=np.float64)
+
+
+def learn_meetings(workers: int = 1) -> None:
+    """Score every pair of the syllables known so far that can meet (`meet`), once (in
+    `workers` forked processes), so that any other pair of them scores 0 uncomputed: a
+    register's syllables are far fewer than the syllable pairs its name pairs hold."""
+    syllables = list(_syllables)
+    complete = _memo.table[4]
+    if complete >= len(syllables):
+        return
+    pairs = np.array(sorted(meeting_pairs(syllables)), dtype=np.int64).reshape(-1, 2)
+    pairs = pairs[pairs[:, 1] >= complete]  # pairs of older syllables are known
+    codes = (pairs[:, 0] << _ID_BITS) | pairs[:, 1]
+    if workers > 1 and len(codes) > 100_000:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            parts = list(pool.map(_score_codes, np.array_split(codes, workers * 4)))
+        values = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
+    else:
+        values = _score_codes(codes)
+    # a syllable score is symmetric (`compare` is): each pair in both orders
+    swapped = (pairs[:, 1] << _ID_BITS) | pairs[:, 0]
+    _memo.learn(np.concatenate([codes, swapped]), np.concatenate([values, values]), len(syllables))
+
+
+def learn_scores(codes: Ints, values: Floats) -> None:
+    """Add syllable-pair scores from `new_scores` of another process (same syllable ids:
+    a process forked after the names were added)."""
+    _memo.learn(codes, values)
 
 
 def _syllable_scores(xa: Ints, xb: Ints) -> Floats:

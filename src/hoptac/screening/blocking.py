@@ -22,6 +22,7 @@ from itertools import combinations, pairwise
 from typing import Any
 
 from hoptac.names import readings
+from hoptac.names.batch import Encoded, NameTable, encode
 from hoptac.names.fold import fold
 from hoptac.names.match import korean_loose, prepare, sound
 from hoptac.names.parse import HAN, HANGUL, ParsedName, korean_spellings
@@ -152,12 +153,16 @@ def person_keys(names: tuple[str, ...]) -> frozenset[int]:
     return frozenset().union(*(name_keys(n) for n in names))
 
 
-def _keys_of_names(names: list[str]) -> tuple[list[int], list[int], list[int]]:
-    """Flat keys of each name, how many each has, and its two canons (`_canons`), from
-    one parse per name (uncached: every name is new here)."""
+def _keys_of_names(
+    names: list[str], encoded: bool = False
+) -> tuple[list[int], list[int], list[int], list[Encoded]]:
+    """Flat keys of each name, how many each has, its two canons (`_canons`) and, if
+    `encoded`, its `batch.encode`d form, from one parse per name (uncached: every name
+    is new here)."""
     keys: list[int] = []
     counts: list[int] = []
     canons: list[int] = []
+    forms: list[Encoded] = []
     for name in names:
         parsed = prepare(name)
         mine = _keys_parsed(parsed)
@@ -165,17 +170,20 @@ def _keys_of_names(names: list[str]) -> tuple[list[int], list[int], list[int]]:
         counts.append(len(mine))
         two = _canons(parsed)
         canons += (two[0], two[-1])
-    return keys, counts, canons
+        if encoded:
+            forms.append(encode(parsed))
+    return keys, counts, canons, forms
 
 
-def _keys_part(names: list[str]) -> tuple[bytes, bytes, bytes]:
+def _keys_part(job: tuple[list[str], bool]) -> tuple[bytes, bytes, bytes, list[Encoded]]:
     import numpy as np
 
-    keys, counts, canons = _keys_of_names(names)
+    keys, counts, canons, forms = _keys_of_names(*job)
     return (
         np.array(keys, dtype=np.uint64).tobytes(),
         np.array(counts, dtype=np.int64).tobytes(),
         np.array(canons, dtype=np.int64).tobytes(),
+        forms,
     )
 
 
@@ -185,17 +193,25 @@ class Keyed:
 
     keys, owner: one entry per (person, key), each person's keys once.
     canons: [people, most names, 2], the two `_canons` of each of a person's names, in the
-    order of the names (-1 past a person's last name)."""
+    order of the names (-1 past a person's last name).
+    names: [people, most names], each name's index in the `NameTable` given to
+    `keys_of_people` (-1 past a person's last name), or None without a table."""
 
     keys: Any
     owner: Any
     canons: Any
+    names: Any = None
 
 
-def keys_of_people(people: Sequence[tuple[str, ...]], workers: int = 1) -> Keyed:
+def keys_of_people(
+    people: Sequence[tuple[str, ...]], workers: int = 1, table: NameTable | None = None
+) -> Keyed:
     """Every person's keys (the same keys as `person_keys`) and canons, computed once per
-    distinct name (in `workers` forked processes for many names)."""
+    distinct name (in `workers` forked processes for many names); each distinct name is
+    added to `table`, if given, from the same parse."""
     import numpy as np
+
+    encoded = table is not None
 
     name_of: dict[str, int] = {}
     distinct: list[str] = []
@@ -211,17 +227,23 @@ def keys_of_people(people: Sequence[tuple[str, ...]], workers: int = 1) -> Keyed
         # warm the shared memos (readings, syllable sounds) before forking
         _keys_of_names(distinct[:2000])
         edges = np.linspace(0, len(distinct), workers * 4 + 1).astype(int).tolist()
+        jobs = [(distinct[a:b], encoded) for a, b in pairwise(edges)]
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            parts = list(pool.map(_keys_part, [distinct[a:b] for a, b in pairwise(edges)]))
-        flat = np.concatenate([np.frombuffer(k, dtype=np.uint64) for k, _, _ in parts])
-        counts = np.concatenate([np.frombuffer(c, dtype=np.int64) for _, c, _ in parts])
-        canon = np.concatenate([np.frombuffer(c, dtype=np.int64) for _, _, c in parts])
+            parts = list(pool.map(_keys_part, jobs))
+        flat = np.concatenate([np.frombuffer(p[0], dtype=np.uint64) for p in parts])
+        counts = np.concatenate([np.frombuffer(p[1], dtype=np.int64) for p in parts])
+        canon = np.concatenate([np.frombuffer(p[2], dtype=np.int64) for p in parts])
+        forms = [form for p in parts for form in p[3]]
     else:
-        k, c, n = _keys_of_names(distinct)
+        k, c, n, forms = _keys_of_names(distinct, encoded)
         flat, counts = np.array(k, dtype=np.uint64), np.array(c, dtype=np.int64)
         canon = np.array(n, dtype=np.int64)
     canon = canon.reshape(-1, 2)
+    rows = np.array(
+        [table.add_encoded(f) for f in forms] if table is not None else [], dtype=np.int64
+    )
+    del forms
     starts = np.r_[0, np.cumsum(counts)]
     # person -> its names' key spans
     width = max((len(names) for names in people), default=1)
@@ -232,6 +254,7 @@ def keys_of_people(people: Sequence[tuple[str, ...]], workers: int = 1) -> Keyed
     owners = np.nonzero(present)[0]
     which = slots[present]
     canons = np.where(present[:, :, None], canon[np.maximum(slots, 0)], -1)
+    in_table = None if table is None else np.where(present, rows[np.maximum(slots, 0)], -1)
     lengths = counts[which]
     total = int(lengths.sum())
     first = np.repeat(starts[which] - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
@@ -240,4 +263,4 @@ def keys_of_people(people: Sequence[tuple[str, ...]], workers: int = 1) -> Keyed
     if width > 1:  # aliases may share keys: keep each once
         both = np.unique(np.stack([person.astype(np.uint64), keys]), axis=1)
         person, keys = both[0].astype(np.int64), both[1]
-    return Keyed(keys, person, canons)
+    return Keyed(keys, person, canons, in_table)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from hoptac.names import Comparison, compare
+from hoptac.names import Comparison, batch, compare
 from hoptac.names.batch import NameTable
 from hoptac.screening.blocking import Keyed, keys_of_people, person_keys
 from hoptac.screening.records import Person
@@ -257,8 +257,14 @@ class Keys:
     for the passes of one screening."""
 
     def __init__(
-        self, notices: Keyed, register: Keyed, notice_dates: np.ndarray, register_dates: np.ndarray
+        self,
+        notices: Keyed,
+        register: Keyed,
+        notice_dates: np.ndarray,
+        register_dates: np.ndarray,
+        table: NameTable,
     ) -> None:
+        self.name_table = table  # every name of both sides (`Keyed.names` index it)
         self.notices = notices
         self.register = register
         self.notice_dates = notice_dates
@@ -272,7 +278,7 @@ class Keys:
         index holds them, sorted)."""
         if self._index is None:
             self._index = _Index(register, self.register, self.register_dates)
-            self.register = Keyed(None, None, self.register.canons)
+            self.register = Keyed(None, None, self.register.canons, self.register.names)
         return self._index
 
     def duckdb(self, notices: Sequence[Person], register: Sequence[Person]) -> Any:
@@ -328,11 +334,13 @@ def _keyed(
 ) -> Keys:
     if keys is not None:
         return keys
+    table = NameTable()
     return Keys(
-        keys_of_people([n.names for n in notices], workers),
-        keys_of_people([r.names for r in register], workers),
+        keys_of_people([n.names for n in notices], workers, table),
+        keys_of_people([r.names for r in register], workers, table),
         _dcodes(notices),
         _dcodes(register),
+        table,
     )
 
 
@@ -417,37 +425,17 @@ def candidates_duckdb(
     return pairs
 
 
-def _name_slots(
-    people: Sequence[Person], needed: np.ndarray, table: NameTable, rows: dict[str, int]
-) -> np.ndarray:
-    """[people, most names] table rows of the `needed` people's names (-1 elsewhere)."""
-    width = max((len(p.names) for p in people), default=1)
-    slots = np.full((len(people), width), -1, dtype=np.int64)
-    for i in needed.tolist():
-        for k, name in enumerate(people[i].names):
-            found = rows.get(name)
-            if found is None:
-                found = rows[name] = table.add(name)
-            slots[i, k] = found
-    return slots
-
-
 CHUNK = 100_000  # pairs scored between two calls of `tick`
 
 
 def _name_scores(
-    notices: Sequence[Person],
-    register: Sequence[Person],
-    index: np.ndarray,
-    tick: Callable[[], None] | None = None,
+    keys: Keys, index: np.ndarray, tick: Callable[[], None] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     best = np.zeros(len(index), dtype=np.float64)
     which = np.zeros(len(index), dtype=np.int64)
     if not len(index):
         return best, which
-    table, rows = NameTable(), dict[str, int]()
-    slots_n = _name_slots(notices, np.unique(index[:, 0]), table, rows)
-    slots_r = _name_slots(register, np.unique(index[:, 1]), table, rows)
+    table, slots_n, slots_r = keys.name_table, keys.notices.names, keys.register.names
     for start in range(0, len(index), CHUNK):
         part = index[start : start + CHUNK]
         for k in range(slots_n.shape[1]):
@@ -455,7 +443,7 @@ def _name_scores(
                 a, b = slots_n[part[:, 0], k], slots_r[part[:, 1], j]
                 present = np.flatnonzero((a >= 0) & (b >= 0))
                 if present.size:
-                    scores = table.score(a[present], b[present])
+                    scores = table.score(a[present], b[present], floor=LOWEST_NAME)
                     at = start + present
                     better = scores > best[at]
                     best[at[better]] = scores[better]
@@ -466,41 +454,50 @@ def _name_scores(
 
 
 PARALLEL_PAIRS = 200_000  # fewer pairs are scored in this process
-_SHARED: tuple[Sequence[Person], Sequence[Person], np.ndarray] | None = None
+_SHARED: tuple[Keys, np.ndarray] | None = None
 
 
-def _score_part(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """In a forked worker: score the pairs [start, end) of the shared batch."""
+def _score_part(bounds: tuple[int, int]) -> tuple[np.ndarray, ...]:
+    """In a forked worker: score the pairs [start, end) of the shared batch; hand back
+    the syllable-pair scores it computed too."""
     assert _SHARED is not None
-    notices, register, index = _SHARED
-    return _name_scores(notices, register, index[bounds[0] : bounds[1]])
+    keys, index = _SHARED
+    batch.keep_new_scores()
+    return (*_name_scores(keys, index[bounds[0] : bounds[1]]), *batch.new_scores())
 
 
 def name_scores(
-    notices: Sequence[Person],
-    register: Sequence[Person],
+    keys: Keys,
     pairs: np.ndarray,
     workers: int = 1,
     tick: Callable[[], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The best name score of each pair over both sides' names, and which of the notice's
-    names gave it (batch-scored; each distinct name is encoded once per worker).
+    """The best name score of each pair over both sides' names (those of `keys.name_table`),
+    and which of the notice's names gave it; a score below LOWEST_NAME may be given as 0.
 
-    `workers` > 1 scores parts of a large batch in forked processes (copies of this one,
-    its memos warm): for the command line and the bench, not from a threaded server.
-    In one process, `tick()` is called after every CHUNK pairs."""
+    A large batch first scores every syllable pair of the table that can meet
+    (`batch.learn_meetings`). `workers` > 1 scores parts of a large batch in forked
+    processes (copies of this one, its memos warm, which learns the syllable-pair scores
+    they compute): for the command line and the bench, not from a threaded server. In one
+    process, `tick()` is called after every CHUNK pairs."""
     index = np.array(pairs, dtype=np.int64).reshape(-1, 2)
-    if workers <= 1 or len(index) < PARALLEL_PAIRS:
-        return _name_scores(notices, register, index, tick)
+    if len(index) < PARALLEL_PAIRS:
+        return _name_scores(keys, index, tick)
+    batch.learn_meetings(workers)  # fewer syllable pairs than a large batch meets
+    if workers <= 1:
+        return _name_scores(keys, index, tick)
     global _SHARED
     edges = np.linspace(0, len(index), workers + 1).astype(int).tolist()
-    _SHARED = (notices, register, index)
+    keys.name_table.pack()  # before the fork, once for all workers
+    _SHARED = (keys, index)
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             parts = list(pool.map(_score_part, pairwise(edges)))
     finally:
         _SHARED = None
+    for part in parts:
+        batch.learn_scores(part[2], part[3])
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
@@ -618,7 +615,7 @@ def _scored_pairs(
     tick = None if progress is None else lambda: progress(len(notices), len(notices))
     find = ENGINES[engine]
     first = find(notices, register, progress, workers, keys, False)
-    names, which = name_scores(notices, register, first, workers, tick)
+    names, which = name_scores(keys, first, workers, tick)
     if not len(first):
         return first, names, which
     only = _potential(notices, register, keys, first, names, which, threshold)
@@ -628,7 +625,7 @@ def _scored_pairs(
     more = more[~np.isin(more[:, 0] * total + more[:, 1], seen)]
     if not len(more):
         return first, names, which
-    more_names, more_which = name_scores(notices, register, more, workers, tick)
+    more_names, more_which = name_scores(keys, more, workers, tick)
     pairs = np.concatenate([first, more])
     order = np.lexsort((pairs[:, 1], pairs[:, 0]))
     return (
