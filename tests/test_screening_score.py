@@ -91,3 +91,49 @@ def test_the_explanation_names_every_reason() -> None:
     assert text.startswith("name 0.95 (Vương ~ Wang via 王); variant of the name: 1 of 3 records")
     assert "day and month swapped (x32.9)" in text
     assert "nationality CN / VN (x0.2)" in text
+
+
+def test_probabilities_over_arrays_equal_the_scalar_ones() -> None:
+    """The engines filter pairs with `probabilities` (arrays); it must give exactly what
+    `probability` of `name_factor` and `evidence` gives, for every kind of evidence."""
+    import itertools
+
+    import numpy as np
+
+    from hoptac.screening.score import (
+        NAME_LEVELS,
+        code_evidence,
+        evidence,
+        name_factor,
+        probabilities,
+        probability,
+    )
+
+    births = [
+        None,
+        "1980",
+        "1981",
+        "1983",
+        "1980-03",
+        "1980-07",
+        "1980-03-07",
+        "1980-07-03",
+        "1980-03-08",
+        "1981-03-07",
+    ]
+    people = [
+        Evidence(birth=birth_date(b), sex=s, nationality=n, document=d)
+        for b, s, n, d in itertools.product(
+            births, [None, "M", "F"], [None, "VN", "CN"], [None, "E123", "E124"]
+        )
+    ]
+    a, b = code_evidence(people, people)
+    ia, ib = (x.ravel() for x in np.meshgrid(np.arange(len(people)), np.arange(len(people))))
+    levels = np.arange(len(ia)) % len(NAME_LEVELS)
+    namesakes = np.arange(len(ia)) % 5
+    got = probabilities(levels, namesakes, a, b, ia, ib)
+    want = [
+        probability([name_factor(int(lv), int(n)), *evidence(people[i], people[j])])
+        for lv, n, i, j in zip(levels, namesakes, ia, ib, strict=True)
+    ]
+    assert got.tolist() == want

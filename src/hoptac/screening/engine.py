@@ -36,9 +36,12 @@ from hoptac.screening.score import (
     NAME_LEVELS,
     THRESHOLD,
     YEAR_GAP,
+    Coded,
+    code_evidence,
     evidence,
     explain,
     name_factor,
+    probabilities,
     probability,
 )
 
@@ -270,6 +273,7 @@ class Keys:
         self.notice_dates = notice_dates
         self.register_dates = register_dates
         self._table: Namesakes | None = None
+        self._evidence: tuple[Coded, Coded] | None = None
         self._index: _Index | None = None
         self._duckdb: Any = None  # (connection, notice keys with their sizes)
 
@@ -316,6 +320,15 @@ class Keys:
             ).fetchnumpy()
             self._duckdb = (con, sized)
         return self._duckdb
+
+    def evidence(
+        self, notices: Sequence[Person], register: Sequence[Person]
+    ) -> tuple[Coded, Coded]:
+        """Both sides' evidence as arrays (`score.code_evidence`)."""
+        if self._evidence is None:
+            a, b = code_evidence([n.evidence for n in notices], [r.evidence for r in register])
+            self._evidence = a, b
+        return self._evidence
 
     def table(self) -> Namesakes:
         """The register's namesake table."""
@@ -589,14 +602,29 @@ def _potential(
     (those read, and the table's) can only grow with more reads, its odds only fall."""
     level, counted = namesakes(keys, pairs, names, which)
     mask = np.zeros(len(notices), dtype=bool)
-    for i in np.flatnonzero(level >= 0).tolist():
-        n, r = int(pairs[i, 0]), int(pairs[i, 1])
-        if mask[n]:
-            continue
-        factors = evidence(notices[n].evidence, register[r].evidence)
-        if probability([name_factor(int(level[i]), int(counted[i])), *factors]) >= threshold:
-            mask[n] = True
+    mask[pairs[_likely(notices, register, keys, pairs, level, counted, threshold), 0]] = True
     return mask
+
+
+SLACK = 1e-9  # `probabilities` is exact; a hair of slack keeps it a superset regardless
+
+
+def _likely(
+    notices: Sequence[Person],
+    register: Sequence[Person],
+    keys: Keys,
+    pairs: np.ndarray,
+    level: np.ndarray,
+    counted: np.ndarray,
+    threshold: float,
+) -> np.ndarray:
+    """Indexes of the pairs (with their name levels and namesakes, `namesakes`) whose
+    chance (`score.probabilities`, over arrays) reaches the threshold."""
+    at = np.flatnonzero(level >= 0)
+    a, b = keys.evidence(notices, register)
+    chance = probabilities(level[at], counted[at], a, b, pairs[at, 0], pairs[at, 1])
+    found: np.ndarray = at[chance >= threshold - SLACK]
+    return found
 
 
 def _scored_pairs(
@@ -657,7 +685,7 @@ def screen(
         return []
     levels, counts = namesakes(keys, pairs, names, which)
     hits = []
-    for i in np.flatnonzero(levels >= 0).tolist():
+    for i in _likely(notices, register, keys, pairs, levels, counts, threshold).tolist():
         n, r = int(pairs[i, 0]), int(pairs[i, 1])
         notice, record = notices[n], register[r]
         factors = [
