@@ -41,7 +41,18 @@ def _one(directory: str, engine: str) -> None:
     seconds = time.perf_counter() - start
     found = {(h.notice_id, h.record_id) for h in hits}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak, **score(found, read_truth(folder))}))
+    # forked workers: the largest one's RSS (much of it pages shared with this process)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "peak_mb": peak,
+                "worker_peak_mb": workers,
+                **score(found, read_truth(folder)),
+            }
+        )
+    )
 
 
 def _run(command: list[str]) -> dict[str, Any] | str:
@@ -83,7 +94,8 @@ def run() -> dict[str, float]:
                 seconds[(label, notices, records)] = m["seconds"]
                 print(
                     f"  {notices:,} x {records:,} {label:<7} {m['seconds']:6.1f} s "
-                    f"peak {m['peak_mb']:6.0f} MB  recall {m['recall']:.3f} "
+                    f"peak {m['peak_mb']:6.0f} MB (workers {m.get('worker_peak_mb', 0):5.0f})  "
+                    f"recall {m['recall']:.3f} "
                     f"precision {m['precision']:.3f} F1 {m['f1']:.3f} ({m['hits']:,} hits)  "
                     f"cross-script F1 {m['cross_script_f1']:.3f}"
                 )

@@ -141,7 +141,10 @@ def test_engines_agree_on_generated_data(
     monkeypatch.undo()
     monkeypatch.setattr(engine, "RARE_KEY", rare_key)
     monkeypatch.setattr(engine, "WINDOW_KEY", window_key)
-    monkeypatch.setattr(engine, "PARALLEL_PAIRS", 10)  # two forked workers score the names
+    # two forked workers score the names, read the candidates and explain the hits
+    monkeypatch.setattr(engine, "PARALLEL_PAIRS", 10)
+    monkeypatch.setattr(engine, "PARALLEL_NOTICES", 10)
+    monkeypatch.setattr(engine, "PARALLEL_HITS", 10)
     assert python == screen(notices, register, workers=2)
     monkeypatch.setattr(engine, "CHUNK", 50)  # names scored in chunks, progress between
     calls: list[tuple[int, int]] = []

@@ -72,10 +72,6 @@ _syllable_interner: _Interner[tuple[str, str]] = _Interner()
 _syllables = _syllable_interner.values
 
 
-def _syllable_id(text: str, script: str) -> int:
-    return _syllable_interner((text, script))
-
-
 _score_uncached = _syllable_score.__wrapped__  # the pair memo is the cache here
 
 
@@ -159,10 +155,20 @@ def encode(parsed: ParsedName) -> Encoded:
     return _plain(parsed), (_plain(joined) if joined != parsed else None)
 
 
+_layout_of: dict[tuple[tuple[int, ...], bool], int] = {}  # (sizes, family known) -> id
+
+
 def _row(plain: Plain) -> _Row:
+    # A screening adds a million names: dictionary lookups first, the interners on a miss.
     syllables, sizes, family_known, optional = plain
-    ids = tuple(_syllable_id(text, script) for text, script in syllables)
-    return _Row(ids, optional, _layout_id(Layout(sizes, family_known)))
+    known = _syllable_interner.ids.get
+    ids = tuple([known(s, -1) for s in syllables])
+    if -1 in ids:
+        ids = tuple([_syllable_interner(s) for s in syllables])
+    layout = _layout_of.get((sizes, family_known))
+    if layout is None:
+        layout = _layout_of[(sizes, family_known)] = _layout_id(Layout(sizes, family_known))
+    return _Row(ids, optional, layout)
 
 
 class NameTable:

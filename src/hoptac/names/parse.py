@@ -230,7 +230,7 @@ def syllable_count(folded: str) -> int | None:
     return pieces if pieces > 1 else None
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)  # a national register has ~100k distinct words
 def _segment(token: str) -> tuple[str, ...]:
     """`jinping` -> [jin, ping]; `daejung` -> [dae, jung]; otherwise the token itself.
 
@@ -276,7 +276,7 @@ def _segment(token: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)  # a national register has ~100k distinct words
 def _fold_word(word: str) -> str:
     return fold(word)
 
@@ -300,7 +300,7 @@ _PUNCTUATION = re.compile(r"[-‐'’.]")
 _SPACES = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)  # a national register has ~100k distinct words
 def _word(word: str) -> tuple[str, tuple[str, ...]]:
     """(script, syllables) of one written word: a hanzi or hangul word as its characters,
     a Latin word cut at hyphens and apostrophes and into pinyin or Korean syllables."""

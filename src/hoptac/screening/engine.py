@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -46,6 +46,7 @@ from hoptac.screening.score import (
 )
 
 Progress = Callable[[int, int], None]  # (done, total) notices
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +152,11 @@ def reads(
         tuple(np.concatenate(x) for x in (years_k, years_n, years_y, years_m)),  # type: ignore[arg-type]
         (kid[whole], owner[whole]),
     )
+
+
+def _all(only: np.ndarray | None) -> np.ndarray | bool:
+    """`only` as a mask to combine with another (True: every notice)."""
+    return True if only is None else only
 
 
 def _search(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
@@ -371,7 +377,18 @@ def candidates(
     `wide` and `only` as `reads` takes them."""
     prepared = _keyed(notices, register, workers, keys)
     index = prepared.index(register)
-    found = index.pairs(notices, prepared.notices, prepared.notice_dates, wide, only)
+
+    def part(start: int, end: int) -> np.ndarray:
+        mine = np.zeros(len(notices), dtype=bool)
+        mine[start:end] = True
+        return index.pairs(
+            notices, prepared.notices, prepared.notice_dates, wide, mine & _all(only)
+        )
+
+    if workers > 1 and len(notices) >= PARALLEL_NOTICES:
+        found = np.concatenate(_forked(part, len(notices), workers))  # sorted: by notice
+    else:
+        found = index.pairs(notices, prepared.notices, prepared.notice_dates, wide, only)
     if progress is not None:
         progress(len(notices), len(notices))
     return found
@@ -467,16 +484,36 @@ def _name_scores(
 
 
 PARALLEL_PAIRS = 200_000  # fewer pairs are scored in this process
-_SHARED: tuple[Keys, np.ndarray] | None = None
+PARALLEL_NOTICES = 20_000  # fewer notices read their candidates in this process
+PARALLEL_HITS = 5_000  # fewer hits are explained in this process
+_TASK: Callable[[int, int], Any] | None = None
 
 
-def _score_part(bounds: tuple[int, int]) -> tuple[np.ndarray, ...]:
-    """In a forked worker: score the pairs [start, end) of the shared batch; hand back
-    the syllable-pair scores it computed too."""
-    assert _SHARED is not None
-    keys, index = _SHARED
+def _run_task(bounds: tuple[int, int]) -> Any:
+    assert _TASK is not None
+    return _TASK(*bounds)
+
+
+def _forked(task: Callable[[int, int], T], total: int, workers: int) -> list[T]:
+    """`task(start, end)` over `workers` consecutive slices of range(total), each in a
+    forked process (a copy of this one, its arrays and memos included): for the command
+    line and the bench, not from a threaded server."""
+    global _TASK
+    edges = np.linspace(0, total, workers + 1).astype(int).tolist()
+    _TASK = task
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            return list(pool.map(_run_task, pairwise(edges)))
+    finally:
+        _TASK = None
+
+
+def _score_part(keys: Keys, index: np.ndarray, start: int, end: int) -> tuple[np.ndarray, ...]:
+    """In a forked worker: score the pairs [start, end) of the batch; hand back the
+    syllable-pair scores it computed too."""
     batch.keep_new_scores()
-    return (*_name_scores(keys, index[bounds[0] : bounds[1]]), *batch.new_scores())
+    return (*_name_scores(keys, index[start:end]), *batch.new_scores())
 
 
 def name_scores(
@@ -499,16 +536,8 @@ def name_scores(
     batch.learn_meetings(workers)  # fewer syllable pairs than a large batch meets
     if workers <= 1:
         return _name_scores(keys, index, tick)
-    global _SHARED
-    edges = np.linspace(0, len(index), workers + 1).astype(int).tolist()
     keys.name_table.pack()  # before the fork, once for all workers
-    _SHARED = (keys, index)
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            parts = list(pool.map(_score_part, pairwise(edges)))
-    finally:
-        _SHARED = None
+    parts = _forked(lambda start, end: _score_part(keys, index, start, end), len(index), workers)
     for part in parts:
         batch.learn_scores(part[2], part[3])
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
@@ -649,13 +678,17 @@ def _scored_pairs(
     only = _potential(notices, register, keys, first, names, which, threshold)
     more = find(notices, register, None, workers, keys, True, only)
     total = max(len(register), 1)
-    seen = first[:, 0] * total + first[:, 1]
-    more = more[~np.isin(more[:, 0] * total + more[:, 1], seen)]
+    seen = first[:, 0] * total + first[:, 1]  # ascending: both passes come sorted
+    extra = more[:, 0] * total + more[:, 1]
+    at = np.searchsorted(seen, extra)
+    known = at < len(seen)
+    known[known] = seen[at[known]] == extra[known]
+    more, extra = more[~known], extra[~known]
     if not len(more):
         return first, names, which
     more_names, more_which = name_scores(keys, more, workers, tick)
     pairs = np.concatenate([first, more])
-    order = np.lexsort((pairs[:, 1], pairs[:, 0]))
+    order = np.argsort(np.concatenate([seen, extra]), kind="stable")  # merges two runs
     return (
         pairs[order],
         np.concatenate([names, more_names])[order],
@@ -673,7 +706,7 @@ def screen(
 ) -> list[Hit]:
     """Hits of `notices` in `register`, best first (ties by notice id, then record id).
     Both engines find the same candidate pairs and score them with the same functions;
-    `workers` processes score the names (see `name_scores`)."""
+    `workers` > 1 shares the work of a large screening among forked processes (`_forked`)."""
     keys = _keyed(notices, register, workers, None)
     try:
         pairs, names, which = _scored_pairs(
@@ -684,20 +717,29 @@ def screen(
     if not len(pairs):
         return []
     levels, counts = namesakes(keys, pairs, names, which)
-    hits = []
-    for i in _likely(notices, register, keys, pairs, levels, counts, threshold).tolist():
-        n, r = int(pairs[i, 0]), int(pairs[i, 1])
-        notice, record = notices[n], register[r]
-        factors = [
-            name_factor(int(levels[i]), int(counts[i])),
-            *evidence(notice.evidence, record.evidence),
-        ]
-        chance = probability(factors)
-        if chance < threshold:
-            continue
-        name = float(names[i])
-        how = _best_comparison(notice.names[int(which[i])], record, name).explain()
-        hits.append(Hit(notice.id, record.id, chance, explain(name, how, factors)))
+    likely = _likely(notices, register, keys, pairs, levels, counts, threshold)
+
+    def part(start: int, end: int) -> list[Hit]:
+        hits = []
+        for i in likely[start:end].tolist():
+            n, r = int(pairs[i, 0]), int(pairs[i, 1])
+            notice, record = notices[n], register[r]
+            factors = [
+                name_factor(int(levels[i]), int(counts[i])),
+                *evidence(notice.evidence, record.evidence),
+            ]
+            chance = probability(factors)
+            if chance < threshold:
+                continue
+            name = float(names[i])
+            how = _best_comparison(notice.names[int(which[i])], record, name).explain()
+            hits.append(Hit(notice.id, record.id, chance, explain(name, how, factors)))
+        return hits
+
+    if workers > 1 and len(likely) >= PARALLEL_HITS:
+        hits = [hit for found in _forked(part, len(likely), workers) for hit in found]
+    else:
+        hits = part(0, len(likely))
     hits.sort(key=lambda h: (-h.score, h.notice_id, h.record_id))
     return hits
 
