@@ -61,6 +61,8 @@ RARE_KEY = 512  # records under a key at or below which it reads records of unkn
 WINDOW_KEY = 512  # records under a key at or below which it reads the whole year window
 
 
+DUCKDB_MEMORY = "3GB"  # DuckDB's own memory (joins, aggregates) before it spills
+
 DCODE_BITS = 25  # a birth date as yyyymmdd (0 where unknown), below a key's dense id
 SHORT_KEY_BITS = 38  # keys folded to 38 bits, to sit above a birth date in one int64
 
@@ -303,15 +305,20 @@ class Keys:
                 for p in (*notices, *register)
             ]
             con = duckdb.connect()
-            con.register(
-                "rk",
-                {
-                    "key": _short(rk.keys),
-                    "r": rk.owner,
-                    "dc": rdc[rk.owner],
-                    "year": rdc[rk.owner] // 10000,
-                },
-            )
+            # DuckDB's joins spill to disk past this: the process holds the register's
+            # keys (scanned in place) and its NameTable besides.
+            con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+            # (key, record, date code) per register key, the narrowest types that hold
+            # them: 73M rows at 1M records; the register's own key arrays are let go.
+            register_keys = {
+                "key": _short(rk.keys),
+                "r": rk.owner.astype(np.int32),
+                "dc": rdc[rk.owner].astype(np.int32),
+            }
+            self.register = Keyed(None, None, rk.canons, rk.names)
+            del rk
+            con.register("rk", register_keys)
+            con.execute("CREATE VIEW rky AS SELECT *, dc // 10000 AS year FROM rk")
             con.register("nk", {"key": _short(nk.keys), "n": nk.owner})
             con.register(
                 "ndoc", {"n": np.arange(len(notices)), "doc": np.array(docs[: len(notices)])}
@@ -420,8 +427,8 @@ def candidates_duckdb(
             """
             SELECT n, r FROM q_exact JOIN rk USING (key, dc)
             UNION
-            SELECT n, r FROM q_years q JOIN rk USING (key, year)
-            WHERE q.month = 0 OR rk.dc // 100 % 100 IN (0, q.month)
+            SELECT n, r FROM q_years q JOIN rky USING (key, year)
+            WHERE q.month = 0 OR rky.dc // 100 % 100 IN (0, q.month)
             UNION
             SELECT n, r FROM q_whole JOIN rk USING (key)
             """
