@@ -156,11 +156,6 @@ def reads(
     )
 
 
-def _all(only: np.ndarray | None) -> np.ndarray | bool:
-    """`only` as a mask to combine with another (True: every notice)."""
-    return True if only is None else only
-
-
 def _search(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
     """`np.searchsorted(haystack, needles)`, needles looked up in ascending order (each
     search then starts where the last ended: several times faster on a large haystack)."""
@@ -388,9 +383,9 @@ def candidates(
     def part(start: int, end: int) -> np.ndarray:
         mine = np.zeros(len(notices), dtype=bool)
         mine[start:end] = True
-        return index.pairs(
-            notices, prepared.notices, prepared.notice_dates, wide, mine & _all(only)
-        )
+        if only is not None:
+            mine &= only
+        return index.pairs(notices, prepared.notices, prepared.notice_dates, wide, mine)
 
     if workers > 1 and len(notices) >= PARALLEL_NOTICES:
         found = np.concatenate(_forked(part, len(notices), workers))  # sorted: by notice
