@@ -75,6 +75,15 @@ def _codes(text: str, script: str) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=1 << 16)
+def _own(text: str, script: str) -> tuple[int, ...]:
+    """The sound keys a slip is paired with: a Latin syllable's own letters (a slip and a
+    change of script seldom come together), a character's or hangul's every sound key."""
+    if script in (HAN, HANGUL):
+        return _codes(text, script)
+    return (zlib.crc32(f"p:{fold(text)}".encode()),)
+
+
+@lru_cache(maxsize=1 << 16)
 def _deletions(part: str) -> tuple[int, ...]:
     """A Latin part's spellings with one letter left out: a one-letter slip (Qieng for
     Qiang, Jineing for Jinping) leaves one of them unchanged (`qing`)."""
@@ -134,11 +143,7 @@ def _keys_parsed(parsed: ParsedName) -> frozenset[int]:
         if len(letters) < 4:
             continue
         deleted = _deletions(letters)
-        sets += [
-            _pair_keys(deleted, cs)
-            for s, cs in zip(syllables, codes, strict=True)
-            if s.part != index
-        ]
+        sets += [_pair_keys(deleted, _own(s.text, s.script)) for s in syllables if s.part != index]
     return frozenset().union(*sets)
 
 
