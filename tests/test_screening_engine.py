@@ -193,7 +193,11 @@ def test_namesakes_are_counted_across_scripts_without_reading_them() -> None:
     """The namesake table counts a name's records whatever the script, order or spacing,
     in the year window, or in any year where a birth year is unknown on either side."""
     from hoptac.screening.blocking import keys_of_people
-    from hoptac.screening.engine import Namesakes, _dcodes
+    from hoptac.screening.engine import Namesakes
+    from hoptac.screening.score import code_evidence
+
+    def _dcodes(people: list[Person]) -> np.ndarray:
+        return code_evidence([p.evidence for p in people])[0].birth
 
     register = [
         _person("R1", "Phạm Quang Phúc", "1980-01-01"),

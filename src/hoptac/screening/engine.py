@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import zlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -75,19 +74,9 @@ def _short(keys: np.ndarray) -> np.ndarray:
     return k.view(np.int64)
 
 
-def _dcodes(people: Sequence[Person]) -> np.ndarray:
-    """yyyymmdd per person; an unknown month or day is 00, an unknown date 0."""
-    out = np.zeros(len(people), dtype=np.int64)
-    for i, p in enumerate(people):
-        b = p.evidence.birth
-        if b is not None:
-            out[i] = b.year * 10000 + (b.month or 0) * 100 + (b.day or 0)
-    return out
-
-
 @dataclass(frozen=True)
 class Reads:
-    """What each notice key reads of the register (`reads`), by birth date code (`_dcodes`):
+    """What each notice key reads of the register (`reads`), by birth date code (`Coded.birth`):
     `exact` (key, notice, date code) rows read the records of that key and date code;
     `years` (key, notice, year, month) rows the records of that key and year (of that month,
     or without a month, where month > 0); `whole` (key, notice) rows every record of the key.
@@ -193,7 +182,7 @@ class _Index:
         only: np.ndarray | None = None,
     ) -> np.ndarray:
         """[pairs, 2] (notice, record) sorted: what `reads` lets through (the notices born
-        on `ndc`, as `_dcodes`), and records carrying a notice's document number under a
+        on `ndc`, as `Coded.birth`), and records carrying a notice's document number under a
         shared key."""
         kid = _short(keyed.keys)
         first = _search(self.code, kid << DCODE_BITS)
@@ -258,25 +247,20 @@ class _Index:
 
 
 class Keys:
-    """The notices' and the register's keys (`blocking.keys_of_people`) and birth dates
-    (`_dcodes`), and what the engines and the namesake count build from them, built once
-    for the passes of one screening."""
+    """The notices' and the register's keys (`blocking.keys_of_people`) and evidence
+    (`score.code_evidence`: birth dates, documents...), and what the engines and the
+    namesake count build from them, built once for the passes of one screening."""
 
     def __init__(
-        self,
-        notices: Keyed,
-        register: Keyed,
-        notice_dates: np.ndarray,
-        register_dates: np.ndarray,
-        table: NameTable,
+        self, notices: Keyed, register: Keyed, evidence: list[Coded], table: NameTable
     ) -> None:
         self.name_table = table  # every name of both sides (`Keyed.names` index it)
         self.notices = notices
         self.register = register
-        self.notice_dates = notice_dates
-        self.register_dates = register_dates
+        self.evidence = evidence[0], evidence[1]  # the notices', the register's
+        self.notice_dates = evidence[0].birth
+        self.register_dates = evidence[1].birth
         self._table: Namesakes | None = None
-        self._evidence: tuple[Coded, Coded] | None = None
         self._index: _Index | None = None
         self._duckdb: Any = None  # (connection, notice keys with their sizes)
 
@@ -295,10 +279,6 @@ class Keys:
             import duckdb
 
             nk, rk, rdc = self.notices, self.register, self.register_dates
-            docs = [
-                zlib.crc32(p.evidence.document.encode()) if p.evidence.document else 0
-                for p in (*notices, *register)
-            ]
             con = duckdb.connect()
             # DuckDB's joins spill to disk past this: the process holds the register's
             # keys (scanned in place) and its NameTable besides.
@@ -315,12 +295,9 @@ class Keys:
             con.register("rk", register_keys)
             con.execute("CREATE VIEW rky AS SELECT *, dc // 10000 AS year FROM rk")
             con.register("nk", {"key": _short(nk.keys), "n": nk.owner})
-            con.register(
-                "ndoc", {"n": np.arange(len(notices)), "doc": np.array(docs[: len(notices)])}
-            )
-            con.register(
-                "rdoc", {"r": np.arange(len(register)), "doc": np.array(docs[len(notices) :])}
-            )
+            ndoc, rdoc = (e.document for e in self.evidence)  # ids shared by both sides
+            con.register("ndoc", {"n": np.arange(len(notices)), "doc": ndoc})
+            con.register("rdoc", {"r": np.arange(len(register)), "doc": rdoc})
             sized = con.execute(
                 "SELECT nk.key, nk.n, s.size FROM nk JOIN "
                 "(SELECT key, count(*) AS size FROM rk GROUP BY key) s USING (key) "
@@ -328,15 +305,6 @@ class Keys:
             ).fetchnumpy()
             self._duckdb = (con, sized)
         return self._duckdb
-
-    def evidence(
-        self, notices: Sequence[Person], register: Sequence[Person]
-    ) -> tuple[Coded, Coded]:
-        """Both sides' evidence as arrays (`score.code_evidence`)."""
-        if self._evidence is None:
-            a, b = code_evidence([n.evidence for n in notices], [r.evidence for r in register])
-            self._evidence = a, b
-        return self._evidence
 
     def table(self) -> Namesakes:
         """The register's namesake table."""
@@ -359,8 +327,7 @@ def _keyed(
     return Keys(
         keys_of_people([n.names for n in notices], workers, table),
         keys_of_people([r.names for r in register], workers, table),
-        _dcodes(notices),
-        _dcodes(register),
+        code_evidence([n.evidence for n in notices], [r.evidence for r in register]),
         table,
     )
 
@@ -437,12 +404,7 @@ def candidates_duckdb(
     finally:
         if keys is None:
             prepared.close()
-    same = [  # exact, where a CRC of two documents collided
-        (n, r)
-        for n, r in shared
-        if notices[n].evidence.document == register[r].evidence.document
-        and (only is None or only[n])
-    ]
+    same = [(n, r) for n, r in shared if only is None or only[n]]  # document ids are exact
     flat = np.concatenate(
         [
             found["n"].astype(np.int64) * len(register) + found["r"].astype(np.int64),
@@ -633,7 +595,7 @@ def _potential(
     (those read, and the table's) can only grow with more reads, its odds only fall."""
     level, counted = namesakes(keys, pairs, names, which)
     mask = np.zeros(len(notices), dtype=bool)
-    mask[pairs[_likely(notices, register, keys, pairs, level, counted, threshold), 0]] = True
+    mask[pairs[_likely(keys, pairs, level, counted, threshold), 0]] = True
     return mask
 
 
@@ -641,8 +603,6 @@ SLACK = 1e-9  # `probabilities` is exact; a hair of slack keeps it a superset re
 
 
 def _likely(
-    notices: Sequence[Person],
-    register: Sequence[Person],
     keys: Keys,
     pairs: np.ndarray,
     level: np.ndarray,
@@ -652,7 +612,7 @@ def _likely(
     """Indexes of the pairs (with their name levels and namesakes, `namesakes`) whose
     chance (`score.probabilities`, over arrays) reaches the threshold."""
     at = np.flatnonzero(level >= 0)
-    a, b = keys.evidence(notices, register)
+    a, b = keys.evidence
     chance = probabilities(level[at], counted[at], a, b, pairs[at, 0], pairs[at, 1])
     found: np.ndarray = at[chance >= threshold - SLACK]
     return found
@@ -719,7 +679,7 @@ def screen(
     if not len(pairs):
         return []
     levels, counts = namesakes(keys, pairs, names, which)
-    likely = _likely(notices, register, keys, pairs, levels, counts, threshold)
+    likely = _likely(keys, pairs, levels, counts, threshold)
 
     def part(start: int, end: int) -> list[Hit]:
         hits = []
