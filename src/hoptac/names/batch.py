@@ -80,6 +80,11 @@ def _pair_score(code: int) -> float:
     return _score_uncached(ta, sa, tb, sb)[0]
 
 
+def _score_codes(codes: Ints) -> Floats:
+    """`_pair_score` of each syllable-pair code."""
+    return np.array([_pair_score(int(c)) for c in codes], dtype=np.float64)
+
+
 @dataclass(frozen=True)
 class Layout:
     """How a name's syllables fall into parts, and the orders `compare` tries. Interned:
@@ -378,7 +383,7 @@ class _PairMemo:
             known[rest[never]] = True
         if not known.all():
             missing, where = np.unique(flat[~known], return_inverse=True)
-            values = np.array([_pair_score(int(c)) for c in missing], dtype=np.float64)
+            values = _score_codes(missing)
             out[~known] = values[where]
             if self.fresh is not None:
                 self.fresh.append((missing, values))
@@ -422,10 +427,6 @@ def new_scores() -> tuple[Ints, Floats]:
         np.concatenate([c for c, _ in fresh]) if fresh else np.zeros(0, dtype=np.int64),
         np.concatenate([v for _, v in fresh]) if fresh else np.zeros(0, dtype=np.float64),
     )
-
-
-def _score_codes(codes: Ints) -> Floats:
-    return np.array([_pair_score(int(c)) for c in codes], dtype=np.float64)
 
 
 def learn_meetings(workers: int = 1) -> None:
