@@ -73,7 +73,12 @@ def create_user(
     session.add(user)
     session.flush()
     audit.record(
-        session, Action.USER_CREATED, username=username, object_type="user", object_id=user.id
+        session,
+        Action.USER_CREATED,
+        username=username,
+        object_type="user",
+        object_id=user.id,
+        agency_id=agency_id,
     )
     return user
 
@@ -93,8 +98,15 @@ def authenticate(session: Session, username: str, password: str, client: str | N
 
 
 def record_failed_login(session: Session, username: str, client: str | None) -> None:
+    """The attempt, under the agency of the account it named (if any): its admins see it."""
+    agency = session.scalar(sa.select(User.agency_id).where(User.username == username))
     audit.record(
-        session, Action.LOGIN_FAILED, username=username[:80], outcome="denied", client=client
+        session,
+        Action.LOGIN_FAILED,
+        username=username[:80],
+        outcome="denied",
+        client=client,
+        agency_id=agency,
     )
 
 

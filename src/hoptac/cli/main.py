@@ -15,10 +15,11 @@ import typer
 from sqlalchemy.orm import Session
 
 from hoptac.cli import exchange as exchange_cli
+from hoptac.cli.audit import audit_app
 from hoptac.cli.common import friendly, session_factory
 from hoptac.cli.exchange import DataOpt
 from hoptac.db.engine import transaction
-from hoptac.errors import HoptacError
+from hoptac.errors import HoptacError, InvalidInput
 from hoptac.screening.score import THRESHOLD as HIT_THRESHOLD
 from hoptac.settings import get_settings
 from hoptac.types import Role
@@ -41,6 +42,7 @@ screening_app = typer.Typer(
 app.add_typer(screening_app, name="screening")
 app.add_typer(exchange_cli.peer_app, name="peer")
 app.add_typer(exchange_cli.hotline_app, name="hotline")
+app.add_typer(audit_app, name="audit")
 app.command("init")(friendly(exchange_cli.init))
 
 
@@ -77,6 +79,26 @@ def db_downgrade(revision: Annotated[str, typer.Argument()], data: DataOpt = Non
 
     migrate.downgrade(get_settings().database_url, revision)
     typer.echo(f"database at {revision}")
+
+
+@db_app.command("grant")
+@friendly
+def db_grant(
+    role: Annotated[str, typer.Argument(help="The PostgreSQL role the app connects as.")],
+    schema: Annotated[str, typer.Option(help="The schema of hoptac's tables.")] = "public",
+    data: DataOpt = None,
+) -> None:
+    """PostgreSQL: let ROLE read and write hoptac's tables but only read and append to the
+    audit log (no UPDATE, DELETE or TRUNCATE). Run as the database owner."""
+    from hoptac.db import guards
+    from hoptac.db.engine import make_engine
+
+    engine = make_engine(get_settings().database_url)
+    if engine.dialect.name != "postgresql":
+        raise InvalidInput("roles are a PostgreSQL matter: SQLite has none")
+    with engine.begin() as conn:
+        guards.grant_app_role(role, conn.exec_driver_sql, schema)
+    typer.echo(f"{role}: tables of {schema} read and written, audit log read and appended only")
 
 
 @demo_app.command("load")

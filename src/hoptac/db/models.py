@@ -349,11 +349,17 @@ class ApiToken(Base):
 
 
 class AuditEvent(Base):
-    """Who did what to which record, when, from where, with what outcome. Append-only."""
+    """Who did what to which record, when, from where, with what outcome. Append-only
+    (database triggers refuse UPDATE and the DELETE of rows younger than a year) and
+    hash-chained: `row_hash` is the SHA-256 of `prev_hash` and the row's fields
+    (`hoptac.auth.audit.digest`), `seq` the row's place in the chain."""
 
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    row_hash: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
@@ -366,6 +372,19 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(sa.String(20))
     client: Mapped[str | None] = mapped_column(sa.String(100))
     detail: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+
+class AuditAnchor(Base):
+    """Where the audit chain starts after a purge (`hoptac audit purge`): the rows before
+    `seq` were removed, and the row `seq` must carry `prev_hash`."""
+
+    __tablename__ = "audit_anchors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    purged_rows: Mapped[int] = mapped_column(sa.Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # ---- screening ------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from hoptac.web.api import records as api_records
 from hoptac.web.api import screening as api_screening
 from hoptac.web.deps import LoginRequired
 from hoptac.web.middleware import MACHINE_PATHS, BodyLimit, SecurityHeaders
+from hoptac.web.pages import admin as admin_pages
 from hoptac.web.pages import hotline as hotline_pages
 from hoptac.web.pages import ingest as ingest_pages
 from hoptac.web.pages import routes as pages
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(screening_pages.router)
     app.include_router(hotline_pages.router)
     app.include_router(ingest_pages.router)
+    app.include_router(admin_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

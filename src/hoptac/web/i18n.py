@@ -11,6 +11,23 @@ LANGUAGES = ("vi", "en")
 
 VI: dict[str, str] = {
     # navigation and common words
+    # audit log
+    "Audit log": "Nhật ký kiểm tra",
+    "Every sign-in, read and change of your agency's users, and of the node itself. Rows are hash-chained: `hoptac audit verify` names the first row that was changed, removed or moved.": "Mọi lần đăng nhập, xem và thay đổi dữ liệu của người dùng thuộc đơn vị anh/chị và của chính hệ thống. Các dòng được nối chuỗi băm: lệnh `hoptac audit verify` chỉ ra dòng đầu tiên bị sửa, xoá hoặc đổi chỗ.",
+    "Event": "Sự kiện",
+    "User": "Người dùng",
+    "Outcome": "Kết quả",
+    "From": "Từ",
+    "To": "Đến",
+    "any": "Tất cả",
+    "Export CSV": "Xuất CSV",
+    "Time (UTC)": "Thời gian (UTC)",
+    "Record": "Bản ghi",
+    "Detail": "Chi tiết",
+    "ok": "thành công",
+    "denied": "bị từ chối",
+    "error": "lỗi",
+    "Only an administrator may read the audit log.": "Chỉ quản trị viên được xem nhật ký kiểm tra.",
     # ingest
     "Ingest": "Nhập bài viết",
     "Ingest an article": "Nhập bài viết",

@@ -1,0 +1,109 @@
+"""Administration pages: the audit log, listed with filters and exported for auditors.
+Only admins read it, only their own agency's rows and the node's; every reading, and every
+refused attempt, is itself an audit row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from hoptac.auth import audit
+from hoptac.errors import Forbidden
+from hoptac.web.deps import DB, Page, client_of
+from hoptac.web.pages.render import render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 100
+
+Text = Annotated[str | None, Query(max_length=80)]
+Day = Annotated[date | None, Query()]
+
+
+def _filters(action: str | None, user: str | None, outcome: str | None, since: date | None,
+             until: date | None) -> audit.Filters:  # fmt: skip
+    return audit.Filters(action or None, user or None, outcome or None, since, until)
+
+
+def _refused(db: DB, page: Page, request: Request, error: Forbidden) -> Forbidden:
+    """A non-admin at the audit log: the attempt is recorded, then refused."""
+    db.rollback()
+    audit.record(
+        db,
+        audit.Action.AUDIT_VIEWED,
+        principal=page.principal,
+        outcome="denied",
+        client=client_of(request),
+        detail={"path": request.url.path},
+    )
+    db.commit()
+    return error
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def audit_log(
+    request: Request,
+    page: Page,
+    db: DB,
+    action: Text = None,
+    user: Text = None,
+    outcome: Text = None,
+    since: Day = None,
+    until: Day = None,
+    offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
+) -> HTMLResponse:
+    filters = _filters(action, user, outcome, since, until)
+    try:
+        rows, total = audit.listing(
+            db, page.principal, filters, offset, PAGE_SIZE, client_of(request)
+        )
+    except Forbidden as exc:
+        raise _refused(db, page, request, exc) from None
+    db.commit()
+    query = "&".join(f"{k}={v}" for k, v in filters.as_detail().items())
+    return render(
+        request,
+        "audit.html",
+        {
+            "page": page,
+            "rows": rows,
+            "total": total,
+            "offset": offset,
+            "limit": PAGE_SIZE,
+            "filters": filters,
+            "query": query,
+            "actions": sorted(a.value for a in audit.Action),
+        },
+    )
+
+
+@router.get("/admin/audit.csv")
+def audit_export(
+    request: Request,
+    page: Page,
+    db: DB,
+    action: Text = None,
+    user: Text = None,
+    outcome: Text = None,
+    since: Day = None,
+    until: Day = None,
+) -> Response:
+    filters = _filters(action, user, outcome, since, until)
+    try:
+        lines = audit.export(db, page.principal, filters, client_of(request))
+    except Forbidden as exc:
+        raise _refused(db, page, request, exc) from None
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(audit.EXPORT_COLUMNS)
+    writer.writerows(lines)
+    db.commit()
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+    )
