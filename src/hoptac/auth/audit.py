@@ -33,6 +33,11 @@ class Action(StrEnum):
     LOGOUT = "auth.logout"
     TOKEN_ISSUED = "auth.token_issued"
     USER_CREATED = "auth.user_created"
+    ACCOUNT_LOCKED = "auth.account_locked"  # repeated failed logins
+    ACCOUNT_UNLOCKED = "auth.account_unlocked"
+    ACCOUNT_DISABLED = "auth.account_disabled"  # by an admin, or unused for 90 days
+    PASSWORD_CHANGED = "auth.password_changed"
+    ROLE_CHANGED = "auth.role_changed"
     RECORD_CREATED = "record.created"
     RECORD_UPDATED = "record.updated"
     RECORD_READ = "record.read"  # one record of personal data shown (notice, register record)

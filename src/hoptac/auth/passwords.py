@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -15,15 +17,34 @@ MAX_LENGTH = 1024
 _DUMMY = _hasher.hash("hoptac-timing-equaliser")
 
 
-def validate(password: str) -> None:
+@cache
+def _common() -> frozenset[str]:
+    """The 30,000 commonest passwords of leaked sets, as shipped by the zxcvbn package
+    (lower case; read from its module, nothing is downloaded)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def validate(password: str, username: str | None = None) -> None:
+    """Length 8-1024, any characters (spaces too; nothing is truncated), not a common
+    password and not the username."""
     if len(password) < MIN_LENGTH:
         raise InvalidInput(f"the password must have at least {MIN_LENGTH} characters")
     if len(password) > MAX_LENGTH:
         raise InvalidInput(f"the password must have at most {MAX_LENGTH} characters")
+    folded = password.casefold()
+    if folded in _common() or folded.replace(" ", "") in _common():
+        raise InvalidInput(
+            "this password is on a list of commonly used passwords; choose another "
+            "(a phrase of several words is long and easy to remember)"
+        )
+    if username and folded == username.casefold():
+        raise InvalidInput("the password must not be the username")
 
 
-def hash_password(password: str) -> str:
-    validate(password)
+def hash_password(password: str, username: str | None = None) -> str:
+    validate(password, username)
     return _hasher.hash(password)
 
 

@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -66,7 +67,7 @@ def create_user(
         raise Conflict(f"user '{username}' already exists")
     user = User(
         username=username,
-        password_hash=passwords.hash_password(password),
+        password_hash=passwords.hash_password(password, username),
         role=role,
         agency_id=agency_id,
     )
@@ -83,30 +84,175 @@ def create_user(
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
-    user.password_hash = passwords.hash_password(password)
+LOCK_AFTER = 5  # failed logins within LOCK_WINDOW lock an account until an admin unlocks it
+LOCK_WINDOW = timedelta(minutes=15)
+INACTIVE_AFTER = timedelta(days=90)  # an account unused this long is disabled
+
+
+class LoginRefused(Unauthenticated):
+    """A refused sign-in; `reason` (unknown, password, locked, disabled, inactive) is for
+    the audit row, never for the answer: every refusal reads the same to the caller."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("wrong username or password")
+        self.reason = reason
+
+
+def _idle_since(user: User) -> datetime:
+    return user.last_login_at or user.created_at
 
 
 def authenticate(session: Session, username: str, password: str, client: str | None) -> User:
-    """Check a password. Failures are audited by the caller in its own transaction."""
+    """Check a password; raise LoginRefused, whose bookkeeping (`record_failed_login`)
+    the caller commits in a transaction of its own."""
     user = session.scalars(sa.select(User).where(User.username == username)).first()
     ok = passwords.verify(user.password_hash if user else None, password)
-    if not ok or user is None or not user.is_active:
-        raise Unauthenticated("wrong username or password")
+    if user is None:
+        raise LoginRefused("unknown")
+    if not user.is_active:
+        raise LoginRefused("disabled")
+    if user.locked_at is not None:
+        raise LoginRefused("locked")  # even with the right password, until an admin unlocks
+    if not ok:
+        raise LoginRefused("password")
+    if utcnow() - _idle_since(user) > INACTIVE_AFTER:
+        raise LoginRefused("inactive")
+    user.last_login_at = utcnow()
+    user.failed_logins, user.failed_since = 0, None
     audit.record(session, Action.LOGIN, principal=principal_of(user), client=client)
     return user
 
 
-def record_failed_login(session: Session, username: str, client: str | None) -> None:
-    """The attempt, under the agency of the account it named (if any): its admins see it."""
-    agency = session.scalar(sa.select(User.agency_id).where(User.username == username))
+def record_failed_login(
+    session: Session, username: str, client: str | None, reason: str = "password"
+) -> None:
+    """The refused attempt, audited under the agency of the account it named (its admins
+    see it); a wrong password counts towards the lock, an unused account is disabled."""
+    user = session.scalars(sa.select(User).where(User.username == username)).first()
+    now = utcnow()
+    if user is not None and reason == "password":
+        if user.failed_since is None or now - user.failed_since > LOCK_WINDOW:
+            user.failed_logins, user.failed_since = 0, now
+        user.failed_logins += 1
     audit.record(
         session,
         Action.LOGIN_FAILED,
         username=username[:80],
         outcome="denied",
         client=client,
-        agency_id=agency,
+        agency_id=user.agency_id if user else None,
+        detail={"reason": reason, **({"failures": user.failed_logins} if user else {})},
+    )
+    if user is not None and user.failed_logins >= LOCK_AFTER and user.locked_at is None:
+        user.locked_at = now
+        _account_changed(session, user, Action.ACCOUNT_LOCKED, None, client, "failed logins")
+    if user is not None and reason == "inactive":
+        disable_user(session, user, None, client, f"unused {INACTIVE_AFTER.days} days")
+
+
+def _account_changed(
+    session: Session,
+    user: User,
+    action: Action,
+    actor: Principal | None,
+    client: str | None,
+    why: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    detail: dict[str, Any] = {"user": user.username, "why": why}
+    if before is not None:
+        detail |= {"before": before, "after": after}
+    audit.record(
+        session,
+        action,
+        principal=actor,
+        username=None if actor else "(node)",
+        object_type="user",
+        object_id=user.id,
+        client=client,
+        agency_id=user.agency_id,
+        detail=detail,
+    )
+
+
+def revoke_all(session: Session, user: User) -> None:
+    """End every session and token of `user` at once."""
+    now = utcnow()
+    for model in (UserSession, ApiToken):
+        session.execute(
+            sa.update(model)
+            .where(model.user_id == user.id, model.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+
+def disable_user(
+    session: Session, user: User, actor: Principal | None, client: str | None, why: str
+) -> None:
+    """Disable an account: its sessions and tokens stop working at once."""
+    user.is_active = False
+    revoke_all(session, user)
+    _account_changed(
+        session,
+        user,
+        Action.ACCOUNT_DISABLED,
+        actor,
+        client,
+        why,
+        {"active": True},
+        {"active": False},
+    )
+
+
+def disable_inactive(session: Session) -> list[str]:
+    """Disable every active account unused for INACTIVE_AFTER (a daily job)."""
+    cutoff = utcnow() - INACTIVE_AFTER
+    stale = session.scalars(
+        sa.select(User).where(
+            User.is_active,
+            sa.func.coalesce(User.last_login_at, User.created_at) < cutoff,
+        )
+    ).all()
+    for user in stale:
+        disable_user(session, user, None, None, f"unused {INACTIVE_AFTER.days} days")
+    return [u.username for u in stale]
+
+
+def unlock_user(session: Session, user: User, actor: Principal | None, client: str | None) -> None:
+    """An admin lifts a lock (and, for an unused account, its disabling: it may sign in
+    again from now)."""
+    before = {"locked": user.locked_at is not None, "active": user.is_active}
+    user.locked_at, user.failed_logins, user.failed_since = None, 0, None
+    user.is_active, user.last_login_at = True, utcnow()
+    _account_changed(
+        session, user, Action.ACCOUNT_UNLOCKED, actor, client, "unlocked", before,
+        {"locked": False, "active": True},
+    )  # fmt: skip
+
+
+def set_password(
+    session: Session,
+    user: User,
+    password: str,
+    actor: Principal | None = None,
+    client: str | None = None,
+) -> None:
+    """A new password: every session and token of the account ends (sign in again)."""
+    user.password_hash = passwords.hash_password(password, user.username)
+    revoke_all(session, user)
+    _account_changed(session, user, Action.PASSWORD_CHANGED, actor, client, "new password")
+
+
+def set_role(
+    session: Session, user: User, role: Role, actor: Principal | None, client: str | None
+) -> None:
+    """A new role: every session and token of the account ends (sign in again)."""
+    before = {"role": str(user.role)}
+    user.role = role
+    revoke_all(session, user)
+    _account_changed(
+        session, user, Action.ROLE_CHANGED, actor, client, "new role", before, {"role": str(role)}
     )
 
 

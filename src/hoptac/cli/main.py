@@ -147,6 +147,41 @@ def user_add(
         typer.echo(f"user {user.username} ({role.value}) of {ag.name_vi} created")
 
 
+def _user(session: Session, username: str) -> Any:
+    import sqlalchemy as sa
+
+    from hoptac.db.models import User
+
+    user = session.scalars(sa.select(User).where(User.username == username)).first()
+    if user is None:
+        raise InvalidInput(f"no user '{username}'")
+    return user
+
+
+@user_app.command("unlock")
+@friendly
+def user_unlock(
+    username: Annotated[str, typer.Argument(help="Login name.")], data: DataOpt = None
+) -> None:
+    """Lift a lock left by repeated failed logins (or the disabling of an unused account)."""
+    from hoptac.auth import service as auth_service
+
+    with transaction(session_factory()) as session:
+        auth_service.unlock_user(session, _user(session, username), None, None)
+    typer.echo(f"user {username} unlocked")
+
+
+@user_app.command("disable-inactive")
+@friendly
+def user_disable_inactive(data: DataOpt = None) -> None:
+    """Disable every account unused for 90 days (run daily); their sessions end at once."""
+    from hoptac.auth import service as auth_service
+
+    with transaction(session_factory()) as session:
+        gone = auth_service.disable_inactive(session)
+    typer.echo(f"{len(gone)} unused accounts disabled" + (f": {', '.join(gone)}" if gone else ""))
+
+
 @app.command("export")
 @friendly
 def export(
@@ -295,14 +330,10 @@ def names_keys(name: Annotated[str, typer.Argument(help="A name, in any script."
 
 def _as_user(session: Session, username: str) -> Any:
     """The principal of a local user: the CLI acts as that user, scoped and audited."""
-    import sqlalchemy as sa
-
     from hoptac.auth import service as auth_service
-    from hoptac.db.models import User
-    from hoptac.errors import InvalidInput
 
-    user = session.scalars(sa.select(User).where(User.username == username)).first()
-    if user is None or not user.is_active:
+    user = _user(session, username)
+    if not user.is_active:
         raise InvalidInput(f"no active user {username}")
     return auth_service.principal_of(user)
 

@@ -313,6 +313,12 @@ class User(Timestamped, Base):
         sa.ForeignKey("agencies.id", ondelete="RESTRICT"), index=True
     )
     is_active: Mapped[bool] = mapped_column(default=True)
+    # sign-in bookkeeping (`auth.service`): the last success, the failures of the current
+    # window and when it began, and when repeated failures locked the account
+    last_login_at: Mapped[datetime | None] = mapped_column()
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    failed_since: Mapped[datetime | None] = mapped_column()
+    locked_at: Mapped[datetime | None] = mapped_column()
 
     agency: Mapped[Agency] = relationship()
 

@@ -9,7 +9,6 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from hoptac.auth import service as auth_service
-from hoptac.errors import Unauthenticated
 from hoptac.web.deps import DB, client_of, settings_of
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -32,9 +31,9 @@ def issue_token(
     settings = settings_of(request)
     try:
         user = auth_service.authenticate(db, form.username, form.password, client_of(request))
-    except Unauthenticated:
+    except auth_service.LoginRefused as refused:
         db.rollback()
-        auth_service.record_failed_login(db, form.username, client_of(request))
+        auth_service.record_failed_login(db, form.username, client_of(request), refused.reason)
         db.commit()
         raise
     raw, _ = auth_service.issue_token(db, user, settings)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hoptac.auth import service as auth_service
 from hoptac.auth.scoping import can_edit
-from hoptac.errors import Forbidden, InvalidInput, NotFound, StaleEdit, Unauthenticated
+from hoptac.errors import Forbidden, InvalidInput, NotFound, StaleEdit
 from hoptac.exchange import service as exchange_service
 from hoptac.registry import ingest as registry_ingest
 from hoptac.registry import overview
@@ -52,9 +52,9 @@ def login(
     settings = settings_of(request)
     try:
         user = auth_service.authenticate(db, username, password, client_of(request))
-    except Unauthenticated:
+    except auth_service.LoginRefused as refused:
         db.rollback()
-        auth_service.record_failed_login(db, username, client_of(request))
+        auth_service.record_failed_login(db, username, client_of(request), refused.reason)
         db.commit()
         return render(
             request,

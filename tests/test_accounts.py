@@ -1,0 +1,197 @@
+"""Accounts: the password rules, the lock after repeated failed logins, unused accounts
+disabled, and sessions and tokens that end when an account changes — each change audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from hoptac.auth import service as auth_service
+from hoptac.cli.main import app as cli_app
+from hoptac.db.models import Agency, AuditEvent, User, utcnow
+from hoptac.errors import InvalidInput
+from hoptac.settings import get_settings
+from hoptac.types import Role
+from tests.conftest import PASSWORD, add_agency, add_user
+
+PASSPHRASE = "tôi là cán bộ đối ngoại công an tỉnh lạng sơn, làm việc từ năm 2015"[:64]
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    monkeypatch.setenv("HOPTAC_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def agency_id(factory: sessionmaker[Session]) -> int:
+    with factory() as s, s.begin():
+        agency = add_agency(s, "Công an tỉnh Lạng Sơn")
+        add_user(s, "lan", Role.OFFICER, agency)
+        return agency.id
+
+
+class Clock:
+    """The service's clock, moved by hand."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = utcnow()
+        monkeypatch.setattr(auth_service, "utcnow", lambda: self.now)
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def token(client: Any, username: str = "lan", password: str = PASSWORD) -> Any:
+    return client.post("/api/v1/auth/token", data={"username": username, "password": password})
+
+
+def bearer(client: Any, username: str = "lan", password: str = PASSWORD) -> dict[str, str]:
+    r = token(client, username, password)
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def events(factory: sessionmaker[Session], *actions: str) -> list[AuditEvent]:
+    with factory() as s:
+        return list(
+            s.scalars(
+                sa.select(AuditEvent).where(AuditEvent.action.in_(actions)).order_by(AuditEvent.seq)
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short1!", "at least 8 characters"),
+        ("password1", "commonly used passwords"),
+        ("Qwertyuiop", "commonly used passwords"),
+        ("iloveyou", "commonly used passwords"),
+        ("lan.nguyen", "must not be the username"),
+        ("x" * 1025, "at most 1024 characters"),
+    ],
+)
+def test_weak_passwords_are_refused_with_the_reason(
+    factory: sessionmaker[Session], agency_id: int, password: str, reason: str
+) -> None:
+    with factory() as s, pytest.raises(InvalidInput, match=reason):
+        auth_service.create_user(
+            s, username="lan.nguyen", password=password, role=Role.VIEWER, agency_id=agency_id
+        )
+
+
+def test_a_long_passphrase_with_spaces_is_kept_whole_and_hashed_with_argon2id(
+    factory: sessionmaker[Session], agency_id: int, client: Any
+) -> None:
+    assert len(PASSPHRASE) == 64 and " " in PASSPHRASE
+    with factory() as s, s.begin():
+        auth_service.create_user(
+            s, username="hai", password=PASSPHRASE, role=Role.VIEWER, agency_id=agency_id
+        )
+    with factory() as s:
+        stored = s.scalar(sa.select(User.password_hash).where(User.username == "hai"))
+    assert stored is not None and stored.startswith("$argon2id$")
+    assert token(client, "hai", PASSPHRASE).status_code == 200
+    # not truncated: the last character counts, and so do the spaces
+    assert token(client, "hai", PASSPHRASE[:-1] + "X").status_code == 401
+    assert token(client, "hai", PASSPHRASE.replace(" ", "")).status_code == 401
+
+
+def test_five_failures_in_fifteen_minutes_lock_the_account_until_an_admin_unlocks_it(
+    factory: sessionmaker[Session], agency_id: int, client: Any, cli: CliRunner
+) -> None:
+    for _ in range(5):
+        assert token(client, password="not the password").status_code == 401
+    refused = token(client)  # the right password, now
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == "wrong username or password"  # nothing told apart
+    failed = events(factory, "auth.login_failed")
+    assert [e.detail["reason"] for e in failed] == ["password"] * 5 + ["locked"]  # type: ignore[index]
+    assert all(e.outcome == "denied" and e.agency_id == agency_id for e in failed)
+    (locked,) = events(factory, "auth.account_locked")
+    assert locked.object_id is not None and locked.detail["user"] == "lan"  # type: ignore[index]
+
+    done = cli.invoke(cli_app, ["user", "unlock", "lan"])
+    assert done.exit_code == 0, done.output
+    assert token(client).status_code == 200
+    (unlocked,) = events(factory, "auth.account_unlocked")
+    assert unlocked.detail["before"]["locked"] is True  # type: ignore[index]
+
+
+def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(
+    factory: sessionmaker[Session],
+    agency_id: int,
+    client: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = Clock(monkeypatch)
+    for _ in range(3):
+        assert token(client, password="not the password").status_code == 401
+    clock.advance(minutes=16)
+    for _ in range(4):
+        assert token(client, password="not the password").status_code == 401
+    assert token(client).status_code == 200
+    assert events(factory, "auth.account_locked") == []
+
+
+def test_an_account_unused_for_90_days_is_disabled_and_its_sessions_end(
+    factory: sessionmaker[Session],
+    agency_id: int,
+    client: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    cli: CliRunner,
+) -> None:
+    clock = Clock(monkeypatch)
+    with factory() as s, s.begin():
+        add_user(s, "quiet", Role.VIEWER, s.get_one(Agency, agency_id))  # never signs in
+    headers = bearer(client)
+    clock.advance(days=89)
+    assert token(client).status_code == 200  # used within 90 days: still fine
+    clock.advance(days=91)
+    assert token(client).status_code == 401  # 91 days after its last use
+    with factory() as s:
+        assert s.scalar(sa.select(User.is_active).where(User.username == "lan")) is False
+    assert client.get("/api/v1/agencies", headers=headers).status_code == 401
+    (disabled,) = events(factory, "auth.account_disabled")
+    assert disabled.detail["after"] == {"active": False}  # type: ignore[index]
+    assert disabled.username == "(node)" and disabled.agency_id == agency_id
+
+    # the daily sweep finds the others (the clock of the sweep is the service's)
+    swept = cli.invoke(cli_app, ["user", "disable-inactive"])
+    assert swept.exit_code == 0 and "1 unused accounts disabled: quiet" in swept.output
+
+
+@pytest.mark.parametrize("change", ["password", "role", "disable"])
+def test_a_changed_account_loses_its_sessions_and_tokens_at_once(
+    factory: sessionmaker[Session], agency_id: int, client: Any, change: str
+) -> None:
+    headers = bearer(client)
+    assert client.get("/api/v1/agencies", headers=headers).status_code == 200
+    with factory() as s, s.begin():
+        user = s.scalars(sa.select(User).where(User.username == "lan")).one()
+        if change == "password":
+            auth_service.set_password(s, user, "a brand new passphrase")
+        elif change == "role":
+            auth_service.set_role(s, user, Role.VIEWER, None, None)
+        else:
+            auth_service.disable_user(s, user, None, None, "left the unit")
+    assert client.get("/api/v1/agencies", headers=headers).status_code == 401
+    action = {
+        "password": "auth.password_changed",
+        "role": "auth.role_changed",
+        "disable": "auth.account_disabled",
+    }[change]
+    (row,) = events(factory, action)
+    assert row.object_type == "user" and row.agency_id == agency_id
+    if change == "role":
+        assert row.detail["before"] == {"role": "officer"}  # type: ignore[index]
+        assert row.detail["after"] == {"role": "viewer"}  # type: ignore[index]
