@@ -9,14 +9,17 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from hoptac.auth import mfa
 from hoptac.auth import service as auth_service
 from hoptac.db import guards, migrate
 from hoptac.db.engine import make_engine, make_sessionmaker
@@ -183,10 +186,40 @@ def add_agency(
     return agency
 
 
+class TotpClock:
+    """The authenticator apps' clock in tests: every code a helper makes is for a later
+    30-second step than the one before, so that no test trips the replay guard."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def tick(self) -> datetime:
+        self.now += timedelta(seconds=mfa.STEP_SECONDS)
+        return self.now
+
+
+TOTP_CLOCK = TotpClock()
+TOTP_SECRETS: dict[str, str] = {}  # username -> the secret its "phone" holds
+
+
+@pytest.fixture(autouse=True)
+def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mfa, "utcnow_aware", lambda: TOTP_CLOCK.now)
+
+
+def totp_code(username: str) -> str:
+    """The code `username`'s authenticator app shows now (a fresh step each call)."""
+    return str(pyotp.TOTP(TOTP_SECRETS[username]).at(TOTP_CLOCK.tick()))
+
+
 def add_user(session: Session, username: str, role: Role, agency: Agency) -> int:
+    """A user; admins and officers already enrolled in TOTP (their secret in TOTP_SECRETS)."""
     user = auth_service.create_user(
         session, username=username, password=PASSWORD, role=role, agency_id=agency.id
     )
+    if role in (Role.ADMIN, Role.OFFICER):
+        TOTP_SECRETS[username] = user.totp_secret = pyotp.random_base32()
+        user.totp_enabled_at = datetime.now(UTC).replace(tzinfo=None)
     return user.id
 
 
@@ -200,7 +233,10 @@ def api_post(
 
 
 def token(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
-    r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    data = {"username": username, "password": password}
+    if username in TOTP_SECRETS:
+        data["totp"] = totp_code(username)
+    r = client.post("/api/v1/auth/token", data=data)
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
@@ -232,13 +268,32 @@ def demo(session: Session) -> Session:
     return session
 
 
-def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
+def login(client: TestClient, username: str, password: str = PASSWORD, next: str = "/") -> Any:
+    """Log in through the pages, the second step included (enrolling the account on its
+    first login, as its user would: the secret is read off the page). The last answer."""
     r = client.post(
         "/login",
-        data={"username": username, "password": password, "next": "/"},
+        data={"username": username, "password": password, "next": next},
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
+    if not r.headers["location"].startswith("/login/code"):
+        return r
+    import re
+
+    page = client.get(r.headers["location"]).text
+    enrolling = re.search(r'data-secret="([A-Z2-7]+)"', page)
+    if enrolling:
+        TOTP_SECRETS[username] = enrolling.group(1)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page
+    r = client.post(
+        "/login/code",
+        data={"code": totp_code(username), "csrf_token": found.group(1), "next": next},
+        follow_redirects=False,
+    )
+    assert r.status_code == (200 if enrolling else 303), r.text
+    return r
 
 
 def csrf(client: TestClient, path: str = "/") -> str:

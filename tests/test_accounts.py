@@ -18,7 +18,7 @@ from hoptac.db.models import Agency, AuditEvent, User, utcnow
 from hoptac.errors import InvalidInput
 from hoptac.settings import get_settings
 from hoptac.types import Role
-from tests.conftest import PASSWORD, add_agency, add_user
+from tests.conftest import PASSWORD, TOTP_SECRETS, add_agency, add_user, login, totp_code
 
 PASSPHRASE = "tôi là cán bộ đối ngoại công an tỉnh lạng sơn, làm việc từ năm 2015"[:64]
 
@@ -51,7 +51,10 @@ class Clock:
 
 
 def token(client: Any, username: str = "lan", password: str = PASSWORD) -> Any:
-    return client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    data = {"username": username, "password": password}
+    if username in TOTP_SECRETS:
+        data["totp"] = totp_code(username)
+    return client.post("/api/v1/auth/token", data=data)
 
 
 def bearer(client: Any, username: str = "lan", password: str = PASSWORD) -> dict[str, str]:
@@ -175,7 +178,9 @@ def test_a_changed_account_loses_its_sessions_and_tokens_at_once(
     factory: sessionmaker[Session], agency_id: int, client: Any, change: str
 ) -> None:
     headers = bearer(client)
+    login(client, "lan")
     assert client.get("/api/v1/agencies", headers=headers).status_code == 200
+    assert client.get("/", follow_redirects=False).status_code == 200
     with factory() as s, s.begin():
         user = s.scalars(sa.select(User).where(User.username == "lan")).one()
         if change == "password":
@@ -185,6 +190,7 @@ def test_a_changed_account_loses_its_sessions_and_tokens_at_once(
         else:
             auth_service.disable_user(s, user, None, None, "left the unit")
     assert client.get("/api/v1/agencies", headers=headers).status_code == 401
+    assert client.get("/", follow_redirects=False).status_code == 303  # the page session too
     action = {
         "password": "auth.password_changed",
         "role": "auth.role_changed",

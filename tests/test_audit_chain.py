@@ -22,7 +22,7 @@ from hoptac.db import guards
 from hoptac.db.models import AuditEvent, Person, utcnow
 from hoptac.settings import get_settings
 from hoptac.types import Role
-from tests.conftest import PASSWORD, add_agency, add_user, api_post
+from tests.conftest import add_agency, add_user, api_post, token
 
 
 @pytest.fixture
@@ -39,8 +39,7 @@ def logged(factory: sessionmaker[Session], client: Any) -> dict[str, str]:
     with factory() as s, s.begin():
         agency = add_agency(s, "Công an tỉnh Lạng Sơn")
         add_user(s, "officer", Role.OFFICER, agency)
-    token = client.post("/api/v1/auth/token", data={"username": "officer", "password": PASSWORD})
-    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    headers = token(client, "officer")
     client.post("/api/v1/auth/token", data={"username": "officer", "password": "wrong one"})
     for name in ("Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"):
         api_post(client, headers, "people", {"full_name": name})
@@ -256,6 +255,8 @@ def test_the_app_role_may_append_but_not_change_the_audit_log(
             "UPDATE audit_events SET outcome = 'ok'",
             "DELETE FROM audit_events WHERE seq = 1",
             "TRUNCATE audit_events",
+            # an anchor tells `verify` where the chain starts: only the owner's purge writes one
+            "INSERT INTO audit_anchors (seq, prev_hash, purged_rows, at) VALUES (5, 'x', 4, now())",
         ):
             refused = pytest.raises(sa.exc.ProgrammingError, match="permission denied")
             with refused, engine.begin() as conn:

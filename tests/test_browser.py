@@ -15,6 +15,7 @@ from hoptac.db.engine import make_engine, make_sessionmaker, transaction
 from hoptac.registry import demo
 from hoptac.settings import Settings
 from hoptac.web.app import create_app
+from tests.conftest import TOTP_SECRETS, totp_code
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).parents[1] / "screenshots"
@@ -25,6 +26,29 @@ pytestmark = [
         reason=f"{CHROMIUM} is not installed (apt-get install chromium; .ci/run does this)",
     ),
 ]
+
+
+def sign_in(page: object, username: str = "demo", password: str = "hoptac-demo-2024") -> None:
+    """The login form, then the second step: at the first login the officer enrols, reading
+    the key off the page as an authenticator app would read the QR code, and is shown the
+    recovery codes."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_label("Mã dùng một lần")).to_be_visible()
+    key = page.locator("code.secret")
+    enrolling = key.count() > 0
+    if enrolling:
+        expect(page.locator("figure.qr svg")).to_be_visible()
+        TOTP_SECRETS[username] = str(key.get_attribute("data-secret"))
+    page.get_by_label("Mã dùng một lần").fill(totp_code(username))
+    page.get_by_role("button", name="Tiếp tục").click()
+    if enrolling:
+        expect(page.get_by_role("heading", name="Mã khôi phục")).to_be_visible()
+        page.get_by_role("link", name="Tôi đã lưu lại — tiếp tục").click()
 
 
 def _free_port() -> int:
@@ -91,9 +115,7 @@ def test_officer_opens_busan_and_records_a_commitment(
 
     page.goto(server + "/")
     expect(page).to_have_url(server + "/login?next=/")
-    page.get_by_label("Tên đăng nhập").fill("demo")
-    page.get_by_label("Mật khẩu").fill("hoptac-demo-2024")
-    page.get_by_role("button", name="Đăng nhập").click()
+    sign_in(page)
     expect(page.get_by_role("heading", name="Tổng quan")).to_be_visible()
     page.screenshot(path=SHOTS / f"dashboard-{tag}.png", full_page=True)
 
@@ -133,9 +155,7 @@ def test_live_people_search(server: str, browser: object) -> None:
     assert isinstance(browser, Browser)
     page = browser.new_page()
     page.goto(server + "/login")
-    page.get_by_label("Tên đăng nhập").fill("demo")
-    page.get_by_label("Mật khẩu").fill("hoptac-demo-2024")
-    page.get_by_role("button", name="Đăng nhập").click()
+    sign_in(page)
     page.goto(server + "/people")
     page.get_by_role("searchbox").fill("nguyen hai trung")
     expect(page.get_by_role("link", name="Nguyễn Hải Trung")).to_be_visible()
@@ -168,9 +188,7 @@ def test_officer_screens_a_register_and_confirms_a_hit(
         page.screenshot(path=SHOTS / f"screening-{name}-{width}.png", full_page=True)
 
     page.goto(server + "/login")
-    page.get_by_label("Tên đăng nhập").fill("demo")
-    page.get_by_label("Mật khẩu").fill("hoptac-demo-2024")
-    page.get_by_role("button", name="Đăng nhập").click()
+    sign_in(page)
 
     # A register, and its records from a CSV upload (one bad row).
     page.get_by_role("link", name="Sổ đăng ký").click()

@@ -170,6 +170,7 @@ def test_editing_an_engagement_keeps_participants_and_their_quotes(
 
 
 def test_api_patch_of_an_engagement_with_participants(client: TestClient, demo: Session) -> None:
+    login(client, "demo", "hoptac-demo-2024")  # the officer's first login enrols the second step
     h = token(client, "demo", "hoptac-demo-2024")
     items = client.get("/api/v1/engagements?limit=200", headers=h).json()["items"]
     eng = next(e for e in items if len(e["participants"]) >= 2)

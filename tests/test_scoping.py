@@ -188,6 +188,9 @@ def test_pages_hide_private_records(
 PUBLIC = {
     ("GET", "/login"),
     ("POST", "/login"),
+    # the second step: only a session whose password was right gets past it
+    ("GET", "/login/code"),
+    ("POST", "/login/code"),
     ("GET", "/lang/{code}"),
     ("GET", "/healthz"),
     ("POST", "/api/v1/auth/token"),

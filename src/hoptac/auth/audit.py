@@ -144,6 +144,7 @@ class Verdict:
 
     rows: int
     head: str  # the last good row's hash: recorded elsewhere, it pins the chain so far
+    start: int = 1  # the chain's first seq: after a purge, its anchor's
     bad_seq: int | None = None
     reason: str | None = None
 
@@ -178,18 +179,19 @@ def verify(session: Session) -> Verdict:
         sa.select(AuditAnchor.seq, AuditAnchor.prev_hash).order_by(AuditAnchor.seq.desc())
     ).first()
     expected, prev = (int(anchor[0]), str(anchor[1])) if anchor else (1, GENESIS)
-    count = 0
+    start, count = expected, 0
     for row in _rows(session):
         if row.seq < expected:
             continue  # left before an anchor: already outside the chain's start
         if row.seq != expected:
-            return Verdict(count, prev, expected, f"row {expected} is missing (next is {row.seq})")
+            missing = f"row {expected} is missing (next is {row.seq})"
+            return Verdict(count, prev, start, expected, missing)
         if row.prev_hash != prev:
-            return Verdict(count, prev, row.seq, "it does not link to the row before it")
+            return Verdict(count, prev, start, row.seq, "it does not link to the row before it")
         if digest(prev, row) != row.row_hash:
-            return Verdict(count, prev, row.seq, "its content does not match its hash")
+            return Verdict(count, prev, start, row.seq, "its content does not match its hash")
         prev, expected, count = row.row_hash, expected + 1, count + 1
-    return Verdict(count, prev)
+    return Verdict(count, prev, start)
 
 
 def purge(session: Session, keep_days: int, now: datetime | None = None) -> int:
@@ -230,13 +232,13 @@ class Filters:
 
 
 def _visible_rows(principal: Principal, filters: Filters) -> sa.Select[AuditEvent]:
-    """An admin reads the rows of the own agency's people and the node's own rows (failed
-    logins of unknown names, CLI work), never another agency's."""
+    """An admin reads the rows about the own agency (its users' actions, its accounts),
+    never another agency's nor the node's own (failed logins under unknown names may hold
+    another agency's mistyped names, even passwords): those are the node operator's, in
+    the database."""
     if principal.role != Role.ADMIN:
         raise Forbidden("Only an administrator may read the audit log.")
-    stmt = sa.select(AuditEvent).where(
-        sa.or_(AuditEvent.agency_id == principal.agency_id, AuditEvent.agency_id.is_(None))
-    )
+    stmt = sa.select(AuditEvent).where(AuditEvent.agency_id == principal.agency_id)
     if filters.action:
         stmt = stmt.where(AuditEvent.action.startswith(filters.action, autoescape=True))
     if filters.username:
@@ -300,4 +302,12 @@ def _export_lines(session: Session, stmt: sa.Select[AuditEvent]) -> Iterator[tup
         values["at"] = row.at.isoformat(timespec="microseconds") + "Z"
         if row.detail is not None:
             values["detail"] = json.dumps(row.detail, ensure_ascii=False, sort_keys=True)
-        yield tuple(values.values())
+        yield tuple(_inert(v) for v in values.values())
+
+
+def _inert(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (`=HYPERLINK(...)` typed as a
+    username) is quoted, as OWASP advises for CSV exports."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pyotp
 import segno
@@ -63,22 +63,32 @@ def matching_step(secret: str, code: str, now: datetime) -> int | None:
     return None
 
 
-def check_code(user: User, code: str, now: datetime | None = None) -> bool:
-    """A TOTP code of an enrolled `user`, not used before (its step is then spent)."""
+def utcnow_aware() -> datetime:
+    """Now, as an aware datetime (a TOTP step counts from the Unix epoch)."""
+    return utcnow().replace(tzinfo=UTC)
+
+
+def check_code(session: Session, user: User, code: str, now: datetime | None = None) -> bool:
+    """A TOTP code of an enrolled `user`, not used before: its step is spent by an UPDATE
+    that only a later step passes, so two requests cannot both spend one code."""
     if user.totp_secret is None or user.totp_enabled_at is None:
         return False
     step = matching_step(user.totp_secret, code, now or utcnow_aware())
-    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+    if step is None:
+        return False
+    spent = session.execute(
+        sa.update(User)
+        .where(
+            User.id == user.id,
+            sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(spent, "rowcount", 0):
         return False
     user.totp_last_step = step
     return True
-
-
-def utcnow_aware() -> datetime:
-    """Now, as an aware datetime (a TOTP step counts from the Unix epoch)."""
-    from datetime import UTC
-
-    return utcnow().replace(tzinfo=UTC)
 
 
 def enrol(user: User, secret: str, code: str, now: datetime | None = None) -> bool:

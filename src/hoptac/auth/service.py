@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from hoptac.auth import audit, passwords
+from hoptac.auth import audit, mfa, passwords
 from hoptac.auth.audit import Action
 from hoptac.auth.principal import Principal
 from hoptac.db.models import Agency, ApiToken, User, UserSession, utcnow
@@ -117,10 +117,38 @@ def authenticate(session: Session, username: str, password: str, client: str | N
         raise LoginRefused("password")
     if utcnow() - _idle_since(user) > INACTIVE_AFTER:
         raise LoginRefused("inactive")
+    return user
+
+
+def second_factor(session: Session, user: User, code: str) -> str:
+    """Check the one-time code (or a recovery code) of a user whose password was right:
+    "totp" or "recovery", which was used; LoginRefused otherwise. A first code confirms a
+    pending enrolment."""
+    if user.locked_at is not None or not user.is_active:
+        raise LoginRefused("locked" if user.is_active else "disabled")
+    if user.totp_enabled_at is None:
+        if user.totp_secret is not None and mfa.enrol(user, user.totp_secret, code):
+            return "totp"
+        raise LoginRefused("code")
+    if mfa.check_code(session, user, code):
+        return "totp"
+    if mfa.use_recovery_code(session, user, code):
+        return "recovery"
+    raise LoginRefused("code")
+
+
+def complete_login(session: Session, user: User, client: str | None, factors: str) -> None:
+    """Every factor passed: the login is recorded (one row per logon) and the failure
+    count starts again."""
     user.last_login_at = utcnow()
     user.failed_logins, user.failed_since = 0, None
-    audit.record(session, Action.LOGIN, principal=principal_of(user), client=client)
-    return user
+    audit.record(
+        session,
+        Action.LOGIN,
+        principal=principal_of(user),
+        client=client,
+        detail={"factors": factors},
+    )
 
 
 def record_failed_login(
@@ -130,10 +158,18 @@ def record_failed_login(
     see it); a wrong password counts towards the lock, an unused account is disabled."""
     user = session.scalars(sa.select(User).where(User.username == username)).first()
     now = utcnow()
-    if user is not None and reason == "password":
-        if user.failed_since is None or now - user.failed_since > LOCK_WINDOW:
-            user.failed_logins, user.failed_since = 0, now
-        user.failed_logins += 1
+    if user is not None and reason in ("password", "code"):
+        # One UPDATE: concurrent failures each count (no read-modify-write to lose).
+        fresh = sa.or_(User.failed_since.is_(None), User.failed_since < now - LOCK_WINDOW)
+        session.execute(
+            sa.update(User)
+            .where(User.id == user.id)
+            .values(
+                failed_logins=sa.case((fresh, 1), else_=User.failed_logins + 1),
+                failed_since=sa.case((fresh, now), else_=User.failed_since),
+            )
+        )
+        session.refresh(user)
     audit.record(
         session,
         Action.LOGIN_FAILED,
@@ -145,6 +181,7 @@ def record_failed_login(
     )
     if user is not None and user.failed_logins >= LOCK_AFTER and user.locked_at is None:
         user.locked_at = now
+        revoke_all(session, user)  # a locked account keeps no session either
         _account_changed(session, user, Action.ACCOUNT_LOCKED, None, client, "failed logins")
     if user is not None and reason == "inactive":
         disable_user(session, user, None, client, f"unused {INACTIVE_AFTER.days} days")
@@ -262,29 +299,46 @@ class SessionInfo:
     csrf_token: str
 
 
-def start_session(session: Session, user: User) -> tuple[str, str]:
-    """Create a browser session; returns (cookie token, CSRF token)."""
+CODE_STAGE_SECONDS = 5 * 60  # how long a password stays good for the second step
+
+
+def start_session(session: Session, user: User, stage: str = "full") -> tuple[str, str]:
+    """Create a browser session, always with a new id; returns (cookie token, CSRF token).
+    A "code" session only opens the second step's page."""
     raw = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
-    session.add(UserSession(token_hash=_digest(raw), csrf_token=csrf, user_id=user.id))
+    session.add(UserSession(token_hash=_digest(raw), csrf_token=csrf, user_id=user.id, stage=stage))
     return raw, csrf
 
 
-def resolve_session(session: Session, raw: str, settings: Settings) -> SessionInfo:
+def _session_row(session: Session, raw: str, settings: Settings, stage: str) -> UserSession:
     row = session.scalars(
         sa.select(UserSession).where(UserSession.token_hash == _digest(raw))
     ).first()
     now = utcnow()
+    lifetime = settings.session_max_seconds if stage == "full" else CODE_STAGE_SECONDS
     if (
         row is None
+        or row.stage != stage
         or row.revoked_at is not None
         or not row.user.is_active
         or now - row.last_seen_at > timedelta(seconds=settings.session_idle_seconds)
-        or now - row.created_at > timedelta(seconds=settings.session_max_seconds)
+        or now - row.created_at > timedelta(seconds=lifetime)
     ):
         raise Unauthenticated("your session has ended; please log in again")
     row.last_seen_at = now
+    return row
+
+
+def resolve_session(session: Session, raw: str, settings: Settings) -> SessionInfo:
+    row = _session_row(session, raw, settings, "full")
     return SessionInfo(principal_of(row.user), row.csrf_token)
+
+
+def code_stage(session: Session, raw: str, settings: Settings) -> tuple[User, str]:
+    """(user, CSRF token) of a session waiting for its second step."""
+    row = _session_row(session, raw, settings, "code")
+    return row.user, row.csrf_token
 
 
 def end_session(session: Session, raw: str) -> None:

@@ -21,7 +21,8 @@ def verify(data: DataOpt = None) -> None:
     with session_factory()() as session:
         verdict = audit.verify(session)
     if verdict.ok:
-        typer.echo(f"audit log intact: {verdict.rows} rows, head {verdict.head}")
+        since = f" from row {verdict.start} (older rows purged)" if verdict.start > 1 else ""
+        typer.echo(f"audit log intact: {verdict.rows} rows{since}, head {verdict.head}")
         return
     typer.secho(
         f"audit log broken at row {verdict.bad_seq}: {verdict.reason} "

@@ -84,5 +84,7 @@ def grant_app_role(role: str, execute: Callable[[str], object], schema: str = "p
     execute(f"GRANT USAGE ON SCHEMA {where} TO {quoted}")
     execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {where} TO {quoted}")
     execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO {quoted}")
-    for table in GUARDED:
-        execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {where}.{table} FROM {quoted}")
+    execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {where}.audit_events FROM {quoted}")
+    # anchors are written by the purge (the owner) only: an anchor tells `verify` where
+    # the chain starts
+    execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {where}.audit_anchors FROM {quoted}")

@@ -319,8 +319,24 @@ class User(Timestamped, Base):
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     failed_since: Mapped[datetime | None] = mapped_column()
     locked_at: Mapped[datetime | None] = mapped_column()
+    # the second factor (`auth.mfa`): the TOTP secret (set at enrolment, on once confirmed)
+    # and the last time step used (a code is accepted once)
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column()
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     agency: Mapped[Agency] = relationship()
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the second factor; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None] = mapped_column()
 
 
 class UserSession(Base):
@@ -332,6 +348,8 @@ class UserSession(Base):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     csrf_token: Mapped[str] = mapped_column(sa.String(64))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # "full", or "code": the password was right, the second factor is still to come
+    stage: Mapped[str] = mapped_column(sa.String(10), default="full", server_default="full")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()

@@ -28,6 +28,18 @@ VI: dict[str, str] = {
     "denied": "bị từ chối",
     "error": "lỗi",
     "Only an administrator may read the audit log.": "Chỉ quản trị viên được xem nhật ký kiểm tra.",
+    # second step (TOTP)
+    "Second step": "Bước xác thực thứ hai",
+    "Set up your authenticator": "Cài đặt ứng dụng xác thực",
+    "Your role needs a second step at every login. Scan this code with an authenticator app (FreeOTP, Aegis, Google or Microsoft Authenticator), then type the six digits it shows.": "Vai trò của anh/chị cần thêm một bước xác thực mỗi lần đăng nhập. Quét mã này bằng ứng dụng xác thực (FreeOTP, Aegis, Google hoặc Microsoft Authenticator), rồi nhập sáu chữ số ứng dụng hiển thị.",
+    "Or type this key into the app:": "Hoặc nhập khoá này vào ứng dụng:",
+    "Type the six digits your authenticator app shows for hoptac, or one of your recovery codes.": "Nhập sáu chữ số ứng dụng xác thực hiển thị cho hoptac, hoặc một mã khôi phục.",
+    "One-time code": "Mã dùng một lần",
+    "Continue": "Tiếp tục",
+    "That code is not right. Type the code your app shows now.": "Mã không đúng. Hãy nhập mã ứng dụng đang hiển thị.",
+    "Recovery codes": "Mã khôi phục",
+    "If you lose your phone, each of these codes lets you in once instead of the six digits. Keep them somewhere safe: they are shown only now.": "Nếu mất điện thoại, mỗi mã dưới đây cho phép đăng nhập một lần thay cho sáu chữ số. Hãy cất giữ cẩn thận: các mã chỉ hiển thị lúc này.",
+    "I have kept them — continue": "Tôi đã lưu lại — tiếp tục",
     # ingest
     "Ingest": "Nhập bài viết",
     "Ingest an article": "Nhập bài viết",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
+from hoptac.auth import mfa
 from hoptac.auth import service as auth_service
+from hoptac.errors import Unauthenticated
 from hoptac.web.deps import DB, client_of, settings_of
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -22,20 +24,36 @@ class TokenOut(BaseModel):
 
 @router.post("/token", response_model=TokenOut)
 def issue_token(
-    request: Request, db: DB, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    request: Request,
+    db: DB,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    totp: Annotated[str | None, Form(max_length=40)] = None,
 ) -> TokenOut:
-    """Exchange a username and password for a bearer token.
+    """Exchange a username, a password and, for admins and officers, the one-time code of
+    their authenticator app (`totp`, set up at their first web login) for a bearer token.
 
-    `curl -d username=demo -d password=... http://127.0.0.1:8000/api/v1/auth/token`
+    `curl -d username=demo -d password=... -d totp=123456 http://127.0.0.1:8000/api/v1/auth/token`
     """
-    settings = settings_of(request)
+    settings, client = settings_of(request), client_of(request)
     try:
-        user = auth_service.authenticate(db, form.username, form.password, client_of(request))
+        user = auth_service.authenticate(db, form.username, form.password, client)
+        factors = "password"
+        if mfa.required(user):
+            if user.totp_enabled_at is None:
+                raise auth_service.LoginRefused("no second factor")
+            factors += "+" + auth_service.second_factor(db, user, totp or "")
     except auth_service.LoginRefused as refused:
         db.rollback()
-        auth_service.record_failed_login(db, form.username, client_of(request), refused.reason)
+        auth_service.record_failed_login(db, form.username, client, refused.reason)
         db.commit()
+        if refused.reason == "code":
+            raise Unauthenticated(
+                "send the current code of your authenticator app as totp"
+            ) from None
+        if refused.reason == "no second factor":
+            raise Unauthenticated("set up the second step at a web login first") from None
         raise
+    auth_service.complete_login(db, user, client, factors)
     raw, _ = auth_service.issue_token(db, user, settings)
     db.commit()
     return TokenOut(access_token=raw, expires_in=settings.token_lifetime_seconds)

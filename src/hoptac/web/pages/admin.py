@@ -8,6 +8,7 @@ import csv
 import io
 from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -64,8 +65,8 @@ def audit_log(
     except Forbidden as exc:
         raise _refused(db, page, request, exc) from None
     db.commit()
-    query = "&".join(f"{k}={v}" for k, v in filters.as_detail().items())
-    return render(
+    query = urlencode(filters.as_detail())
+    response = render(
         request,
         "audit.html",
         {
@@ -79,6 +80,8 @@ def audit_log(
             "actions": sorted(a.value for a in audit.Action),
         },
     )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/admin/audit.csv")
@@ -97,13 +100,16 @@ def audit_export(
         lines = audit.export(db, page.principal, filters, client_of(request))
     except Forbidden as exc:
         raise _refused(db, page, request, exc) from None
+    db.commit()  # the export's own row, and the chain's lock let go before the reading
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(audit.EXPORT_COLUMNS)
     writer.writerows(lines)
-    db.commit()
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+        headers={
+            "Content-Disposition": 'attachment; filename="audit.csv"',
+            "Cache-Control": "no-store",
+        },
     )

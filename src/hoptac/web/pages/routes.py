@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from hoptac.auth import mfa
 from hoptac.auth import service as auth_service
 from hoptac.auth.scoping import can_edit
-from hoptac.errors import Forbidden, InvalidInput, NotFound, StaleEdit
+from hoptac.db.models import User
+from hoptac.errors import Forbidden, InvalidInput, NotFound, StaleEdit, Unauthenticated
 from hoptac.exchange import service as exchange_service
 from hoptac.registry import ingest as registry_ingest
 from hoptac.registry import overview
 from hoptac.registry import service as svc
+from hoptac.settings import Settings
 from hoptac.web.deps import DB, LANG_COOKIE, SESSION_COOKIE, Page, client_of, settings_of
 from hoptac.web.i18n import LANGUAGES, translate_error
 from hoptac.web.pages import forms
@@ -67,18 +72,121 @@ def login(
             },
             status_code=401,
         )
+    if mfa.required(user):
+        # The password was right; the session opens only the second step's page.
+        if user.totp_enabled_at is None and user.totp_secret is None:
+            user.totp_secret = mfa.new_secret()  # enrolment, confirmed by a first code
+        raw, _csrf = auth_service.start_session(db, user, stage="code")
+        db.commit()
+        response = RedirectResponse(f"/login/code?next={quote(_safe_next(next))}", 303)
+        _session_cookie(response, raw, settings, auth_service.CODE_STAGE_SECONDS)
+        return response
+    auth_service.complete_login(db, user, client_of(request), "password")
     raw, _csrf = auth_service.start_session(db, user)
     db.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
+    _session_cookie(response, raw, settings, settings.session_max_seconds)
+    return response
+
+
+def _session_cookie(response: Response, raw: str, settings: Settings, max_age: int) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         raw,
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,
-        max_age=settings.session_max_seconds,
+        max_age=max_age,
         path="/",
     )
+
+
+def _code_page(
+    request: Request, user: User, csrf: str, next: str, error: str | None = None
+) -> HTMLResponse:
+    enrol = user.totp_enabled_at is None
+    secret = user.totp_secret or ""
+    response = render(
+        request,
+        "login_code.html",
+        {
+            "page": None,
+            "enrol": enrol,
+            "secret": secret if enrol else None,
+            "qr": mfa.qr_svg(mfa.provisioning_uri(user, secret)) if enrol else None,
+            "csrf_token": csrf,
+            "next": _safe_next(next),
+            "error": error,
+        },
+        status_code=401 if error else 200,
+    )
+    response.headers["Cache-Control"] = "no-store"  # the key of the QR code
+    return response
+
+
+@router.get("/login/code", response_class=HTMLResponse)
+def login_code_form(request: Request, db: DB, next: str | None = None) -> Response:
+    try:
+        user, csrf_token = auth_service.code_stage(
+            db, request.cookies.get(SESSION_COOKIE, ""), settings_of(request)
+        )
+    except Unauthenticated:
+        return RedirectResponse("/login", status_code=303)
+    db.commit()
+    return _code_page(request, user, csrf_token, next or "/")
+
+
+@router.post("/login/code")
+def login_code(
+    request: Request,
+    db: DB,
+    code: Annotated[str, Form(max_length=40)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """The second step: a TOTP code (the first one confirms the enrolment) or a recovery
+    code. Success ends the password-only session and starts a new one."""
+    settings, client = settings_of(request), client_of(request)
+    raw = request.cookies.get(SESSION_COOKIE, "")
+    try:
+        user, expected = auth_service.code_stage(db, raw, settings)
+    except Unauthenticated:
+        return RedirectResponse("/login", status_code=303)
+    if not secrets.compare_digest(csrf_token, expected):
+        raise Forbidden("The form has expired; reload the page and try again.")
+    enrolling = user.totp_enabled_at is None
+    try:
+        factor = auth_service.second_factor(db, user, code)
+    except auth_service.LoginRefused as refused:
+        db.rollback()
+        auth_service.record_failed_login(db, user.username, client, refused.reason)
+        db.commit()
+        still = db.get(User, user.id)
+        if refused.reason != "code" or still is None or still.locked_at is not None:
+            auth_service.end_session(db, raw)
+            db.commit()
+            return RedirectResponse("/login", status_code=303)
+        return _code_page(
+            request,
+            user,
+            expected,
+            next,
+            "That code is not right. Type the code your app shows now.",
+        )
+    auth_service.end_session(db, raw)
+    codes = mfa.new_recovery_codes(db, user) if enrolling else None
+    auth_service.complete_login(db, user, client, f"password+{factor}")
+    fresh, _csrf = auth_service.start_session(db, user)
+    db.commit()
+    response: Response
+    if codes:
+        response = render(
+            request, "recovery_codes.html", {"page": None, "codes": codes, "next": _safe_next(next)}
+        )
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response = RedirectResponse(_safe_next(next), status_code=303)
+    _session_cookie(response, fresh, settings, settings.session_max_seconds)
     return response
 
 
