@@ -18,13 +18,14 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
 from hoptac.auth import mfa
 from hoptac.auth import service as auth_service
 from hoptac.db import guards, migrate
 from hoptac.db.engine import make_engine, make_sessionmaker
 from hoptac.db.models import Agency, Base
-from hoptac.settings import Settings
+from hoptac.settings import Settings, get_settings
 from hoptac.types import AgencyLevel, Role, Sharing
 from hoptac.web.app import create_app
 
@@ -123,6 +124,17 @@ def factory(engine: sa.Engine) -> sessionmaker[Session]:
     with engine.begin() as conn:
         wipe(conn)
     return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def cli(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, factory: sessionmaker[Session]
+) -> Iterator[CliRunner]:
+    """The `hoptac` command line, run in-process against the (emptied) test database."""
+    monkeypatch.setenv("HOPTAC_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

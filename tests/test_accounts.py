@@ -3,7 +3,6 @@ disabled, and sessions and tokens that end when an account changes — each chan
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,19 +15,10 @@ from hoptac.auth import service as auth_service
 from hoptac.cli.main import app as cli_app
 from hoptac.db.models import Agency, AuditEvent, User, utcnow
 from hoptac.errors import InvalidInput
-from hoptac.settings import get_settings
 from hoptac.types import Role
 from tests.conftest import PASSWORD, TOTP_SECRETS, add_agency, add_user, login, totp_code
 
 PASSPHRASE = "tôi là cán bộ đối ngoại công an tỉnh lạng sơn, làm việc từ năm 2015"[:64]
-
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("HOPTAC_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 @pytest.fixture

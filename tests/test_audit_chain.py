@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -20,17 +19,8 @@ from hoptac.auth import audit
 from hoptac.cli.main import app as cli_app
 from hoptac.db import guards
 from hoptac.db.models import AuditEvent, Person, utcnow
-from hoptac.settings import get_settings
 from hoptac.types import Role
 from tests.conftest import add_agency, add_user, api_post, token
-
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("HOPTAC_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -9,15 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from hoptac.cli.main import app
-from hoptac.settings import get_settings
-
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, factory: Any) -> CliRunner:
-    monkeypatch.setenv("HOPTAC_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 def test_demo_load_then_user_add_then_login(cli: CliRunner, client: Any) -> None:

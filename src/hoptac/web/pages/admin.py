@@ -10,7 +10,7 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from hoptac.auth import audit
@@ -25,9 +25,18 @@ Text = Annotated[str | None, Query(max_length=80)]
 Day = Annotated[date | None, Query()]
 
 
-def _filters(action: str | None, user: str | None, outcome: str | None, since: date | None,
-             until: date | None) -> audit.Filters:  # fmt: skip
+def filters_of(
+    action: Text = None,
+    user: Text = None,
+    outcome: Text = None,
+    since: Day = None,
+    until: Day = None,
+) -> audit.Filters:
+    """The log's filters, from the query string (the page's form and the export link)."""
     return audit.Filters(action or None, user or None, outcome or None, since, until)
+
+
+Filtered = Annotated[audit.Filters, Depends(filters_of)]
 
 
 def _refused(db: DB, page: Page, request: Request, error: Forbidden) -> Forbidden:
@@ -50,14 +59,9 @@ def audit_log(
     request: Request,
     page: Page,
     db: DB,
-    action: Text = None,
-    user: Text = None,
-    outcome: Text = None,
-    since: Day = None,
-    until: Day = None,
+    filters: Filtered,
     offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
 ) -> HTMLResponse:
-    filters = _filters(action, user, outcome, since, until)
     try:
         rows, total = audit.listing(
             db, page.principal, filters, offset, PAGE_SIZE, client_of(request)
@@ -89,13 +93,8 @@ def audit_export(
     request: Request,
     page: Page,
     db: DB,
-    action: Text = None,
-    user: Text = None,
-    outcome: Text = None,
-    since: Day = None,
-    until: Day = None,
+    filters: Filtered,
 ) -> Response:
-    filters = _filters(action, user, outcome, since, until)
     try:
         lines = audit.export(db, page.principal, filters, client_of(request))
     except Forbidden as exc:
