@@ -38,6 +38,7 @@ from hoptac.names.match import (
 )
 from hoptac.names.meet import meeting_pairs
 from hoptac.names.parse import LATIN, ParsedName
+from hoptac.parallel import fork_map
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -441,12 +442,7 @@ def learn_meetings(workers: int = 1) -> None:
     pairs = pairs[pairs[:, 1] >= complete]  # pairs of older syllables are known
     codes = (pairs[:, 0] << _ID_BITS) | pairs[:, 1]
     if workers > 1 and len(codes) > 100_000:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            parts = list(pool.map(_score_codes, np.array_split(codes, workers * 4)))
+        parts = fork_map(_score_codes, np.array_split(codes, workers * 4), workers)
         values = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
     else:
         values = _score_codes(codes)

@@ -26,6 +26,7 @@ from hoptac.names.batch import Encoded, NameTable, encode
 from hoptac.names.fold import fold
 from hoptac.names.match import korean_loose, prepare, sound
 from hoptac.names.parse import HAN, HANGUL, ParsedName, korean_spellings
+from hoptac.parallel import fork_map
 
 LIKELY_CHARACTERS = 6  # a Latin or hangul syllable's characters kept, commonest first
 MAX_SYLLABLES = 4  # syllables of a name that make keys (the first ones)
@@ -226,16 +227,11 @@ def keys_of_people(
                 name_of[name] = len(distinct)
                 distinct.append(name)
     if workers > 1 and len(distinct) > 20_000:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
         # warm the shared memos (readings, syllable sounds) before forking
         _keys_of_names(distinct[:2000])
         edges = np.linspace(0, len(distinct), workers * 4 + 1).astype(int).tolist()
         jobs = [(distinct[a:b], encoded) for a, b in pairwise(edges)]
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            parts = list(pool.map(_keys_part, jobs))
+        parts = fork_map(_keys_part, jobs, workers)
         flat = np.concatenate([np.frombuffer(p[0], dtype=np.uint64) for p in parts])
         counts = np.concatenate([np.frombuffer(p[1], dtype=np.int64) for p in parts])
         canon = np.concatenate([np.frombuffer(p[2], dtype=np.int64) for p in parts])

@@ -16,10 +16,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, TypeVar
@@ -28,6 +26,7 @@ import numpy as np
 
 from hoptac.names import Comparison, batch, compare
 from hoptac.names.batch import NameTable
+from hoptac.parallel import fork_map
 from hoptac.screening.blocking import Keyed, keys_of_people, person_keys
 from hoptac.screening.records import Person
 from hoptac.screening.score import (
@@ -450,27 +449,13 @@ def _name_scores(
 PARALLEL_PAIRS = 200_000  # fewer pairs are scored in this process
 PARALLEL_NOTICES = 20_000  # fewer notices read their candidates in this process
 PARALLEL_HITS = 5_000  # fewer hits are explained in this process
-_TASK: Callable[[int, int], Any] | None = None
-
-
-def _run_task(bounds: tuple[int, int]) -> Any:
-    assert _TASK is not None
-    return _TASK(*bounds)
 
 
 def _forked(task: Callable[[int, int], T], total: int, workers: int) -> list[T]:
     """`task(start, end)` over `workers` consecutive slices of range(total), each in a
-    forked process (a copy of this one, its arrays and memos included): for the command
-    line and the bench, not from a threaded server."""
-    global _TASK
+    forked process (`parallel.fork_map`)."""
     edges = np.linspace(0, total, workers + 1).astype(int).tolist()
-    _TASK = task
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            return list(pool.map(_run_task, pairwise(edges)))
-    finally:
-        _TASK = None
+    return fork_map(lambda bounds: task(*bounds), pairwise(edges), workers)
 
 
 def _score_part(keys: Keys, index: np.ndarray, start: int, end: int) -> tuple[np.ndarray, ...]:
