@@ -84,9 +84,18 @@ def digest(prev_hash: str, row: AuditEvent) -> str:
     return hashlib.sha256(f"v1|{prev_hash}|{body}".encode()).hexdigest()
 
 
+def _start(session: Session) -> tuple[int, str]:
+    """(seq, previous hash) of the chain's first row: the last purge's anchor, or
+    (1, GENESIS)."""
+    anchor = session.execute(
+        sa.select(AuditAnchor.seq, AuditAnchor.prev_hash).order_by(AuditAnchor.seq.desc())
+    ).first()
+    return (int(anchor[0]), str(anchor[1])) if anchor is not None else (1, GENESIS)
+
+
 def _head(session: Session) -> tuple[int, str]:
-    """(seq, hash) of the chain's last row, under the chain's lock; (anchor - 1, its
-    hash) or (0, GENESIS) before the first row."""
+    """(seq, hash) of the chain's last row, under the chain's lock; before the first row,
+    the seq before the chain's start and the hash it must link to."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK)))
     last = session.execute(  # autoflush: this transaction's own pending rows first
@@ -94,10 +103,8 @@ def _head(session: Session) -> tuple[int, str]:
     ).first()
     if last is not None:
         return int(last[0]), str(last[1])
-    anchor = session.execute(
-        sa.select(AuditAnchor.seq, AuditAnchor.prev_hash).order_by(AuditAnchor.seq.desc())
-    ).first()
-    return (int(anchor[0]) - 1, str(anchor[1])) if anchor is not None else (0, GENESIS)
+    seq, prev = _start(session)
+    return seq - 1, prev
 
 
 def record(
@@ -175,11 +182,8 @@ def verify(session: Session) -> Verdict:
     """Walk the chain in seq order from its start (the last purge's anchor, or seq 1):
     every seq present once and in turn, every row linked to the one before it, every
     row's hash its content's. Names the first row where that fails."""
-    anchor = session.execute(
-        sa.select(AuditAnchor.seq, AuditAnchor.prev_hash).order_by(AuditAnchor.seq.desc())
-    ).first()
-    expected, prev = (int(anchor[0]), str(anchor[1])) if anchor else (1, GENESIS)
-    start, count = expected, 0
+    start, prev = _start(session)
+    expected, count = start, 0
     for row in _rows(session):
         if row.seq < expected:
             continue  # left before an anchor: already outside the chain's start

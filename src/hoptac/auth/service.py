@@ -173,7 +173,7 @@ def record_failed_login(
     audit.record(
         session,
         Action.LOGIN_FAILED,
-        username=username[:80],
+        username=username,
         outcome="denied",
         client=client,
         agency_id=user.agency_id if user else None,
