@@ -24,7 +24,7 @@ from hoptac.auth import mfa
 from hoptac.auth import service as auth_service
 from hoptac.db import guards, migrate
 from hoptac.db.engine import make_engine, make_sessionmaker
-from hoptac.db.models import Agency, Base
+from hoptac.db.models import Agency, AuditEvent, Base
 from hoptac.settings import Settings, get_settings
 from hoptac.types import AgencyLevel, Role, Sharing
 from hoptac.web.app import create_app
@@ -244,13 +244,27 @@ def api_post(
     return int(r.json()["id"])
 
 
-def token(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+def request_token(client: TestClient, username: str, password: str = PASSWORD) -> Any:
+    """The token endpoint's answer, with the code of the user's app if it has one."""
     data = {"username": username, "password": password}
     if username in TOTP_SECRETS:
         data["totp"] = totp_code(username)
-    r = client.post("/api/v1/auth/token", data=data)
+    return client.post("/api/v1/auth/token", data=data)
+
+
+def token(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    r = request_token(client, username, password)
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def audit_rows(factory: sessionmaker[Session], *actions: str) -> list[AuditEvent]:
+    """The audit log in chain order (of those actions, if any given)."""
+    stmt = sa.select(AuditEvent).order_by(AuditEvent.seq)
+    if actions:
+        stmt = stmt.where(AuditEvent.action.in_(actions))
+    with factory() as s:
+        return list(s.scalars(stmt))
 
 
 @pytest.fixture

@@ -13,10 +13,11 @@ from typer.testing import CliRunner
 
 from hoptac.auth import service as auth_service
 from hoptac.cli.main import app as cli_app
-from hoptac.db.models import Agency, AuditEvent, User, utcnow
+from hoptac.db.models import Agency, User, utcnow
 from hoptac.errors import InvalidInput
 from hoptac.types import Role
-from tests.conftest import PASSWORD, TOTP_SECRETS, add_agency, add_user, login, totp_code
+from tests.conftest import PASSWORD, add_agency, add_user, audit_rows, login, request_token
+from tests.conftest import token as bearer_of
 
 PASSPHRASE = "tôi là cán bộ đối ngoại công an tỉnh lạng sơn, làm việc từ năm 2015"[:64]
 
@@ -41,25 +42,7 @@ class Clock:
 
 
 def token(client: Any, username: str = "lan", password: str = PASSWORD) -> Any:
-    data = {"username": username, "password": password}
-    if username in TOTP_SECRETS:
-        data["totp"] = totp_code(username)
-    return client.post("/api/v1/auth/token", data=data)
-
-
-def bearer(client: Any, username: str = "lan", password: str = PASSWORD) -> dict[str, str]:
-    r = token(client, username, password)
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
-def events(factory: sessionmaker[Session], *actions: str) -> list[AuditEvent]:
-    with factory() as s:
-        return list(
-            s.scalars(
-                sa.select(AuditEvent).where(AuditEvent.action.in_(actions)).order_by(AuditEvent.seq)
-            )
-        )
+    return request_token(client, username, password)
 
 
 @pytest.mark.parametrize(
@@ -107,16 +90,16 @@ def test_five_failures_in_fifteen_minutes_lock_the_account_until_an_admin_unlock
     refused = token(client)  # the right password, now
     assert refused.status_code == 401
     assert refused.json()["detail"] == "wrong username or password"  # nothing told apart
-    failed = events(factory, "auth.login_failed")
+    failed = audit_rows(factory, "auth.login_failed")
     assert [e.detail["reason"] for e in failed] == ["password"] * 5 + ["locked"]  # type: ignore[index]
     assert all(e.outcome == "denied" and e.agency_id == agency_id for e in failed)
-    (locked,) = events(factory, "auth.account_locked")
+    (locked,) = audit_rows(factory, "auth.account_locked")
     assert locked.object_id is not None and locked.detail["user"] == "lan"  # type: ignore[index]
 
     done = cli.invoke(cli_app, ["user", "unlock", "lan"])
     assert done.exit_code == 0, done.output
     assert token(client).status_code == 200
-    (unlocked,) = events(factory, "auth.account_unlocked")
+    (unlocked,) = audit_rows(factory, "auth.account_unlocked")
     assert unlocked.detail["before"]["locked"] is True  # type: ignore[index]
 
 
@@ -133,7 +116,7 @@ def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(
     for _ in range(4):
         assert token(client, password="not the password").status_code == 401
     assert token(client).status_code == 200
-    assert events(factory, "auth.account_locked") == []
+    assert audit_rows(factory, "auth.account_locked") == []
 
 
 def test_an_account_unused_for_90_days_is_disabled_and_its_sessions_end(
@@ -146,7 +129,7 @@ def test_an_account_unused_for_90_days_is_disabled_and_its_sessions_end(
     clock = Clock(monkeypatch)
     with factory() as s, s.begin():
         add_user(s, "quiet", Role.VIEWER, s.get_one(Agency, agency_id))  # never signs in
-    headers = bearer(client)
+    headers = bearer_of(client, "lan")
     clock.advance(days=89)
     assert token(client).status_code == 200  # used within 90 days: still fine
     clock.advance(days=91)
@@ -154,7 +137,7 @@ def test_an_account_unused_for_90_days_is_disabled_and_its_sessions_end(
     with factory() as s:
         assert s.scalar(sa.select(User.is_active).where(User.username == "lan")) is False
     assert client.get("/api/v1/agencies", headers=headers).status_code == 401
-    (disabled,) = events(factory, "auth.account_disabled")
+    (disabled,) = audit_rows(factory, "auth.account_disabled")
     assert disabled.detail["after"] == {"active": False}  # type: ignore[index]
     assert disabled.username == "(node)" and disabled.agency_id == agency_id
 
@@ -167,7 +150,7 @@ def test_an_account_unused_for_90_days_is_disabled_and_its_sessions_end(
 def test_a_changed_account_loses_its_sessions_and_tokens_at_once(
     factory: sessionmaker[Session], agency_id: int, client: Any, change: str
 ) -> None:
-    headers = bearer(client)
+    headers = bearer_of(client, "lan")
     login(client, "lan")
     assert client.get("/api/v1/agencies", headers=headers).status_code == 200
     assert client.get("/", follow_redirects=False).status_code == 200
@@ -186,7 +169,7 @@ def test_a_changed_account_loses_its_sessions_and_tokens_at_once(
         "role": "auth.role_changed",
         "disable": "auth.account_disabled",
     }[change]
-    (row,) = events(factory, action)
+    (row,) = audit_rows(factory, action)
     assert row.object_type == "user" and row.agency_id == agency_id
     if change == "role":
         assert row.detail["before"] == {"role": "officer"}  # type: ignore[index]

@@ -7,13 +7,11 @@ import csv
 import io
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from hoptac.auth import audit
-from hoptac.db.models import AuditEvent
 from hoptac.types import Role
-from tests.conftest import add_agency, add_user, login
+from tests.conftest import add_agency, add_user, audit_rows, login
 
 
 def _two_agencies(factory: sessionmaker[Session], client: Any) -> None:
@@ -29,11 +27,7 @@ def _two_agencies(factory: sessionmaker[Session], client: Any) -> None:
 
 
 def _actions(factory: sessionmaker[Session], outcome: str) -> list[tuple[str | None, str]]:
-    with factory() as s:
-        return [
-            (r.username, r.action)
-            for r in s.scalars(sa.select(AuditEvent).where(AuditEvent.outcome == outcome))
-        ]
+    return [(r.username, r.action) for r in audit_rows(factory) if r.outcome == outcome]
 
 
 def test_an_admin_reads_the_own_agency_and_the_node_but_not_another_agency(

@@ -22,6 +22,7 @@ from tests.conftest import (
     TOTP_SECRETS,
     add_agency,
     add_user,
+    audit_rows,
     login,
     totp_code,
 )
@@ -53,13 +54,7 @@ def code_form(client: Any) -> tuple[str, str]:
 
 
 def failures(factory: sessionmaker[Session]) -> list[str]:
-    with factory() as s:
-        rows = s.scalars(
-            sa.select(AuditEvent)
-            .where(AuditEvent.action == "auth.login_failed")
-            .order_by(AuditEvent.seq)
-        )
-        return [str((r.detail or {}).get("reason")) for r in rows]
+    return [str((r.detail or {}).get("reason")) for r in audit_rows(factory, "auth.login_failed")]
 
 
 def api_token(client: Any, username: str, code: str | None) -> Any:
