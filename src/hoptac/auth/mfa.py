@@ -68,12 +68,12 @@ def utcnow_aware() -> datetime:
     return utcnow().replace(tzinfo=UTC)
 
 
-def check_code(session: Session, user: User, code: str, now: datetime | None = None) -> bool:
+def check_code(session: Session, user: User, code: str) -> bool:
     """A TOTP code of an enrolled `user`, not used before: its step is spent by an UPDATE
     that only a later step passes, so two requests cannot both spend one code."""
     if user.totp_secret is None or user.totp_enabled_at is None:
         return False
-    step = matching_step(user.totp_secret, code, now or utcnow_aware())
+    step = matching_step(user.totp_secret, code, utcnow_aware())
     if step is None:
         return False
     spent = session.execute(
@@ -91,12 +91,15 @@ def check_code(session: Session, user: User, code: str, now: datetime | None = N
     return True
 
 
-def enrol(user: User, secret: str, code: str, now: datetime | None = None) -> bool:
-    """Turn the second factor on once the user proves the app shows `secret`'s codes."""
-    step = matching_step(secret, code, now or utcnow_aware())
+def enrol(user: User, code: str) -> bool:
+    """Turn the second factor on once the user proves the app shows the codes of the
+    pending secret (`user.totp_secret`, set at the password step)."""
+    if user.totp_secret is None:
+        return False
+    step = matching_step(user.totp_secret, code, utcnow_aware())
     if step is None:
         return False
-    user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
+    user.totp_enabled_at, user.totp_last_step = utcnow(), step
     return True
 
 

@@ -127,7 +127,7 @@ def second_factor(session: Session, user: User, code: str) -> str:
     if user.locked_at is not None or not user.is_active:
         raise LoginRefused("locked" if user.is_active else "disabled")
     if user.totp_enabled_at is None:
-        if user.totp_secret is not None and mfa.enrol(user, user.totp_secret, code):
+        if mfa.enrol(user, code):
             return "totp"
         raise LoginRefused("code")
     if mfa.check_code(session, user, code):
