@@ -102,7 +102,7 @@ def _idle_since(user: User) -> datetime:
     return user.last_login_at or user.created_at
 
 
-def authenticate(session: Session, username: str, password: str, client: str | None) -> User:
+def authenticate(session: Session, username: str, password: str) -> User:
     """Check a password; raise LoginRefused, whose bookkeeping (`record_failed_login`)
     the caller commits in a transaction of its own."""
     user = session.scalars(sa.select(User).where(User.username == username)).first()

@@ -36,7 +36,7 @@ def issue_token(
     """
     settings, client = settings_of(request), client_of(request)
     try:
-        user = auth_service.authenticate(db, form.username, form.password, client)
+        user = auth_service.authenticate(db, form.username, form.password)
         factors = "password"
         if mfa.required(user):
             if user.totp_enabled_at is None:

@@ -56,7 +56,7 @@ def login(
 ) -> Response:
     settings = settings_of(request)
     try:
-        user = auth_service.authenticate(db, username, password, client_of(request))
+        user = auth_service.authenticate(db, username, password)
     except auth_service.LoginRefused as refused:
         db.rollback()
         auth_service.record_failed_login(db, username, client_of(request), refused.reason)
