@@ -17,10 +17,26 @@ class HoptacError(Exception):
     title: str = "Internal error"
     slug: str = "internal"
 
-    def __init__(self, detail: str, *, errors: list[FieldError] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        object_type: str | None = None,
+        object_id: int | None = None,
+        hidden: bool = False,
+        audited: bool = False,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+        # For the audit row of a refusal (401, 403, 404): the record asked for, whether it
+        # exists but lies outside the caller's scope, and whether the raiser has already
+        # written the row (then the web layer does not write another).
+        self.object_type = object_type
+        self.object_id = object_id
+        self.hidden = hidden
+        self.audited = audited
 
 
 class InvalidInput(HoptacError):

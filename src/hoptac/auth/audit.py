@@ -64,6 +64,7 @@ class Action(StrEnum):
     EXPORTED = "data.exported"
     AUDIT_VIEWED = "audit.viewed"  # the audit log listed or exported: its filters
     AUDIT_PURGED = "audit.purged"  # rows older than the retention removed
+    ACCESS_DENIED = "access.denied"  # a request refused 401/403/404: route, status, record
 
 
 GENESIS = "0" * 64  # the previous hash of the first row ever written

@@ -34,8 +34,19 @@ def get_visible(session: Session, model: type[T], record_id: int, principal: Pri
     stmt = scoped(sa.select(model).where(model.id == record_id), model, principal)  # type: ignore[attr-defined]
     obj = session.scalars(stmt).first()
     if obj is None:
-        raise NotFound(f"{model.__name__.lower()} {record_id} does not exist")
+        raise not_found(session, model, record_id)
     return obj
+
+
+def not_found(session: Session, model: Any, record_id: int, name: str = "") -> NotFound:
+    """The error for a record the caller may not read: the same words whether it is missing
+    or hidden; whether it exists goes to the audit row only (someone probing another
+    agency's records shows there)."""
+    exists = session.scalar(sa.select(model.id).where(model.id == record_id)) is not None
+    name = name or model.__name__.lower()
+    return NotFound(
+        f"{name} {record_id} does not exist", object_type=name, object_id=record_id, hidden=exists
+    )
 
 
 def can_edit(obj: Any, principal: Principal) -> bool:

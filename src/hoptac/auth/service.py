@@ -94,7 +94,8 @@ class LoginRefused(Unauthenticated):
     the audit row, never for the answer: every refusal reads the same to the caller."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__("wrong username or password")
+        # the caller records it (`record_failed_login`), with the reason
+        super().__init__("wrong username or password", audited=True)
         self.reason = reason
 
 

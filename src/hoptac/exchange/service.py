@@ -1311,7 +1311,8 @@ def forward(
         )
         session.commit()  # the denial is on record even though the caller's request fails
         raise Forbidden(
-            f"H2: {row.peer.name} has not permitted passing this message on to {target.name}"
+            f"H2: {row.peer.name} has not permitted passing this message on to {target.name}",
+            audited=True,
         )
     body = _open(keys, row)
     text = (

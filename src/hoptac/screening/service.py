@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from hoptac.auth import audit
 from hoptac.auth.audit import Action
 from hoptac.auth.principal import Principal
-from hoptac.auth.scoping import can_edit, get_visible, scoped, visible
+from hoptac.auth.scoping import can_edit, get_visible, not_found, scoped, visible
 from hoptac.db.models import (
     Notice,
     Register,
@@ -32,7 +32,7 @@ from hoptac.db.models import (
     ScreeningJob,
     utcnow,
 )
-from hoptac.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from hoptac.errors import Conflict, FieldError, Forbidden, InvalidInput
 from hoptac.registry import service as svc
 from hoptac.screening import schemas as s
 from hoptac.screening import search
@@ -213,7 +213,7 @@ def read_record(session: Session, principal: Principal, record_id: int) -> Regis
     stmt = visible_records(principal).where(RegisterRecord.id == record_id)
     record = session.scalars(stmt.options(selectinload(RegisterRecord.register))).first()
     if record is None:
-        raise NotFound(f"register record {record_id} does not exist")
+        raise not_found(session, RegisterRecord, record_id, "register record")
     audit.record(
         session,
         Action.RECORD_READ,
@@ -655,7 +655,7 @@ def _get_hit(session: Session, principal: Principal, hit_id: int) -> ScreeningHi
     stmt = visible_hits(principal).where(ScreeningHit.id == hit_id).options(*_HIT_LOAD)
     hit = session.scalars(stmt).first()
     if hit is None:
-        raise NotFound(f"hit {hit_id} does not exist")
+        raise not_found(session, ScreeningHit, hit_id, "hit")
     return hit
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,9 +14,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hoptac import __version__
+from hoptac.auth import audit
 from hoptac.db.engine import make_engine, make_sessionmaker
 from hoptac.db.models import ExchangeNode
 from hoptac.errors import HoptacError
@@ -28,7 +31,7 @@ from hoptac.web.api import exchange as api_exchange
 from hoptac.web.api import hotline as api_hotline
 from hoptac.web.api import records as api_records
 from hoptac.web.api import screening as api_screening
-from hoptac.web.deps import LoginRequired
+from hoptac.web.deps import LoginRequired, client_of
 from hoptac.web.middleware import MACHINE_PATHS, BodyLimit, SecurityHeaders
 from hoptac.web.pages import admin as admin_pages
 from hoptac.web.pages import hotline as hotline_pages
@@ -50,6 +53,43 @@ API_DOCS = """<!doctype html>
 
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith(MACHINE_PATHS)
+
+
+REFUSALS = (401, 403, 404)
+log = logging.getLogger(__name__)
+
+
+def _record_refusal(request: Request, status: int, exc: HoptacError | None) -> None:
+    """Every refused request is an audit row, written here for all routes: who (when known),
+    the route, the status and, for a record, which one and whether it exists (a hidden
+    record answers like a missing one; only the log tells them apart). The request's own
+    transaction is gone: the row is written and committed in a transaction of its own."""
+    if exc is not None and exc.audited:
+        return  # the service wrote a row of its own for this refusal
+    principal = getattr(request.state, "principal", None)
+    detail: dict[str, object] = {
+        "method": request.method,
+        "path": request.url.path,  # not the query string: it may hold a searched name
+        "status": status,
+    }
+    if exc is not None and exc.hidden:
+        detail["hidden"] = True  # it exists, outside the caller's scope
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    try:
+        with factory() as session:
+            audit.record(
+                session,
+                audit.Action.ACCESS_DENIED,
+                principal=principal,
+                object_type=exc.object_type if exc is not None else None,
+                object_id=exc.object_id if exc is not None else None,
+                outcome="denied",
+                client=client_of(request),
+                detail=detail,
+            )
+            session.commit()
+    except Exception:  # the refusal stands either way; the operator must hear of the gap
+        log.exception("could not audit the refusal of %s %s", request.method, detail["path"])
 
 
 @asynccontextmanager
@@ -113,6 +153,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(HoptacError)
     async def _domain(request: Request, exc: HoptacError) -> Response:
+        if exc.status in REFUSALS:
+            await run_in_threadpool(_record_refusal, request, exc.status, exc)
         if _is_api(request):
             return problems.from_domain(request, exc)
         return render_error(request, exc.status, exc.detail)
@@ -131,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
+        await run_in_threadpool(_record_refusal, request, 401, None)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 

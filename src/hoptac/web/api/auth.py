@@ -48,10 +48,12 @@ def issue_token(
         db.commit()
         if refused.reason == "code":
             raise Unauthenticated(
-                "send the current code of your authenticator app as totp"
+                "send the current code of your authenticator app as totp", audited=True
             ) from None
         if refused.reason == "no second factor":
-            raise Unauthenticated("set up the second step at a web login first") from None
+            raise Unauthenticated(
+                "set up the second step at a web login first", audited=True
+            ) from None
         raise
     auth_service.complete_login(db, user, client, factors)
     raw, _ = auth_service.issue_token(db, user, settings)

@@ -51,6 +51,7 @@ def _refused(db: DB, page: Page, request: Request, error: Forbidden) -> Forbidde
         detail={"path": request.url.path},
     )
     db.commit()
+    error.audited = True
     return error
 
 
