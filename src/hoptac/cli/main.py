@@ -58,7 +58,16 @@ def serve(
     from hoptac.web.app import create_app
 
     typer.echo(f"hoptac on http://{host}:{port}  (database: {get_settings().database_url})")
-    uvicorn.run(create_app(), host=host, port=port, proxy_headers=False, server_header=False)
+    from hoptac.logs import CONFIG
+
+    uvicorn.run(
+        create_app(),
+        host=host,
+        port=port,
+        proxy_headers=False,
+        server_header=False,
+        log_config=CONFIG,  # every line escaped: input cannot forge a log entry
+    )
 
 
 @db_app.command("upgrade")
