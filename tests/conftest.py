@@ -157,8 +157,9 @@ def session(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """The node's settings; its home (the TOTP key file) a fresh directory."""
+    return Settings(database_url=database_url, home=tmp_path / "home")
 
 
 @pytest.fixture

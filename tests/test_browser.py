@@ -59,14 +59,14 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'app.db'}"
+    home = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{home / 'app.db'}"
     migrate.upgrade(url)
     with transaction(make_sessionmaker(make_engine(url))) as session:
         demo.load(session)
     port = _free_port()
-    config = uvicorn.Config(
-        create_app(Settings(database_url=url)), host="127.0.0.1", port=port, log_level="warning"
-    )
+    app = create_app(Settings(home=home, database_url=url))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

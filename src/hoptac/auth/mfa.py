@@ -5,20 +5,36 @@ Admins and officers must have a second factor (`required`): a password alone giv
 no session and no token. A code is accepted one step either side of now (clock drift), and
 each step only once per account: a code seen on a shoulder or in a log cannot be replayed.
 Recovery codes are stored as SHA-256 digests and each works once.
+
+The TOTP secret is a password the node must read back, so it cannot be hashed: it is
+sealed (XSalsa20-Poly1305, `nacl.secret.SecretBox`) with a 32-byte key held outside the
+database, `HOME/keys/totp.key` (CJIS SC-28, SC-12): a copy of the database alone gives
+nobody the codes. The account's id is sealed with the secret, so a sealed value copied
+onto another account does not open. A secret stored in the clear before migration 0008
+is accepted once more and sealed at that first use (`secret_of`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from datetime import UTC, datetime
 
 import pyotp
 import segno
 import sqlalchemy as sa
+from nacl.exceptions import CryptoError
+from nacl.secret import SecretBox
 from sqlalchemy.orm import Session
 
 from hoptac.db.models import RecoveryCode, User, utcnow
+from hoptac.errors import InvalidInput
+
+# The node's key-file rules (owner-only, refused otherwise) live with its exchange keys;
+# a leaf module (stdlib, PyNaCl), so auth may use it without reaching into the exchange.
+from hoptac.exchange.keys import _owner_only, b64, unb64
+from hoptac.settings import Settings
 from hoptac.types import Role
 
 ISSUER = "hoptac"
@@ -35,6 +51,66 @@ def required(user: User) -> bool:
 
 def new_secret() -> str:
     return pyotp.random_base32()  # 160 bits, as RFC 4226 recommends
+
+
+KEY_FILE = "totp.key"
+SEALED = "sb1:"  # the prefix of a sealed secret; a legacy clear one is base32, no colon
+
+
+def totp_key(settings: Settings) -> bytes:
+    """The node's TOTP sealing key, `HOME/keys/totp.key`: 32 random bytes (base64),
+    written owner-only at first need; a file or directory others may read is refused."""
+    directory = settings.keys_dir
+    path = directory / KEY_FILE
+    if not path.exists():
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _owner_only(directory, 0o077)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process wrote it first: read theirs
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(b64(secrets.token_bytes(SecretBox.KEY_SIZE)) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+    _owner_only(directory, 0o077)
+    _owner_only(path, 0o077)
+    return unb64(path.read_text().strip(), str(path), SecretBox.KEY_SIZE)
+
+
+def seal_secret(user_id: int, secret: str, key: bytes) -> str:
+    """`secret` sealed for the account `user_id` (a random nonce each time)."""
+    sealed = SecretBox(key).encrypt(f"{user_id}:{secret}".encode())
+    return SEALED + b64(bytes(sealed))
+
+
+def set_secret(user: User, secret: str, settings: Settings) -> None:
+    """Store a (pending) TOTP secret, sealed. The user row must have its id."""
+    user.totp_secret = seal_secret(user.id, secret, totp_key(settings))
+
+
+def secret_of(user: User, settings: Settings) -> str | None:
+    """The clear TOTP secret of `user`, or None. A legacy clear value (stored before
+    migration 0008) is sealed now, in the caller's transaction."""
+    stored = user.totp_secret
+    if stored is None:
+        return None
+    key = totp_key(settings)
+    if not stored.startswith(SEALED):
+        user.totp_secret = seal_secret(user.id, stored, key)
+        return stored
+    try:
+        opened = SecretBox(key).decrypt(unb64(stored[len(SEALED) :], "a sealed TOTP secret"))
+    except CryptoError:
+        raise InvalidInput(
+            f"a TOTP secret does not open with {settings.keys_dir / KEY_FILE}: "
+            "is it this node's key file?"
+        ) from None
+    owner, _, secret = opened.decode().partition(":")
+    if owner != str(user.id):
+        raise InvalidInput("a TOTP secret sealed for another account was found on this one")
+    return secret
 
 
 def provisioning_uri(user: User, secret: str) -> str:
@@ -68,12 +144,13 @@ def utcnow_aware() -> datetime:
     return utcnow().replace(tzinfo=UTC)
 
 
-def check_code(session: Session, user: User, code: str) -> bool:
+def check_code(session: Session, user: User, code: str, settings: Settings) -> bool:
     """A TOTP code of an enrolled `user`, not used before: its step is spent by an UPDATE
     that only a later step passes, so two requests cannot both spend one code."""
-    if user.totp_secret is None or user.totp_enabled_at is None:
+    secret = secret_of(user, settings)
+    if secret is None or user.totp_enabled_at is None:
         return False
-    step = matching_step(user.totp_secret, code, utcnow_aware())
+    step = matching_step(secret, code, utcnow_aware())
     if step is None:
         return False
     spent = session.execute(
@@ -91,12 +168,13 @@ def check_code(session: Session, user: User, code: str) -> bool:
     return True
 
 
-def enrol(user: User, code: str) -> bool:
+def enrol(user: User, code: str, settings: Settings) -> bool:
     """Turn the second factor on once the user proves the app shows the codes of the
     pending secret (`user.totp_secret`, set at the password step)."""
-    if user.totp_secret is None:
+    secret = secret_of(user, settings)
+    if secret is None:
         return False
-    step = matching_step(user.totp_secret, code, utcnow_aware())
+    step = matching_step(secret, code, utcnow_aware())
     if step is None:
         return False
     user.totp_enabled_at, user.totp_last_step = utcnow(), step

@@ -121,17 +121,17 @@ def authenticate(session: Session, username: str, password: str) -> User:
     return user
 
 
-def second_factor(session: Session, user: User, code: str) -> str:
+def second_factor(session: Session, user: User, code: str, settings: Settings) -> str:
     """Check the one-time code (or a recovery code) of a user whose password was right:
     "totp" or "recovery", which was used; LoginRefused otherwise. A first code confirms a
     pending enrolment."""
     if user.locked_at is not None or not user.is_active:
         raise LoginRefused("locked" if user.is_active else "disabled")
     if user.totp_enabled_at is None:
-        if mfa.enrol(user, code):
+        if mfa.enrol(user, code, settings):
             return "totp"
         raise LoginRefused("code")
-    if mfa.check_code(session, user, code):
+    if mfa.check_code(session, user, code, settings):
         return "totp"
     if mfa.use_recovery_code(session, user, code):
         return "recovery"

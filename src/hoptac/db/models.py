@@ -319,9 +319,9 @@ class User(Timestamped, Base):
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     failed_since: Mapped[datetime | None] = mapped_column()
     locked_at: Mapped[datetime | None] = mapped_column()
-    # the second factor (`auth.mfa`): the TOTP secret (set at enrolment, on once confirmed)
-    # and the last time step used (a code is accepted once)
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # the second factor (`auth.mfa`): the TOTP secret (set at enrolment, on once confirmed;
+    # sealed with the node's key file) and the last time step used (a code is accepted once)
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column()
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 

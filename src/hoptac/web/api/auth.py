@@ -41,7 +41,7 @@ def issue_token(
         if mfa.required(user):
             if user.totp_enabled_at is None:
                 raise auth_service.LoginRefused("no second factor")
-            factors += "+" + auth_service.second_factor(db, user, totp or "")
+            factors += "+" + auth_service.second_factor(db, user, totp or "", settings)
     except auth_service.LoginRefused as refused:
         db.rollback()
         auth_service.record_failed_login(db, form.username, client, refused.reason)

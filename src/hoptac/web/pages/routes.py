@@ -75,7 +75,7 @@ def login(
     if mfa.required(user):
         # The password was right; the session opens only the second step's page.
         if user.totp_enabled_at is None and user.totp_secret is None:
-            user.totp_secret = mfa.new_secret()  # enrolment, confirmed by a first code
+            mfa.set_secret(user, mfa.new_secret(), settings)  # enrolment: a first code confirms
         raw, _csrf = auth_service.start_session(db, user, stage="code")
         db.commit()
         response = RedirectResponse(f"/login/code?next={quote(_safe_next(next))}", 303)
@@ -105,7 +105,7 @@ def _code_page(
     request: Request, user: User, csrf: str, next: str, error: str | None = None
 ) -> HTMLResponse:
     enrol = user.totp_enabled_at is None
-    secret = user.totp_secret or ""
+    secret = (mfa.secret_of(user, settings_of(request)) or "") if enrol else ""
     response = render(
         request,
         "login_code.html",
@@ -156,7 +156,7 @@ def login_code(
         raise Forbidden("The form has expired; reload the page and try again.")
     enrolling = user.totp_enabled_at is None
     try:
-        factor = auth_service.second_factor(db, user, code)
+        factor = auth_service.second_factor(db, user, code, settings)
     except auth_service.LoginRefused as refused:
         db.rollback()
         auth_service.record_failed_login(db, user.username, client, refused.reason)
