@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     # Largest CSV upload (notices, register records), in bytes: the upload routes alone.
     max_upload_bytes: int = 64 * 1024 * 1024
     default_language: str = "vi"
+    # POSTs a minute from one client address: sign-in (password and code steps), the API
+    # token endpoint, the hotline inbox (partners send batches of envelopes).
+    rate_login_per_minute: int = 20
+    rate_token_per_minute: int = 20
+    rate_inbox_per_minute: int = 120
     # The hotline's sender: envelopes per POST, and the longest wait between retries.
     exchange_batch: int = 200
     exchange_max_backoff_seconds: float = 30.0

@@ -32,7 +32,7 @@ from hoptac.web.api import hotline as api_hotline
 from hoptac.web.api import records as api_records
 from hoptac.web.api import screening as api_screening
 from hoptac.web.deps import LoginRequired, client_of
-from hoptac.web.middleware import MACHINE_PATHS, BodyLimit, SecurityHeaders
+from hoptac.web.middleware import MACHINE_PATHS, BodyLimit, RateLimit, SecurityHeaders
 from hoptac.web.pages import admin as admin_pages
 from hoptac.web.pages import hotline as hotline_pages
 from hoptac.web.pages import ingest as ingest_pages
@@ -56,6 +56,11 @@ def _is_api(request: Request) -> bool:
 
 
 REFUSALS = (401, 403, 404)
+RATE_GROUPS = {  # the POST routes under a rate limit, by group (Settings.rate_*)
+    "login": ("/login", "/login/code"),
+    "token": ("/api/v1/auth/token",),
+    "inbox": ("/exchange/v1/inbox",),
+}
 log = logging.getLogger(__name__)
 
 
@@ -191,11 +196,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__})
 
-    # Outermost first: the size limit answers before anything reads the body.
-    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
+    # Added innermost first: the rate limit and the size limit answer before anything
+    # reads the body; every answer, theirs included, gets the security headers.
     app.add_middleware(
         BodyLimit,
         max_bytes=settings.max_request_bytes,
         upload_bytes=settings.max_upload_bytes,
     )
+    app.add_middleware(
+        RateLimit,
+        groups=RATE_GROUPS,
+        per_minute={
+            "login": settings.rate_login_per_minute,
+            "token": settings.rate_token_per_minute,
+            "inbox": settings.rate_inbox_per_minute,
+        },
+    )
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     return app

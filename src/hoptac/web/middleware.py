@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -140,3 +142,94 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+log = logging.getLogger(__name__)
+
+
+def now() -> float:
+    """The rate limit's clock (tests move it)."""
+    return time.monotonic()
+
+
+TOO_MANY_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>429 · hoptac</title><link rel="stylesheet" href="/static/app.css"></head>
+<body><main class="container"><section class="card narrow"><h1>429</h1>
+<p>Quá nhiều lần thử từ địa chỉ này. Hãy đợi {wait} giây rồi thử lại.</p>
+<p lang="en">Too many attempts from this address. Wait {wait} seconds and try again.</p>
+<p><a href="/login">← hoptac</a></p></section></main></body></html>"""
+
+
+class RateLimit:
+    """At most `per_minute[group]` POSTs a minute from one client address to each group of
+    paths (sign-in, token, the hotline inbox); the next is answered 429 with Retry-After
+    before the app runs (no password is hashed, no envelope opened). Fixed one-minute
+    windows, counted in this process; the account lockout stays the guard of one account,
+    this one is the guard of the node against guessing across accounts and floods."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        groups: dict[str, tuple[str, ...]],
+        per_minute: dict[str, int],
+    ) -> None:
+        self.app = app
+        self.groups = groups
+        self.per_minute = per_minute
+        self.windows: dict[tuple[str, str], tuple[int, int]] = {}  # -> (minute, count)
+
+    def _group(self, scope: Scope) -> str | None:
+        if scope["type"] != "http" or scope.get("method") != "POST":
+            return None
+        path = str(scope.get("path", ""))
+        return next((g for g, paths in self.groups.items() if path in paths), None)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        group = self._group(scope)
+        if group is None:
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        address = str(client[0]) if client else "?"
+        moment = now()
+        minute = int(moment // 60)
+        if len(self.windows) > 100_000:  # many addresses: forget the windows that are over
+            self.windows = {k: v for k, v in self.windows.items() if v[0] == minute}
+        start, count = self.windows.get((group, address), (minute, 0))
+        count = count + 1 if start == minute else 1
+        self.windows[(group, address)] = (minute, count)
+        if count <= self.per_minute[group]:
+            await self.app(scope, receive, send)
+            return
+        wait = max(1, int(60 - moment % 60))
+        if count == self.per_minute[group] + 1:  # once a window: a flood is one line
+            log.warning("rate limit: %s from %s over %d a minute", group, address, count - 1)
+        await self._reject(scope, send, wait)
+
+    async def _reject(self, scope: Scope, send: Send, wait: int) -> None:
+        if str(scope.get("path", "")).startswith(MACHINE_PATHS):
+            body = json.dumps(
+                {
+                    "type": "/problems/too-many-requests",
+                    "title": "Too many requests",
+                    "status": 429,
+                    "detail": f"Too many requests from this address; retry in {wait} s.",
+                }
+            ).encode()
+            content_type = b"application/problem+json"
+        else:
+            body = TOO_MANY_PAGE.format(wait=wait).encode()
+            content_type = b"text/html; charset=utf-8"
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", content_type),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(wait).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
