@@ -5,19 +5,31 @@ acknowledged at every login; unlocking that never undoes an admin's disabling.""
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
 from hoptac.auth import mfa
 from hoptac.auth import service as auth_service
+from hoptac.cli.main import app
 from hoptac.db.models import Agency, User
 from hoptac.errors import InvalidInput
 from hoptac.settings import Settings
 from hoptac.types import Role
-from tests.conftest import PASSWORD, TOTP_SECRETS, add_agency, add_user, csrf, login
+from tests.conftest import (
+    PASSWORD,
+    TOTP_SECRETS,
+    add_agency,
+    add_user,
+    audit_rows,
+    csrf,
+    login,
+    request_token,
+)
 
 
 @pytest.fixture
@@ -107,3 +119,94 @@ def test_a_key_file_others_may_read_is_refused(
         assert (
             s.scalars(sa.select(User).where(User.username == "newcomer")).one().totp_secret is None
         )
+
+
+# ---- no default account: a one-time password changed at the first login ------------
+# (ASVS V6.3.2, checklist item 4)
+
+
+def add_with_one_time_password(cli: CliRunner, agency_id: int, username: str, role: str) -> str:
+    """`hoptac user add` without --password-stdin: the one-time password it prints."""
+    r = cli.invoke(
+        app,
+        ["user", "add", "--agency", str(agency_id), "--role", role, "--username", username],
+    )
+    assert r.exit_code == 0, r.output
+    assert "one-time password" in r.output
+    password = r.output.strip().splitlines()[-1]
+    assert re.fullmatch(r"([a-z2-9]{5}-){3}[a-z2-9]{5}", password), r.output
+    return password
+
+
+def change_form(client: Any, **fields: str) -> Any:
+    page = client.get("/login/password")
+    assert page.status_code == 200, page.text
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found, page.text
+    return client.post(
+        "/login/password",
+        data={"csrf_token": found.group(1), "next": "/people", **fields},
+        follow_redirects=False,
+    )
+
+
+@pytest.mark.parametrize("role", ["admin", "viewer"])
+def test_a_one_time_password_opens_nothing_but_its_own_change(
+    cli: CliRunner, client: Any, factory: sessionmaker[Session], agency_id: int, role: str
+) -> None:
+    one_time = add_with_one_time_password(cli, agency_id, "boss", role)
+    created = audit_rows(factory, "auth.user_created")[-1]
+    assert created.detail == {"must_change_password": True}
+    login(client, "boss", one_time)  # an admin enrols the second factor first
+    # every page sends the user to the change-password page, the API gives no token
+    for path in ("/", "/people", "/admin/audit"):
+        r = client.get(path)
+        assert r.url.path == "/login/password", (path, r.url)
+        assert "Đặt mật khẩu của anh/chị" in r.text
+    refused = request_token(client, "boss", one_time)
+    assert refused.status_code == 403
+    assert "change the one-time password" in refused.json()["detail"]
+    assert refused.headers["content-type"].startswith("application/problem+json")
+
+    # the rules of auth.passwords, the current password, the same password twice
+    strong = "ba con mèo trèo cây cau"
+    for fields, message in [
+        ({"current": "wrong-one", "new": strong, "repeated": strong}, "Mật khẩu hiện tại"),
+        ({"current": one_time, "new": one_time, "repeated": one_time}, "phải khác"),
+        ({"current": one_time, "new": "short", "repeated": "short"}, "ít nhất 8 ký tự"),
+        ({"current": one_time, "new": "password1", "repeated": "password1"}, "thường bị dùng"),
+        ({"current": one_time, "new": strong, "repeated": strong + "!"}, "không giống nhau"),
+    ]:
+        r = change_form(client, **fields)
+        assert r.status_code == 422 and message in r.text, (fields, r.text)
+    assert client.get("/", follow_redirects=False).status_code == 303  # still nothing else
+
+    r = change_form(client, current=one_time, new=strong, repeated=strong)
+    assert r.status_code == 303 and r.headers["location"] == "/people"
+    assert client.get("/people", follow_redirects=False).status_code == 200
+    assert request_token(client, "boss", one_time).status_code == 401
+    assert request_token(client, "boss", strong).status_code == 200
+    with factory() as s:
+        assert (
+            not s.scalars(sa.select(User).where(User.username == "boss")).one().must_change_password
+        )
+    changed = audit_rows(factory, "auth.password_changed")
+    assert len(changed) == 1 and changed[0].username == "boss" and changed[0].user_id is not None
+    assert changed[0].detail is not None
+    assert changed[0].detail["before"] == {"must_change_password": True}
+    assert changed[0].detail["after"] == {"must_change_password": False}
+    failed = audit_rows(factory, "auth.login_failed")
+    assert [(r.detail or {}).get("reason") for r in failed] == [
+        "password change pending",
+        "password",  # the wrong current password, counted towards the lock
+        "password",  # the one-time password, no longer valid
+    ]
+
+
+def test_a_password_given_on_standard_input_needs_no_change(
+    cli: CliRunner, client: Any, agency_id: int
+) -> None:
+    add = ["user", "add", "--agency", str(agency_id), "--role", "viewer", "--username", "ops"]
+    r = cli.invoke(app, [*add, "--password-stdin"], input=f"{PASSWORD}\n")
+    assert r.exit_code == 0 and "one-time" not in r.output, r.output
+    assert login(client, "ops").headers["location"] == "/"

@@ -191,6 +191,9 @@ PUBLIC = {
     # the second step: only a session whose password was right gets past it
     ("GET", "/login/code"),
     ("POST", "/login/code"),
+    # a one-time password's change: only a session past every factor gets to it
+    ("GET", "/login/password"),
+    ("POST", "/login/password"),
     ("GET", "/lang/{code}"),
     ("GET", "/healthz"),
     ("POST", "/api/v1/auth/token"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -41,6 +42,16 @@ def validate(password: str, username: str | None = None) -> None:
         )
     if username and folded == username.casefold():
         raise InvalidInput("the password must not be the username")
+
+
+ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+
+
+def one_time() -> str:
+    """A random first password for an account an operator creates: 4 groups of 5 of 31
+    characters (99 bits), read to its user once and changed at the first login."""
+    chars = [secrets.choice(ONE_TIME_ALPHABET) for _ in range(20)]
+    return "-".join("".join(chars[i : i + 5]) for i in range(0, 20, 5))
 
 
 def hash_password(password: str, username: str | None = None) -> str:

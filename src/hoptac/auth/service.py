@@ -54,8 +54,16 @@ def _names(a: Agency) -> list[str]:
 
 
 def create_user(
-    session: Session, *, username: str, password: str, role: Role, agency_id: int
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    agency_id: int,
+    must_change_password: bool = False,
 ) -> User:
+    """A new account; `must_change_password` for a one-time password its user must
+    replace at the first login (`change_own_password`) before anything else opens."""
     username = username.strip()
     if (
         not username
@@ -70,6 +78,7 @@ def create_user(
         password_hash=passwords.hash_password(password, username),
         role=role,
         agency_id=agency_id,
+        must_change_password=must_change_password,
     )
     session.add(user)
     session.flush()
@@ -80,6 +89,7 @@ def create_user(
         object_type="user",
         object_id=user.id,
         agency_id=agency_id,
+        detail={"must_change_password": True} if must_change_password else None,
     )
     return user
 
@@ -275,11 +285,34 @@ def set_password(
     password: str,
     actor: Principal | None = None,
     client: str | None = None,
+    *,
+    one_time: bool = False,
 ) -> None:
-    """A new password: every session and token of the account ends (sign in again)."""
+    """A new password: every session and token of the account ends (sign in again). A
+    `one_time` password must be changed by its user at the next login."""
+    before = {"must_change_password": user.must_change_password}
     user.password_hash = passwords.hash_password(password, user.username)
+    user.must_change_password = one_time
     revoke_all(session, user)
-    _account_changed(session, user, Action.PASSWORD_CHANGED, actor, client, "new password")
+    _account_changed(
+        session, user, Action.PASSWORD_CHANGED, actor, client, "new password", before,
+        {"must_change_password": one_time},
+    )  # fmt: skip
+
+
+def change_own_password(
+    session: Session, user: User, current: str, new: str, repeated: str, client: str | None
+) -> None:
+    """The user replaces their password (the one-time one at the first login): the
+    current one again, then a new one, typed twice, that passes the password rules and is
+    not the current one. A wrong current password is a failed login (LoginRefused)."""
+    if not passwords.verify(user.password_hash, current):
+        raise LoginRefused("password")
+    if new != repeated:
+        raise InvalidInput("the two new passwords differ")
+    if passwords.verify(user.password_hash, new):
+        raise InvalidInput("the new password must differ from the one it replaces")
+    set_password(session, user, new, principal_of(user), client)
 
 
 def set_role(
@@ -294,6 +327,9 @@ def set_role(
     )
 
 
+PASSWORD_PENDING = "password change pending"  # the refusal's reason: a token asked for too soon
+
+
 @dataclass(frozen=True)
 class SessionInfo:
     principal: Principal
@@ -301,11 +337,16 @@ class SessionInfo:
 
 
 CODE_STAGE_SECONDS = 5 * 60  # how long a password stays good for the second step
+# A "password" session (every factor passed, the one-time password still to change)
+# opens the change-password page only, for this long.
+PASSWORD_STAGE_SECONDS = 15 * 60
+_STAGE_SECONDS = {"code": CODE_STAGE_SECONDS, "password": PASSWORD_STAGE_SECONDS}
 
 
 def start_session(session: Session, user: User, stage: str = "full") -> tuple[str, str]:
     """Create a browser session, always with a new id; returns (cookie token, CSRF token).
-    A "code" session only opens the second step's page."""
+    A "code" session only opens the second step's page, a "password" one only the page
+    that changes a one-time password."""
     raw = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     session.add(UserSession(token_hash=_digest(raw), csrf_token=csrf, user_id=user.id, stage=stage))
@@ -317,12 +358,13 @@ def _session_row(session: Session, raw: str, settings: Settings, stage: str) -> 
         sa.select(UserSession).where(UserSession.token_hash == _digest(raw))
     ).first()
     now = utcnow()
-    lifetime = settings.session_max_seconds if stage == "full" else CODE_STAGE_SECONDS
+    lifetime = settings.session_max_seconds if stage == "full" else _STAGE_SECONDS[stage]
     if (
         row is None
         or row.stage != stage
         or row.revoked_at is not None
         or not row.user.is_active
+        or (stage == "full" and row.user.must_change_password)
         or now - row.last_seen_at > timedelta(seconds=settings.session_idle_seconds)
         or now - row.created_at > timedelta(seconds=lifetime)
     ):
@@ -339,6 +381,12 @@ def resolve_session(session: Session, raw: str, settings: Settings) -> SessionIn
 def code_stage(session: Session, raw: str, settings: Settings) -> tuple[User, str]:
     """(user, CSRF token) of a session waiting for its second step."""
     row = _session_row(session, raw, settings, "code")
+    return row.user, row.csrf_token
+
+
+def password_stage(session: Session, raw: str, settings: Settings) -> tuple[User, str]:
+    """(user, CSRF token) of a session whose one-time password is still to change."""
+    row = _session_row(session, raw, settings, "password")
     return row.user, row.csrf_token
 
 
@@ -364,4 +412,6 @@ def resolve_token(session: Session, raw: str) -> Principal:
         raise Unauthenticated("the bearer token is unknown, expired or revoked")
     if not row.user.is_active:
         raise Unauthenticated("this account is disabled")
+    if row.user.must_change_password:
+        raise Unauthenticated("change the one-time password at a web login first")
     return principal_of(row.user)

@@ -137,23 +137,37 @@ def user_add(
     role: Annotated[Role, typer.Option(help="admin, officer (edit) or viewer (read).")],
     username: Annotated[str, typer.Option(help="Login name.")],
     password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from standard input (scripts) instead of a one-time one.",
+        ),
     ] = False,
     data: DataOpt = None,
 ) -> None:
-    """Create a local user of an agency."""
+    """Create a local user of an agency. Without --password-stdin the account gets a
+    random one-time password, printed once: its user must replace it at the first login
+    before anything else opens (there is no default account)."""
+    from hoptac.auth import passwords
     from hoptac.auth import service as auth_service
 
-    if not password_stdin:
-        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
+    one_time = not password_stdin
+    password = passwords.one_time() if one_time else sys.stdin.readline().rstrip("\r\n")
     with transaction(session_factory()) as session:
         ag = auth_service.find_agency(session, agency)
         user = auth_service.create_user(
-            session, username=username, password=password, role=role, agency_id=ag.id
+            session,
+            username=username,
+            password=password,
+            role=role,
+            agency_id=ag.id,
+            must_change_password=one_time,
         )
-        typer.echo(f"user {user.username} ({role.value}) of {ag.name_vi} created")
+        made = f"user {user.username} ({role.value}) of {ag.name_vi} created"
+    typer.echo(made)  # once committed: a password is shown for an account that exists
+    if one_time:
+        typer.echo("one-time password (shown only now; to be changed at the first login):")
+        typer.secho(password, fg=typer.colors.GREEN)
 
 
 def _user(session: Session, username: str) -> Any:

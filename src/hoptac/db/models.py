@@ -313,6 +313,9 @@ class User(Timestamped, Base):
         sa.ForeignKey("agencies.id", ondelete="RESTRICT"), index=True
     )
     is_active: Mapped[bool] = mapped_column(default=True)
+    # a one-time password (set by an operator) to be replaced at the next login, before
+    # any other page or a token opens (`auth.service.change_own_password`)
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # sign-in bookkeeping (`auth.service`): the last success, the failures of the current
     # window and when it began, and when repeated failures locked the account
     last_login_at: Mapped[datetime | None] = mapped_column()

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from hoptac.auth import mfa
 from hoptac.auth import service as auth_service
-from hoptac.errors import Unauthenticated
+from hoptac.errors import Forbidden, Unauthenticated
 from hoptac.web.deps import DB, client_of, settings_of
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -42,6 +42,8 @@ def issue_token(
             if user.totp_enabled_at is None:
                 raise auth_service.LoginRefused("no second factor")
             factors += "+" + auth_service.second_factor(db, user, totp or "", settings)
+        if user.must_change_password:
+            raise auth_service.LoginRefused(auth_service.PASSWORD_PENDING)
     except auth_service.LoginRefused as refused:
         db.rollback()
         auth_service.record_failed_login(db, form.username, client, refused.reason)
@@ -49,6 +51,11 @@ def issue_token(
         if refused.reason == "code":
             raise Unauthenticated(
                 "send the current code of your authenticator app as totp", audited=True
+            ) from None
+        if refused.reason == auth_service.PASSWORD_PENDING:
+            raise Forbidden(
+                "change the one-time password of this account at a web login first",
+                audited=True,
             ) from None
         if refused.reason == "no second factor":
             raise Unauthenticated(

@@ -42,8 +42,33 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str | None = None) -> HTMLResponse:
-    return render(request, "login.html", {"next": _safe_next(next), "error": None, "page": None})
+def login_form(request: Request, db: DB, next: str | None = None) -> Response:
+    """The login form; a user whose one-time password is still to change is sent to the
+    change-password page (every other page redirects here for want of a full session)."""
+    try:
+        auth_service.password_stage(
+            db, request.cookies.get(SESSION_COOKIE, ""), settings_of(request)
+        )
+    except Unauthenticated:
+        return render(
+            request, "login.html", {"next": _safe_next(next), "error": None, "page": None}
+        )
+    db.commit()
+    return RedirectResponse(_password_page(next), status_code=303)
+
+
+def _password_page(next: str | None) -> str:
+    return f"/login/password?next={quote(_safe_next(next))}"
+
+
+def _signed_in(db: DB, user: User, settings: Settings, next: str) -> tuple[str, str]:
+    """Every factor passed: (the new session's cookie, where to go). A one-time password
+    to change gets a session that opens the change-password page only."""
+    if user.must_change_password:
+        raw, _csrf = auth_service.start_session(db, user, stage="password")
+        return raw, _password_page(next)
+    raw, _csrf = auth_service.start_session(db, user)
+    return raw, _safe_next(next)
 
 
 @router.post("/login")
@@ -82,9 +107,9 @@ def login(
         _session_cookie(response, raw, settings, auth_service.CODE_STAGE_SECONDS)
         return response
     auth_service.complete_login(db, user, client_of(request), "password")
-    raw, _csrf = auth_service.start_session(db, user)
+    raw, target = _signed_in(db, user, settings, next)
     db.commit()
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(target, status_code=303)
     _session_cookie(response, raw, settings, settings.session_max_seconds)
     return response
 
@@ -176,16 +201,82 @@ def login_code(
     auth_service.end_session(db, raw)
     codes = mfa.new_recovery_codes(db, user) if enrolling else None
     auth_service.complete_login(db, user, client, f"password+{factor}")
-    fresh, _csrf = auth_service.start_session(db, user)
+    fresh, target = _signed_in(db, user, settings, next)
     db.commit()
     response: Response
     if codes:
         response = render(
-            request, "recovery_codes.html", {"page": None, "codes": codes, "next": _safe_next(next)}
+            request, "recovery_codes.html", {"page": None, "codes": codes, "next": target}
         )
         response.headers["Cache-Control"] = "no-store"
     else:
-        response = RedirectResponse(_safe_next(next), status_code=303)
+        response = RedirectResponse(target, status_code=303)
+    _session_cookie(response, fresh, settings, settings.session_max_seconds)
+    return response
+
+
+def _password_form(
+    request: Request, csrf: str, next: str, error: str | None = None
+) -> HTMLResponse:
+    response = render(
+        request,
+        "change_password.html",
+        {"page": None, "csrf_token": csrf, "next": _safe_next(next), "error": error},
+        status_code=422 if error else 200,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/login/password", response_class=HTMLResponse)
+def change_password_form(request: Request, db: DB, next: str | None = None) -> Response:
+    """The one page a user with a one-time password may open: choose a new one."""
+    try:
+        _user, csrf_token = auth_service.password_stage(
+            db, request.cookies.get(SESSION_COOKIE, ""), settings_of(request)
+        )
+    except Unauthenticated:
+        return RedirectResponse("/login", status_code=303)
+    db.commit()
+    return _password_form(request, csrf_token, next or "/")
+
+
+@router.post("/login/password")
+def change_password(
+    request: Request,
+    db: DB,
+    current: Annotated[str, Form(max_length=1024)] = "",
+    new: Annotated[str, Form(max_length=1024)] = "",
+    repeated: Annotated[str, Form(max_length=1024)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """A new password in place of the one-time one (the rules of `auth.passwords`); then a
+    full session. A wrong current password counts towards the lock like a failed login."""
+    settings, client = settings_of(request), client_of(request)
+    raw = request.cookies.get(SESSION_COOKIE, "")
+    try:
+        user, expected = auth_service.password_stage(db, raw, settings)
+    except Unauthenticated:
+        return RedirectResponse("/login", status_code=303)
+    if not secrets.compare_digest(csrf_token, expected):
+        raise Forbidden("The form has expired; reload the page and try again.")
+    try:
+        auth_service.change_own_password(db, user, current, new, repeated, client)
+    except auth_service.LoginRefused as refused:
+        db.rollback()
+        auth_service.record_failed_login(db, user.username, client, refused.reason)
+        db.commit()
+        still = db.get(User, user.id)
+        if still is None or still.locked_at is not None or not still.is_active:
+            return RedirectResponse("/login", status_code=303)
+        return _password_form(request, expected, next, "The current password is not right.")
+    except InvalidInput as invalid:
+        db.rollback()
+        return _password_form(request, expected, next, invalid.detail)
+    fresh, target = _signed_in(db, user, settings, next)  # the old sessions ended with it
+    db.commit()
+    response = RedirectResponse(target, status_code=303)
     _session_cookie(response, fresh, settings, settings.session_max_seconds)
     return response
 

@@ -1,4 +1,5 @@
-"""account secrets: TOTP secrets sealed with the node's key (a wider column)
+"""account secrets: TOTP secrets sealed with the node's key (a wider column); a one-time
+password to change at the next login
 
 Revision ID: 0008
 Revises: 0007
@@ -30,6 +31,11 @@ def upgrade() -> None:
             type_=sa.String(length=255),
             existing_nullable=True,
         )
+        batch_op.add_column(
+            sa.Column(
+                "must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False
+            )
+        )
 
 
 def downgrade() -> None:
@@ -46,6 +52,7 @@ def downgrade() -> None:
             "(those accounts enrol again at their next sign-in)"
         )
     with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("must_change_password")
         batch_op.alter_column(
             "totp_secret",
             existing_type=sa.String(length=255),
