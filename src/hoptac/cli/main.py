@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.orm import Session
 
+from hoptac.cli import backup as backup_cli
 from hoptac.cli import exchange as exchange_cli
 from hoptac.cli.audit import audit_app
 from hoptac.cli.common import friendly, session_factory
@@ -43,6 +44,8 @@ app.add_typer(screening_app, name="screening")
 app.add_typer(exchange_cli.peer_app, name="peer")
 app.add_typer(exchange_cli.hotline_app, name="hotline")
 app.add_typer(audit_app, name="audit")
+app.command("backup")(backup_cli.backup)
+app.command("restore")(backup_cli.restore)
 app.command("init")(friendly(exchange_cli.init))
 
 
