@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from hoptac.db.models import Base
-from tests.conftest import token
+from tests.conftest import csrf, login, token
 
 
 def _snapshot(session: Session) -> dict[str, int]:
@@ -155,3 +155,41 @@ def test_unknown_route_and_record_are_problems(client: TestClient, officer: dict
     _assert_problem(client.get("/api/v1/nothing-here", headers=officer), 404)
     _assert_problem(client.get("/api/v1/agreements/424242", headers=officer), 404)
     _assert_problem(client.get("/api/v1/agreements/99999999999999", headers=officer), 422)
+
+
+def test_a_nul_character_is_refused_before_anything_is_stored(
+    client: TestClient, officer: dict[str, str], world: dict[str, Any], session: Session
+) -> None:
+    """PostgreSQL cannot keep U+0000 in text (SQLite would): refused everywhere alike."""
+    before = _snapshot(session)
+    r = client.post("/api/v1/people", json={"full_name": "Trần\x00Văn"}, headers=officer)
+    assert _assert_problem(r, 400)["detail"].startswith("The request contains a NUL character")
+    r = client.get("/api/v1/people", params={"q": "a\x00"}, headers=officer)
+    _assert_problem(r, 400)
+    login(client, "hcmc_officer")
+    form = {"csrf_token": csrf(client, "/people/new"), "full_name": "Trần\x00Văn"}
+    page = client.post("/people/new", data=form)
+    assert page.status_code == 400 and "ký tự NUL" in page.text
+    assert _snapshot(session) == before
+    # a chunk boundary does not hide one: the body arrives in pieces
+    r = client.post(
+        "/api/v1/people",
+        content=iter([b'{"full_name": "Tr\\u', b'0000an"}']),
+        headers={**officer, "content-type": "application/json"},
+    )
+    _assert_problem(r, 400)
+    assert _snapshot(session) == before
+
+
+def test_a_csv_upload_with_a_nul_is_refused_with_its_line(
+    client: TestClient, world: dict[str, Any], session: Session
+) -> None:
+    login(client, "hcmc_officer")
+    before = _snapshot(session)
+    r = client.post(
+        "/notices/import",
+        data={"csrf_token": csrf(client, "/notices/import")},
+        files={"file": ("n.csv", b"ref,name,kind\nTN-1,Wang\x00Jian,wanted\n", "text/csv")},
+    )
+    assert r.status_code in (200, 400, 422) and r.status_code != 500
+    assert _snapshot(session) == before

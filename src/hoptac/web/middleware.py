@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,8 +25,8 @@ DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 DOCS_PATH = "/api/v1/docs"
 
 
-class _TooLarge(Exception):
-    pass
+class _Refused(Exception):
+    """The body broke a rule (size, NUL): the middleware answers instead of the app."""
 
 
 TOO_LARGE_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
@@ -41,9 +42,28 @@ UPLOAD_SUFFIX = "/import"  # the CSV upload routes (POST)
 MULTIPART_SLACK = 64 * 1024  # the form around the file: the file's own limit is exact
 
 
+NUL_DETAIL = "The request contains a NUL character (U+0000), which no field accepts."
+NUL_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>400 · hoptac</title><link rel="stylesheet" href="/static/app.css"></head>
+<body><main class="container"><section class="card narrow"><h1>400</h1>
+<p>Dữ liệu gửi lên có ký tự NUL (U+0000), không trường nào chấp nhận ký tự này.</p>
+<p lang="en">The request contains a NUL character (U+0000), which no field accepts.</p>
+<p><a href="/">← hoptac</a></p></section></main></body></html>"""
+# Bodies read as text: a NUL there is refused (PostgreSQL cannot store it in text, and no
+# name, title or note has one). A multipart body is not looked at: files are binary.
+_TEXT_TYPES = (b"application/json", b"application/x-www-form-urlencoded", b"text/")
+_NUL_MARKS = (b"\x00", b"\\u0000", b"%00")  # raw, JSON escape, form escape
+
+
+def _has_nul(data: bytes) -> bool:
+    return any(mark in data for mark in _NUL_MARKS)
+
+
 class BodyLimit:
     """Refuse bodies over `max_bytes` with 413 before the app reads them into memory;
-    uploads (POST to a path ending in /import) may carry a file of `upload_bytes`."""
+    uploads (POST to a path ending in /import) may carry a file of `upload_bytes`. A NUL
+    character in the query string or in a text body is refused with 400 the same way."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int = 0) -> None:
         self.app = app
@@ -58,61 +78,95 @@ class BodyLimit:
         if scope.get("method") == "POST" and str(scope.get("path", "")).endswith(UPLOAD_SUFFIX):
             limit = max(limit, self.upload_bytes + MULTIPART_SLACK)
         page = not str(scope.get("path", "")).startswith(MACHINE_PATHS)
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._reject(send, limit, page)
             return
+        if _has_nul(scope.get("query_string", b"").lower()):
+            await self._refuse_nul(send, page)
+            return
+        text = headers.get(b"content-type", b"").lower().startswith(_TEXT_TYPES)
         seen = 0
+        tail = b""  # the end of the last chunk: a mark may straddle two
+        refusal: list[Callable[[], Awaitable[None]]] = []  # set when the body is refused
         started = False
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, tail
             message = await receive()
             if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                seen += len(chunk)
                 if seen > limit:
-                    raise _TooLarge
+                    refusal.append(lambda: self._reject(send, limit, page))
+                    raise _Refused
+                if text:
+                    if _has_nul((tail + chunk).lower()):
+                        refusal.append(lambda: self._refuse_nul(send, page))
+                        raise _Refused
+                    tail = chunk[-8:]
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
+            # The app may catch the refusal (FastAPI answers "error parsing the body"):
+            # our answer replaces whatever it says then.
             nonlocal started
             if message["type"] == "http.response.start":
+                if started:
+                    return
                 started = True
+                if refusal:
+                    await refusal[0]()
+                    return
+            elif refusal:
+                return
             await send(message)
 
         try:
-            await self.app(scope, limited, tracking_send)
-        except _TooLarge:
+            await self.app(scope, limited, guarded_send)
+        except _Refused:
             if not started:
-                await self._reject(send, limit, page)
+                await refusal[0]()
+
+    async def _refuse_nul(self, send: Send, page: bool) -> None:
+        problem = {"type": "/problems/nul-character", "title": "Bad request", "status": 400}
+        await _answer(send, 400, page, NUL_PAGE, {**problem, "detail": NUL_DETAIL})
 
     async def _reject(self, send: Send, limit: int, page: bool) -> None:
+        megabytes = max(1, limit // (1024 * 1024))
+        problem = {"type": "/problems/request-too-large", "title": "Request too large"}
         detail = f"The request body is larger than the limit of {limit} bytes."
-        if page:  # a person at a browser: a page they can read, in both languages
-            megabytes = max(1, limit // (1024 * 1024))
-            body = TOO_LARGE_PAGE.format(mb=megabytes).encode()
-            content_type = b"text/html; charset=utf-8"
-        else:
-            body = json.dumps(
-                {
-                    "type": "/problems/request-too-large",
-                    "title": "Request too large",
-                    "status": 413,
-                    "detail": detail,
-                }
-            ).encode()
-            content_type = b"application/problem+json"
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", content_type),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        html = TOO_LARGE_PAGE.format(mb=megabytes)
+        await _answer(send, 413, page, html, {**problem, "status": 413, "detail": detail})
+
+
+async def _answer(
+    send: Send,
+    status: int,
+    page: bool,
+    html: str,
+    problem: dict[str, Any],
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+) -> None:
+    """A refusal made before the app runs: to a person at a browser a page they can read,
+    in both languages; to a program a problem+json."""
+    if page:
+        body, content_type = html.encode(), b"text/html; charset=utf-8"
+    else:
+        body, content_type = json.dumps(problem).encode(), b"application/problem+json"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class SecurityHeaders:
@@ -208,28 +262,12 @@ class RateLimit:
         await self._reject(scope, send, wait)
 
     async def _reject(self, scope: Scope, send: Send, wait: int) -> None:
-        if str(scope.get("path", "")).startswith(MACHINE_PATHS):
-            body = json.dumps(
-                {
-                    "type": "/problems/too-many-requests",
-                    "title": "Too many requests",
-                    "status": 429,
-                    "detail": f"Too many requests from this address; retry in {wait} s.",
-                }
-            ).encode()
-            content_type = b"application/problem+json"
-        else:
-            body = TOO_MANY_PAGE.format(wait=wait).encode()
-            content_type = b"text/html; charset=utf-8"
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 429,
-                "headers": [
-                    (b"content-type", content_type),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(wait).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        page = not str(scope.get("path", "")).startswith(MACHINE_PATHS)
+        problem = {
+            "type": "/problems/too-many-requests",
+            "title": "Too many requests",
+            "status": 429,
+            "detail": f"Too many requests from this address; retry in {wait} s.",
+        }
+        html = TOO_MANY_PAGE.format(wait=wait)
+        await _answer(send, 429, page, html, problem, ((b"retry-after", str(wait).encode()),))
