@@ -31,6 +31,7 @@ from hoptac.web.app import create_app
 
 PG_URL = os.environ.get("HOPTAC_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery staple"
+ACK = {"acknowledge": "yes"}  # the use notice ticked on the login form (CJIS AC-8)
 _pg_reason: list[str] = []
 
 
@@ -300,7 +301,7 @@ def login(client: TestClient, username: str, password: str = PASSWORD, next: str
     first login, as its user would: the secret is read off the page). The last answer."""
     r = client.post(
         "/login",
-        data={"username": username, "password": password, "next": next},
+        data={"username": username, "password": password, "next": next, **ACK},
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text

@@ -21,6 +21,7 @@ from hoptac.errors import InvalidInput
 from hoptac.settings import Settings
 from hoptac.types import Role
 from tests.conftest import (
+    ACK,
     PASSWORD,
     TOTP_SECRETS,
     add_agency,
@@ -112,7 +113,7 @@ def test_a_key_file_others_may_read_is_refused(
         auth_service.create_user(
             s, username="newcomer", password=PASSWORD, role=Role.OFFICER, agency_id=agency_id
         )
-    r = client.post("/login", data={"username": "newcomer", "password": PASSWORD})
+    r = client.post("/login", data={"username": "newcomer", "password": PASSWORD, **ACK})
     assert r.status_code == 422
     assert "chmod go-rwx" in r.text
     with factory() as s:  # no secret was stored with a key others could read
@@ -210,3 +211,46 @@ def test_a_password_given_on_standard_input_needs_no_change(
     r = cli.invoke(app, [*add, "--password-stdin"], input=f"{PASSWORD}\n")
     assert r.exit_code == 0 and "one-time" not in r.output, r.output
     assert login(client, "ops").headers["location"] == "/"
+
+
+# ---- the system-use notice, acknowledged at every login (CJIS AC-8) -----------------
+
+
+def test_the_login_page_shows_the_use_notice_in_both_languages(client: Any) -> None:
+    for lang in ("vi", "en"):
+        client.cookies.set("hoptac_lang", lang)
+        html = client.get("/login").text
+        vi, en = html.find("Thông báo sử dụng hệ thống"), html.find("System use notice")
+        assert 0 < vi < en, lang  # Vietnamese first, whatever the page's language
+        for words in ("chỉ dành cho người được cấp quyền", "được giám sát và ghi lại"):
+            assert words in html
+        for words in ("authorised users only", "monitored and recorded", "penalties under the law"):
+            assert words in html
+        assert re.search(r'<input type="checkbox" name="acknowledge" value="yes" required>', html)
+
+
+def test_a_login_without_the_acknowledgement_is_refused_and_audited_but_not_counted(
+    client: Any, factory: sessionmaker[Session], agency_id: int
+) -> None:
+    with factory() as s, s.begin():
+        add_user(s, "lan", Role.VIEWER, s.get_one(Agency, agency_id))
+    for _ in range(auth_service.LOCK_AFTER + 1):  # more than enough to lock, were it counted
+        r = client.post("/login", data={"username": "lan", "password": PASSWORD})
+        assert r.status_code == 401
+        assert "Hãy đọc thông báo sử dụng hệ thống" in r.text
+        assert client.cookies.get("hoptac_session") is None
+    refused = audit_rows(factory, "auth.login_failed")
+    assert len(refused) == auth_service.LOCK_AFTER + 1
+    assert {(r.username, r.outcome, (r.detail or {}).get("reason")) for r in refused} == {
+        ("lan", "denied", "notice not acknowledged")
+    }
+    assert {r.agency_id for r in refused} == {agency_id}  # the account's admins see them
+    with factory() as s:
+        user = s.scalars(sa.select(User).where(User.username == "lan")).one()
+        assert user.locked_at is None and user.failed_logins == 0
+    ticked = client.post(
+        "/login",
+        data={"username": "lan", "password": PASSWORD, "acknowledge": "yes"},
+        follow_redirects=False,
+    )
+    assert ticked.status_code == 303 and ticked.headers["location"] == "/"

@@ -37,6 +37,8 @@ def sign_in(page: object, username: str = "demo", password: str = "hoptac-demo-2
     assert isinstance(page, Page)
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(password)
+    expect(page.get_by_role("heading", name="Thông báo sử dụng hệ thống")).to_be_visible()
+    page.get_by_label("Tôi đã đọc thông báo trên").check()  # the use notice (CJIS AC-8)
     page.get_by_role("button", name="Đăng nhập").click()
     expect(page.get_by_label("Mã dùng một lần")).to_be_visible()
     key = page.locator("code.secret")

@@ -17,6 +17,7 @@ from hoptac.auth import service as auth_service
 from hoptac.db.models import AuditEvent, User, utcnow
 from hoptac.types import Role
 from tests.conftest import (
+    ACK,
     PASSWORD,
     TOTP_CLOCK,
     TOTP_SECRETS,
@@ -41,7 +42,7 @@ def people(factory: sessionmaker[Session]) -> None:
 
 def password_step(client: Any, username: str) -> Any:
     return client.post(
-        "/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
+        "/login", data={"username": username, "password": PASSWORD, **ACK}, follow_redirects=False
     )
 
 
@@ -185,7 +186,7 @@ def test_the_second_step_expires_and_its_failures_count_towards_the_lock(
 
 def login_is_refused(client: Any) -> bool:
     r = client.post(
-        "/login", data={"username": "officer", "password": PASSWORD}, follow_redirects=False
+        "/login", data={"username": "officer", "password": PASSWORD, **ACK}, follow_redirects=False
     )
     return bool(r.status_code == 401)
 

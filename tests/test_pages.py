@@ -47,7 +47,9 @@ def test_login_never_redirects_off_site(client: TestClient, world: dict[str, Any
 
 
 def test_wrong_password_shows_an_error(client: TestClient, world: dict[str, Any]) -> None:
-    r = client.post("/login", data={"username": "hcmc_officer", "password": "wrong"})
+    r = client.post(
+        "/login", data={"username": "hcmc_officer", "password": "wrong", "acknowledge": "yes"}
+    )
     assert r.status_code == 401
     assert "Sai tên đăng nhập hoặc mật khẩu" in r.text
     assert client.get("/", follow_redirects=False).status_code == 303

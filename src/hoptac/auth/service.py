@@ -328,6 +328,7 @@ def set_role(
 
 
 PASSWORD_PENDING = "password change pending"  # the refusal's reason: a token asked for too soon
+NOTICE_NOT_ACKNOWLEDGED = "notice not acknowledged"  # a login without the use notice ticked
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,9 @@ VI: dict[str, str] = {
     "denied": "bị từ chối",
     "error": "lỗi",
     "Only an administrator may read the audit log.": "Chỉ quản trị viên được xem nhật ký kiểm tra.",
+    # the system-use notice at login (CJIS AC-8)
+    "I have read the notice above and accept its conditions.": "Tôi đã đọc thông báo trên và chấp nhận các điều kiện của thông báo.",
+    "Read the system-use notice and tick the box to log in.": "Hãy đọc thông báo sử dụng hệ thống và đánh dấu vào ô xác nhận để đăng nhập.",
     # one-time password changed at the first login
     "Choose your password": "Đặt mật khẩu của anh/chị",
     "You signed in with a one-time password. Choose your own before anything else opens: at least 8 characters (a phrase of several words is long and easy to remember), not a common password, not your username.": "Anh/chị đã đăng nhập bằng mật khẩu dùng một lần. Hãy đặt mật khẩu riêng trước khi dùng các chức năng khác: ít nhất 8 ký tự (một cụm nhiều từ vừa dài vừa dễ nhớ), không phải mật khẩu phổ biến, không trùng tên đăng nhập.",

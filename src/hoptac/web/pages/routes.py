@@ -77,26 +77,31 @@ def login(
     db: DB,
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
+    acknowledge: Annotated[str, Form(max_length=10)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
+    """The password step. The system-use notice must be acknowledged first (CJIS AC-8):
+    without it nothing is checked, and the refusal is audited without counting towards
+    the lock."""
     settings = settings_of(request)
+
+    def refuse(error: str, status: int) -> HTMLResponse:
+        context = {"next": _safe_next(next), "error": error, "page": None, "username": username}
+        return render(request, "login.html", context, status_code=status)
+
+    if acknowledge != "yes":
+        auth_service.record_failed_login(
+            db, username, client_of(request), auth_service.NOTICE_NOT_ACKNOWLEDGED
+        )
+        db.commit()
+        return refuse("Read the system-use notice and tick the box to log in.", 401)
     try:
         user = auth_service.authenticate(db, username, password)
     except auth_service.LoginRefused as refused:
         db.rollback()
         auth_service.record_failed_login(db, username, client_of(request), refused.reason)
         db.commit()
-        return render(
-            request,
-            "login.html",
-            {
-                "next": _safe_next(next),
-                "error": "Wrong username or password.",
-                "page": None,
-                "username": username,
-            },
-            status_code=401,
-        )
+        return refuse("Wrong username or password.", 401)
     if mfa.required(user):
         # The password was right; the session opens only the second step's page.
         if user.totp_enabled_at is None and user.totp_secret is None:
