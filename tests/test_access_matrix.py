@@ -39,6 +39,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # API: the registry's records
     **{("GET", f"/api/v1/{r}"): READ for r in (*RESOURCES, "notices", "registers")},
     **{("GET", f"/api/v1/{r}/{{record_id}}"): MINE for r in (*RESOURCES, "notices", "registers")},
+    # sources: the attribution of information, a field permission viewers lack
+    ("GET", "/api/v1/sources"): WRITE,
+    ("GET", "/api/v1/sources/{record_id}"): MINE_WRITE,
     **{("POST", f"/api/v1/{r}"): WRITE for r in (*RESOURCES, "notices", "registers")},
     **{
         ("PATCH", f"/api/v1/{r}/{{record_id}}"): MINE_WRITE
@@ -90,6 +93,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/"): READ,
     **{("GET", f"/{r}"): READ for r in RESOURCES},
     **{("GET", f"/{r}/{{record_id:int}}"): MINE for r in RESOURCES},
+    ("GET", "/sources"): WRITE,
+    ("GET", "/sources/{record_id:int}"): MINE_WRITE,
     ("GET", "/{resource}/new"): WRITE,
     ("POST", "/{resource}/new"): WRITE,
     ("GET", "/{resource}/{record_id:int}/edit"): MINE_WRITE,

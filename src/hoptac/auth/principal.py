@@ -19,6 +19,13 @@ class Principal:
     def can_write(self) -> bool:
         return self.role in (Role.ADMIN, Role.OFFICER)
 
+    @property
+    def sees_sources(self) -> bool:
+        """Field permission: which source a record was read from, its quoted passage and
+        the sources themselves (the attribution of information). Viewers read records
+        without them."""
+        return self.role in (Role.ADMIN, Role.OFFICER)
+
     def require_write(self) -> None:
         if not self.can_write:
             raise Forbidden("This account may read but not create or change records.")

@@ -104,6 +104,7 @@ def dashboard(session: Session, principal: Principal, today: date) -> Dashboard:
     counts = {
         name: svc.list_records(session, principal, res, svc.ListQuery(limit=0))[1]
         for name, res in svc.RESOURCES.items()
+        if not res.restricted or principal.sees_sources
     }
     counts |= {"overdue": n_overdue, "open": n_open}
     return Dashboard(

@@ -256,8 +256,12 @@ class RecordOut(BaseModel):
     owner_agency_id: int | None
     version: int = Field(description="Bumped by every change; send it back as If-Match.")
     sharing: Sharing
-    source_id: int | None
-    quote: str | None
+    source_id: int | None = Field(
+        None, description="The source read; absent for roles without source access (viewers)."
+    )
+    quote: str | None = Field(
+        None, description="The passage read; absent for roles without source access (viewers)."
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -148,6 +148,9 @@ def common_out(obj: Any, p: Principal | None) -> dict[str, Any]:
     }
 
 
+SOURCE_FIELDS = ("source_id", "quote")  # restricted: `Principal.sees_sources`
+
+
 # ---- per-type behaviour -------------------------------------------------------------
 
 
@@ -467,10 +470,22 @@ class Resource(Generic[M]):
     after_write: Callable[[Session, Any], None] | None = None
     # Reading one record (its page, GET by id) leaves an audit row: personal data.
     audit_reads: bool = False
+    # Only callers with the sources field permission (`Principal.sees_sources`) read these.
+    restricted: bool = False
 
     @property
     def label(self) -> str:
         return self.model.__name__.lower()
+
+    def out(self, obj: M, p: Principal | None) -> BaseModel:
+        """The record as `p` reads it: without the source fields for a caller who lacks
+        that permission (unset: the API leaves them out of the JSON, not null)."""
+        model = self.to_out(obj, p)
+        if p is not None and not p.sees_sources:
+            for name in SOURCE_FIELDS:
+                setattr(model, name, None)
+            model.model_fields_set.difference_update(SOURCE_FIELDS)
+        return model
 
 
 def _name_filter(column: Any, q: str | None) -> list[ColumnElement[bool]]:
@@ -579,6 +594,7 @@ SOURCES: Resource[Source] = Resource(
     _source_out,
     _source_filter,
     (Source.published_on.desc().nulls_last(), Source.id),
+    restricted=True,
 )
 PEOPLE: Resource[Person] = Resource(
     "people",
@@ -639,9 +655,15 @@ RESOURCES: dict[str, Resource[Any]] = {
 # ---- generic operations -------------------------------------------------------------
 
 
+def _permitted(principal: Principal, res: Resource[M]) -> None:
+    if res.restricted and not principal.sees_sources:
+        raise Forbidden("This account may not read sources.")
+
+
 def list_records(
     session: Session, principal: Principal, res: Resource[M], q: ListQuery
 ) -> tuple[list[M], int]:
+    _permitted(principal, res)
     base = res.filter(scoped(sa.select(res.model), res.model, principal), q)
     total = session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
     stmt = base.order_by(*res.order_by).limit(q.limit).offset(q.offset).options(*res.load)
@@ -649,6 +671,7 @@ def list_records(
 
 
 def get_record(session: Session, principal: Principal, res: Resource[M], record_id: int) -> M:
+    _permitted(principal, res)
     return get_visible(session, res.model, record_id, principal)
 
 

@@ -134,6 +134,7 @@ VI: dict[str, str] = {
     "Filter": "Lọc",
     "Type to filter the list": "Gõ để lọc danh sách",
     "This account may read but not create or change records.": "Tài khoản chỉ xem: không được thêm hoặc sửa bản ghi.",
+    "This account may not read sources.": "Tài khoản này không được xem nguồn tin.",
     "Only the owning agency's officers may change this record.": "Chỉ cán bộ của đơn vị sở hữu mới được sửa bản ghi này.",
     "The form has expired; reload the page and try again.": "Biểu mẫu đã hết hạn, vui lòng tải lại trang và thử lại.",
     "Records citing this source": "Bản ghi trích từ nguồn này",

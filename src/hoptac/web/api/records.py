@@ -95,14 +95,14 @@ def _register(res: svc.Resource[Any]) -> None:
         )
         items, total = svc.list_records(db, principal, res, query)
         return page_model(
-            items=[res.to_out(i, principal) for i in items], total=total, limit=limit, offset=offset
+            items=[res.out(i, principal) for i in items], total=total, limit=limit, offset=offset
         )
 
     def get(record_id: RecordId, db: DB, principal: ApiPrincipal, response: Response) -> Any:
         obj = svc.read_record(db, principal, res, record_id)
         db.commit()  # the audit row of the read, where the resource keeps one
         response.headers["ETag"] = etag(obj.version)
-        return res.to_out(obj, principal)
+        return res.out(obj, principal)
 
     def create(
         body: Annotated[res.schema_in, Body()],  # type: ignore[name-defined]
@@ -114,7 +114,7 @@ def _register(res: svc.Resource[Any]) -> None:
         db.commit()
         response.headers["Location"] = f"/api/v1/{res.name}/{obj.id}"
         response.headers["ETag"] = etag(obj.version)
-        return res.to_out(obj, principal)
+        return res.out(obj, principal)
 
     def patch(
         record_id: RecordId,
@@ -133,13 +133,14 @@ def _register(res: svc.Resource[Any]) -> None:
         obj = svc.update_record(db, principal, res, record_id, changes, expected)
         db.commit()
         response.headers["ETag"] = etag(obj.version)
-        return res.to_out(obj, principal)
+        return res.out(obj, principal)
 
     router.add_api_route(
         f"/{res.name}",
         list_,
         methods=["GET"],
         response_model=page_model,
+        response_model_exclude_unset=True,  # restricted fields are absent, not null
         tags=[tag],
         summary=f"List {res.name}",
         name=f"list_{res.name}",
@@ -150,6 +151,7 @@ def _register(res: svc.Resource[Any]) -> None:
         get,
         methods=["GET"],
         response_model=out,
+        response_model_exclude_unset=True,
         tags=[tag],
         summary=f"Get {label}",
         name=f"get_{label}",
@@ -159,6 +161,7 @@ def _register(res: svc.Resource[Any]) -> None:
         create,
         methods=["POST"],
         response_model=out,
+        response_model_exclude_unset=True,
         status_code=201,
         tags=[tag],
         summary=f"Create {label}",
@@ -169,6 +172,7 @@ def _register(res: svc.Resource[Any]) -> None:
         patch,
         methods=["PATCH"],
         response_model=out,
+        response_model_exclude_unset=True,
         tags=[tag],
         summary=f"Change {label}",
         name=f"update_{label}",

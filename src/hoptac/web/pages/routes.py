@@ -482,12 +482,13 @@ def source(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse
 
 
 def _maybe(db: DB, page: Page, res: svc.Resource[Any], record_id: int | None) -> Any:
-    """A linked record, or None when it is missing or outside the caller's scope."""
+    """A linked record, or None when it is missing, outside the caller's scope or of a
+    kind the caller may not read (sources, for viewers)."""
     if record_id is None:
         return None
     try:
         return svc.get_record(db, page.principal, res, record_id)
-    except NotFound:
+    except (NotFound, Forbidden):
         return None
 
 
