@@ -138,7 +138,7 @@ def test_an_account_unused_for_90_days_is_disabled_and_its_sessions_end(
         assert s.scalar(sa.select(User.is_active).where(User.username == "lan")) is False
     assert client.get("/api/v1/agencies", headers=headers).status_code == 401
     (disabled,) = audit_rows(factory, "auth.account_disabled")
-    assert disabled.detail["after"] == {"active": False}  # type: ignore[index]
+    assert disabled.detail["after"] == {"active": False, "disabled": "inactive"}  # type: ignore[index]
     assert disabled.username == "(node)" and disabled.agency_id == agency_id
 
     # the daily sweep finds the others (the clock of the sweep is the service's)

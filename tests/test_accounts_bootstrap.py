@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,9 @@ from typer.testing import CliRunner
 from hoptac.auth import mfa
 from hoptac.auth import service as auth_service
 from hoptac.cli.main import app
-from hoptac.db.models import Agency, User
+from hoptac.db import migrate
+from hoptac.db.engine import make_engine
+from hoptac.db.models import Agency, User, utcnow
 from hoptac.errors import InvalidInput
 from hoptac.settings import Settings
 from hoptac.types import Role
@@ -28,6 +31,7 @@ from tests.conftest import (
     add_user,
     audit_rows,
     csrf,
+    fresh_database,
     login,
     request_token,
 )
@@ -254,3 +258,114 @@ def test_a_login_without_the_acknowledgement_is_refused_and_audited_but_not_coun
         follow_redirects=False,
     )
     assert ticked.status_code == 303 and ticked.headers["location"] == "/"
+
+
+# ---- unlocking never undoes an admin's disabling -------------------------------------
+
+
+def account(factory: sessionmaker[Session], username: str) -> tuple[bool, bool, str | None]:
+    """(active, locked, why disabled) as stored."""
+    with factory() as s:
+        user = s.scalars(sa.select(User).where(User.username == username)).one()
+        return user.is_active, user.locked_at is not None, user.disabled_reason
+
+
+def test_unlock_lifts_a_lock_but_not_an_admins_disabling(
+    cli: CliRunner, client: Any, factory: sessionmaker[Session], agency_id: int
+) -> None:
+    with factory() as s, s.begin():
+        add_user(s, "lan", Role.VIEWER, s.get_one(Agency, agency_id))
+    for _ in range(auth_service.LOCK_AFTER):
+        assert request_token(client, "lan", "not the password").status_code == 401
+    assert account(factory, "lan") == (True, True, None)
+    disabled = cli.invoke(app, ["user", "disable", "lan", "--why", "left the unit"])
+    assert disabled.exit_code == 0, disabled.output
+    assert account(factory, "lan") == (False, True, "admin")
+
+    unlocked = cli.invoke(app, ["user", "unlock", "lan"])
+    assert unlocked.exit_code == 0, unlocked.output
+    assert "stays disabled" in unlocked.output and "hoptac user enable lan" in unlocked.output
+    assert account(factory, "lan") == (False, False, "admin")  # the lock is gone, not the rest
+    assert request_token(client, "lan").status_code == 401
+
+    enabled = cli.invoke(app, ["user", "enable", "lan"])
+    assert enabled.exit_code == 0, enabled.output
+    assert account(factory, "lan") == (True, False, None)
+    assert request_token(client, "lan").status_code == 200
+    again = cli.invoke(app, ["user", "enable", "lan"])
+    assert again.exit_code == 1 and "user 'lan' is not disabled" in again.output
+
+    (off,) = audit_rows(factory, "auth.account_disabled")
+    assert off.detail is not None and off.detail["why"] == "left the unit"
+    assert off.detail["after"] == {"active": False, "disabled": "admin"}
+    (unlock,) = audit_rows(factory, "auth.account_unlocked")
+    assert unlock.detail is not None
+    assert unlock.detail["before"] == {"locked": True, "active": False, "disabled": "admin"}
+    assert unlock.detail["after"] == {"locked": False, "active": False, "disabled": "admin"}
+    (on,) = audit_rows(factory, "auth.account_enabled")
+    assert on.detail is not None and on.object_type == "user" and on.agency_id == agency_id
+    assert on.detail["after"] == {"locked": False, "active": True, "disabled": None}
+
+
+def test_unlock_still_enables_an_account_disabled_for_inactivity(
+    cli: CliRunner, client: Any, factory: sessionmaker[Session], agency_id: int
+) -> None:
+    with factory() as s, s.begin():
+        add_user(s, "lan", Role.VIEWER, s.get_one(Agency, agency_id))
+    with factory() as s, s.begin():
+        user = s.scalars(sa.select(User).where(User.username == "lan")).one()
+        auth_service.disable_user(s, user, None, None, "unused 90 days", auth_service.INACTIVE)
+    assert request_token(client, "lan").status_code == 401
+    unlocked = cli.invoke(app, ["user", "unlock", "lan"])
+    assert unlocked.exit_code == 0 and "stays disabled" not in unlocked.output
+    assert account(factory, "lan") == (True, False, None)
+    assert request_token(client, "lan").status_code == 200
+
+
+def test_migration_0008_reads_why_each_disabled_account_was_disabled(
+    backend: str, tmp_path: Path
+) -> None:
+    url, cleanup = fresh_database(backend, tmp_path)
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(url, "0007")
+        meta = sa.MetaData()
+        meta.reflect(engine, only=["agencies", "users", "audit_events"])
+        agencies, users, events = (meta.tables[n] for n in ("agencies", "users", "audit_events"))
+        now = utcnow()
+        stamps = {"created_at": now, "updated_at": now}
+        with engine.begin() as conn:
+            conn.execute(
+                agencies.insert().values(
+                    id=1, name_vi="Công an tỉnh Lạng Sơn", abbreviations=[], name_key=" x ",
+                    country="VN", level="province", sharing="all", version=1, **stamps,
+                )
+            )  # fmt: skip
+            accounts = {"swept": False, "fired": False, "unknown": False, "busy": True}
+            for n, (name, active) in enumerate(accounts.items(), start=1):
+                conn.execute(
+                    users.insert().values(
+                        id=n, username=name, password_hash="x", role="viewer", agency_id=1,
+                        is_active=active, **stamps,
+                    )
+                )  # fmt: skip
+            for seq, (user_id, why) in enumerate(
+                [(1, "unused 90 days"), (2, "unused 90 days"), (2, "left the unit")], start=1
+            ):
+                conn.execute(
+                    events.insert().values(
+                        seq=seq, prev_hash="0" * 64, row_hash="0" * 64, at=now, outcome="ok",
+                        action="auth.account_disabled", object_type="user", object_id=user_id,
+                        detail={"user": "?", "why": why},
+                    )
+                )  # fmt: skip
+        migrate.upgrade(url)
+        with engine.connect() as conn:
+            reasons = dict(
+                conn.execute(sa.text("SELECT username, disabled_reason FROM users")).all()
+            )
+        # the last disabling counts; without a row it is taken as deliberate
+        assert reasons == {"swept": "inactive", "fired": "admin", "unknown": "admin", "busy": None}
+    finally:
+        engine.dispose()
+        cleanup()

@@ -36,6 +36,7 @@ class Action(StrEnum):
     ACCOUNT_LOCKED = "auth.account_locked"  # repeated failed logins
     ACCOUNT_UNLOCKED = "auth.account_unlocked"
     ACCOUNT_DISABLED = "auth.account_disabled"  # by an admin, or unused for 90 days
+    ACCOUNT_ENABLED = "auth.account_enabled"  # an account an admin disabled, enabled again
     PASSWORD_CHANGED = "auth.password_changed"
     ROLE_CHANGED = "auth.role_changed"
     RECORD_CREATED = "record.created"

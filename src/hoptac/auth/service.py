@@ -195,7 +195,7 @@ def record_failed_login(
         revoke_all(session, user)  # a locked account keeps no session either
         _account_changed(session, user, Action.ACCOUNT_LOCKED, None, client, "failed logins")
     if user is not None and reason == "inactive":
-        disable_user(session, user, None, client, f"unused {INACTIVE_AFTER.days} days")
+        disable_user(session, user, None, client, f"unused {INACTIVE_AFTER.days} days", INACTIVE)
 
 
 def _account_changed(
@@ -235,11 +235,22 @@ def revoke_all(session: Session, user: User) -> None:
         )
 
 
+BY_ADMIN = "admin"  # disabled deliberately: `user enable` alone lifts it
+INACTIVE = "inactive"  # unused INACTIVE_AFTER: `user unlock` lifts it too
+
+
 def disable_user(
-    session: Session, user: User, actor: Principal | None, client: str | None, why: str
+    session: Session,
+    user: User,
+    actor: Principal | None,
+    client: str | None,
+    why: str,
+    reason: str = BY_ADMIN,
 ) -> None:
-    """Disable an account: its sessions and tokens stop working at once."""
-    user.is_active = False
+    """Disable an account (`reason`: BY_ADMIN or INACTIVE, kept with it): its sessions
+    and tokens stop working at once."""
+    before = {"active": user.is_active, "disabled": user.disabled_reason}
+    user.is_active, user.disabled_reason = False, reason
     revoke_all(session, user)
     _account_changed(
         session,
@@ -248,8 +259,8 @@ def disable_user(
         actor,
         client,
         why,
-        {"active": True},
-        {"active": False},
+        before,
+        {"active": False, "disabled": reason},
     )
 
 
@@ -263,20 +274,42 @@ def disable_inactive(session: Session) -> list[str]:
         )
     ).all()
     for user in stale:
-        disable_user(session, user, None, None, f"unused {INACTIVE_AFTER.days} days")
+        disable_user(session, user, None, None, f"unused {INACTIVE_AFTER.days} days", INACTIVE)
     return [u.username for u in stale]
 
 
-def unlock_user(session: Session, user: User, actor: Principal | None, client: str | None) -> None:
-    """An admin lifts a lock (and, for an unused account, its disabling: it may sign in
-    again from now)."""
-    before = {"locked": user.locked_at is not None, "active": user.is_active}
+def _state(user: User) -> dict[str, Any]:
+    return {
+        "locked": user.locked_at is not None,
+        "active": user.is_active,
+        "disabled": user.disabled_reason,
+    }
+
+
+def unlock_user(session: Session, user: User, actor: Principal | None, client: str | None) -> bool:
+    """An admin lifts a lock and, for an unused account, its disabling (it may sign in
+    again from now). An account an admin disabled stays disabled (`enable_user`). Whether
+    the account may sign in now."""
+    before = _state(user)
     user.locked_at, user.failed_logins, user.failed_since = None, 0, None
-    user.is_active, user.last_login_at = True, utcnow()
+    if user.is_active or user.disabled_reason == INACTIVE:
+        user.is_active, user.disabled_reason, user.last_login_at = True, None, utcnow()
     _account_changed(
-        session, user, Action.ACCOUNT_UNLOCKED, actor, client, "unlocked", before,
-        {"locked": False, "active": True},
-    )  # fmt: skip
+        session, user, Action.ACCOUNT_UNLOCKED, actor, client, "unlocked", before, _state(user)
+    )
+    return user.is_active
+
+
+def enable_user(session: Session, user: User, actor: Principal | None, client: str | None) -> None:
+    """An admin enables a disabled account again, whatever disabled it (a lock stays:
+    `unlock_user`); its 90 days of inactivity count from now."""
+    if user.is_active:
+        raise InvalidInput(f"user '{user.username}' is not disabled")
+    before = _state(user)
+    user.is_active, user.disabled_reason, user.last_login_at = True, None, utcnow()
+    _account_changed(
+        session, user, Action.ACCOUNT_ENABLED, actor, client, "enabled", before, _state(user)
+    )
 
 
 def set_password(

@@ -189,12 +189,49 @@ def _user(session: Session, username: str) -> Any:
 def user_unlock(
     username: Annotated[str, typer.Argument(help="Login name.")], data: DataOpt = None
 ) -> None:
-    """Lift a lock left by repeated failed logins (or the disabling of an unused account)."""
+    """Lift a lock left by repeated failed logins (or the disabling of an unused account).
+    An account an admin disabled stays disabled: `hoptac user enable` is for that."""
     from hoptac.auth import service as auth_service
 
     with transaction(session_factory()) as session:
-        auth_service.unlock_user(session, _user(session, username), None, None)
+        active = auth_service.unlock_user(session, _user(session, username), None, None)
     typer.echo(f"user {username} unlocked")
+    if not active:
+        typer.secho(
+            f"user {username} stays disabled (an admin disabled it): "
+            f"`hoptac user enable {username}` enables it",
+            fg=typer.colors.YELLOW,
+        )
+
+
+@user_app.command("disable")
+@friendly
+def user_disable(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    why: Annotated[str, typer.Option(help="The reason, for the audit log.")] = "by the operator",
+    data: DataOpt = None,
+) -> None:
+    """Disable an account deliberately: its sessions and tokens end at once, and only
+    `hoptac user enable` lifts it (not `user unlock`)."""
+    from hoptac.auth import service as auth_service
+
+    with transaction(session_factory()) as session:
+        auth_service.disable_user(session, _user(session, username), None, None, why)
+    typer.echo(f"user {username} disabled")
+
+
+@user_app.command("enable")
+@friendly
+def user_enable(
+    username: Annotated[str, typer.Argument(help="Login name.")], data: DataOpt = None
+) -> None:
+    """Enable a disabled account again, whatever disabled it (a lock stays: `user
+    unlock`); its 90 days of inactivity count from now."""
+    from hoptac.auth import service as auth_service
+
+    with transaction(session_factory()) as session:
+        auth_service.enable_user(session, _user(session, username), None, None)
+    typer.echo(f"user {username} enabled")
 
 
 @user_app.command("disable-inactive")

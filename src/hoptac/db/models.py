@@ -322,6 +322,9 @@ class User(Timestamped, Base):
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     failed_since: Mapped[datetime | None] = mapped_column()
     locked_at: Mapped[datetime | None] = mapped_column()
+    # why a disabled account (is_active false) is: "inactive" (unused 90 days: `user unlock`
+    # lifts it) or "admin" (deliberate: only `user enable` lifts it)
+    disabled_reason: Mapped[str | None] = mapped_column(sa.String(20))
     # the second factor (`auth.mfa`): the TOTP secret (set at enrolment, on once confirmed;
     # sealed with the node's key file) and the last time step used (a code is accepted once)
     totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
