@@ -20,6 +20,9 @@ from hoptac.settings import Settings
 from hoptac.web.i18n import LANGUAGES, translator
 
 SESSION_COOKIE = "hoptac_session"
+# Behind TLS (Settings.secure_cookies) the cookie is `__Host-`: the browser then keeps it
+# only if it is Secure, for the whole site (Path=/) and for this host alone (no Domain).
+SECURE_SESSION_COOKIE = "__Host-hoptac_session"
 LANG_COOKIE = "hoptac_lang"
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -81,6 +84,15 @@ def wake_sender(request: Request) -> None:
         sender.wake()
 
 
+def session_cookie(settings: Settings) -> str:
+    return SECURE_SESSION_COOKIE if settings.secure_cookies else SESSION_COOKIE
+
+
+def session_token(request: Request) -> str:
+    """The session id the browser sent ("" for none)."""
+    return request.cookies.get(session_cookie(settings_of(request)), "")
+
+
 def client_of(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -112,7 +124,7 @@ class PageContext:
 
 
 def page_context(request: Request, db: DB) -> PageContext:
-    raw = request.cookies.get(SESSION_COOKIE)
+    raw = session_token(request)
     if not raw:
         raise LoginRequired
     try:

@@ -191,7 +191,9 @@ class SecurityHeaders:
                     (b"referrer-policy", b"same-origin"),
                 ]
                 if self.hsts or scope.get("scheme") == "https":
-                    headers.append((b"strict-transport-security", b"max-age=63072000"))
+                    headers.append(
+                        (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+                    )
                 message["headers"] = headers
             await send(message)
 

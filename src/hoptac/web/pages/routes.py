@@ -20,7 +20,15 @@ from hoptac.registry import ingest as registry_ingest
 from hoptac.registry import overview
 from hoptac.registry import service as svc
 from hoptac.settings import Settings
-from hoptac.web.deps import DB, LANG_COOKIE, SESSION_COOKIE, Page, client_of, settings_of
+from hoptac.web.deps import (
+    DB,
+    LANG_COOKIE,
+    Page,
+    client_of,
+    session_cookie,
+    session_token,
+    settings_of,
+)
 from hoptac.web.i18n import LANGUAGES, translate_error
 from hoptac.web.pages import forms
 from hoptac.web.pages.passages import highlight, passage_spans, source_passages
@@ -46,9 +54,7 @@ def login_form(request: Request, db: DB, next: str | None = None) -> Response:
     """The login form; a user whose one-time password is still to change is sent to the
     change-password page (every other page redirects here for want of a full session)."""
     try:
-        auth_service.password_stage(
-            db, request.cookies.get(SESSION_COOKIE, ""), settings_of(request)
-        )
+        auth_service.password_stage(db, session_token(request), settings_of(request))
     except Unauthenticated:
         return render(
             request, "login.html", {"next": _safe_next(next), "error": None, "page": None}
@@ -121,7 +127,7 @@ def login(
 
 def _session_cookie(response: Response, raw: str, settings: Settings, max_age: int) -> None:
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie(settings),
         raw,
         httponly=True,
         samesite="lax",
@@ -157,9 +163,7 @@ def _code_page(
 @router.get("/login/code", response_class=HTMLResponse)
 def login_code_form(request: Request, db: DB, next: str | None = None) -> Response:
     try:
-        user, csrf_token = auth_service.code_stage(
-            db, request.cookies.get(SESSION_COOKIE, ""), settings_of(request)
-        )
+        user, csrf_token = auth_service.code_stage(db, session_token(request), settings_of(request))
     except Unauthenticated:
         return RedirectResponse("/login", status_code=303)
     db.commit()
@@ -177,7 +181,7 @@ def login_code(
     """The second step: a TOTP code (the first one confirms the enrolment) or a recovery
     code. Success ends the password-only session and starts a new one."""
     settings, client = settings_of(request), client_of(request)
-    raw = request.cookies.get(SESSION_COOKIE, "")
+    raw = session_token(request)
     try:
         user, expected = auth_service.code_stage(db, raw, settings)
     except Unauthenticated:
@@ -238,7 +242,7 @@ def change_password_form(request: Request, db: DB, next: str | None = None) -> R
     """The one page a user with a one-time password may open: choose a new one."""
     try:
         _user, csrf_token = auth_service.password_stage(
-            db, request.cookies.get(SESSION_COOKIE, ""), settings_of(request)
+            db, session_token(request), settings_of(request)
         )
     except Unauthenticated:
         return RedirectResponse("/login", status_code=303)
@@ -259,7 +263,7 @@ def change_password(
     """A new password in place of the one-time one (the rules of `auth.passwords`); then a
     full session. A wrong current password counts towards the lock like a failed login."""
     settings, client = settings_of(request), client_of(request)
-    raw = request.cookies.get(SESSION_COOKIE, "")
+    raw = session_token(request)
     try:
         user, expected = auth_service.password_stage(db, raw, settings)
     except Unauthenticated:
@@ -289,10 +293,17 @@ def change_password(
 @router.post("/logout")
 async def logout(request: Request, page: Page, db: DB) -> Response:
     page.check_csrf(await request.form())
-    auth_service.end_session(db, request.cookies.get(SESSION_COOKIE, ""))
+    auth_service.end_session(db, session_token(request))
     db.commit()
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    settings = settings_of(request)
+    response.delete_cookie(
+        session_cookie(settings),
+        path="/",
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+    )
     return response
 
 
