@@ -21,7 +21,7 @@ from hoptac.db import migrate
 from hoptac.db.engine import make_engine
 from hoptac.db.models import Agency, User, utcnow
 from hoptac.errors import InvalidInput
-from hoptac.settings import Settings
+from hoptac.settings import Settings, get_settings
 from hoptac.types import Role
 from tests.conftest import (
     ACK,
@@ -369,3 +369,26 @@ def test_migration_0008_reads_why_each_disabled_account_was_disabled(
     finally:
         engine.dispose()
         cleanup()
+
+
+def test_the_clear_secrets_can_be_sealed_all_at_once(
+    cli: CliRunner,
+    client: Any,
+    factory: sessionmaker[Session],
+    agency_id: int,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with factory() as s, s.begin():
+        for name in ("one", "two"):
+            add_user(s, name, Role.OFFICER, s.get_one(Agency, agency_id))
+    monkeypatch.setenv("HOPTAC_HOME", str(settings.home))  # the app's node directory
+    get_settings.cache_clear()
+    r = cli.invoke(app, ["user", "seal-totp"])
+    assert r.exit_code == 0 and "2 TOTP secrets sealed" in r.output, r.output
+    for name in ("one", "two"):
+        raw = stored_secret(factory, name)
+        assert TOTP_SECRETS[name].encode() not in raw and raw.startswith(mfa.SEALED.encode())
+    assert login(client, "two").headers["location"] == "/"  # the app opens them with the key
+    r = cli.invoke(app, ["user", "seal-totp"])
+    assert "0 TOTP secrets sealed" in r.output

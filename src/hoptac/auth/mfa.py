@@ -122,6 +122,17 @@ def qr_svg(uri: str) -> str:
     return str(segno.make(uri, error="m").svg_inline(scale=5, dark="#111", light="#fff"))
 
 
+def seal_clear_secrets(session: Session, settings: Settings) -> int:
+    """Seal every TOTP secret still stored in the clear (from before migration 0008) now,
+    rather than at each account's next sign-in; how many were sealed."""
+    legacy = session.scalars(
+        sa.select(User).where(User.totp_secret.is_not(None), ~User.totp_secret.startswith(SEALED))
+    ).all()
+    for user in legacy:
+        secret_of(user, settings)
+    return len(legacy)
+
+
 def _step(now: datetime) -> int:
     return int(now.timestamp()) // STEP_SECONDS
 

@@ -204,6 +204,18 @@ def user_unlock(
         )
 
 
+@user_app.command("seal-totp")
+@friendly
+def user_seal_totp(data: DataOpt = None) -> None:
+    """Seal the TOTP secrets stored in the clear before migration 0008 with the node's
+    key file (HOME/keys/totp.key), now instead of at each account's next sign-in."""
+    from hoptac.auth import mfa
+
+    with transaction(session_factory()) as session:
+        sealed = mfa.seal_clear_secrets(session, get_settings())
+    typer.echo(f"{sealed} TOTP secrets sealed")
+
+
 @user_app.command("disable")
 @friendly
 def user_disable(
