@@ -75,6 +75,7 @@ def test_a_totp_secret_is_sealed_in_the_database_and_login_still_works(
     key_file = settings.keys_dir / mfa.KEY_FILE
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
     assert oct(settings.keys_dir.stat().st_mode & 0o777) == "0o700"
+    assert [p.name for p in settings.keys_dir.iterdir()] == [mfa.KEY_FILE]  # no draft left
     logout(client)
     r = login(client, "newcomer")  # a second login reads the sealed secret back
     assert r.headers["location"] == "/"

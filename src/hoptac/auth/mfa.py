@@ -65,15 +65,20 @@ def totp_key(settings: Settings) -> bytes:
     if not path.exists():
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         _owner_only(directory, 0o077)
+        # Written whole under a private name, then linked into place: a reader never sees
+        # half a key, and of two processes starting at once the first link wins.
+        draft = directory / f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process wrote it first: read theirs
-        else:
             with os.fdopen(fd, "w") as out:
                 out.write(b64(secrets.token_bytes(SecretBox.KEY_SIZE)) + "\n")
                 out.flush()
                 os.fsync(out.fileno())
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process wrote it first: read theirs
+        finally:
+            draft.unlink()
     _owner_only(directory, 0o077)
     _owner_only(path, 0o077)
     return unb64(path.read_text().strip(), str(path), SecretBox.KEY_SIZE)
