@@ -39,6 +39,7 @@ from hoptac.db.models import (
     NameKey,
     Notice,
     Peer,
+    RecordShare,
     RecoveryCode,
     Register,
     RegisterRecord,
@@ -51,7 +52,7 @@ from hoptac.db.models import (
 from hoptac.errors import InvalidInput
 from hoptac.exchange.keys import NodeKeys
 from hoptac.registry import demo as demo_data
-from hoptac.types import HitStatus, JobStatus, Precision, RegisterKind, Role
+from hoptac.types import HitStatus, JobStatus, Precision, RegisterKind, Role, Sharing
 from tests.conftest import add_agency, add_user, audit_rows, fresh_database, wipe
 
 EXTRA_KEY = "totp.key"  # a key file NodeKeys does not write: every file of keys/ is kept
@@ -96,6 +97,9 @@ def _fill(session: Session, home: Path) -> None:
     )
     session.add_all([register, notice])
     session.flush()
+    notice.sharing = Sharing.PARTNERS  # shared by name with the first agency
+    first = session.scalars(sa.select(Agency.id).order_by(Agency.id)).first()
+    session.add(RecordShare(record_type="notices", record_id=notice.id, agency_id=first))
     records = [
         RegisterRecord(register_id=register.id, ref=f"R-{i}", name="Wang Jian") for i in "12"
     ]

@@ -112,6 +112,7 @@ class Sharing(StrEnum):
     """Who besides the owning agency may read a record."""
 
     AGENCY = "agency"  # the owning agency only
+    PARTNERS = "partners"  # the owning agency and the agencies it names (RecordShare)
     ALL = "all"  # every agency on this node
 
 

@@ -1,8 +1,8 @@
 """The one place that decides which records a caller may read.
 
-Every query of a scoped table goes through `scoped()`. Today the rule is: the caller's own
-agency's records plus records shared with all agencies on the node. Sharing with named
-partner agencies will change this function only.
+Every query of a scoped table goes through `scoped()`. The rule: the caller's own agency's
+records, records shared with every agency on the node, and records shared with the
+caller's agency by name (sharing "partners", one `RecordShare` row per named agency).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from hoptac.auth.principal import Principal
+from hoptac.db.models import RecordShare
 from hoptac.errors import NotFound
 from hoptac.types import Sharing
 
@@ -22,7 +23,20 @@ T = TypeVar("T")
 
 def visible(model: Any, principal: Principal) -> sa.ColumnElement[bool]:
     """The SQL condition under which `principal` may read rows of `model`."""
-    return sa.or_(model.sharing == Sharing.ALL, model.owner_agency_id == principal.agency_id)
+    named = (
+        sa.select(RecordShare.id)
+        .where(
+            RecordShare.record_type == model.__tablename__,
+            RecordShare.record_id == model.id,
+            RecordShare.agency_id == principal.agency_id,
+        )
+        .exists()
+    )
+    return sa.or_(
+        model.sharing == Sharing.ALL,
+        model.owner_agency_id == principal.agency_id,
+        sa.and_(model.sharing == Sharing.PARTNERS, named),
+    )
 
 
 def scoped(stmt: S, model: Any, principal: Principal) -> S:
@@ -59,7 +73,11 @@ def is_visible(obj: Any, principal: Principal | None) -> bool:
     point at records its reader must not see). `None` is the node itself: it sees all."""
     if principal is None:
         return True
-    return bool(obj.sharing == Sharing.ALL or obj.owner_agency_id == principal.agency_id)
+    return bool(
+        obj.sharing == Sharing.ALL
+        or obj.owner_agency_id == principal.agency_id
+        or (obj.sharing == Sharing.PARTNERS and principal.agency_id in obj.shared_with)
+    )
 
 
 def shown(obj: T | None, principal: Principal | None) -> T | None:

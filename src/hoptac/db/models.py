@@ -76,7 +76,45 @@ class Versioned(Timestamped):
         return {"version_id_col": cls.version}
 
 
-class Owned(Versioned):
+class RecordShare(Base):
+    """An agency a record is shared with by name (the record's sharing is "partners").
+    `record_type` is the record's table: one table serves every kind of record."""
+
+    __tablename__ = "record_shares"
+    __table_args__ = (
+        sa.UniqueConstraint("record_type", "record_id", "agency_id"),
+        sa.Index("ix_record_shares_agency", "agency_id", "record_type", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_type: Mapped[str] = mapped_column(sa.String(40))
+    record_id: Mapped[int] = mapped_column()
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id", ondelete="CASCADE"))
+
+
+class Shareable:
+    """The agencies a record is shared with by name, read with the record."""
+
+    @declared_attr
+    def shares(cls) -> Mapped[list[RecordShare]]:
+        table = cls.__tablename__  # type: ignore[attr-defined]
+        return relationship(
+            RecordShare,
+            primaryjoin=lambda: sa.and_(
+                sa.orm.foreign(RecordShare.record_id) == cls.id,  # type: ignore[attr-defined]
+                RecordShare.record_type == table,
+            ),
+            viewonly=True,
+            lazy="selectin",
+            order_by=RecordShare.agency_id,
+        )
+
+    @property
+    def shared_with(self) -> list[int]:
+        return [s.agency_id for s in self.shares]
+
+
+class Owned(Shareable, Versioned):
     """Owning agency, sharing scope and the cited source passage."""
 
     sharing: Mapped[Sharing] = mapped_column(
@@ -100,7 +138,7 @@ class Owned(Versioned):
         return mapped_column(sa.ForeignKey("sources.id", ondelete="SET NULL"), index=True)
 
 
-class Agency(Versioned, Base):
+class Agency(Shareable, Versioned, Base):
     __tablename__ = "agencies"
 
     # Refs are unique per owner, as for every other record (see Owned).

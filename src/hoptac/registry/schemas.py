@@ -96,10 +96,25 @@ class RecordIn(BaseModel):
 
     ref: Ref | None = Field(None, description="Optional stable external key, unique per type.")
     sharing: Sharing = Field(
-        Sharing.AGENCY, description="'agency': only the owning agency; 'all': every agency."
+        Sharing.AGENCY,
+        description="'agency': only the owning agency; 'partners': also the agencies named "
+        "in shared_with; 'all': every agency on the node.",
+    )
+    shared_with: list[Id] = Field(
+        default_factory=list,
+        max_length=50,
+        description="With sharing 'partners': the agencies (ids) that may read the record.",
     )
     source_id: Id | None = Field(None, description="The source (article, report) it comes from.")
     quote: Quote | None = Field(None, description="The passage of the source it comes from.")
+
+    @model_validator(mode="after")
+    def _partners_named(self) -> RecordIn:
+        if self.sharing is Sharing.PARTNERS and not self.shared_with:
+            raise ValueError("sharing 'partners' needs at least one agency in shared_with")
+        if self.sharing is not Sharing.PARTNERS and self.shared_with:
+            raise ValueError("shared_with is only for sharing 'partners'")
+        return self
 
     @model_validator(mode="after")
     def _blank_is_none(self) -> RecordIn:
@@ -256,6 +271,9 @@ class RecordOut(BaseModel):
     owner_agency_id: int | None
     version: int = Field(description="Bumped by every change; send it back as If-Match.")
     sharing: Sharing
+    shared_with: list[int] = Field(
+        description="With sharing 'partners': the agencies named (shown to the owner only)."
+    )
     source_id: int | None = Field(
         None, description="The source read; absent for roles without source access (viewers)."
     )

@@ -32,6 +32,7 @@ from hoptac.db.models import (
     EngagementAgency,
     Participation,
     Person,
+    RecordShare,
     Source,
     utcnow,
 )
@@ -130,10 +131,42 @@ def apply_common(session: Session, principal: Principal, obj: Any, data: s.Recor
     obj.quote = data.quote
     _lookup(session, principal, Source, data.source_id, "source_id")
     obj.source_id = data.source_id
+    _lookup_all(session, principal, Agency, data.shared_with, "shared_with")
+    owner = obj.owner_agency_id if obj.owner_agency_id is not None else principal.agency_id
+    if owner in data.shared_with:
+        message = "the owning agency always reads its records: name other agencies"
+        raise InvalidInput(message, errors=[FieldError("shared_with", message)])
+
+
+def save_shares(session: Session, res: Resource[Any], obj: Any, agency_ids: Sequence[int]) -> None:
+    """The agencies a record is shared with by name: exactly `agency_ids` (once it has
+    its id)."""
+    table = res.model.__tablename__
+    wanted, have = set(agency_ids), set(obj.shared_with)
+    if wanted == have:
+        return
+    session.execute(
+        sa.delete(RecordShare).where(
+            RecordShare.record_type == table,
+            RecordShare.record_id == obj.id,
+            RecordShare.agency_id.in_(have - wanted),
+        )
+    )
+    session.add_all(
+        RecordShare(record_type=table, record_id=obj.id, agency_id=a) for a in wanted - have
+    )
+    session.flush()
+    session.expire(obj, ["shares"])
 
 
 def common_in(obj: Any) -> dict[str, Any]:
-    return {"ref": obj.ref, "sharing": obj.sharing, "source_id": obj.source_id, "quote": obj.quote}
+    return {
+        "ref": obj.ref,
+        "sharing": obj.sharing,
+        "shared_with": obj.shared_with,
+        "source_id": obj.source_id,
+        "quote": obj.quote,
+    }
 
 
 def common_out(obj: Any, p: Principal | None) -> dict[str, Any]:
@@ -481,6 +514,8 @@ class Resource(Generic[M]):
         """The record as `p` reads it: without the source fields for a caller who lacks
         that permission (unset: the API leaves them out of the JSON, not null)."""
         model = self.to_out(obj, p)
+        if p is not None and getattr(obj, "owner_agency_id", None) != p.agency_id:
+            cast(Any, model).shared_with = []  # the partners named: the owner's business
         if p is not None and not p.sees_sources:
             for name in SOURCE_FIELDS:
                 setattr(model, name, None)
@@ -706,6 +741,7 @@ def create_record(session: Session, principal: Principal, res: Resource[M], data
         res.apply(session, principal, obj, data)
     session.add(obj)
     session.flush()
+    save_shares(session, res, obj, data.shared_with)
     if res.after_write is not None:
         res.after_write(session, obj)
     audit.record(
@@ -749,6 +785,7 @@ def update_record(
     except StaleDataError:
         # Changed by a concurrent request between our read and our write.
         raise _stale(res, None, obj.version) from None
+    save_shares(session, res, obj, data.shared_with)
     if res.after_write is not None:
         res.after_write(session, obj)
     audit.record(

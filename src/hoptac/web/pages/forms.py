@@ -74,6 +74,13 @@ class FormField:
 
 COMMON = [
     FormField("sharing", "Sharing", "select", True, choices=_enum(Sharing), translate_choices=True),
+    FormField(
+        "shared_with",
+        "Shared with (partner agencies)",
+        "multiselect",
+        help="With sharing: the owning agency and the partners named",
+        choices=_AGENCIES,
+    ),
     FormField("source_id", "Source", "select", choices=_SOURCES),
     FormField("quote", "Quote from the source", "textarea", maxlength=4000),
 ]
