@@ -564,3 +564,50 @@ def test_api_refuses_bad_input_as_problem_details(
         "urgent",
         "flash",
     ]
+
+
+def test_no_message_text_lies_in_the_database_in_the_clear(
+    client: TestClient, net: Net, session: Session, database_url: str
+) -> None:
+    """Subjects, texts and attachments of messages sent and received are sealed: the
+    database's raw bytes (SQLite's file, every row of every table on PostgreSQL, bytea as
+    hex) hold none of them, nor do the audit rows of their reading."""
+    marker = "HOPTAC-PLAINTEXT-7Q2"
+    login(client, "hcmc_officer")
+    r = client.post(
+        "/hotline/messages",
+        data={
+            "csrf_token": csrf(client, "/hotline"),
+            "to": BUSAN,
+            "subject": f"Đề nghị {marker}",
+            "body": f"Nội dung {marker}",
+            "priority": "routine",
+            "handling": "H1",
+            "reliability": "B",
+            "accuracy": "2",
+        },
+        files={"attachments": ("a.txt", f"tệp {marker}".encode(), "text/plain")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    incoming = receive(session, net, subject=f"Tin {marker}", text=f"Văn bản {marker}")
+    assert marker in client.get(f"/hotline/threads/{incoming}").text  # it reads back
+    session.commit()
+    needles = [marker.encode(), marker.encode().hex().encode()]
+    if database_url.startswith("sqlite"):
+        session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        path = Path(database_url.removeprefix("sqlite:///"))
+        raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+        assert len(raw) > 10_000
+    else:
+        tables = session.scalars(
+            sa.text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        ).all()
+        assert "envelopes" in tables
+        raw = b"".join(
+            str(row).encode()
+            for table in tables
+            for row in session.scalars(sa.text(f'SELECT t::text FROM "{table}" t'))
+        )
+    for needle in needles:
+        assert needle not in raw
