@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from hoptac.db.models import AuditEvent
-from tests.conftest import token
+from tests.conftest import api_post, audit_rows, token
 
 
 def _agreement(world: dict[str, Any], **over: Any) -> dict[str, Any]:
@@ -220,3 +220,28 @@ def test_agreement_filters_by_party_kind_and_topic(
     assert titles(agency_id=world["hue"], topic="fraud") == [
         "coordination_program ['fraud', 'drugs']"
     ]
+
+
+def test_an_update_is_audited_with_the_values_before_and_after(
+    client: TestClient, world: dict[str, Any], factory: Any
+) -> None:
+    h = token(client, "hcmc_officer")
+    body = {"kind": "mou", "title": "Bản ghi nhớ cũ", "party_ids": [world["hcmc"]]}
+    agreement = api_post(client, h, "agreements", {**body, "signed": "2023-05"})
+    r = client.patch(
+        f"/api/v1/agreements/{agreement}",
+        json={"title": "Bản ghi nhớ mới", "signed": "2024-06-12", "sharing": "agency"},
+        headers=h,
+    )
+    assert r.status_code == 200, r.text
+    (row,) = audit_rows(factory, "record.updated")
+    assert (row.object_type, row.object_id, row.username) == (
+        "agreements",
+        agreement,
+        "hcmc_officer",
+    )
+    assert row.detail == {
+        "fields": ["sharing", "signed", "title"],
+        "before": {"signed": "2023-05", "title": "Bản ghi nhớ cũ"},
+        "after": {"signed": "2024-06-12", "title": "Bản ghi nhớ mới"},
+    }

@@ -274,7 +274,12 @@ def test_review_needs_a_reason_a_writer_and_a_pending_hit(
     notice = hit.notice_id
     assert [h.id for h in service.confirmed_hits(session, hcmc, notice)] == [hit.id]
     assert [e.detail for e in _audits(session, "screening.hit_decided")] == [
-        {"decision": "confirmed", "reason": "passport matches"}
+        {
+            "decision": "confirmed",
+            "reason": "passport matches",
+            "before": {"status": "pending"},
+            "after": {"status": "confirmed", "reviewer": "hcmc_officer"},
+        }
     ]
 
 

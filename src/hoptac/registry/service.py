@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar, cast
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ValidationError
+from pydantic_core import to_jsonable_python
 from sqlalchemy.orm import Session, object_session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
@@ -772,7 +773,8 @@ def update_record(
         raise Forbidden("Only the owning agency's officers may change this record.")
     if expected_version is not None and expected_version != obj.version:
         raise _stale(res, obj.version, expected_version)
-    merged = {**res.to_in(obj), **patch}
+    before = res.to_in(obj)
+    merged = {**before, **patch}
     data = validate(res.schema_in, merged)
     _check_ref_free(session, res, data.ref, record_id, obj.owner_agency_id)
     with session.no_autoflush:  # one UPDATE at the end, not one per reference lookup
@@ -794,9 +796,23 @@ def update_record(
         principal=principal,
         object_type=res.name,
         object_id=record_id,
-        detail={"fields": sorted(patch)},
+        detail={"fields": sorted(patch), **changes(before, res.to_in(obj))},
     )
     return cast(M, obj)
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The fields whose stored value changed, before and after, as JSON values (dates as
+    ISO text, enums as their values): the audit row of an update."""
+
+    def value(v: Any) -> Any:
+        return v.iso() if isinstance(v, PartialDate) else to_jsonable_python(v)
+
+    changed = sorted(k for k in after if before.get(k) != after.get(k))
+    return {
+        "before": {k: value(before.get(k)) for k in changed},
+        "after": {k: value(after.get(k)) for k in changed},
+    }
 
 
 def _stale(res: Resource[Any], current: int | None, yours: int) -> StaleEdit:

@@ -727,7 +727,12 @@ def decide(
         principal=principal,
         object_type="screening_hits",
         object_id=hit_id,
-        detail={"decision": status.value, "reason": reason},
+        detail={
+            "decision": status.value,
+            "reason": reason,
+            "before": {"status": HitStatus.PENDING.value},
+            "after": {"status": status.value, "reviewer": principal.username},
+        },
     )
     session.refresh(hit)
     return hit
