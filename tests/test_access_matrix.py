@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,10 +17,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from hoptac.db.models import Agency, AuditEvent, Notice, ScreeningHit, User
+from hoptac.settings import Settings
 from hoptac.types import Role
 from tests.conftest import add_user, api_post, csrf, login, token
-from tests.test_hotline_pages import YUNNAN, Net, net, receive, settings  # noqa: F401
-from tests.test_scoping import PUBLIC, _routes
+from tests.test_hotline_pages import YUNNAN, Net, net, receive  # noqa: F401 (net: a fixture)
+from tests.test_scoping import PUBLIC, SIGN_OUT, _routes
 from tests.test_screening_pages import _world as screening_world
 
 USER, WRITER, ADMIN = "user", "writer", "admin"  # who may use a route, by role
@@ -89,7 +91,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/ingest/accept"): WRITE,
     ("GET", "/admin/audit"): Rule(ADMIN),
     ("GET", "/admin/audit.csv"): Rule(ADMIN),
-    ("POST", "/logout"): READ,
+    ("GET", "/account"): READ,
+    **dict.fromkeys(SIGN_OUT, READ),
     ("GET", "/"): READ,
     **{("GET", f"/{r}"): READ for r in RESOURCES},
     **{("GET", f"/{r}/{{record_id:int}}"): MINE for r in RESOURCES},
@@ -117,6 +120,19 @@ CALLERS = [
     for agency in ("hue", "hcmc")  # the other agency first: its refusals change nothing
     for role in (Role.VIEWER, Role.OFFICER, Role.ADMIN)
 ]
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """The node's home (its keys) in a temporary directory, no background sender, and
+    room for the matrix's many sign-ins from one address."""
+    return Settings(
+        home=tmp_path / "node",
+        database_url=database_url,
+        exchange_sender=False,
+        rate_login_per_minute=10_000,
+        rate_token_per_minute=10_000,
+    )
 
 
 @pytest.fixture
@@ -272,12 +288,14 @@ def test_the_role_by_route_matrix(
     routes = [r for r in _routes(app) if r not in PUBLIC]
     checked: dict[str, int] = {}
     for caller in CALLERS:
-        client.cookies.clear()
-        api = token(client, caller.username)
-        login(client, caller.username)
-        form = csrf(client, "/")
-        # /logout last: it ends the session the other page routes use
-        for method, path in sorted(routes, key=lambda r: r == ("POST", "/logout")):
+        # the sign-out routes last, each with a fresh sign-in: they end what they are sent
+        ordered = sorted(routes, key=lambda r: r in SIGN_OUT)
+        for i, (method, path) in enumerate(ordered):
+            if i == 0 or (method, path) in SIGN_OUT:
+                client.cookies.clear()
+                api = token(client, caller.username)
+                login(client, caller.username)
+                form = csrf(client, "/")
             url = _fill(method, path, owned)
             body = _body(method, path, form)
             headers = {**(api if path.startswith("/api/") else {}), **body.pop("headers", {})}

@@ -16,7 +16,7 @@ from hoptac.cli.main import app as cli_app
 from hoptac.db.models import Agency, User, utcnow
 from hoptac.errors import InvalidInput
 from hoptac.types import Role
-from tests.conftest import PASSWORD, add_agency, add_user, audit_rows, login, request_token
+from tests.conftest import PASSWORD, add_agency, add_user, audit_rows, csrf, login, request_token
 from tests.conftest import token as bearer_of
 
 PASSPHRASE = "tôi là cán bộ đối ngoại công an tỉnh lạng sơn, làm việc từ năm 2015"[:64]
@@ -174,3 +174,66 @@ def test_a_changed_account_loses_its_sessions_and_tokens_at_once(
     if change == "role":
         assert row.detail["before"] == {"role": "officer"}  # type: ignore[index]
         assert row.detail["after"] == {"role": "viewer"}  # type: ignore[index]
+
+
+def test_a_session_ends_after_30_idle_minutes_or_12_hours(
+    monkeypatch: pytest.MonkeyPatch, agency_id: int, client: Any, factory: Any
+) -> None:
+    clock = Clock(monkeypatch)
+    login(client, "lan")
+    for _ in range(3):  # in use: each request restarts the 30 minutes
+        clock.advance(minutes=29)
+        assert client.get("/", follow_redirects=False).status_code == 200
+    clock.advance(minutes=31)
+    r = client.get("/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    client.cookies.clear()
+    login(client, "lan")
+    started = clock.now
+    while clock.now - started < timedelta(hours=12) - timedelta(minutes=20):
+        clock.advance(minutes=20)  # never idle, still signed in
+        assert client.get("/", follow_redirects=False).status_code == 200
+    clock.advance(minutes=21)  # 12 hours after the login: sign in again
+    assert client.get("/", follow_redirects=False).status_code == 303
+    refused = [r for r in audit_rows(factory, "access.denied") if r.detail["status"] == 401]  # type: ignore[index]
+    assert len(refused) == 2
+
+
+def test_an_api_token_expires_after_its_lifetime(
+    monkeypatch: pytest.MonkeyPatch, agency_id: int, client: Any
+) -> None:
+    clock = Clock(monkeypatch)
+    headers = bearer_of(client, "lan")
+    clock.advance(hours=8, seconds=-1)
+    assert client.get("/api/v1/agencies", headers=headers).status_code == 200
+    clock.advance(seconds=2)
+    r = client.get("/api/v1/agencies", headers=headers)
+    assert r.status_code == 401 and "expired" in r.json()["detail"]
+
+
+def test_signing_out_everywhere_ends_every_session_and_token(
+    agency_id: int, app: Any, client: Any, factory: Any
+) -> None:
+    from fastapi.testclient import TestClient
+
+    headers = bearer_of(client, "lan")
+    login(client, "lan")
+    with TestClient(app) as laptop:  # the same account on another device
+        login(laptop, "lan")
+        page = laptop.get("/account").text
+        assert "Công an tỉnh Lạng Sơn" in page and "Đăng xuất khỏi mọi thiết bị" in page
+        r = laptop.post("/logout/everywhere", data={"csrf_token": csrf(laptop, "/account")})
+        assert r.status_code == 200 and "/login" in str(r.url)
+        assert laptop.get("/", follow_redirects=False).status_code == 303
+    assert client.get("/", follow_redirects=False).status_code == 303  # this device too
+    assert client.get("/api/v1/agencies", headers=headers).status_code == 401
+    (row,) = audit_rows(factory, "auth.logout")
+    assert row.username == "lan" and row.detail == {"ended": "everywhere"}
+
+
+def test_an_api_token_is_revoked_by_its_holder(agency_id: int, client: Any, factory: Any) -> None:
+    first, second = bearer_of(client, "lan"), bearer_of(client, "lan")
+    assert client.post("/api/v1/auth/revoke", headers=first).status_code == 204
+    assert client.get("/api/v1/agencies", headers=first).status_code == 401
+    assert client.get("/api/v1/agencies", headers=second).status_code == 200  # only that one
+    assert [r.detail for r in audit_rows(factory, "auth.logout")] == [{"ended": "token"}]

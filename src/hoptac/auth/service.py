@@ -383,7 +383,17 @@ def start_session(session: Session, user: User, stage: str = "full") -> tuple[st
     that changes a one-time password."""
     raw = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
-    session.add(UserSession(token_hash=_digest(raw), csrf_token=csrf, user_id=user.id, stage=stage))
+    now = utcnow()  # the clock its timeouts are read with (`_session_row`)
+    session.add(
+        UserSession(
+            token_hash=_digest(raw),
+            csrf_token=csrf,
+            user_id=user.id,
+            stage=stage,
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
     return raw, csrf
 
 
@@ -430,6 +440,41 @@ def end_session(session: Session, raw: str) -> None:
         .where(UserSession.token_hash == _digest(raw))
         .values(revoked_at=utcnow())
     )
+
+
+def account(session: Session, principal: Principal) -> User:
+    """The caller's own account (its page)."""
+    user = session.get(User, principal.user_id)
+    if user is None:
+        raise Unauthenticated("your session has ended; please log in again")
+    return user
+
+
+def log_out(
+    session: Session,
+    principal: Principal,
+    client: str | None,
+    *,
+    session_token: str | None = None,
+    api_token: str | None = None,
+    everywhere: bool = False,
+) -> None:
+    """End this browser session or API token, or (`everywhere`) every session and token of
+    the account: a lost laptop, a token left in a script. Audited."""
+    if everywhere:
+        user = session.get(User, principal.user_id)
+        if user is not None:
+            revoke_all(session, user)
+    if session_token:
+        end_session(session, session_token)
+    if api_token:
+        session.execute(
+            sa.update(ApiToken)
+            .where(ApiToken.token_hash == _digest(api_token), ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+    what = "everywhere" if everywhere else "token" if api_token else "session"
+    audit.record(session, Action.LOGOUT, principal=principal, client=client, detail={"ended": what})
 
 
 def issue_token(session: Session, user: User, settings: Settings) -> tuple[str, datetime]:

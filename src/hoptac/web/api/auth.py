@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from hoptac.auth import mfa
 from hoptac.auth import service as auth_service
 from hoptac.errors import Forbidden, Unauthenticated
-from hoptac.web.deps import DB, client_of, settings_of
+from hoptac.web.deps import DB, ApiPrincipal, client_of, oauth2, settings_of
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -66,3 +66,17 @@ def issue_token(
     raw, _ = auth_service.issue_token(db, user, settings)
     db.commit()
     return TokenOut(access_token=raw, expires_in=settings.token_lifetime_seconds)
+
+
+@router.post("/revoke", status_code=204)
+def revoke_token(
+    request: Request,
+    db: DB,
+    principal: ApiPrincipal,
+    raw: Annotated[str | None, Depends(oauth2)],
+    everywhere: Annotated[bool, Form()] = False,
+) -> None:
+    """End the bearer token sent with this request — or, with `everywhere=true`, every
+    token and browser session of the account (a token left in a script, a lost laptop)."""
+    auth_service.log_out(db, principal, client_of(request), api_token=raw, everywhere=everywhere)
+    db.commit()

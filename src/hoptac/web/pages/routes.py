@@ -290,10 +290,31 @@ def change_password(
     return response
 
 
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, page: Page, db: DB) -> HTMLResponse:
+    user = auth_service.account(db, page.principal)
+    return render(request, "account.html", {"page": page, "user": user})
+
+
 @router.post("/logout")
 async def logout(request: Request, page: Page, db: DB) -> Response:
+    return await _log_out(request, page, db, everywhere=False)
+
+
+@router.post("/logout/everywhere")
+async def logout_everywhere(request: Request, page: Page, db: DB) -> Response:
+    return await _log_out(request, page, db, everywhere=True)
+
+
+async def _log_out(request: Request, page: Page, db: DB, everywhere: bool) -> Response:
     page.check_csrf(await request.form())
-    auth_service.end_session(db, session_token(request))
+    auth_service.log_out(
+        db,
+        page.principal,
+        client_of(request),
+        session_token=session_token(request),
+        everywhere=everywhere,
+    )
     db.commit()
     response = RedirectResponse("/login", status_code=303)
     settings = settings_of(request)
