@@ -90,6 +90,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/ingest/preview"): WRITE,
     ("POST", "/ingest/accept"): WRITE,
     ("GET", "/admin/audit"): Rule(ADMIN),
+    ("GET", "/admin/users"): Rule(ADMIN),
+    ("POST", "/admin/users/{record_id:int}"): Rule(ADMIN, owned=True),
     ("GET", "/admin/audit.csv"): Rule(ADMIN),
     ("GET", "/account"): READ,
     **dict.fromkeys(SIGN_OUT, READ),
@@ -191,6 +193,7 @@ def owned(
         jobs=screening["job"],
         hits=screening["hit"],
         records=hit.record_id,
+        users=session.scalars(sa.select(User.id).where(User.username == "hcmc_viewer")).one(),
         notices=notice.id,
         envelope=receive(session, net, attachments=[("ho-so.pdf", b"%PDF-1.4 bi mat")]),
     )
@@ -201,7 +204,7 @@ def _fill(method: str, path: str, ids: dict[str, Any]) -> str:
     """A URL of the route that names the owning agency's records."""
     if path.startswith("/api/v1/"):
         kind = path.split("/")[3]
-    elif path.startswith("/screening/"):
+    elif path.startswith("/admin/") or path.startswith("/screening/"):
         kind = path.split("/")[2]
     elif "{resource}" in path:
         kind = "agreements"

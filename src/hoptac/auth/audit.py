@@ -39,6 +39,7 @@ class Action(StrEnum):
     ACCOUNT_ENABLED = "auth.account_enabled"  # an account an admin disabled, enabled again
     PASSWORD_CHANGED = "auth.password_changed"
     ROLE_CHANGED = "auth.role_changed"
+    SECOND_FACTOR_RESET = "auth.second_factor_reset"  # by an admin: a lost phone
     RECORD_CREATED = "record.created"
     RECORD_UPDATED = "record.updated"
     RECORD_READ = "record.read"  # one record of personal data shown (notice, register record)

@@ -1,6 +1,6 @@
-"""Administration pages: the audit log, listed with filters and exported for auditors.
-Only admins read it, only their own agency's rows and the node's; every reading, and every
-refused attempt, is itself an audit row."""
+"""Administration pages: the audit log, listed with filters and exported for auditors
+(only admins read it, only their own agency's rows; every reading, and every refused
+attempt, is itself an audit row), and the agency's accounts (`auth.accounts`)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from hoptac.auth import audit
+from hoptac.auth import accounts, audit
 from hoptac.errors import Forbidden
+from hoptac.types import Role
 from hoptac.web.deps import DB, Page, client_of
 from hoptac.web.pages.render import render
 
@@ -113,3 +114,55 @@ def audit_export(
             "Cache-Control": "no-store",
         },
     )
+
+
+# ---- the agency's accounts --------------------------------------------------------------
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users(
+    request: Request,
+    page: Page,
+    db: DB,
+    done: Annotated[str | None, Query(max_length=40)] = None,
+    user: Annotated[str | None, Query(max_length=80)] = None,
+) -> HTMLResponse:
+    rows = accounts.users_of(db, page.principal)
+    return render(
+        request,
+        "users.html",
+        {"page": page, "users": rows, "roles": list(Role), "done": done, "done_user": user},
+    )
+
+
+@router.post("/admin/users/{record_id:int}")
+async def user_step(request: Request, record_id: int, page: Page, db: DB) -> Response:
+    form = await request.form()
+    page.check_csrf(form)
+    step, role = form.get("step"), form.get("role")
+    done = accounts.apply(
+        db,
+        page.principal,
+        record_id,
+        step if isinstance(step, str) else "",
+        client_of(request),
+        role=role if isinstance(role, str) else None,
+    )
+    db.commit()
+    if done.one_time_password is None:
+        query = urlencode({"done": done.step.value, "user": done.user.username})
+        return RedirectResponse(f"/admin/users?{query}", status_code=303)
+    response = render(
+        request,
+        "users.html",
+        {
+            "page": page,
+            "users": accounts.users_of(db, page.principal),
+            "roles": list(Role),
+            "done": done.step.value,
+            "done_user": done.user.username,
+            "one_time_password": done.one_time_password,
+        },
+    )
+    response.headers["Cache-Control"] = "no-store"  # the password is shown this once
+    return response
