@@ -4,6 +4,7 @@ only its owner changes it or the list."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -114,6 +115,17 @@ def test_only_the_owner_changes_the_record_or_its_partners(
     assert r.status_code == 200 and r.json()["shared_with"] == sorted(
         [world["hcmc"], world["busan"]]
     )
+    # leaving "partners" takes the partners named along, unless the patch names some
+    r = client.patch(f"/api/v1/agreements/{record}", json={"sharing": "all"}, headers=hue)
+    assert r.status_code == 200 and r.json()["shared_with"] == [], r.text
+    r = client.patch(
+        f"/api/v1/agreements/{record}",
+        json={"sharing": "partners", "shared_with": [world["hcmc"], world["busan"]]},
+        headers=hue,
+    )
+    assert r.status_code == 200 and r.json()["shared_with"] == sorted(
+        [world["hcmc"], world["busan"]]
+    )
     assert client.get(f"/api/v1/agreements/{record}", headers=hcmc).status_code == 200
 
 
@@ -157,7 +169,9 @@ def test_the_form_shares_with_the_partners_chosen(
     )
     assert r.status_code == 303, r.text
     person = int(r.headers["location"].split("/")[2].split("?")[0])
-    assert 'name="shared_with"' in client.get(f"/people/{person}/edit").text
+    edit = client.get(f"/people/{person}/edit").text
+    chosen = re.search(rf'name="shared_with" value="{world["hcmc"]}"[^>]*>', edit)
+    assert chosen and "checked" in chosen.group(0), edit[:200]
     assert (
         client.get(f"/api/v1/people/{person}", headers=token(client, "hcmc_viewer")).status_code
         == 200

@@ -61,3 +61,29 @@ def test_viewers_pages_show_no_source(client: TestClient, world: dict[str, Any])
     assert 'href="/sources"' not in client.get("/").text
     assert client.get(f"/sources/{source}").status_code == 403
     assert client.get("/sources").status_code == 403
+
+
+def test_viewers_get_no_passage_of_a_participant_either(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    h = token(client, "hcmc_officer")
+    person = api_post(client, h, "people", {"full_name": "Nguyễn Văn Trưởng"})
+    engagement = api_post(
+        client,
+        h,
+        "engagements",
+        {
+            "kind": "talks",
+            "title": "Hội đàm",
+            "host_ids": [world["hcmc"]],
+            "participants": [{"person_id": person, "quote": QUOTE}],
+        },
+    )
+    officer = client.get(f"/api/v1/engagements/{engagement}", headers=h).json()
+    assert officer["participants"][0]["quote"] == QUOTE
+    viewer = token(client, "hcmc_viewer")
+    one = client.get(f"/api/v1/engagements/{engagement}", headers=viewer)
+    listed = client.get("/api/v1/engagements", headers=viewer)
+    assert one.json()["participants"][0]["full_name"] == "Nguyễn Văn Trưởng"
+    assert "quote" not in one.json()["participants"][0]
+    assert QUOTE not in one.text and QUOTE not in listed.text

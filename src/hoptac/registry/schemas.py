@@ -325,7 +325,9 @@ class ParticipantOut(BaseModel):
     rank: str | None
     position: str | None
     role: ParticipantRole
-    quote: str | None
+    quote: str | None = Field(
+        None, description="The passage read; absent for roles without source access (viewers)."
+    )
 
 
 class EngagementOut(RecordOut):

@@ -47,6 +47,7 @@ from hoptac.types import (
     EngagementKind,
     PartialDate,
     Precision,
+    Sharing,
     Topic,
 )
 
@@ -518,9 +519,11 @@ class Resource(Generic[M]):
         if p is not None and getattr(obj, "owner_agency_id", None) != p.agency_id:
             cast(Any, model).shared_with = []  # the partners named: the owner's business
         if p is not None and not p.sees_sources:
-            for name in SOURCE_FIELDS:
-                setattr(model, name, None)
-            model.model_fields_set.difference_update(SOURCE_FIELDS)
+            for part in (model, *getattr(model, "participants", ())):  # each with a passage
+                for name in SOURCE_FIELDS:
+                    if name in type(part).model_fields:
+                        setattr(part, name, None)
+                part.model_fields_set.difference_update(SOURCE_FIELDS)
         return model
 
 
@@ -775,6 +778,8 @@ def update_record(
         raise _stale(res, obj.version, expected_version)
     before = res.to_in(obj)
     merged = {**before, **patch}
+    if "sharing" in patch and patch["sharing"] != Sharing.PARTNERS and "shared_with" not in patch:
+        merged["shared_with"] = []  # leaving "partners": the partners named go with it
     data = validate(res.schema_in, merged)
     _check_ref_free(session, res, data.ref, record_id, obj.owner_agency_id)
     with session.no_autoflush:  # one UPDATE at the end, not one per reference lookup

@@ -9,7 +9,7 @@ row's line and reason. Officers and admins of the owning agency only.
 
 # No `from __future__ import annotations`: FastAPI reads the signatures at runtime.
 import io
-from typing import Annotated, TextIO
+from typing import Annotated, Literal, TextIO
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
@@ -56,7 +56,10 @@ async def import_notices(
     request: Request,
     db: DB,
     principal: ApiWriter,
-    sharing: Annotated[Sharing, Query(description="Sharing of new notices.")] = Sharing.AGENCY,
+    sharing: Annotated[
+        Literal[Sharing.AGENCY, Sharing.ALL],
+        Query(description="Sharing of new notices: agency or all (name partners per notice)."),
+    ] = Sharing.AGENCY,
 ) -> ImportOut:
     """`notice_id,name,alt_names,birth_date,sex,nationality,document_number,issuing_agency,
     charges`; a notice already imported (same notice_id) is updated, its status kept."""
