@@ -67,3 +67,25 @@ def test_the_token_endpoint_and_the_inbox_answer_problems(
         assert r.status_code == 429, path
         assert r.headers["content-type"] == "application/problem+json"
         assert r.json()["status"] == 429 and r.headers["retry-after"] == "60"
+
+
+def test_an_ipv6_network_counts_once_and_a_flood_of_sources_shares_one_count(
+    app: Any, clock: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert middleware.source("2001:db8:1:2:aaaa::1") == middleware.source("2001:db8:1:2::99")
+    assert middleware.source("2001:db8:1:3::1") != middleware.source("2001:db8:1:2::1")
+    assert middleware.source("10.0.0.7") == "10.0.0.7"
+
+    def attempt(address: str) -> int:
+        with TestClient(app, client=(address, 4000)) as c:
+            return c.post("/api/v1/auth/token", data={}).status_code
+
+    # one subscriber's /64: its many addresses share the limit
+    codes = [attempt(f"2001:db8:1:2::{i}") for i in range(1, LIMIT + 2)]
+    assert codes[:LIMIT] != [429] * LIMIT and codes[-1] == 429
+    # past MAX_SOURCES counts in a window, newcomers share one count (memory stays bounded)
+    monkeypatch.setattr(middleware, "MAX_SOURCES", 3)
+    codes = [attempt(f"10.1.0.{i}") for i in range(1, 10)]
+    assert 429 in codes and codes[0] != 429
+    clock[0] += 60  # the next window starts afresh
+    assert attempt("10.1.0.99") != 429

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import time
@@ -217,6 +218,22 @@ TOO_MANY_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
 <p><a href="/login">← hoptac</a></p></section></main></body></html>"""
 
 
+MAX_SOURCES = 50_000  # counts kept per window; past that, new sources share one
+OVERFLOW = "(many sources)"
+
+
+def source(address: str) -> str:
+    """Whom a count is kept for: the IPv4 address, or the IPv6 /64 (one subscriber's
+    network: its addresses are free to it)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 class RateLimit:
     """At most `per_minute[group]` POSTs a minute from one client address to each group of
     paths (sign-in, token, the hotline inbox); the next is answered 429 with Retry-After
@@ -233,7 +250,8 @@ class RateLimit:
         self.app = app
         self.groups = groups
         self.per_minute = per_minute
-        self.windows: dict[tuple[str, str], tuple[int, int]] = {}  # -> (minute, count)
+        self.minute = -1
+        self.counts: dict[tuple[str, str], int] = {}  # this minute's, by (group, source)
 
     def _group(self, scope: Scope) -> str | None:
         if scope["type"] != "http" or scope.get("method") != "POST":
@@ -247,14 +265,15 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        address = str(client[0]) if client else "?"
+        address = source(str(client[0]) if client else "?")
         moment = now()
         minute = int(moment // 60)
-        if len(self.windows) > 100_000:  # many addresses: forget the windows that are over
-            self.windows = {k: v for k, v in self.windows.items() if v[0] == minute}
-        start, count = self.windows.get((group, address), (minute, 0))
-        count = count + 1 if start == minute else 1
-        self.windows[(group, address)] = (minute, count)
+        if minute != self.minute:  # a new window: the last one's counts are over
+            self.minute, self.counts = minute, {}
+        key = (group, address)
+        if key not in self.counts and len(self.counts) >= MAX_SOURCES:
+            key = (group, OVERFLOW)  # a flood of sources: the newcomers share one count
+        count = self.counts[key] = self.counts.get(key, 0) + 1
         if count <= self.per_minute[group]:
             await self.app(scope, receive, send)
             return
