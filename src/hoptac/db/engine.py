@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from hoptac.errors import InvalidInput
+
 
 def normalise_url(url: str) -> str:
     """`postgresql://` means psycopg 3 here (the only PostgreSQL driver we ship)."""
@@ -34,13 +36,43 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+NUL_REFUSED = "A text contains a NUL character (U+0000), which no field accepts."
+
+
+def _values(parameters: Any) -> Iterator[Any]:
+    """Every value bound to a statement: one row (a dict or a tuple), or many, or the flat
+    tuple of a batched multi-row INSERT."""
+    if isinstance(parameters, dict):
+        parameters = parameters.values()
+    elif not isinstance(parameters, (list, tuple)):
+        return
+    for value in parameters:
+        if isinstance(value, (dict, list, tuple)):
+            yield from _values(value)
+        else:
+            yield value
+
+
+def _refuse_nul(
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, _many: bool
+) -> None:
+    """No text with a NUL character reaches the database, from any path (a JSON field, a
+    form, a CSV cell, a search): PostgreSQL cannot store one (and fails the request),
+    SQLite would; both refuse it alike, with a message, before the statement runs."""
+    for value in _values(parameters):
+        if isinstance(value, str) and "\x00" in value:
+            raise InvalidInput(NUL_REFUSED)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    sa.event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

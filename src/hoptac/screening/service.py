@@ -239,16 +239,24 @@ def hits_of_record(session: Session, principal: Principal, record_id: int) -> li
 
 def open_upload(raw: IO[bytes], filename: str, max_bytes: int = MAX_UPLOAD_BYTES) -> TextIO:
     """An uploaded CSV as text, checked whole before any row is imported: a `.csv` name,
-    at most `max_bytes`, UTF-8 throughout (else the file is refused with the reason)."""
+    at most `max_bytes`, UTF-8 throughout, no NUL character (else the file is refused
+    with the reason)."""
     name = filename or "the file"
     if not name.lower().endswith(".csv"):
         raise InvalidInput(
             f"{name} is not a CSV file; save the sheet as CSV UTF-8 (.csv) and upload that"
         )
     decoder = codecs.getincrementaldecoder("utf-8")()
-    size = 0
+    size = lines = 0
     raw.seek(0)
     while chunk := raw.read(1 << 20):
+        if (nul := chunk.find(b"\x00")) >= 0:
+            line = lines + chunk.count(b"\n", 0, nul) + 1
+            raise InvalidInput(
+                f"{name} holds a NUL character on line {line}, which no field accepts; "
+                "remove it and upload the file again"
+            )
+        lines += chunk.count(b"\n")
         size += len(chunk)
         if size > max_bytes:
             raise InvalidInput(f"{name} is larger than {_size(max_bytes)}; split it into parts")

@@ -587,6 +587,14 @@ _ERRORS: dict[str, list[tuple[re.Pattern[str], str]]] = {
             r"\1 không phải văn bản UTF-8 (byte thứ \2); hãy lưu lại dạng CSV UTF-8",
         ),
         (
+            re.compile(r"^(.*) holds a NUL character on line (\d+), .*$"),
+            r"\1 có ký tự NUL ở dòng \2, không trường nào chấp nhận; hãy xóa rồi tải lên lại",
+        ),
+        (
+            re.compile(r"^A text contains a NUL character \(U\+0000\), .*$"),
+            "Dữ liệu có ký tự NUL (U+0000), không trường nào chấp nhận ký tự này.",
+        ),
+        (
             re.compile(r"^(.*) is larger than (\d+ [KM]B); .*$"),
             r"\1 lớn hơn \2; hãy chia thành nhiều tệp",
         ),

@@ -27,7 +27,7 @@ DOCS_PATH = "/api/v1/docs"
 
 
 class _Refused(Exception):
-    """The body broke a rule (size, NUL): the middleware answers instead of the app."""
+    """The body is over the limit: the middleware answers instead of the app."""
 
 
 TOO_LARGE_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
@@ -43,28 +43,9 @@ UPLOAD_SUFFIX = "/import"  # the CSV upload routes (POST)
 MULTIPART_SLACK = 64 * 1024  # the form around the file: the file's own limit is exact
 
 
-NUL_DETAIL = "The request contains a NUL character (U+0000), which no field accepts."
-NUL_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>400 · hoptac</title><link rel="stylesheet" href="/static/app.css"></head>
-<body><main class="container"><section class="card narrow"><h1>400</h1>
-<p>Dữ liệu gửi lên có ký tự NUL (U+0000), không trường nào chấp nhận ký tự này.</p>
-<p lang="en">The request contains a NUL character (U+0000), which no field accepts.</p>
-<p><a href="/">← hoptac</a></p></section></main></body></html>"""
-# Bodies read as text: a NUL there is refused (PostgreSQL cannot store it in text, and no
-# name, title or note has one). A multipart body is not looked at: files are binary.
-_TEXT_TYPES = (b"application/json", b"application/x-www-form-urlencoded", b"text/")
-_NUL_MARKS = (b"\x00", b"\\u0000", b"%00")  # raw, JSON escape, form escape
-
-
-def _has_nul(data: bytes) -> bool:
-    return any(mark in data for mark in _NUL_MARKS)
-
-
 class BodyLimit:
     """Refuse bodies over `max_bytes` with 413 before the app reads them into memory;
-    uploads (POST to a path ending in /import) may carry a file of `upload_bytes`. A NUL
-    character in the query string or in a text body is refused with 400 the same way."""
+    uploads (POST to a path ending in /import) may carry a file of `upload_bytes`."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int = 0) -> None:
         self.app = app
@@ -84,17 +65,12 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._reject(send, limit, page)
             return
-        if _has_nul(scope.get("query_string", b"").lower()):
-            await self._refuse_nul(send, page)
-            return
-        text = headers.get(b"content-type", b"").lower().startswith(_TEXT_TYPES)
         seen = 0
-        tail = b""  # the end of the last chunk: a mark may straddle two
         refusal: list[Callable[[], Awaitable[None]]] = []  # set when the body is refused
         started = False
 
         async def limited() -> Message:
-            nonlocal seen, tail
+            nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
@@ -102,11 +78,6 @@ class BodyLimit:
                 if seen > limit:
                     refusal.append(lambda: self._reject(send, limit, page))
                     raise _Refused
-                if text:
-                    if _has_nul((tail + chunk).lower()):
-                        refusal.append(lambda: self._refuse_nul(send, page))
-                        raise _Refused
-                    tail = chunk[-8:]
             return message
 
         async def guarded_send(message: Message) -> None:
@@ -129,10 +100,6 @@ class BodyLimit:
         except _Refused:
             if not started:
                 await refusal[0]()
-
-    async def _refuse_nul(self, send: Send, page: bool) -> None:
-        problem = {"type": "/problems/nul-character", "title": "Bad request", "status": 400}
-        await _answer(send, 400, page, NUL_PAGE, {**problem, "detail": NUL_DETAIL})
 
     async def _reject(self, send: Send, limit: int, page: bool) -> None:
         megabytes = max(1, limit // (1024 * 1024))

@@ -303,8 +303,8 @@ def split_errors(state: FormState, errors: list[tuple[str, str]]) -> None:
         head = field_name.split(".")[0]
         if head in names:
             state.errors.setdefault(head, []).append(message)
-        else:
-            state.general_errors.append(f"{field_name}: {message}")
+        else:  # the record as a whole ("body"), or a field the form does not show
+            state.general_errors.append(message if head == "body" else f"{field_name}: {message}")
 
 
 def reference_choices(resource: str) -> list[str]:

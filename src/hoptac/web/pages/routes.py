@@ -665,6 +665,6 @@ def _invalid(
         forms.split_errors(
             state,
             [(e.field, translate_error(e.message, page.lang)) for e in exc.errors]
-            or [("body", exc.detail)],
+            or [("body", translate_error(exc.detail, page.lang))],
         )
     return _form_page(request, page, state, record, status=exc.status, version=version)
