@@ -105,7 +105,8 @@ def test_another_agencys_account_and_the_own_are_out_of_reach(
     session.expire_all()
     assert session.get(User, hue).is_active  # type: ignore[union-attr]
     denied = [r for r in audit_rows(factory, "access.denied") if r.object_id == hue]
-    assert denied and denied[-1].detail["hidden"] is True  # type: ignore[index]
+    assert {e.agency_id for e in denied} == {world["hcmc"], world["hue"]}  # prober, owner
+    assert [e.detail["hidden"] for e in denied if e.agency_id == world["hue"]] == [True]  # type: ignore[index]
     own = _step(client, _id(session, "hcmc_admin"), "disable")
     assert own.status_code == 422 and "tài khoản của mình" in own.text
 

@@ -74,7 +74,10 @@ def test_named_partners_read_the_record_and_nobody_else(
                 AuditEvent.action == "access.denied", AuditEvent.username == "hanoi_officer"
             )
         ).all()
-    assert len(denied) == 3 and all((e.detail or {}).get("hidden") for e in denied)
+    mine = [e for e in denied if e.agency_id == hanoi]
+    owners = [e for e in denied if e.agency_id == world["hue"]]
+    assert len(mine) == 3 and not any("hidden" in (e.detail or {}) for e in mine)
+    assert len(owners) == 3 and all((e.detail or {}).get("by_agency") == hanoi for e in owners)
     # pages: the partner reads, the other agency finds nothing
     login(client, "hcmc_viewer")
     assert "Kế hoạch chung Huế–HCM" in client.get(f"/agreements/{ids['agreements']}").text

@@ -24,18 +24,19 @@ class HoptacError(Exception):
         errors: list[FieldError] | None = None,
         object_type: str | None = None,
         object_id: int | None = None,
-        hidden: bool = False,
+        hidden_from: int | None = None,
         audited: bool = False,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
-        # For the audit row of a refusal (401, 403, 404): the record asked for, whether it
-        # exists but lies outside the caller's scope, and whether the raiser has already
-        # written the row (then the web layer does not write another).
+        # For the audit rows of a refusal (401, 403, 404): the record asked for; when it
+        # exists outside the caller's scope, the agency that owns it (`hidden_from`: its
+        # admins are told, the caller's are not: that would tell them it exists); and
+        # whether the raiser has already written the row (then the web layer does not).
         self.object_type = object_type
         self.object_id = object_id
-        self.hidden = hidden
+        self.hidden_from = hidden_from
         self.audited = audited
 
 

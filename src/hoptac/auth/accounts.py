@@ -53,9 +53,11 @@ def managed(session: Session, principal: Principal, user_id: int) -> User:
     _require_admin(principal)
     user = session.get(User, user_id)
     if user is None or user.agency_id != principal.agency_id:
-        hidden = user is not None
         raise NotFound(
-            f"user {user_id} does not exist", object_type="user", object_id=user_id, hidden=hidden
+            f"user {user_id} does not exist",
+            object_type="user",
+            object_id=user_id,
+            hidden_from=user.agency_id if user is not None else None,
         )
     return user
 

@@ -52,14 +52,26 @@ def get_visible(session: Session, model: type[T], record_id: int, principal: Pri
     return obj
 
 
-def not_found(session: Session, model: Any, record_id: int, name: str = "") -> NotFound:
+def not_found(
+    session: Session,
+    model: Any,
+    record_id: int,
+    name: str = "",
+    owner_of: sa.Select[Any] | None = None,
+) -> NotFound:
     """The error for a record the caller may not read: the same words whether it is missing
-    or hidden; whether it exists goes to the audit row only (someone probing another
-    agency's records shows there)."""
-    exists = session.scalar(sa.select(model.id).where(model.id == record_id)) is not None
+    or hidden. For a hidden one it names the owning agency (`owner_of`: the query of it,
+    for a record owned through another), whose admins' audit log records the attempt
+    (someone probing another agency's records shows there, not to the prober)."""
+    if owner_of is None:
+        owner_of = sa.select(model.owner_agency_id).where(model.id == record_id)
+    owner = session.execute(owner_of).first()
     name = name or model.__name__.lower()
     return NotFound(
-        f"{name} {record_id} does not exist", object_type=name, object_id=record_id, hidden=exists
+        f"{name} {record_id} does not exist",
+        object_type=name,
+        object_id=record_id,
+        hidden_from=owner[0] if owner is not None else None,
     )
 
 

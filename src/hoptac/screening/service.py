@@ -213,7 +213,12 @@ def read_record(session: Session, principal: Principal, record_id: int) -> Regis
     stmt = visible_records(principal).where(RegisterRecord.id == record_id)
     record = session.scalars(stmt.options(selectinload(RegisterRecord.register))).first()
     if record is None:
-        raise not_found(session, RegisterRecord, record_id, "register record")
+        owner = (
+            sa.select(Register.owner_agency_id)
+            .join(RegisterRecord, RegisterRecord.register_id == Register.id)
+            .where(RegisterRecord.id == record_id)
+        )
+        raise not_found(session, RegisterRecord, record_id, "register record", owner)
     audit.record(
         session,
         Action.RECORD_READ,
@@ -663,7 +668,12 @@ def _get_hit(session: Session, principal: Principal, hit_id: int) -> ScreeningHi
     stmt = visible_hits(principal).where(ScreeningHit.id == hit_id).options(*_HIT_LOAD)
     hit = session.scalars(stmt).first()
     if hit is None:
-        raise not_found(session, ScreeningHit, hit_id, "hit")
+        owner = (
+            sa.select(ScreeningJob.owner_agency_id)
+            .join(ScreeningHit, ScreeningHit.job_id == ScreeningJob.id)
+            .where(ScreeningHit.id == hit_id)
+        )
+        raise not_found(session, ScreeningHit, hit_id, "hit", owner)
     return hit
 
 

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hoptac import __version__
 from hoptac.auth import audit
+from hoptac.auth.principal import Principal
 from hoptac.db.engine import make_engine, make_sessionmaker
 from hoptac.db.models import ExchangeNode
 from hoptac.errors import HoptacError
@@ -66,32 +67,46 @@ log = logging.getLogger(__name__)
 
 def _record_refusal(request: Request, status: int, exc: HoptacError | None) -> None:
     """Every refused request is an audit row, written here for all routes: who (when known),
-    the route, the status and, for a record, which one and whether it exists (a hidden
-    record answers like a missing one; only the log tells them apart). The request's own
-    transaction is gone: the row is written and committed in a transaction of its own."""
+    the route, the status and, for a record, which one; the same for a hidden record as for
+    a missing one. A hidden one also leaves a row for its owning agency (who tried, from
+    which agency): its admins see the probing, the prober's admins cannot tell. The
+    request's own transaction is gone: the rows are committed in a transaction of their own."""
     if exc is not None and exc.audited:
         return  # the service wrote a row of its own for this refusal
-    principal = getattr(request.state, "principal", None)
+    principal: Principal | None = getattr(request.state, "principal", None)
     detail: dict[str, object] = {
         "method": request.method,
         "path": request.url.path,  # not the query string: it may hold a searched name
         "status": status,
     }
-    if exc is not None and exc.hidden:
-        detail["hidden"] = True  # it exists, outside the caller's scope
+    kind, ident = (exc.object_type, exc.object_id) if exc is not None else (None, None)
+    owner = exc.hidden_from if exc is not None else None
+    client = client_of(request)
     factory: sessionmaker[Session] = request.app.state.sessionmaker
     try:
         with factory() as session:
+            denied = audit.Action.ACCESS_DENIED
             audit.record(
-                session,
-                audit.Action.ACCESS_DENIED,
-                principal=principal,
-                object_type=exc.object_type if exc is not None else None,
-                object_id=exc.object_id if exc is not None else None,
-                outcome="denied",
-                client=client_of(request),
-                detail=detail,
-            )
+                session, denied, principal=principal, object_type=kind, object_id=ident,
+                outcome="denied", client=client, detail=detail,
+            )  # fmt: skip
+            if owner is not None and (principal is None or owner != principal.agency_id):
+                audit.record(
+                    session,
+                    denied,
+                    username=principal.username if principal else None,
+                    agency_id=owner,
+                    outcome="denied",
+                    client=client,
+                    detail={
+                        **detail,
+                        "hidden": True,  # it exists, outside the caller's scope
+                        "by_agency": principal.agency_id if principal else None,
+                        "by_user": principal.user_id if principal else None,
+                    },
+                    object_type=kind,
+                    object_id=ident,
+                )
             session.commit()
     except Exception:  # the refusal stands either way; the operator must hear of the gap
         log.exception("could not audit the refusal of %s %s", request.method, detail["path"])
