@@ -56,16 +56,17 @@ def test_control_characters_are_escaped_in_every_server_log_line(
     assert "10.0.0.9" in lines[1] and "/people/1\\x0a2026 INFO forged" in lines[1]
 
 
-def test_a_traceback_keeps_its_lines_but_its_message_is_escaped(
-    server_logging: io.StringIO,
-) -> None:
+def test_a_traceback_cannot_forge_a_line_either(server_logging: io.StringIO) -> None:
     try:
-        raise ValueError("boom")
+        raise ValueError(f"bad name {FORGED}")
     except ValueError:
         logging.getLogger("hoptac.web.app").exception("crash on %s", "a\nb")
-    text = server_logging.getvalue()
-    assert text.splitlines()[0].endswith("crash on a\\x0ab")
-    assert "Traceback (most recent call last):" in text.splitlines()[1]
+    lines = server_logging.getvalue().splitlines()
+    assert lines[0].endswith("crash on a\\x0ab")
+    assert lines[1] == "  | Traceback (most recent call last):"
+    assert all(line.startswith("  | ") for line in lines[1:])  # no line reads as an entry
+    assert any("login admin ok" in line for line in lines[1:])
+    assert "\x1b" not in server_logging.getvalue()
 
 
 def test_escape_leaves_text_in_every_script_alone() -> None:

@@ -5,7 +5,7 @@ log line it could start a fake entry ("... ok\\n2026-01-01 INFO login admin ok")
 an operator's terminal. Every formatter the server uses escapes C0 and C1 control
 characters, DEL and the Unicode line and paragraph separators in the line it formats (the
 message and what the format adds, such as uvicorn's request line). A traceback, appended
-after the line by the formatter, keeps its own line breaks.
+after the line, keeps its line breaks but each of its lines is escaped and marked `  | `.
 """
 
 from __future__ import annotations
@@ -27,9 +27,21 @@ def escape(text: str) -> str:
     return _CONTROL.sub(_escaped, text)
 
 
+def block(text: str) -> str:
+    """A traceback or stack, each line escaped and marked `  | `: an exception message
+    that holds a line break cannot start a line that reads as a new entry."""
+    return "\n".join(f"  | {escape(line)}" for line in text.splitlines())
+
+
 class SafeFormatter(logging.Formatter):
     def formatMessage(self, record: logging.LogRecord) -> str:
         return escape(super().formatMessage(record))
+
+    def formatException(self, ei: Any) -> str:
+        return block(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return block(super().formatStack(stack_info))
 
 
 def access_formatter(**kwargs: Any) -> logging.Formatter:
