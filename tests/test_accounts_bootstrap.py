@@ -20,7 +20,7 @@ from hoptac.cli.main import app
 from hoptac.db import migrate
 from hoptac.db.engine import make_engine
 from hoptac.db.models import Agency, User, utcnow
-from hoptac.errors import InvalidInput
+from hoptac.errors import InvalidInput, Unavailable
 from hoptac.settings import Settings, get_settings
 from hoptac.types import Role
 from tests.conftest import (
@@ -34,7 +34,14 @@ from tests.conftest import (
     fresh_database,
     login,
     request_token,
+    totp_code,
 )
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, html
+    return found.group(1)
 
 
 @pytest.fixture
@@ -102,6 +109,9 @@ def test_a_sealed_secret_opens_for_its_own_account_only(settings: Settings) -> N
     with pytest.raises(InvalidInput, match="another account"):
         mfa.secret_of(User(id=8, totp_secret=sealed), settings)
     other = Settings(database_url=settings.database_url, home=settings.home / "other")
+    with pytest.raises(Unavailable, match="missing"):  # no key there: none is made
+        mfa.secret_of(User(id=7, totp_secret=sealed), other)
+    mfa.totp_key(other)  # another node's key
     with pytest.raises(InvalidInput, match="does not open"):
         mfa.secret_of(User(id=7, totp_secret=sealed), other)
 
@@ -125,6 +135,30 @@ def test_a_key_file_others_may_read_is_refused(
         assert (
             s.scalars(sa.select(User).where(User.username == "newcomer")).one().totp_secret is None
         )
+
+
+def test_a_missing_key_file_is_not_replaced_while_sealed_secrets_need_it(
+    client: Any, factory: sessionmaker[Session], agency_id: int, settings: Settings
+) -> None:
+    """A lost or not restored totp.key: a new key would open none of the sealed secrets
+    (every admin and officer locked out for good), so none is made; sign-in says why."""
+    with factory() as s, s.begin():
+        add_user(s, "lan", Role.OFFICER, s.get_one(Agency, agency_id))
+    login(client, "lan")  # its secret is sealed with the key on the way
+    key_file = settings.keys_dir / mfa.KEY_FILE
+    key_file.unlink()
+    client.cookies.clear()
+    r = client.post(
+        "/login", data={"username": "lan", "password": PASSWORD, **ACK}, follow_redirects=False
+    )
+    assert r.status_code == 303  # the password step does not need the key
+    page = client.get(r.headers["location"])
+    code = client.post(
+        "/login/code",
+        data={"code": totp_code("lan"), "csrf_token": _csrf(page.text), "next": "/"},
+    )
+    assert code.status_code == 503 and "totp.key" in code.text
+    assert not key_file.exists()
 
 
 # ---- no default account: a one-time password changed at the first login ------------

@@ -78,3 +78,11 @@ class Conflict(HoptacError):
     status = 409
     title = "Conflict"
     slug = "conflict"
+
+
+class Unavailable(HoptacError):
+    """The node cannot serve this now (a key file missing): the operator must act."""
+
+    status = 503
+    title = "Service unavailable"
+    slug = "unavailable"

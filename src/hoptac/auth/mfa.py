@@ -29,7 +29,7 @@ from nacl.secret import SecretBox
 from sqlalchemy.orm import Session
 
 from hoptac.db.models import RecoveryCode, User, utcnow
-from hoptac.errors import InvalidInput
+from hoptac.errors import InvalidInput, Unavailable
 
 # The node's key-file rules (owner-only, refused otherwise) live with its exchange keys;
 # a leaf module (stdlib, PyNaCl), so auth may use it without reaching into the exchange.
@@ -57,11 +57,18 @@ KEY_FILE = "totp.key"
 SEALED = "sb1:"  # the prefix of a sealed secret; a legacy clear one is base32, no colon
 
 
-def totp_key(settings: Settings) -> bytes:
+def totp_key(settings: Settings, create: bool = True) -> bytes:
     """The node's TOTP sealing key, `HOME/keys/totp.key`: 32 random bytes (base64),
-    written owner-only at first need; a file or directory others may read is refused."""
+    written owner-only at first need (`create`: at an enrolment, never to open a secret
+    already sealed — a new key would open none of them); a file or directory others may
+    read is refused."""
     directory = settings.keys_dir
     path = directory / KEY_FILE
+    if not path.exists() and not create:
+        raise Unavailable(
+            "this node's TOTP key file (keys/totp.key) is missing while secrets sealed with "
+            "it are stored: the node's operator must restore it from the backup"
+        )
     if not path.exists():
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         _owner_only(directory, 0o077)
@@ -101,7 +108,7 @@ def secret_of(user: User, settings: Settings) -> str | None:
     stored = user.totp_secret
     if stored is None:
         return None
-    key = totp_key(settings)
+    key = totp_key(settings, create=not stored.startswith(SEALED))
     if not stored.startswith(SEALED):
         user.totp_secret = seal_secret(user.id, stored, key)
         return stored
