@@ -158,6 +158,13 @@ def test_a_missing_key_file_is_not_replaced_while_sealed_secrets_need_it(
         data={"code": totp_code("lan"), "csrf_token": _csrf(page.text), "next": "/"},
     )
     assert code.status_code == 503 and "totp.key" in code.text
+    with factory() as s, s.begin():  # a newcomer's enrolment does not make one either
+        auth_service.create_user(
+            s, username="newcomer", password=PASSWORD, role=Role.OFFICER, agency_id=agency_id
+        )
+    client.cookies.clear()
+    r = client.post("/login", data={"username": "newcomer", "password": PASSWORD, **ACK})
+    assert r.status_code == 503
     assert not key_file.exists()
 
 

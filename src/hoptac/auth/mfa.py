@@ -97,9 +97,12 @@ def seal_secret(user_id: int, secret: str, key: bytes) -> str:
     return SEALED + b64(bytes(sealed))
 
 
-def set_secret(user: User, secret: str, settings: Settings) -> None:
-    """Store a (pending) TOTP secret, sealed. The user row must have its id."""
-    user.totp_secret = seal_secret(user.id, secret, totp_key(settings))
+def set_secret(session: Session, user: User, secret: str, settings: Settings) -> None:
+    """Store a (pending) TOTP secret, sealed. The user row must have its id. The key file
+    is made for the node's first secret only: once secrets are sealed, a missing key is
+    the operator's to restore (a new one would open none of them)."""
+    first = session.scalar(sa.select(User.id).where(User.totp_secret.startswith(SEALED))) is None
+    user.totp_secret = seal_secret(user.id, secret, totp_key(settings, create=first))
 
 
 def secret_of(user: User, settings: Settings) -> str | None:

@@ -111,7 +111,7 @@ def login(
     if mfa.required(user):
         # The password was right; the session opens only the second step's page.
         if user.totp_enabled_at is None and user.totp_secret is None:
-            mfa.set_secret(user, mfa.new_secret(), settings)  # enrolment: a first code confirms
+            mfa.set_secret(db, user, mfa.new_secret(), settings)  # a first code confirms it
         raw, _csrf = auth_service.start_session(db, user, stage="code")
         db.commit()
         response = RedirectResponse(f"/login/code?next={quote(_safe_next(next))}", 303)
