@@ -245,3 +245,19 @@ def test_an_update_is_audited_with_the_values_before_and_after(
         "before": {"signed": "2023-05", "title": "Bản ghi nhớ cũ"},
         "after": {"signed": "2024-06-12", "title": "Bản ghi nhớ mới"},
     }
+
+
+def test_a_long_text_enters_the_audit_log_as_its_digest(
+    client: TestClient, world: dict[str, Any], factory: Any
+) -> None:
+    import hashlib
+
+    h = token(client, "hcmc_officer")
+    old, new = "Bài báo cũ. " * 100, "Bài báo mới. " * 100
+    source = api_post(client, h, "sources", {"title": "Báo", "text": old})
+    r = client.patch(f"/api/v1/sources/{source}", json={"text": new}, headers=h)
+    assert r.status_code == 200, r.text
+    (row,) = audit_rows(factory, "record.updated")
+    digest = hashlib.sha256(new.encode()).hexdigest()
+    assert row.detail["after"] == {"text": f"({len(new)} characters, SHA-256 {digest})"}  # type: ignore[index]
+    assert old not in str(row.detail)

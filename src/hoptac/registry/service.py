@@ -7,6 +7,7 @@ one path for validation, scoping, reference checks and audit.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -806,11 +807,18 @@ def update_record(
     return cast(M, obj)
 
 
+LONG_TEXT = 500  # characters: longer texts enter the audit log as a digest
+
+
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The fields whose stored value changed, before and after, as JSON values (dates as
-    ISO text, enums as their values): the audit row of an update."""
+    ISO text, enums as their values): the audit row of an update. A long text (an
+    article) is kept as its length and SHA-256: the log is append-only, and two copies of
+    every version of an article would swell it."""
 
     def value(v: Any) -> Any:
+        if isinstance(v, str) and len(v) > LONG_TEXT:
+            return f"({len(v)} characters, SHA-256 {hashlib.sha256(v.encode()).hexdigest()})"
         return v.iso() if isinstance(v, PartialDate) else to_jsonable_python(v)
 
     changed = sorted(k for k in after if before.get(k) != after.get(k))
