@@ -460,15 +460,15 @@ def test_a_failure_while_writing_the_keys_leaves_nothing(
 ) -> None:
     # the key files are written after the rows, before the commit
     written: list[Path] = []
-    real = backup._write_key
+    real = backup.write_private
 
-    def disk_full_at_the_second(data: bytes, path: Path) -> None:
+    def disk_full_at_the_second(path: Path, data: bytes) -> None:
         if written:
             raise OSError("disk full")
-        real(data, path)
+        real(path, data)
         written.append(path)
 
-    monkeypatch.setattr(backup, "_write_key", disk_full_at_the_second)
+    monkeypatch.setattr(backup, "write_private", disk_full_at_the_second)
     with pytest.raises(OSError, match="disk full"):
         backup.restore(engine, tmp_path / "restored", archive)
     assert len(written) == 1 and not written[0].exists()

@@ -33,7 +33,8 @@ from hoptac.errors import InvalidInput, Unavailable
 
 # The node's key-file rules (owner-only, refused otherwise) live with its exchange keys;
 # a leaf module (stdlib, PyNaCl), so auth may use it without reaching into the exchange.
-from hoptac.exchange.keys import _owner_only, b64, unb64
+from hoptac.exchange.keys import b64, unb64
+from hoptac.keyfiles import owner_only, write_private
 from hoptac.settings import Settings
 from hoptac.types import Role
 
@@ -71,23 +72,19 @@ def totp_key(settings: Settings, create: bool = True) -> bytes:
         )
     if not path.exists():
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _owner_only(directory, 0o077)
+        owner_only(directory, 0o077)
         # Written whole under a private name, then linked into place: a reader never sees
         # half a key, and of two processes starting at once the first link wins.
         draft = directory / f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        write_private(draft, (b64(secrets.token_bytes(SecretBox.KEY_SIZE)) + "\n").encode())
         try:
-            with os.fdopen(fd, "w") as out:
-                out.write(b64(secrets.token_bytes(SecretBox.KEY_SIZE)) + "\n")
-                out.flush()
-                os.fsync(out.fileno())
             os.link(draft, path)
         except FileExistsError:
             pass  # another process wrote it first: read theirs
         finally:
             draft.unlink()
-    _owner_only(directory, 0o077)
-    _owner_only(path, 0o077)
+    owner_only(directory, 0o077)
+    owner_only(path, 0o077)
     return unb64(path.read_text().strip(), str(path), SecretBox.KEY_SIZE)
 
 

@@ -50,6 +50,7 @@ from hoptac import __version__
 from hoptac.db.migrate import MIGRATIONS
 from hoptac.db.models import Base
 from hoptac.errors import InvalidInput
+from hoptac.keyfiles import write_private
 
 FORMAT = "hoptac-backup"
 FORMAT_VERSION = 1
@@ -565,15 +566,6 @@ def _insert(
     return updates
 
 
-def _write_key(data: bytes, path: Path) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-
-
 def _open(archive: Path) -> tarfile.TarFile:
     tar = None
     try:
@@ -619,7 +611,7 @@ def restore(engine: Engine, home: Path, archive: Path) -> Summary:
                         content = data.read()
                     if hashlib.sha256(content).hexdigest() != f.sha256:
                         raise InvalidInput(f"{archive}: {f.member} changed while it was read")
-                    _write_key(content, keys_dir / f.name)
+                    write_private(keys_dir / f.name, content)
                     written.append(keys_dir / f.name)
     except BaseException:
         for path in written:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from nacl.public import PrivateKey
 from nacl.signing import SigningKey
 
 from hoptac.errors import InvalidInput
+from hoptac.keyfiles import owner_only, write_private
 
 CARD_CONTEXT = b"hoptac/v1/card\x00"  # the fingerprint's and the card signature's prefix
 SIGNING_FILE = "signing.key"
@@ -71,32 +71,19 @@ class NodeKeys:
             (SIGNING_FILE, bytes(self.signing)),
             (ENCRYPTION_FILE, bytes(self.encryption)),
         ):
-            path = directory / name
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as out:
-                out.write(b64(secret) + "\n")
-                out.flush()
-                os.fsync(out.fileno())
+            write_private(directory / name, (b64(secret) + "\n").encode())
 
     @classmethod
     def load(cls, directory: Path) -> NodeKeys:
         """Read the keys, refusing files or a directory others may read."""
         if not directory.is_dir():
             raise InvalidInput(f"no node keys in {directory}: run `hoptac init` first")
-        _owner_only(directory, 0o077)
+        owner_only(directory, 0o077)
         secrets = []
         for name in (SIGNING_FILE, ENCRYPTION_FILE):
             path = directory / name
             if not path.is_file():
                 raise InvalidInput(f"missing key file {path}")
-            _owner_only(path, 0o077)
+            owner_only(path, 0o077)
             secrets.append(unb64(path.read_text().strip(), str(path), 32))
         return cls(SigningKey(secrets[0]), PrivateKey(secrets[1]))
-
-
-def _owner_only(path: Path, forbidden: int) -> None:
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & forbidden:
-        raise InvalidInput(
-            f"{path} is readable by others (mode {mode:o}); run `chmod go-rwx {path}`"
-        )
