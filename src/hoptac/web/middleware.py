@@ -30,13 +30,14 @@ class _Refused(Exception):
     """The body is over the limit: the middleware answers instead of the app."""
 
 
-TOO_LARGE_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
+def refusal_page(status: int, vi: str, en: str, back: str = "/") -> str:
+    """A page answered before the app runs (no templates there): both languages."""
+    return f"""<!doctype html><html lang="vi"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>413 · hoptac</title><link rel="stylesheet" href="/static/app.css"></head>
-<body><main class="container"><section class="card narrow"><h1>413</h1>
-<p>Tệp hoặc biểu mẫu quá lớn (tối đa {mb} MB). Hãy chia tệp thành nhiều phần rồi tải lên lại.</p>
-<p lang="en">The file or form is too large (at most {mb} MB). Split the file and upload the
-parts.</p><p><a href="/">← hoptac</a></p></section></main></body></html>"""
+<title>{status} · hoptac</title><link rel="stylesheet" href="/static/app.css"></head>
+<body><main class="container"><section class="card narrow"><h1>{status}</h1>
+<p>{vi}</p><p lang="en">{en}</p><p><a href="{back}">← hoptac</a></p></section></main>
+</body></html>"""
 
 
 UPLOAD_SUFFIX = "/import"  # the CSV upload routes (POST)
@@ -105,7 +106,13 @@ class BodyLimit:
         megabytes = max(1, limit // (1024 * 1024))
         problem = {"type": "/problems/request-too-large", "title": "Request too large"}
         detail = f"The request body is larger than the limit of {limit} bytes."
-        html = TOO_LARGE_PAGE.format(mb=megabytes)
+        html = refusal_page(
+            413,
+            f"Tệp hoặc biểu mẫu quá lớn (tối đa {megabytes} MB). "
+            "Hãy chia tệp thành nhiều phần rồi tải lên lại.",
+            f"The file or form is too large (at most {megabytes} MB). "
+            "Split the file and upload the parts.",
+        )
         await _answer(send, 413, page, html, {**problem, "status": 413, "detail": detail})
 
 
@@ -174,15 +181,6 @@ log = logging.getLogger(__name__)
 def now() -> float:
     """The rate limit's clock (tests move it)."""
     return time.monotonic()
-
-
-TOO_MANY_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>429 · hoptac</title><link rel="stylesheet" href="/static/app.css"></head>
-<body><main class="container"><section class="card narrow"><h1>429</h1>
-<p>Quá nhiều lần thử từ địa chỉ này. Hãy đợi {wait} giây rồi thử lại.</p>
-<p lang="en">Too many attempts from this address. Wait {wait} seconds and try again.</p>
-<p><a href="/login">← hoptac</a></p></section></main></body></html>"""
 
 
 MAX_SOURCES = 50_000  # counts kept per window; past that, new sources share one
@@ -257,5 +255,10 @@ class RateLimit:
             "status": 429,
             "detail": f"Too many requests from this address; retry in {wait} s.",
         }
-        html = TOO_MANY_PAGE.format(wait=wait)
+        html = refusal_page(
+            429,
+            f"Quá nhiều lần thử từ địa chỉ này. Hãy đợi {wait} giây rồi thử lại.",
+            f"Too many attempts from this address. Wait {wait} seconds and try again.",
+            back="/login",
+        )
         await _answer(send, 429, page, html, problem, ((b"retry-after", str(wait).encode()),))
