@@ -166,7 +166,10 @@ def record_failed_login(
     session: Session, username: str, client: str | None, reason: str = "password"
 ) -> None:
     """The refused attempt, audited under the agency of the account it named (its admins
-    see it); a wrong password counts towards the lock, an unused account is disabled."""
+    see it); a wrong password counts towards the lock, an unused account is disabled.
+    Whatever the attempt had written is rolled back first, and the refusal is committed
+    on its own: it stays on record though the request fails."""
+    session.rollback()
     user = session.scalars(sa.select(User).where(User.username == username)).first()
     now = utcnow()
     if user is not None and reason in ("password", "code"):
@@ -196,6 +199,7 @@ def record_failed_login(
         _account_changed(session, user, Action.ACCOUNT_LOCKED, None, client, "failed logins")
     if user is not None and reason == "inactive":
         disable_user(session, user, None, client, f"unused {INACTIVE_AFTER.days} days", INACTIVE)
+    session.commit()
 
 
 def _account_changed(

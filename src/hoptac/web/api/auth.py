@@ -45,9 +45,7 @@ def issue_token(
         if user.must_change_password:
             raise auth_service.LoginRefused(auth_service.PASSWORD_PENDING)
     except auth_service.LoginRefused as refused:
-        db.rollback()
         auth_service.record_failed_login(db, form.username, client, refused.reason)
-        db.commit()
         if refused.reason == "code":
             raise Unauthenticated(
                 "send the current code of your authenticator app as totp", audited=True

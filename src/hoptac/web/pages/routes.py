@@ -99,14 +99,11 @@ def login(
         auth_service.record_failed_login(
             db, username, client_of(request), auth_service.NOTICE_NOT_ACKNOWLEDGED
         )
-        db.commit()
         return refuse("Read the system-use notice and tick the box to log in.", 401)
     try:
         user = auth_service.authenticate(db, username, password)
     except auth_service.LoginRefused as refused:
-        db.rollback()
         auth_service.record_failed_login(db, username, client_of(request), refused.reason)
-        db.commit()
         return refuse("Wrong username or password.", 401)
     if mfa.required(user):
         # The password was right; the session opens only the second step's page.
@@ -192,9 +189,7 @@ def login_code(
     try:
         factor = auth_service.second_factor(db, user, code, settings)
     except auth_service.LoginRefused as refused:
-        db.rollback()
         auth_service.record_failed_login(db, user.username, client, refused.reason)
-        db.commit()
         still = db.get(User, user.id)
         if refused.reason != "code" or still is None or still.locked_at is not None:
             auth_service.end_session(db, raw)
@@ -273,9 +268,7 @@ def change_password(
     try:
         auth_service.change_own_password(db, user, current, new, repeated, client)
     except auth_service.LoginRefused as refused:
-        db.rollback()
         auth_service.record_failed_login(db, user.username, client, refused.reason)
-        db.commit()
         still = db.get(User, user.id)
         if still is None or still.locked_at is not None or not still.is_active:
             return RedirectResponse("/login", status_code=303)
