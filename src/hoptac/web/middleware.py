@@ -6,7 +6,6 @@ import ipaddress
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -60,24 +59,20 @@ class BodyLimit:
         limit = self.max_bytes
         if scope.get("method") == "POST" and str(scope.get("path", "")).endswith(UPLOAD_SUFFIX):
             limit = max(limit, self.upload_bytes + MULTIPART_SLACK)
-        page = not str(scope.get("path", "")).startswith(MACHINE_PATHS)
-        headers = dict(scope["headers"])
-        declared = headers.get(b"content-length")
+        declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._reject(send, limit, page)
+            await self._reject(scope, send, limit)
             return
         seen = 0
-        refusal: list[Callable[[], Awaitable[None]]] = []  # set when the body is refused
-        started = False
+        refused = started = False
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
             message = await receive()
             if message["type"] == "http.request":
-                chunk = message.get("body", b"")
-                seen += len(chunk)
+                seen += len(message.get("body", b""))
                 if seen > limit:
-                    refusal.append(lambda: self._reject(send, limit, page))
+                    refused = True
                     raise _Refused
             return message
 
@@ -89,10 +84,10 @@ class BodyLimit:
                 if started:
                     return
                 started = True
-                if refusal:
-                    await refusal[0]()
+                if refused:
+                    await self._reject(scope, send, limit)
                     return
-            elif refusal:
+            elif refused:
                 return
             await send(message)
 
@@ -100,9 +95,9 @@ class BodyLimit:
             await self.app(scope, limited, guarded_send)
         except _Refused:
             if not started:
-                await refusal[0]()
+                await self._reject(scope, send, limit)
 
-    async def _reject(self, send: Send, limit: int, page: bool) -> None:
+    async def _reject(self, scope: Scope, send: Send, limit: int) -> None:
         megabytes = max(1, limit // (1024 * 1024))
         problem = {"type": "/problems/request-too-large", "title": "Request too large"}
         detail = f"The request body is larger than the limit of {limit} bytes."
@@ -113,20 +108,20 @@ class BodyLimit:
             f"The file or form is too large (at most {megabytes} MB). "
             "Split the file and upload the parts.",
         )
-        await _answer(send, 413, page, html, {**problem, "status": 413, "detail": detail})
+        await _answer(scope, send, 413, html, {**problem, "status": 413, "detail": detail})
 
 
 async def _answer(
+    scope: Scope,
     send: Send,
     status: int,
-    page: bool,
     html: str,
     problem: dict[str, Any],
     headers: tuple[tuple[bytes, bytes], ...] = (),
 ) -> None:
     """A refusal made before the app runs: to a person at a browser a page they can read,
     in both languages; to a program a problem+json."""
-    if page:
+    if not str(scope.get("path", "")).startswith(MACHINE_PATHS):
         body, content_type = html.encode(), b"text/html; charset=utf-8"
     else:
         body, content_type = json.dumps(problem).encode(), b"application/problem+json"
@@ -248,7 +243,6 @@ class RateLimit:
         await self._reject(scope, send, wait)
 
     async def _reject(self, scope: Scope, send: Send, wait: int) -> None:
-        page = not str(scope.get("path", "")).startswith(MACHINE_PATHS)
         problem = {
             "type": "/problems/too-many-requests",
             "title": "Too many requests",
@@ -261,4 +255,4 @@ class RateLimit:
             f"Too many attempts from this address. Wait {wait} seconds and try again.",
             back="/login",
         )
-        await _answer(send, 429, page, html, problem, ((b"retry-after", str(wait).encode()),))
+        await _answer(scope, send, 429, html, problem, ((b"retry-after", str(wait).encode()),))
