@@ -33,7 +33,9 @@ def test_the_admin_sees_the_own_agencys_accounts_only(
     assert "hue_officer" not in page and "hue_viewer" not in page
     client.cookies.clear()
     login(client, "hcmc_officer")
-    assert client.get("/admin/users").status_code == 403
+    refused = client.get("/admin/users")
+    assert refused.status_code == 403
+    assert "Chỉ quản trị viên mới quản lý tài khoản." in refused.text
 
 
 def test_disable_enable_and_a_new_role_end_sessions_and_are_audited(

@@ -12,10 +12,9 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from hoptac.auth import audit, passwords, service
-from hoptac.auth.audit import Action
+from hoptac.auth import passwords, service
 from hoptac.auth.principal import Principal
-from hoptac.db.models import RecoveryCode, User
+from hoptac.db.models import User
 from hoptac.errors import Forbidden, InvalidInput, NotFound
 from hoptac.types import Role
 
@@ -38,7 +37,7 @@ class Done:
 
 def _require_admin(principal: Principal) -> None:
     if principal.role is not Role.ADMIN:
-        raise Forbidden("Only an administrator manages service.")
+        raise Forbidden("Only an administrator manages accounts.")
 
 
 def users_of(session: Session, principal: Principal) -> list[User]:
@@ -99,23 +98,5 @@ def apply(
         service.set_password(session, user, secret, principal, client, one_time=True)
         return Done(chosen, user, secret)
     else:
-        reset_second_factor(session, user, principal, client)
+        service.reset_second_factor(session, user, principal, client)
     return Done(chosen, user)
-
-
-def reset_second_factor(session: Session, user: User, actor: Principal, client: str | None) -> None:
-    """A lost phone: the TOTP secret and the recovery codes go, every session and token
-    ends; the user enrols a new authenticator at the next sign-in (password first)."""
-    before = {"second_factor": user.totp_enabled_at is not None}
-    user.totp_secret, user.totp_enabled_at, user.totp_last_step = None, None, None
-    session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    service.revoke_all(session, user)
-    audit.record(
-        session,
-        Action.SECOND_FACTOR_RESET,
-        principal=actor,
-        object_type="user",
-        object_id=user.id,
-        client=client,
-        detail={"user": user.username, "before": before, "after": {"second_factor": False}},
-    )

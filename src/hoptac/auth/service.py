@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hoptac.auth import audit, mfa, passwords
 from hoptac.auth.audit import Action
 from hoptac.auth.principal import Principal
-from hoptac.db.models import Agency, ApiToken, User, UserSession, utcnow
+from hoptac.db.models import Agency, ApiToken, RecoveryCode, User, UserSession, utcnow
 from hoptac.errors import Conflict, InvalidInput, Unauthenticated
 from hoptac.names import fold
 from hoptac.settings import Settings
@@ -302,6 +302,21 @@ def unlock_user(session: Session, user: User, actor: Principal | None, client: s
         session, user, Action.ACCOUNT_UNLOCKED, actor, client, "unlocked", before, _state(user)
     )
     return user.is_active
+
+
+def reset_second_factor(
+    session: Session, user: User, actor: Principal | None, client: str | None
+) -> None:
+    """A lost phone: the TOTP secret and the recovery codes go, every session and token
+    ends; the user enrols a new authenticator at the next sign-in (password first)."""
+    before = {"second_factor": user.totp_enabled_at is not None}
+    user.totp_secret, user.totp_enabled_at, user.totp_last_step = None, None, None
+    session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    revoke_all(session, user)
+    _account_changed(
+        session, user, Action.SECOND_FACTOR_RESET, actor, client, "new second step", before,
+        {"second_factor": False},
+    )  # fmt: skip
 
 
 def enable_user(session: Session, user: User, actor: Principal | None, client: str | None) -> None:
