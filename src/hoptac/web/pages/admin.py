@@ -127,12 +127,27 @@ def users(
     done: Annotated[str | None, Query(max_length=40)] = None,
     user: Annotated[str | None, Query(max_length=80)] = None,
 ) -> HTMLResponse:
-    rows = accounts.users_of(db, page.principal)
-    return render(
-        request,
-        "users.html",
-        {"page": page, "users": rows, "roles": list(Role), "done": done, "done_user": user},
-    )
+    return _users_page(request, page, db, done, user)
+
+
+def _users_page(
+    request: Request,
+    page: Page,
+    db: DB,
+    done: str | None,
+    user: str | None,
+    one_time_password: str | None = None,
+) -> HTMLResponse:
+    """The agency's accounts, with the step just done (and a one-time password to show)."""
+    context = {
+        "page": page,
+        "users": accounts.users_of(db, page.principal),
+        "roles": list(Role),
+        "done": done,
+        "done_user": user,
+        "one_time_password": one_time_password,
+    }
+    return render(request, "users.html", context)
 
 
 @router.post("/admin/users/{record_id:int}")
@@ -152,17 +167,8 @@ async def user_step(request: Request, record_id: int, page: Page, db: DB) -> Res
     if done.one_time_password is None:
         query = urlencode({"done": done.step.value, "user": done.user.username})
         return RedirectResponse(f"/admin/users?{query}", status_code=303)
-    response = render(
-        request,
-        "users.html",
-        {
-            "page": page,
-            "users": accounts.users_of(db, page.principal),
-            "roles": list(Role),
-            "done": done.step.value,
-            "done_user": done.user.username,
-            "one_time_password": done.one_time_password,
-        },
+    response = _users_page(
+        request, page, db, done.step.value, done.user.username, done.one_time_password
     )
     response.headers["Cache-Control"] = "no-store"  # the password is shown this once
     return response
