@@ -30,10 +30,7 @@ from sqlalchemy.orm import Session
 
 from hoptac.db.models import RecoveryCode, User, utcnow
 from hoptac.errors import InvalidInput, Unavailable
-
-# The node's key-file rules (owner-only, refused otherwise) live with its exchange keys;
-# a leaf module (stdlib, PyNaCl), so auth may use it without reaching into the exchange.
-from hoptac.exchange.keys import b64, unb64
+from hoptac.exchange.keys import b64, unb64  # a leaf module: base64 with clear errors
 from hoptac.keyfiles import owner_only, write_private
 from hoptac.settings import Settings
 from hoptac.types import Role
@@ -65,14 +62,16 @@ def totp_key(settings: Settings, create: bool = True) -> bytes:
     read is refused."""
     directory = settings.keys_dir
     path = directory / KEY_FILE
-    if not path.exists() and not create:
+    missing = not path.exists()
+    if missing and not create:
         raise Unavailable(
             "this node's TOTP key file (keys/totp.key) is missing while secrets sealed with "
             "it are stored: the node's operator must restore it from the backup"
         )
-    if not path.exists():
+    if missing:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        owner_only(directory, 0o077)
+    owner_only(directory)
+    if missing:
         # Written whole under a private name, then linked into place: a reader never sees
         # half a key, and of two processes starting at once the first link wins.
         draft = directory / f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
@@ -83,8 +82,7 @@ def totp_key(settings: Settings, create: bool = True) -> bytes:
             pass  # another process wrote it first: read theirs
         finally:
             draft.unlink()
-    owner_only(directory, 0o077)
-    owner_only(path, 0o077)
+    owner_only(path)
     return unb64(path.read_text().strip(), str(path), SecretBox.KEY_SIZE)
 
 
@@ -108,8 +106,9 @@ def secret_of(user: User, settings: Settings) -> str | None:
     stored = user.totp_secret
     if stored is None:
         return None
-    key = totp_key(settings, create=not stored.startswith(SEALED))
-    if not stored.startswith(SEALED):
+    sealed = stored.startswith(SEALED)
+    key = totp_key(settings, create=not sealed)
+    if not sealed:
         user.totp_secret = seal_secret(user.id, stored, key)
         return stored
     try:
