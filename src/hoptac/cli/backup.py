@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 
 from hoptac.auth import audit
-from hoptac.cli.common import friendly, session_factory
+from hoptac.cli.common import friendly, node_engine
 from hoptac.cli.exchange import DataOpt
 from hoptac.db import backup as node_backup
-from hoptac.db.engine import make_engine, transaction
+from hoptac.db.engine import make_sessionmaker, transaction
 from hoptac.settings import get_settings
 
 
@@ -25,20 +25,16 @@ def backup(
 ) -> None:
     """Write the node — every table of its database and every file of its key directory —
     to ARCHIVE, readable by this account only: it holds the node's private keys."""
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
-    try:
-        done = node_backup.backup(engine, settings.home, archive)
-    finally:
-        engine.dispose()
-    with transaction(session_factory()) as session:  # after the snapshot, so not in it
-        audit.record(
-            session,
-            audit.Action.EXPORTED,
-            username="(cli)",
-            object_type="backup",
-            detail={"archive": str(archive), "rows": done.rows, "key_files": done.files},
-        )
+    with node_engine() as engine:
+        done = node_backup.backup(engine, get_settings().home, archive)
+        with transaction(make_sessionmaker(engine)) as session:  # after the snapshot
+            audit.record(
+                session,
+                audit.Action.EXPORTED,
+                username="(cli)",
+                object_type="backup",
+                detail={"archive": str(archive), "rows": done.rows, "key_files": done.files},
+            )
     typer.echo(
         f"{done.rows} rows of {done.tables} tables and {done.files} key files "
         f"(revision {done.revision}) -> {archive}"
@@ -55,18 +51,14 @@ def restore(
 ) -> None:
     """Restore ARCHIVE into this node: an empty database (run `hoptac db upgrade` first)
     and a key directory without those key files. All of it, or nothing."""
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
-    try:
-        done = node_backup.restore(engine, settings.home, archive)
-    finally:
-        engine.dispose()
-    typer.echo(
-        f"{done.rows} rows of {done.tables} tables and {done.files} key files restored "
-        f"(revision {done.revision})"
-    )
-    with session_factory()() as session:
-        verdict = audit.verify(session)
+    with node_engine() as engine:
+        done = node_backup.restore(engine, get_settings().home, archive)
+        typer.echo(
+            f"{done.rows} rows of {done.tables} tables and {done.files} key files restored "
+            f"(revision {done.revision})"
+        )
+        with make_sessionmaker(engine)() as session:
+            verdict = audit.verify(session)
     if not verdict.ok:
         typer.secho(
             f"audit log broken at row {verdict.bad_seq}: {verdict.reason}",

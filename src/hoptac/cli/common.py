@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import typer
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hoptac.db.engine import make_engine, make_sessionmaker
@@ -35,3 +37,14 @@ def friendly(fn: F) -> F:
 def session_factory() -> sessionmaker[Session]:
     """Sessions on the database the settings name (after `--data DIR`, if given)."""
     return make_sessionmaker(make_engine(get_settings().database_url))
+
+
+@contextmanager
+def node_engine() -> Iterator[Engine]:
+    """An engine on the settings' database for one command, its connections closed after
+    (commands that need a bare connection: backup, restore, grants)."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

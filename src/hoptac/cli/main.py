@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hoptac.cli import backup as backup_cli
 from hoptac.cli import exchange as exchange_cli
 from hoptac.cli.audit import audit_app
-from hoptac.cli.common import friendly, session_factory
+from hoptac.cli.common import friendly, node_engine, session_factory
 from hoptac.cli.exchange import DataOpt
 from hoptac.db.engine import transaction
 from hoptac.errors import HoptacError, InvalidInput
@@ -103,13 +103,12 @@ def db_grant(
     """PostgreSQL: let ROLE read and write hoptac's tables but only read and append to the
     audit log (no UPDATE, DELETE or TRUNCATE). Run as the database owner."""
     from hoptac.db import guards
-    from hoptac.db.engine import make_engine
 
-    engine = make_engine(get_settings().database_url)
-    if engine.dialect.name != "postgresql":
-        raise InvalidInput("roles are a PostgreSQL matter: SQLite has none")
-    with engine.begin() as conn:
-        guards.grant_app_role(role, conn.exec_driver_sql, schema)
+    with node_engine() as engine:
+        if engine.dialect.name != "postgresql":
+            raise InvalidInput("roles are a PostgreSQL matter: SQLite has none")
+        with engine.begin() as conn:
+            guards.grant_app_role(role, conn.exec_driver_sql, schema)
     typer.echo(f"{role}: tables of {schema} read and written, audit log read and appended only")
 
 
