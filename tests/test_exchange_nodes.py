@@ -281,3 +281,48 @@ def test_a_tampered_envelope_is_rejected_and_audited(
     assert [r["envelope"] for r in answer["receipts"]] == [sent]
     junk = httpx.post(b.url + "/exchange/v1/inbox", content=b"\x00\xff not json")
     assert junk.status_code == 422 and "JSON" in junk.json()["detail"]
+
+
+def _queue_steadily(node: NodeProcess, to: str, count: int, seconds: float) -> list[str]:
+    """Queue `count` messages on `node` over `seconds`, one committed transaction each (as
+    officers do through the app), from this process while the node's own sender runs."""
+    from hoptac.auth.principal import Principal
+    from hoptac.db.engine import make_engine, make_sessionmaker
+    from hoptac.exchange import service
+    from hoptac.types import Role
+
+    engine = make_engine(f"sqlite:///{node.home / 'hoptac.db'}")
+    factory = make_sessionmaker(engine)
+    with factory() as s:
+        keys = service.load_keys(s, node.home / "keys")
+        who = Principal(None, "guard", service.this_node(s).agency_id, Role.OFFICER)
+    ids = []
+    start = time.monotonic()
+    for i in range(count):
+        delay = start + i * seconds / count - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        with factory() as s:
+            row = service.send_message(s, keys, who, to=to, subject=f"Tin {i}", text=MARKER)
+            s.commit()
+            ids.append(row.envelope_id)
+    engine.dispose()
+    return ids
+
+
+def test_a_steady_stream_to_a_pinned_partner_is_never_throttled(
+    pair: tuple[NodeProcess, NodeProcess], cli: Callable[..., str]
+) -> None:
+    """The hotline regression's guard: 600 messages queued steadily over 30 s (20 a second,
+    far more POSTs a minute than the inbox's anonymous limit of 120) all reach the partner,
+    and the partner never answers 429: a signed batch from a pinned peer is not an
+    anonymous request. Not a timing test: it counts refusals and deliveries."""
+    a, b = pair
+    b.start()
+    a.start(HOPTAC_EXCHANGE_MAX_BACKOFF_SECONDS="30")
+    ids = _queue_steadily(a, b.node_id, 600, 30.0)
+    _wait("every delivery", lambda: set(_statuses(cli, a).values()) == {"delivered"})
+    assert sorted(b.received()) == sorted(ids)
+    assert "rate limit:" not in b.log.read_text()  # the receiver refused no request...
+    assert "429" not in a.log.read_text()  # ... and the sender never met a refusal
+    assert a.sql("SELECT failures, retry_at, last_error FROM exchange_peers") == [(0, None, None)]

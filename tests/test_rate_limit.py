@@ -3,15 +3,20 @@ the limit is answered 429 with Retry-After before the app runs."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from hoptac.db.models import EnvelopeRow
+from hoptac.exchange import service
 from hoptac.settings import Settings
 from hoptac.web import middleware
-from tests.conftest import audit_rows
+from tests.conftest import audit_rows, fresh_database
 
 LIMIT = 3
 
@@ -89,3 +94,115 @@ def test_an_ipv6_network_counts_once_and_a_flood_of_sources_shares_one_count(
     assert 429 in codes and codes[0] != 429
     clock[0] += 60  # the next window starts afresh
     assert attempt("10.1.0.99") != 429
+
+
+# ---- the hotline's inbox: partners are not anonymous clients ----------------------------
+
+
+@pytest.fixture
+def inbox(
+    settings: Settings, factory: Any, tmp_path: Path, backend: str
+) -> Iterator[tuple[Any, Any, Any]]:
+    """The app as node B (its database under test, no sender), a partner A pinned both
+    ways (on SQLite), and a stranger C that B never pinned (but that pinned B)."""
+    from hoptac.db.engine import transaction
+    from tests.test_exchange import _node
+
+    settings.exchange_sender = False
+    with transaction(factory) as s:
+        service.init_node(
+            s, settings.keys_dir, node_id="cn-beijing-psb", name="北京市公安局", url="http://b.test"
+        )
+        b_card = service.card(service.this_node(s), service.load_keys(s, settings.keys_dir))
+    url_a, cleanup_a = fresh_database("sqlite", tmp_path)
+    url_c, cleanup_c = fresh_database("sqlite", tmp_path)
+    a = _node(url_a, tmp_path / "a", "vn-hanoi-pd", "Công an thành phố Hà Nội")
+    c = _node(url_c, tmp_path / "c", "la-vientiane-pd", "Vientiane")
+    for n in (a, c):
+        with transaction(n.factory) as s:
+            service.add_peer(s, b_card)
+    with transaction(factory) as s:
+        service.add_peer(s, a.card())
+    yield a, c, factory
+    for n in (a, c):
+        n.factory.kw["bind"].dispose()
+    cleanup_a()
+    cleanup_c()
+
+
+def _wires(node: Any, count: int) -> list[dict[str, Any]]:
+    """`count` messages queued on `node` for cn-beijing-psb, as its sender would post them."""
+    from hoptac.db.engine import transaction
+
+    with transaction(node.factory) as s:
+        rows = [
+            service.send_message(
+                s, node.keys, node.principal(), to="cn-beijing-psb", subject="S", text=f"T {i}"
+            )
+            for i in range(count)
+        ]
+    return [json.loads(r.wire) for r in rows]
+
+
+def _post(app: Any, address: str, envelopes: list[dict[str, Any]]) -> Any:
+    with TestClient(app, client=(address, 4000)) as c:
+        return c.post("/exchange/v1/inbox", json={"envelopes": envelopes})
+
+
+def _stored(factory: Any) -> int:
+    with factory() as s:
+        return int(s.scalar(sa.select(sa.func.count()).select_from(EnvelopeRow)) or 0)
+
+
+def test_a_pinned_partner_is_not_held_to_the_anonymous_limit(
+    app: Any, inbox: tuple[Any, Any, Any], clock: list[float]
+) -> None:
+    a, _, factory = inbox
+    wires = _wires(a, 3 * LIMIT)
+    for wire in wires:  # one POST each, three times the anonymous limit, in one minute
+        r = _post(app, "10.0.0.5", [wire])
+        assert r.status_code == 200 and len(r.json()["receipts"]) == 1
+    assert _stored(factory) == 3 * LIMIT
+    # its requests were given back: an unsigned one from that address is not over the limit
+    assert _post(app, "10.0.0.5", [{"junk": 1}]).status_code == 200
+
+
+def test_unknown_senders_and_bad_signatures_still_meet_the_limit_and_cost_one_envelope(
+    app: Any, inbox: tuple[Any, Any, Any], clock: list[float]
+) -> None:
+    a, c, factory = inbox
+    strangers = _wires(c, 5)  # well signed, by a node B never pinned
+    r = _post(app, "10.0.0.9", strangers)
+    assert r.status_code == 200 and r.json()["receipts"] == []
+    # the node did the work of one envelope, not five: the others are left unanswered
+    assert [x["code"] for x in r.json()["rejected"]] == ["unknown_sender"]
+    forged = _wires(a, 5)
+    for wire in forged:
+        wire["sig"] = wire["sig"][:10] + ("A" if wire["sig"][10] != "A" else "B") + wire["sig"][11:]
+    r = _post(app, "10.0.0.9", forged)
+    assert [x["code"] for x in r.json()["rejected"]] == ["bad_signature"]
+    for _ in range(LIMIT - 2):
+        assert _post(app, "10.0.0.9", forged).status_code == 200
+    flood = _post(app, "10.0.0.9", strangers)
+    assert flood.status_code == 429 and flood.headers["retry-after"] == "60"
+    assert _post(app, "10.0.0.9", forged).status_code == 429  # forged ones too
+    assert _stored(factory) == 0
+    # the partner, elsewhere, is not touched by the flood
+    r = _post(app, "10.0.0.5", _wires(a, 1))
+    assert r.status_code == 200 and len(r.json()["receipts"]) == 1
+
+
+def test_a_partner_over_its_allowance_waits_as_told_and_nothing_is_stored(
+    app: Any, inbox: tuple[Any, Any, Any], clock: list[float]
+) -> None:
+    a, _, factory = inbox
+    app.state.peer_allowance = middleware.PeerAllowance(per_second=2, burst=4)
+    assert _post(app, "10.0.0.5", _wires(a, 4)).status_code == 200  # the burst
+    r = _post(app, "10.0.0.5", _wires(a, 3))
+    assert r.status_code == 429 and r.headers["retry-after"] == "2"  # 3 envelopes at 2/s
+    assert r.headers["content-type"] == "application/problem+json"
+    assert _stored(factory) == 4
+    clock[0] += 1.5
+    assert _post(app, "10.0.0.5", _wires(a, 3)).status_code == 200
+    assert _stored(factory) == 7
+    assert app.state.peer_allowance.refused == {"vn-hanoi-pd": 1}

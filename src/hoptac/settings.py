@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,9 +37,15 @@ class Settings(BaseSettings):
     rate_login_per_minute: int = 20
     rate_token_per_minute: int = 20
     rate_inbox_per_minute: int = 120
-    # The hotline's sender: envelopes per POST, and the longest wait between retries.
-    exchange_batch: int = 200
+    # ... except a pinned partner's: once its signature verifies, its POSTs count not there
+    # but against its own allowance of envelopes a second (a minute's worth may come at
+    # once). docs/exchange-protocol.md §8.
+    rate_inbox_partner_envelopes_per_second: int = Field(default=1000, ge=1)
+    # The hotline's sender: envelopes per POST, the longest wait between retries, and how
+    # long it lets a burst gather into one POST once the outbox is idle (milliseconds).
+    exchange_batch: int = Field(default=200, ge=1, le=1000)
     exchange_max_backoff_seconds: float = 30.0
+    exchange_linger_ms: int = Field(default=25, ge=0, le=1000)
     # Run the hotline's background sender in the web app (off in tests that drive it).
     exchange_sender: bool = True
 

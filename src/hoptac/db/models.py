@@ -663,6 +663,11 @@ class Peer(Timestamped, Base):
     send_kinds: Mapped[list[str]] = mapped_column(sa.JSON)
     receive_kinds: Mapped[list[str]] = mapped_column(sa.JSON)
     active: Mapped[bool] = mapped_column(default=True)
+    # The sender's backoff (`exchange.delivery`): consecutive failed deliveries, when the
+    # next try is due (a failure's backoff or the peer's Retry-After), and why.
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    retry_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
 
     agreement: Mapped[Agreement | None] = relationship()
 

@@ -4,11 +4,18 @@ receiver's signed receipt (or its refusal).
 One thread per node process. For each peer with envelopes waiting, it takes the oldest
 (up to `batch`, in `seq` order), POSTs them in one request to the peer's
 `/exchange/v1/inbox` and settles the answer: receipts make them `delivered`, refusals
-`rejected`. A failure (the peer down, a timeout, a 5xx, an answer with no valid receipt)
-marks them `sent` (tried, not acknowledged) and backs that peer off exponentially with
-jitter; the others go on. Nothing is held in
-memory that the database does not have: a sender killed at any point resumes from the
-outbox, and the receiver drops what it already stored (by id) but acknowledges it again.
+`rejected`. Once the outbox has run dry it waits `linger` before the next round, so that
+what is queued meanwhile travels in one POST rather than one each (a backlog goes on at
+once, a full batch at a time).
+
+A failure (the peer down, a timeout, a 5xx, an answer with no valid receipt) marks the
+envelopes `sent` (tried, not acknowledged) and backs that peer off exponentially with
+jitter; the others go on. A 429 (the peer's allowance spent) is no failure: the sender
+waits the peer's Retry-After and tries the same envelopes again, counting no attempt.
+A 503's Retry-After lengthens its backoff. The backoff is the peer's row in the database
+(`failures`, `retry_at`, `last_error`), like everything else the sender knows: a sender
+killed at any point resumes from the outbox, its backoffs intact, and the receiver drops
+what it already stored (by id) but acknowledges it again.
 """
 
 from __future__ import annotations
@@ -17,8 +24,9 @@ import fcntl
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -34,6 +42,8 @@ log = logging.getLogger(__name__)
 INBOX = "/exchange/v1/inbox"
 MAX_BATCH_BYTES = 1_500_000  # under the receiver's request limit (2 MiB by default)
 TIMEOUT = httpx.Timeout(10.0, connect=2.0)
+MAX_RETRY_AFTER = 3600.0  # seconds: a partner's Retry-After is honoured up to an hour
+BUSY = (429, 503)  # answers whose Retry-After the sender obeys
 
 
 class Sender:
@@ -44,21 +54,24 @@ class Sender:
         batch: int = 200,
         max_backoff: float = 30.0,
         poll: float = 0.05,
+        linger: float = 0.025,
         transport: httpx.BaseTransport | None = None,
         lock: Path | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.factory = factory
         self.batch = batch
         self.max_backoff = max_backoff
         self.poll = poll
+        self.linger = linger
+        self.clock = clock  # naive UTC, as the database keeps times
         self.client = httpx.Client(timeout=TIMEOUT, transport=transport)
-        self.failures: dict[int, int] = {}  # peer id -> consecutive failures
-        self.wait_until: dict[int, float] = {}  # peer id -> monotonic time of next try
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock_path = lock
         self._lock_file: IO[bytes] | None = None
+        self._backlog = False  # the last round left a full batch behind
 
     # -- the loop --------------------------------------------------------------------
 
@@ -98,41 +111,53 @@ class Sender:
                 moved = self.run_once()
             except Exception:  # the loop must outlive a bad moment (database busy...)
                 log.exception("sender: round failed; retrying")
-                moved = 0
+                moved, self._backlog = 0, False
+            if self._backlog:
+                continue  # more than a batch was waiting: straight on
             if not moved:
                 self._wake.wait(self.poll)
                 self._wake.clear()
+            if self.linger:  # let the rest of a burst join the next POST
+                self._stop.wait(self.linger)
 
-    def run_once(self, now: Callable[[], float] = time.monotonic) -> int:
+    def run_once(self) -> int:
         """One round over the peers with envelopes due; returns how many were settled."""
+        self._backlog = False
         with self.factory() as session:
-            due = [p for p in service.due_peers(session) if self.wait_until.get(p.id, 0.0) <= now()]
-        return sum(self._deliver(peer_id, now) for peer_id in [p.id for p in due])
+            due = [p.id for p in service.due_peers(session, self.clock())]
+        return sum(self._deliver(peer_id) for peer_id in due)
 
-    def _deliver(self, peer_id: int, now: Callable[[], float]) -> int:
+    def _deliver(self, peer_id: int) -> int:
         with self.factory() as session:
             peer = session.get(Peer, peer_id)
             if peer is None:
                 return 0
-            batch = service.next_batch(session, peer, self.batch, MAX_BATCH_BYTES)
+            batch = service.next_batch(session, peer, self.batch + 1, MAX_BATCH_BYTES)
+            if len(batch) > self.batch:
+                batch = batch[: self.batch]
+                self._backlog = True
             if not batch:
                 return 0
             url, wires, seqs = peer.url + INBOX, [r.wire for r in batch], [r.seq for r in batch]
         try:
             answer = self._post(url, wires)
+        except _Busy as busy:
+            if busy.status == 429:
+                return self._deferred(peer_id, busy)
+            return self._failed(peer_id, seqs, str(busy), busy.wait)
         except _Failed as exc:
-            return self._failed(peer_id, seqs, str(exc), now)
+            return self._failed(peer_id, seqs, str(exc))
         with self.factory() as session:
             peer = session.get(Peer, peer_id)
             rows = session.scalars(sa.select(EnvelopeRow).where(EnvelopeRow.seq.in_(seqs))).all()
             assert peer is not None
             settled = service.settle(session, peer, list(rows), answer)
+            if not settled.pending and (peer.failures or peer.retry_at or peer.last_error):
+                peer.failures, peer.retry_at, peer.last_error = 0, None, None
             session.commit()
         if settled.pending:  # curable refusals, unverified answers: again after a pause
-            self._failed(peer_id, settled.pending, "", now)
-        else:
-            self.failures.pop(peer_id, None)
-            self.wait_until.pop(peer_id, None)
+            self._backlog = False
+            self._failed(peer_id, settled.pending, "")
         if settled.rejected:
             log.warning("sender: %d envelope(s) refused by peer %d", settled.rejected, peer_id)
         return settled.delivered + settled.rejected
@@ -145,6 +170,11 @@ class Sender:
             )
         except httpx.HTTPError as exc:
             raise _Failed(f"{type(exc).__name__}: {exc}") from None
+        if response.status_code in BUSY:
+            wait = retry_after(response.headers.get("retry-after"), self.clock())
+            raise _Busy(
+                f"HTTP {response.status_code}: {response.text[:200]}", response.status_code, wait
+            )
         if response.status_code != 200:
             raise _Failed(f"HTTP {response.status_code}: {response.text[:200]}")
         try:
@@ -152,22 +182,73 @@ class Sender:
         except ValueError:
             raise _Failed("the answer is not JSON") from None
 
-    def _failed(self, peer_id: int, seqs: list[int], error: str, now: Callable[[], float]) -> int:
-        failures = self.failures.get(peer_id, 0)
-        self.failures[peer_id] = failures + 1
-        delay = service.retry_after(failures, self.max_backoff, random.uniform(0.5, 1.0))
-        self.wait_until[peer_id] = now() + delay.total_seconds()
+    def _deferred(self, peer_id: int, busy: _Busy) -> int:
+        """The peer asked us to slow down (429): not a failure. Wait what it said (or, if
+        it said nothing, a second), then send the same envelopes; no attempt counted."""
+        self._backlog = False
+        wait = busy.wait if busy.wait is not None else 1.0
+        with self.factory() as session:
+            peer = session.get(Peer, peer_id)
+            if peer is not None:
+                peer.retry_at = self.clock() + timedelta(seconds=wait)
+                peer.last_error = str(busy)[:500]
+                session.commit()
+        log.info("sender: peer %d: %s; next try in %.2f s", peer_id, busy, wait)
+        return 0
+
+    def _failed(
+        self, peer_id: int, seqs: list[int], error: str, at_least: float | None = None
+    ) -> int:
+        """Back the peer off (exponentially, with jitter; at least `at_least` seconds, a
+        503's Retry-After) and mark the envelopes tried."""
+        self._backlog = False
+        with self.factory() as session:
+            peer = session.get(Peer, peer_id)
+            if peer is None:
+                return 0
+            seconds = service.retry_after(
+                peer.failures, self.max_backoff, random.uniform(0.5, 1.0)
+            ).total_seconds()
+            seconds = max(seconds, at_least or 0.0)
+            retry_at = self.clock() + timedelta(seconds=seconds)
+            peer.failures += 1
+            peer.retry_at = retry_at
+            peer.last_error = (error or "envelopes not settled")[:500]
+            service.mark_tried(session, seqs, error, retry_at)
+            session.commit()
         log.info(
             "sender: peer %d: %s; next try in %.2f s",
             peer_id,
             error or "envelopes not settled",
-            delay.total_seconds(),
+            seconds,
         )
-        with self.factory() as session:
-            service.mark_tried(session, seqs, error, utcnow() + delay)
-            session.commit()
         return 0
+
+
+def retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a Retry-After header (RFC 9110: delay-seconds or an HTTP
+    date), at most MAX_RETRY_AFTER; None when absent or unreadable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is not None:
+        when = service.utc(when)
+    return min(max(0.0, (when - now).total_seconds()), MAX_RETRY_AFTER)
 
 
 class _Failed(Exception):
     pass
+
+
+class _Busy(Exception):
+    """429 or 503: the peer said when to come back (`wait`, seconds; None: it did not)."""
+
+    def __init__(self, text: str, status: int, wait: float | None) -> None:
+        super().__init__(text)
+        self.status, self.wait = status, wait

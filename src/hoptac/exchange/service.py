@@ -503,6 +503,21 @@ class Received:
     rejected: list[dict[str, str | None]]
 
 
+def partner_of(session: Session, obj: Any) -> Peer | None:
+    """The pinned, active peer whose valid signature `obj` (an envelope as received)
+    carries, or None. The inbox asks this of a request's first envelope before it does
+    any other work for it: one signature check tells a partner from anyone else."""
+    try:
+        env = Envelope.from_json(obj)
+        peer = session.scalar(sa.select(Peer).where(Peer.node_id == env.sender, Peer.active))
+        if peer is None:
+            return None
+        wire.verify(env, base64.b64decode(peer.signing_key))
+    except Rejected:
+        return None
+    return peer
+
+
 def receive(
     session: Session, keys: NodeKeys, objs: list[Any], client: str | None = None
 ) -> Received:
@@ -796,8 +811,9 @@ def _apply_permission(
 # ---- delivery (the sender's side of the outbox) ------------------------------------------
 
 
-def due_peers(session: Session) -> list[Peer]:
-    """Peers with envelopes waiting to go."""
+def due_peers(session: Session, now: datetime) -> list[Peer]:
+    """Peers with envelopes waiting to go, unless their backoff (`Peer.retry_at`, naive
+    UTC like `now`) is not over yet."""
     ids = session.scalars(
         sa.select(EnvelopeRow.peer_id)
         .where(
@@ -806,7 +822,15 @@ def due_peers(session: Session) -> list[Peer]:
         )
         .distinct()
     ).all()
-    return list(session.scalars(sa.select(Peer).where(Peer.id.in_(ids), Peer.active)))
+    return list(
+        session.scalars(
+            sa.select(Peer).where(
+                Peer.id.in_(ids),
+                Peer.active,
+                sa.or_(Peer.retry_at.is_(None), Peer.retry_at <= now),
+            )
+        )
+    )
 
 
 def next_batch(session: Session, peer: Peer, limit: int, max_bytes: int) -> list[EnvelopeRow]:

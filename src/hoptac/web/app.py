@@ -33,7 +33,13 @@ from hoptac.web.api import hotline as api_hotline
 from hoptac.web.api import records as api_records
 from hoptac.web.api import screening as api_screening
 from hoptac.web.deps import LoginRequired, client_of
-from hoptac.web.middleware import MACHINE_PATHS, BodyLimit, RateLimit, SecurityHeaders
+from hoptac.web.middleware import (
+    MACHINE_PATHS,
+    BodyLimit,
+    PeerAllowance,
+    RateLimit,
+    SecurityHeaders,
+)
 from hoptac.web.pages import admin as admin_pages
 from hoptac.web.pages import hotline as hotline_pages
 from hoptac.web.pages import ingest as ingest_pages
@@ -123,6 +129,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.sessionmaker,
             batch=settings.exchange_batch,
             max_backoff=settings.exchange_max_backoff_seconds,
+            linger=settings.exchange_linger_ms / 1000,
             lock=settings.home / "sender.lock",
         )
         if not sender.start():
@@ -158,6 +165,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.jobs = jobs.JobRunner(app.state.sessionmaker)  # background screenings
+    # each pinned partner's allowance of envelopes at the inbox (RateLimit spares them)
+    per_second = settings.rate_inbox_partner_envelopes_per_second
+    app.state.peer_allowance = PeerAllowance(  # a minute's worth at once, a batch at least
+        per_second, burst=max(60 * per_second, api_exchange.MAX_BATCH)
+    )
 
     app.include_router(api_auth.router)
     app.include_router(api_exchange.router)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import math
+import threading
 import time
+from collections import Counter
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -194,12 +197,26 @@ def source(address: str) -> str:
     return str(ip)
 
 
+PARTNER = "hoptac.partner"  # scope["state"] key: the request proved to come from a partner
+
+
+def mark_partner(scope: Scope) -> None:
+    """The request carries a pinned partner's valid signature (the inbox checked it): it
+    is not an anonymous client's, and is given back to the address's count when it ends."""
+    scope.setdefault("state", {})[PARTNER] = True
+
+
 class RateLimit:
     """At most `per_minute[group]` POSTs a minute from one client address to each group of
     paths (sign-in, token, the hotline inbox); the next is answered 429 with Retry-After
     before the app runs (no password is hashed, no envelope opened). Fixed one-minute
     windows, counted in this process; the account lockout stays the guard of one account,
-    this one is the guard of the node against guessing across accounts and floods."""
+    this one is the guard of the node against guessing across accounts and floods.
+
+    The inbox's limit guards the work done before a sender is known: a request that the
+    inbox finds signed by a pinned partner (`mark_partner`) is given back to its address's
+    count when it ends, and is counted instead against that partner's own allowance of
+    envelopes (`PeerAllowance`). Unknown senders and bad signatures keep their count."""
 
     def __init__(
         self,
@@ -212,6 +229,7 @@ class RateLimit:
         self.per_minute = per_minute
         self.minute = -1
         self.counts: dict[tuple[str, str], int] = {}  # this minute's, by (group, source)
+        self.refused: Counter[str] = Counter()  # requests answered 429, by group, ever
 
     def _group(self, scope: Scope) -> str | None:
         if scope["type"] != "http" or scope.get("method") != "POST":
@@ -235,8 +253,13 @@ class RateLimit:
             key = (group, OVERFLOW)  # a flood of sources: the newcomers share one count
         count = self.counts[key] = self.counts.get(key, 0) + 1
         if count <= self.per_minute[group]:
-            await self.app(scope, receive, send)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                if scope.get("state", {}).get(PARTNER) and self.minute == minute:
+                    self.counts[key] = max(0, self.counts.get(key, 1) - 1)
             return
+        self.refused[group] += 1
         wait = max(1, int(60 - moment % 60))
         if count == self.per_minute[group] + 1:  # once a window: a flood is one line
             log.warning("rate limit: %s from %s over %d a minute", group, address, count - 1)
@@ -256,3 +279,31 @@ class RateLimit:
             back="/login",
         )
         await _answer(scope, send, 429, html, problem, ((b"retry-after", str(wait).encode()),))
+
+
+class PeerAllowance:
+    """Envelopes a second that each pinned partner may deliver to the inbox: a token
+    bucket per peer, filled at `per_second` up to a minute's worth (a backlog after an
+    outage drains at full speed; a partner that keeps sending faster is slowed to
+    `per_second`). `take` answers 0 when the envelopes fit, else the whole seconds to
+    wait (the inbox's 429 Retry-After); nothing is taken then. Only partners whose
+    signature verified get a bucket, so their number bounds the memory."""
+
+    def __init__(self, per_second: int, burst: int) -> None:
+        self.rate = float(max(1, per_second))
+        self.burst = float(max(1, burst))
+        self.buckets: dict[str, tuple[float, float]] = {}  # peer -> (tokens, when)
+        self.refused: Counter[str] = Counter()  # requests answered 429, by peer, ever
+        self._lock = threading.Lock()
+
+    def take(self, peer: str, envelopes: int) -> int:
+        with self._lock:
+            moment = now()
+            tokens, at = self.buckets.get(peer, (self.burst, moment))
+            tokens = min(self.burst, tokens + max(0.0, moment - at) * self.rate)
+            if tokens >= envelopes:
+                self.buckets[peer] = (tokens - envelopes, moment)
+                return 0
+            self.buckets[peer] = (tokens, moment)
+            self.refused[peer] += 1
+            return max(1, math.ceil((envelopes - tokens) / self.rate))

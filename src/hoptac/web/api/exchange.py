@@ -16,7 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from hoptac.db.engine import transaction
 from hoptac.errors import InvalidInput
 from hoptac.exchange import service
+from hoptac.web import problems
 from hoptac.web.deps import DB, client_of, node_keys
+from hoptac.web.middleware import PeerAllowance, mark_partner
 
 router = APIRouter(prefix="/exchange/v1", tags=["exchange"])
 
@@ -38,11 +40,28 @@ async def inbox(request: Request) -> JSONResponse:
     if not isinstance(envelopes, list) or not 1 <= len(envelopes) <= MAX_BATCH:
         raise InvalidInput(f'the body must be {{"envelopes": [1 to {MAX_BATCH} envelopes]}}')
     keys, client = node_keys(request), client_of(request)
+    allowance: PeerAllowance = request.app.state.peer_allowance
 
-    def store() -> service.Received:
+    def store() -> service.Received | int:
         # stored and committed before the receipts go out: a receipt means on disk
         with transaction(request.app.state.sessionmaker) as session:
+            partner = service.partner_of(session, envelopes[0])
+            if partner is None:
+                # Until a sender is known the node does the work of one envelope: the
+                # first is refused (signed, with its reason), the rest left unanswered.
+                return service.receive(session, keys, envelopes[:1], client)
+            mark_partner(request.scope)  # not an anonymous request: its own allowance
+            wait = allowance.take(partner.node_id, len(envelopes))
+            if wait:
+                return wait
             return service.receive(session, keys, envelopes, client)
 
     received = await run_in_threadpool(store)
+    if isinstance(received, int):
+        return problems.problem(
+            429,
+            f"More envelopes than this partner's allowance; retry in {received} s.",
+            instance=request.url.path,
+            headers={"Retry-After": str(received)},
+        )
     return JSONResponse({"receipts": received.receipts, "rejected": received.rejected})
