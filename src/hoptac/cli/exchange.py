@@ -193,6 +193,9 @@ def peer_list(
                 "send": p.send_kinds,
                 "receive": p.receive_kinds,
                 "agreement": p.agreement_id,
+                "failures": p.failures,  # the sender's backoff: consecutive failed rounds,
+                "retry_at": p.retry_at.isoformat() + "Z" if p.retry_at else None,
+                "last_error": p.last_error,  # ... when it tries next, and why it waits
             }
             for p in service.peers(session)
         ]
@@ -201,6 +204,8 @@ def peer_list(
         return
     for r in rows:
         typer.echo(f"{r['node_id']:<24} {r['name']}  {r['url']}  [{r['fingerprint'][:19]}]")
+        if r["retry_at"]:
+            typer.echo(f"{'':<24} next try {r['retry_at']}: {r['last_error']}")
 
 
 @hotline_app.command("send")

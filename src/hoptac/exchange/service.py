@@ -124,10 +124,18 @@ def _agency(session: Session, name: str, agency_ref: str | None, node_id: str) -
 
 
 def this_node(session: Session) -> ExchangeNode:
-    node: ExchangeNode | None = session.scalar(sa.select(ExchangeNode))
-    if node is None:
-        raise NotFound("this node has no identity yet: run `hoptac init`")
+    """The node's identity, read once per session (a request, a command): it is asked for
+    several times in each send and receive, and changes only at `hoptac init`."""
+    node: ExchangeNode | None = session.info.get(_NODE)
+    if node is None or node not in session:
+        node = session.scalar(sa.select(ExchangeNode))
+        if node is None:
+            raise NotFound("this node has no identity yet: run `hoptac init`")
+        session.info[_NODE] = node
     return node
+
+
+_NODE = "hoptac.exchange.node"
 
 
 def load_keys(session: Session, keys_dir: Path) -> NodeKeys:
