@@ -194,12 +194,16 @@ def test_purge_keeps_a_year_and_the_chain_still_verifies(
     refused = cli.invoke(cli_app, ["audit", "purge", "--keep-days", "100"])
     assert refused.exit_code == 1 and "at least 365 days" in refused.output
     done = cli.invoke(cli_app, ["audit", "purge", "--keep-days", "365"])
-    assert done.exit_code == 0 and "2 audit rows removed" in done.output, done.output
+    # the newest expired row stays: the chain's anchor, it shows the rows before it were old
+    assert done.exit_code == 0 and "1 audit rows removed" in done.output, done.output
     with factory() as s:
         kept = list(s.scalars(sa.select(AuditEvent.username).order_by(AuditEvent.seq)))
-    assert kept == ["recent", "recent", "(cli)"]
+        (purged,) = s.scalars(sa.select(AuditEvent).where(AuditEvent.action == "audit.purged"))
+    assert kept == ["old", "recent", "recent", "(cli)"]
+    assert purged.detail is not None
+    assert (purged.detail["anchor"], purged.detail["rows"]) == (2, 1)
     found = verdict(factory)
-    assert found.ok and found.rows == 3
+    assert found.ok and found.rows == 4 and found.start == 2 and not found.warnings
 
 
 def test_rows_written_before_the_chain_are_chained_by_the_migration(tmp_path: Any) -> None:

@@ -1,12 +1,19 @@
 """What the database itself enforces about the audit log, whatever the application does:
-no row of `audit_events` or `audit_anchors` is ever updated, and no audit row younger than
-RETENTION_DAYS is deleted (PostgreSQL refuses TRUNCATE too). On PostgreSQL the
+no row of `audit_events` or `audit_anchors` is ever updated, no audit row younger than
+RETENTION_DAYS is deleted (PostgreSQL refuses TRUNCATE too), no anchor is ever deleted,
+and an anchor is only added the way the purge adds one (`ANCHOR_RULES`): above the
+anchor before it, counting the rows between them, after every row below it was deleted,
+on a kept row older than RETENTION_DAYS whose link it copies. On PostgreSQL the
 application's own role should besides hold no UPDATE, DELETE or TRUNCATE privilege on
-them (`grant_app_role`); the purge runs as the database owner.
+them and no INSERT on the anchors (`grant_app_role`); the purge runs as the database owner.
 
-Used by the migration that brings the hash chain (0006) and by `hoptac db grant`. On
-SQLite a batch migration of these tables (a copy of the table) drops the triggers: such a
-migration must `install` them again.
+These guards stop the application and its role, not someone who owns the database (or
+its SQLite file): they can drop a trigger. What such a person did is found by
+`hoptac audit verify` (and `--head`), see `hoptac.auth.audit`.
+
+Used by the migrations that bring the hash chain (0006) and the anchor guard (0011) and
+by `hoptac db grant`. On SQLite a batch migration of these tables (a copy of the table)
+drops the triggers: such a migration must `install` them again.
 """
 
 from __future__ import annotations
@@ -45,6 +52,74 @@ _POSTGRES = [
 ]
 
 
+# What an anchor must be when it is added: (SQL condition that refuses it, reason). A
+# restore adds the anchors before the rows (their table comes first), so the checks on
+# the row an anchor names apply once the log has rows.
+ANCHOR_RULES = (
+    (
+        "EXISTS (SELECT 1 FROM audit_events WHERE seq < NEW.seq)",
+        "an audit anchor is added only once every row below it is purged",
+    ),
+    (
+        "NEW.seq <= (SELECT coalesce(max(seq), 0) FROM audit_anchors)",
+        "an audit anchor lies above every anchor before it",
+    ),
+    (
+        "NEW.purged_rows <> NEW.seq - (SELECT coalesce(max(seq), 1) FROM audit_anchors)",
+        "an audit anchor counts the rows between it and the anchor before it",
+    ),
+    (
+        "EXISTS (SELECT 1 FROM audit_events) AND NOT EXISTS (SELECT 1 FROM audit_events "
+        "WHERE seq = NEW.seq AND prev_hash = NEW.prev_hash "
+        "AND (NEW.purged_rows = 0 OR at < {old}))",
+        f"an audit anchor names a kept row older than {RETENTION_DAYS} days and copies its link",
+    ),
+)
+_SQLITE_OLD = f"datetime('now', '-{RETENTION_DAYS} days')"
+_POSTGRES_OLD = f"(now() AT TIME ZONE 'utc') - interval '{RETENTION_DAYS} days'"
+
+_SQLITE_ANCHOR = "CREATE TRIGGER audit_anchors_insert BEFORE INSERT ON audit_anchors BEGIN\n{}\nEND"
+_POSTGRES_ANCHOR_FUNCTION = """
+CREATE OR REPLACE FUNCTION hoptac_anchor_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+{}
+    RETURN NEW;
+END
+$$"""
+_POSTGRES_ANCHOR = """CREATE TRIGGER audit_anchors_insert BEFORE INSERT ON audit_anchors
+    FOR EACH ROW EXECUTE FUNCTION hoptac_anchor_guard()"""
+
+
+def install_anchor_guard(dialect: str, execute: Callable[[str], object]) -> None:
+    """Create (or create again) the trigger that refuses an anchor the purge would not
+    add (migration 0011)."""
+    remove_anchor_guard(dialect, execute)
+    if dialect == "postgresql":
+        checks = "\n".join(
+            f"    IF {condition.format(old=_POSTGRES_OLD)} THEN\n"
+            f"        RAISE EXCEPTION USING ERRCODE = 'integrity_constraint_violation',\n"
+            f"            MESSAGE = '{reason}';\n    END IF;"
+            for condition, reason in ANCHOR_RULES
+        )
+        execute(_POSTGRES_ANCHOR_FUNCTION.format(checks))
+        execute(_POSTGRES_ANCHOR)
+    else:
+        checks = "\n".join(
+            f"    SELECT RAISE(ABORT, '{reason}') WHERE {condition.format(old=_SQLITE_OLD)};"
+            for condition, reason in ANCHOR_RULES
+        )
+        execute(_SQLITE_ANCHOR.format(checks))
+
+
+def remove_anchor_guard(dialect: str, execute: Callable[[str], object]) -> None:
+    """Drop the anchor trigger (the downgrade of 0011)."""
+    if dialect == "postgresql":
+        execute("DROP TRIGGER IF EXISTS audit_anchors_insert ON audit_anchors")
+        execute("DROP FUNCTION IF EXISTS hoptac_anchor_guard()")
+    else:
+        execute("DROP TRIGGER IF EXISTS audit_anchors_insert")
+
+
 def _young(table: str) -> str:
     if table != "audit_events":
         return "1"  # an anchor is never deleted
@@ -61,10 +136,12 @@ def install(dialect: str, execute: Callable[[str], object]) -> None:
     for table in GUARDED:
         for statement in statements:
             execute(statement.format(table=table, young=_young(table), days=RETENTION_DAYS))
+    install_anchor_guard(dialect, execute)
 
 
 def remove(dialect: str, execute: Callable[[str], object]) -> None:
     """Drop the guards (the migration's downgrade)."""
+    remove_anchor_guard(dialect, execute)
     for table in GUARDED:
         if dialect == "postgresql":
             execute(f"DROP TRIGGER IF EXISTS {table}_guard ON {table}")
