@@ -80,8 +80,12 @@ def test_preview_highlights_the_facts_in_place(client: TestClient, world: dict[s
     assert '<mark class="hl hl-engagement" id="f-engagement-0"' in r.text
     assert 'name="person-0-rank"' in r.text and '<option value="Trung tướng" selected>' in r.text
     assert 'name="agency-0-drop"' in r.text and 'name="commitment-0-owner"' in r.text
-    # the text is escaped; the marks are the only markup in it
-    escaped = _preview(client, ARTICLE + "\n<script>alert(1)</script> Công an thành phố Hà Nội")
+    # pasted markup is stripped (a script's content with it); what the text still says
+    # after that (an entity written out) is escaped: the marks are the only markup in it
+    stripped = _preview(client, ARTICLE + "\n<script>alert(1)</script> Công an thành phố Hà Nội")
+    assert stripped.status_code == 200 and '<mark class="hl hl-agency"' in stripped.text
+    assert "alert(1)" not in stripped.text
+    escaped = _preview(client, ARTICLE + "\n&lt;script&gt;alert(1)&lt;/script&gt; Công an tỉnh")
     assert escaped.status_code == 200 and '<mark class="hl hl-agency"' in escaped.text
     assert "<script>alert(1)" not in escaped.text and "&lt;script&gt;alert(1)" in escaped.text
 

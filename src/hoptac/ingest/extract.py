@@ -316,8 +316,9 @@ def extract(article: Article, gaz: Gazetteer | None = None) -> Extraction:
 def _agencies(article: Article, gaz: Gazetteer) -> tuple[list[AgencyFact], list[Match]]:
     """Each agency once (its first mention), and every resolved mention in order."""
     mentions: list[Match] = []
+    partner = _partner_country(article, gaz)
     for s in article.sentences:
-        for m in gaz.agencies_in(s.text):
+        for m in gaz.agencies_in(s.text, partner):
             if m.key:
                 mentions.append(Match(s.start + m.start, s.start + m.end, m.text, m.kind, m.key))
     seen: dict[str, AgencyFact] = {}
@@ -326,6 +327,24 @@ def _agencies(article: Article, gaz: Gazetteer) -> tuple[list[AgencyFact], list[
             entry = gaz.agency(m.key)
             seen[m.key] = AgencyFact(m.start, m.end, m.text, m.key, entry.country)
     return list(seen.values()), mentions
+
+
+def _partner_country(article: Article, gaz: Gazetteer) -> str | None:
+    """The foreign country the article names most (countries, places and listed agencies
+    of the title and text): where an unknown foreign police is taken to be."""
+    counts: dict[str, int] = {}
+    for s in article.sentences:
+        if s.kind not in FACT_KINDS:
+            continue
+        for g in gaz.geo_in(s.text):
+            iso = g.key if g.kind == "country" else gaz.place(g.key).country
+            counts[iso] = counts.get(iso, 0) + 1
+        for a in gaz.listed_agencies_in(s.text):
+            if a.key:
+                iso = gaz.agency(a.key).country
+                counts[iso] = counts.get(iso, 0) + 1
+    foreign = {k: v for k, v in counts.items() if k not in ("VN", "ZZ")}
+    return max(foreign, key=lambda k: foreign[k]) if foreign else None
 
 
 def _home_agency(article: Article, mentions: list[Match]) -> str | None:

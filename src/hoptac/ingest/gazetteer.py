@@ -40,10 +40,12 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from hoptac.ingest import patterns
 from hoptac.names.fold import fold, vietnamese_key
 from hoptac.types import RANKS, AgencyLevel
 
 AGENCY, PLACE, COUNTRY, RANK, POSITION = "agency", "place", "country", "rank", "position"
+PATTERNED_MAX = 20_000  # pattern agencies remembered per process (the oldest forgotten)
 _STOP = "stop"
 
 
@@ -371,6 +373,7 @@ class Gazetteer:
 
     def __init__(self) -> None:
         self._agencies: dict[str, Agency] = {}
+        self._patterned: dict[str, Agency] = {}  # recognised by pattern, by key
         self._places: dict[str, Place] = {}
         self._countries: dict[str, Country] = {}
         self.ranks: dict[str, str] = {}  # Vietnamese -> English
@@ -386,8 +389,50 @@ class Gazetteer:
 
     # -- public API --
 
-    def agencies_in(self, text: str) -> list[Match]:
+    def agencies_in(self, text: str, partner: str | None = None) -> list[Match]:
+        """The agencies the lists name, and those named by pattern (`patterns`: a kind of
+        unit, a level, a place; `partner` is the country an unknown foreign place is taken
+        to be in when the sentence names none)."""
+        listed = self.listed_agencies_in(text)
+        found = patterns.find(self, text, partner)
+        if not found:
+            return listed
+        out = []
+        for m, f in patterns.merge(listed, found, text):
+            if f is not None and not m.key:
+                agency = self._remember(patterns.agency_of(f))
+                m = Match(m.start, m.end, m.text, m.kind, agency.key)
+            out.append(m)
+        return out
+
+    def listed_agencies_in(self, text: str) -> list[Match]:
+        """The agencies the lists name (unresolved ones with the key "")."""
         return self._agency_trie.find(text, frozenset({AGENCY}))
+
+    def adopt(self, name: str, key: str) -> bool:
+        """Make a pattern agency's key known again from its name (an extraction's JSON
+        carries both): True when `name` is such an agency and gives `key`."""
+        if key in self._agencies or key in self._patterned:
+            return True
+        country = key.split(".", 1)[0].upper()
+        if "." not in key or len(country) != 2:
+            return False
+        for f in patterns.find(self, name, country):
+            if f.start == 0 and f.end == len(name.strip()):
+                agency = patterns.agency_of(f._replace(country=country))
+                if agency.key == key:
+                    self._remember(agency)
+                    return True
+        return False
+
+    def _remember(self, agency: Agency) -> Agency:
+        known = self._patterned.get(agency.key)
+        if known is not None:
+            return known
+        if len(self._patterned) >= PATTERNED_MAX:
+            self._patterned.pop(next(iter(self._patterned)))
+        self._patterned[agency.key] = agency
+        return agency
 
     def places_in(self, text: str) -> list[Match]:
         return self._geo_trie.find(text, frozenset({PLACE}))
@@ -410,7 +455,11 @@ class Gazetteer:
         return self._title_trie.find(text, frozenset({RANK, POSITION}))
 
     def agency(self, key: str) -> Agency:
-        return self._agencies[key]
+        """A listed agency, or one recognised by pattern in this process (see `adopt`)."""
+        found = self._agencies.get(key) or self._patterned.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
 
     def place(self, key: str) -> Place:
         return self._places[key]

@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
+from html.parser import HTMLParser
 
 from hoptac.errors import InvalidInput
 from hoptac.types import PartialDate
@@ -117,7 +118,67 @@ def decode(data: bytes | str, name: str = "input") -> str:
     control = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t")
     if control > len(text) // 100 + 2:
         raise IngestError(f"{name}: a binary file, not a text article")
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = strip_markup(text.replace("\r\n", "\n").replace("\r", "\n"))
+    if not text.strip():
+        raise IngestError(f"{name}: empty, there is no article to read")
+    return unicodedata.normalize("NFC", text)
+
+
+# Markup pasted with web text: a tag (`<b>`, `</p>`, `<img src=...>`, `<!-- -->`) or an
+# entity (`&nbsp;`, `&#7871;`). Plain text with a lone "<" or "&" is left alone.
+_MARKUP = re.compile(
+    r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--|&(?:[A-Za-z]{2,8}|#\d{1,7}|#x[0-9A-Fa-f]{1,6});"
+)
+_BLOCK_TAGS = frozenset(
+    "p div br li ul ol tr table h1 h2 h3 h4 h5 h6 blockquote section article header footer "
+    "figure figcaption pre hr dd dt".split()
+)
+_HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
+
+
+class _TextOnly(HTMLParser):
+    """The text of an HTML fragment: tags dropped (block tags end a line), entities
+    resolved, the content of script/style/head dropped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HIDDEN_TAGS:
+            self.hidden += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN_TAGS:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def strip_markup(text: str) -> str:
+    """The text without HTML tags and entities (pasted web text often carries them); text
+    without markup is returned as it is. Non-breaking spaces become spaces, runs of blank
+    lines one blank line."""
+    if not _MARKUP.search(text):
+        return text
+    parser = _TextOnly()
+    parser.feed(text)
+    parser.close()
+    out = "".join(parser.parts).replace("\u00a0", " ")
+    out = re.sub(r"[ \t]+\n", "\n", out)
+    out = re.sub(r"\n[ \t]+", "\n", out)
+    return re.sub(r"\n{3,}", "\n\n", out).strip("\n")
 
 
 # Frequent Vietnamese words (with their diacritics): an article has many.

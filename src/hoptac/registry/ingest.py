@@ -4,20 +4,33 @@
 possibly corrected) and the article's text, and writes, in the caller's transaction and
 through the registry's one write path (`create_record`, scoped and audited):
 
-- the article as a `Source` (the same URL, or the same title and date, is the same source);
+- the article as a `Source`: a source already held is the same source when its text is the
+  same once Unicode and whitespace are normalised, or when it has the same URL and holds
+  every passage cited (an updated article that does not is stored as a new source); the
+  passages are then cited at their offsets in the stored text, so accepting twice, or
+  accepting an article the demo data already holds, adds nothing;
 - each agency by its canonical key (`ref`): an agency the caller can see with that ref, or
   a new one from the gazetteer;
 - each person, engagement, agreement and commitment, MERGED with an existing record that is
-  the same fact: the same person (name and agency), the same engagement (kind, sides and
-  overlapping dates), the same agreement (kind and parties), the same commitment (owner and
-  text). A merged record gains a citation, a new one is created citing its passage.
+  the same fact: the same person (folded name, and the same agency or a sub-unit of it or
+  the unit it belongs to), the same engagement (kind, sides and overlapping dates), the same
+  agreement (kind and parties), the same commitment (owner, no conflicting engagement or due
+  date, and the same content in any wording: see `_same_commitment`). A merged record gains
+  a citation, a new one is created citing its passage.
 
 Every fact keeps its passage: a `Citation` (source, offsets, quote) per record and source.
 """
 
 from __future__ import annotations
 
+import copy
+import re
+import unicodedata
+from bisect import bisect_left
+from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +51,7 @@ from hoptac.db.models import (
 from hoptac.errors import InvalidInput
 from hoptac.ingest.gazetteer import gazetteer
 from hoptac.names import search_key
+from hoptac.names.fold import fold
 from hoptac.registry import schemas as s
 from hoptac.registry import service
 from hoptac.types import AgencyLevel, PartialDate
@@ -66,6 +80,10 @@ def accept(
 def _check(extraction: dict[str, Any], text: str) -> None:
     """Spans inside the text, agency keys the gazetteer knows, dates that exist."""
     gaz = gazetteer()
+    # agencies recognised by pattern: their keys are made again from the names read
+    for item in extraction.get("agencies") or []:
+        if isinstance(item, dict) and item.get("canonical") and item.get("name"):
+            gaz.adopt(str(item["name"]), str(item["canonical"]))
     keys: set[str] = set()
     for group in ("people", "agencies", "engagements", "agreements", "commitments"):
         for item in extraction.get(group) or []:
@@ -100,7 +118,9 @@ def _accept(
     session: Session, principal: Principal, extraction: dict[str, Any], text: str
 ) -> dict[str, Any]:
     report: dict[str, Any] = {"created": {}, "merged": {}}
-    source = _source(session, principal, extraction.get("source") or {}, text, report)
+    source, extraction, text = _source(
+        session, principal, extraction, extraction.get("source") or {}, text, report
+    )
     report["source_id"] = source.id
     agencies: dict[str, int] = {}
     for a in extraction.get("agencies") or []:
@@ -115,9 +135,10 @@ def _accept(
         return agencies[key]
 
     people: dict[str, int] = {}
+    named = set(agencies.values())
     for p in extraction.get("people") or []:
         people[p["name"]] = _person(
-            session, principal, p, agency_id(p.get("agency")), source, text, report
+            session, principal, p, agency_id(p.get("agency")), named, source, text, report
         )
     main_id = None
     for e in extraction.get("engagements") or []:
@@ -192,19 +213,42 @@ def _pdate(value: str | None) -> PartialDate | None:
 
 
 def _source(
-    session: Session, principal: Principal, src: dict[str, Any], text: str, report: dict[str, Any]
-) -> Source:
+    session: Session,
+    principal: Principal,
+    extraction: dict[str, Any],
+    src: dict[str, Any],
+    text: str,
+    report: dict[str, Any],
+) -> tuple[Source, dict[str, Any], str]:
+    """The article's source, the extraction with its spans in that source's text, and that
+    text. A source already held (see the module's docstring) is used as it is."""
     query = scoped(sa.select(Source), Source, principal)
     url, title = src.get("url"), (src.get("title") or text.strip().split("\n", 1)[0])[:500]
     published = _pdate(src.get("published"))
-    # the same article: the same text (under the same URL, or the same title); a URL whose
-    # text differs (an updated article) is another source, so that offsets stay true
-    found = session.scalar(
-        query.where(Source.text == text, Source.url == url if url else Source.title == title)
-    )
+    found = session.scalar(query.where(Source.text == text).order_by(Source.id))
     if found is not None:
         _count(report, "merged", "source")
-        return found
+        return found, extraction, text
+    mine = _Normal(text)
+    near = query.where(
+        sa.func.length(Source.text).between(len(mine.chars) * 9 // 10, len(text) * 11 // 10 + 8)
+    )
+    if url:
+        near = query.where(
+            sa.or_(Source.url == url, Source.id.in_(near.with_only_columns(Source.id)))
+        )
+    for other in session.scalars(near.order_by(Source.id)):
+        theirs = _Normal(other.text)
+        if theirs.chars == mine.chars:
+            move = mine.aligned(theirs)
+        elif url and other.url == url:
+            move = mine.located(theirs)
+        else:
+            continue
+        moved = _moved(extraction, move)
+        if moved is not None:
+            _count(report, "merged", "source")
+            return other, moved, other.text
     obj = service.create_record(
         session,
         principal,
@@ -212,7 +256,99 @@ def _source(
         s.SourceIn(title=title, url=url, published=published, text=text),
     )
     _count(report, "created", "source")
-    return obj
+    return obj, extraction, text
+
+
+Span = tuple[int, int]
+
+
+class _Normal:
+    """A text as compared between sources: NFC, runs of whitespace one space, trimmed;
+    `starts`/`ends` give the offsets in the original text of each normalised character."""
+
+    def __init__(self, text: str) -> None:
+        chars: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        i, n = 0, len(text)
+        while i < n:
+            c = text[i]
+            if c.isspace():
+                j = i
+                while j < n and text[j].isspace():
+                    j += 1
+                if chars:
+                    chars.append(" ")
+                    starts.append(i)
+                    ends.append(j)
+                i = j
+                continue
+            j = i + 1
+            while j < n and unicodedata.combining(text[j]):
+                j += 1
+            for k in unicodedata.normalize("NFC", text[i:j]):
+                chars.append(k)
+                starts.append(i)
+                ends.append(j)
+            i = j
+        if chars and chars[-1] == " ":
+            chars.pop(), starts.pop(), ends.pop()
+        self.chars = "".join(chars)
+        self.starts = starts
+        self.ends = ends
+
+    def _range(self, start: int, end: int) -> tuple[int, int]:
+        """The normalised characters [a, b) that the original span [start, end) holds."""
+        a = bisect_left(self.starts, start)
+        b = bisect_left(self.starts, end)
+        return a, max(a, b)
+
+    def _back(self, a: int, b: int) -> Span | None:
+        if a >= len(self.chars):
+            return None
+        if b <= a:
+            return self.starts[a], self.starts[a]
+        return self.starts[a], self.ends[b - 1]
+
+    def aligned(self, other: _Normal) -> Callable[[Span], Span | None]:
+        """Spans of this text moved to the same characters of `other` (equal once
+        normalised)."""
+        return lambda span: other._back(*self._range(*span))
+
+    def located(self, other: _Normal) -> Callable[[Span], Span | None]:
+        """Spans of this text moved to where `other` says the same passage (the occurrence
+        nearest the same relative place); None where `other` does not say it."""
+
+        def move(span: Span) -> Span | None:
+            a, b = self._range(*span)
+            passage = self.chars[a:b].strip()
+            if not passage:
+                return (0, 0)
+            hint = a * len(other.chars) // max(1, len(self.chars))
+            found = [m.start() for m in re.finditer(re.escape(passage), other.chars)]
+            if not found:
+                return None
+            at = min(found, key=lambda x: abs(x - hint))
+            return other._back(at, at + len(passage))
+
+        return move
+
+
+def _moved(
+    extraction: dict[str, Any], move: Callable[[Span], Span | None]
+) -> dict[str, Any] | None:
+    """The extraction with every span moved; None if a passage cannot be moved."""
+    out = copy.deepcopy(extraction)
+    for group in ("people", "agencies", "engagements", "agreements", "commitments"):
+        for item in out.get(group) or []:
+            span = item.get("span")
+            if not span:
+                continue
+            moved = move((int(span[0]), int(span[1])))
+            if moved is None:
+                return None
+            item["span"] = list(moved)
+    return out
 
 
 def _agency(
@@ -241,30 +377,70 @@ def _agency(
     return obj.id
 
 
+SUB_UNIT_LEVELS = frozenset({AgencyLevel.UNIT, AgencyLevel.DISTRICT, AgencyLevel.STATION})
+
+
+def _related(session: Session, a: int, b: int) -> bool:
+    """The same agency, or one a sub-unit of the other (a department, district police or
+    station, at any depth below it): the same office's people are written under either
+    ("Phó Giám đốc, Thủ trưởng Cơ quan CSĐT Công an tỉnh Khánh Hòa"). A province's police
+    is not a sub-unit of the ministry: namesakes there stay two people."""
+    if a == b:
+        return True
+    for low, high in ((a, b), (b, a)):
+        current = session.get(Agency, low)
+        seen = 0
+        while current is not None and current.level in SUB_UNIT_LEVELS and seen < 8:
+            if current.parent_id == high:
+                return True
+            current = session.get(Agency, current.parent_id) if current.parent_id else None
+            seen += 1
+    return False
+
+
 def _person(
     session: Session,
     principal: Principal,
     p: dict[str, Any],
     agency_id: int | None,
+    named: set[int],
     source: Source,
     text: str,
     report: dict[str, Any],
 ) -> int:
     key = search_key(p["name"])
     candidates = session.scalars(
-        scoped(sa.select(Person), Person, principal).where(Person.name_key == key)
+        scoped(sa.select(Person), Person, principal)
+        .where(Person.name_key == key)
+        .order_by(Person.id)
     ).all()
-    # the same person: the same name and the same agency; without an agency on either
-    # side, the same name and the same rank (two namesakes of different agencies stay two)
+    rank = p.get("rank")
+
+    def ranks_agree(x: Person) -> bool:
+        return not x.rank or not rank or x.rank == rank
+
+    # the same person: the same folded name, and the same agency or a sub-unit of it (or
+    # the agency it belongs to); namesakes of unrelated agencies stay two. Without an agency
+    # on one side: the same rank (or none), and the person's agency named in the article
     same = [
         x
         for x in candidates
-        if (agency_id is not None and x.agency_id == agency_id)
-        or (agency_id is None and x.agency_id is None and x.rank == p.get("rank"))
+        if agency_id is not None
+        and x.agency_id is not None
+        and _related(session, x.agency_id, agency_id)
     ]
+    if not same:
+        loose = [
+            x
+            for x in candidates
+            if ranks_agree(x)
+            and (x.agency_id is None or agency_id is None)
+            and (x.agency_id is None or x.agency_id in named)
+        ]
+        same = loose if len(loose) == 1 else []
     if same:
         person = same[0]
-        fills = (not person.rank and p.get("rank")) or (not person.position and p.get("position"))
+        fills = (not person.rank and rank) or (not person.position and p.get("position"))
         if fills and can_edit(person, principal):
             service.update_record(
                 session,
@@ -272,8 +448,8 @@ def _person(
                 service.PEOPLE,
                 person.id,
                 {
-                    "rank": person.rank or p.get("rank"),
-                    "position": person.position or p.get("position"),
+                    "rank": person.rank or rank,
+                    "position": person.position or (p.get("position") or "")[:500] or None,
                 },
             )
         how = "merged"
@@ -284,7 +460,7 @@ def _person(
             service.PEOPLE,
             s.PersonIn(
                 full_name=p["name"],
-                rank=p.get("rank"),
+                rank=rank,
                 position=(p.get("position") or None) and p["position"][:500],
                 agency_id=agency_id,
                 source_id=source.id,
@@ -412,10 +588,13 @@ def _commitment(
     description = " ".join(str(c.get("text") or "").split())[:10_000]
     if not description:
         return
+    due = _pdate(c.get("due"))
     for other in session.scalars(
-        scoped(sa.select(Commitment), Commitment, principal).where(Commitment.owed_by_id == owner)
+        scoped(sa.select(Commitment), Commitment, principal)
+        .where(Commitment.owed_by_id == owner)
+        .order_by(Commitment.id)
     ):
-        if search_key(other.description) == search_key(description):
+        if _same_commitment(other, description, engagement_id, due):
             _noted(session, report, "merged", "commitment", other.id, source, c.get("span"), text)
             return
     obj = service.create_record(
@@ -426,12 +605,65 @@ def _commitment(
             description=description,
             owed_by_id=owner,
             engagement_id=engagement_id,
-            due=_pdate(c.get("due")),
+            due=due,
             source_id=source.id,
             quote=_quote(c.get("span"), text),
         ),
     )
     _noted(session, report, "created", "commitment", obj.id, source, c.get("span"), text)
+
+
+# Words every commitment has: they say nothing about which one it is.
+_FILLER = frozenset(
+    fold(w)
+    for w in """của và các được với trong cho những đã là có này một không về tại để từ đến
+    khi hai bên sẽ nhau đó thì mà như theo nhất cũng vào trên nữa hơn việc đơn vị""".split()
+)
+SAME_WORDING = 0.6  # share of the shorter's word pairs the other says too
+SAME_WORDING_SAME_DUE = 0.4  # when both are due at the same (stated) date
+MIN_PAIRS = 3
+
+
+@lru_cache(maxsize=4096)
+def _pairs(description: str) -> frozenset[tuple[str, str]]:
+    """The content of a commitment as pairs of adjacent words (folded), with the agencies,
+    places and countries it names and the filler words left out: "Vì thế, Sở Cảnh sát TP
+    Busan sẽ kịp thời chia sẻ thông tin" and "Sở Cảnh sát TP Busan kịp thời chia sẻ thông
+    tin" say the same pairs."""
+    gaz = gazetteer()
+    names = [(m.start, m.end) for m in (*gaz.agencies_in(description), *gaz.geo_in(description))]
+    text = description
+    for a, b in sorted(names, reverse=True):
+        text = f"{text[:a]} | {text[b:]}"
+    words = [fold(w) for w in re.findall(r"\w+|\|", text)]
+    words = [w for w in words if w not in _FILLER]
+    return frozenset((a, b) for a, b in pairwise(words) if "|" not in (a, b))
+
+
+def _same_commitment(
+    other: Commitment, description: str, engagement_id: int | None, due: PartialDate | None
+) -> bool:
+    """The same promise by the same owner (the caller's filter): the same text once folded;
+    or, in other wording, neither a different engagement nor a different due date, and most
+    of the content said by both (word pairs: measured on the seeds, the same commitments
+    share 0.75-1.0 of them, different ones of the same owner and visit at most 0.2)."""
+    if search_key(other.description) == search_key(description):
+        return True
+    if engagement_id and other.engagement_id and other.engagement_id != engagement_id:
+        return False
+    theirs = (
+        PartialDate.from_parts(other.due_on, other.due_precision)
+        if other.due_on and other.due_precision
+        else None
+    )
+    if theirs and due and theirs != due:
+        return False
+    a, b = _pairs(other.description), _pairs(description)
+    if min(len(a), len(b)) < MIN_PAIRS:
+        return False
+    shared = len(a & b) / min(len(a), len(b))
+    same_due = theirs is not None and theirs == due
+    return shared >= (SAME_WORDING_SAME_DUE if same_due else SAME_WORDING)
 
 
 def citations(session: Session, principal: Principal, kind: str, record_id: int) -> list[Citation]:
