@@ -129,10 +129,15 @@ def factory(engine: sa.Engine) -> sessionmaker[Session]:
 
 @pytest.fixture
 def cli(
-    database_url: str, monkeypatch: pytest.MonkeyPatch, factory: sessionmaker[Session]
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    factory: sessionmaker[Session],
+    tmp_path: Path,
 ) -> Iterator[CliRunner]:
-    """The `hoptac` command line, run in-process against the (emptied) test database."""
+    """The `hoptac` command line, run in-process against the (emptied) test database, its
+    node directory (key files) a fresh one."""
     monkeypatch.setenv("HOPTAC_DATABASE_URL", database_url)
+    monkeypatch.setenv("HOPTAC_HOME", str(tmp_path / "home"))
     get_settings.cache_clear()
     yield CliRunner()
     get_settings.cache_clear()
@@ -296,12 +301,26 @@ def demo(session: Session) -> Session:
     return session
 
 
+def post_login(client: TestClient, data: dict[str, str], **kwargs: Any) -> Any:
+    """POST the login form as a browser does: the form (and its token cookie) first."""
+    import re
+
+    form = client.get("/login", follow_redirects=False)
+    if form.status_code == 303:  # signed in already: a browser would sign out first
+        for name in ("hoptac_session", "__Host-hoptac_session"):
+            client.cookies.delete(name)
+        form = client.get("/login", follow_redirects=False)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert found, "no token on the login form"
+    return client.post("/login", data={**data, "csrf_token": found.group(1)}, **kwargs)
+
+
 def login(client: TestClient, username: str, password: str = PASSWORD, next: str = "/") -> Any:
     """Log in through the pages, the second step included (enrolling the account on its
     first login, as its user would: the secret is read off the page). The last answer."""
-    r = client.post(
-        "/login",
-        data={"username": username, "password": password, "next": next, **ACK},
+    r = post_login(
+        client,
+        {"username": username, "password": password, "next": next, **ACK},
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text

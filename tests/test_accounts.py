@@ -16,6 +16,7 @@ from hoptac.cli.main import app as cli_app
 from hoptac.db.models import Agency, User, utcnow
 from hoptac.errors import InvalidInput
 from hoptac.types import Role
+from hoptac.web.api.auth import TOKEN_REFUSED
 from tests.conftest import PASSWORD, add_agency, add_user, audit_rows, csrf, login, request_token
 from tests.conftest import token as bearer_of
 
@@ -89,7 +90,7 @@ def test_five_failures_in_fifteen_minutes_lock_the_account_until_an_admin_unlock
         assert token(client, password="not the password").status_code == 401
     refused = token(client)  # the right password, now
     assert refused.status_code == 401
-    assert refused.json()["detail"] == "wrong username or password"  # nothing told apart
+    assert refused.json()["detail"] == TOKEN_REFUSED  # nothing told apart
     failed = audit_rows(factory, "auth.login_failed")
     assert [e.detail["reason"] for e in failed] == ["password"] * 5 + ["locked"]  # type: ignore[index]
     assert all(e.outcome == "denied" and e.agency_id == agency_id for e in failed)

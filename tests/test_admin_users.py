@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from hoptac.db.models import User
-from tests.conftest import PASSWORD, TOTP_SECRETS, audit_rows, csrf, login, token
+from tests.conftest import PASSWORD, TOTP_SECRETS, audit_rows, csrf, login, post_login, token
 
 
 def _id(session: Session, username: str) -> int:
@@ -70,16 +70,16 @@ def test_a_one_time_password_is_shown_once_and_must_be_changed(
     secret = re.search(r'<code class="secret">([a-z0-9-]+)</code>', r.text)
     assert secret, r.text
     client.cookies.clear()
-    r = client.post(
-        "/login",
-        data={"username": "hcmc_viewer", "password": secret.group(1), "acknowledge": "yes"},
+    r = post_login(
+        client,
+        {"username": "hcmc_viewer", "password": secret.group(1), "acknowledge": "yes"},
         follow_redirects=False,
     )
     assert r.status_code == 303 and r.headers["location"].startswith("/login/password")
     assert client.get("/", follow_redirects=False).status_code == 303  # nothing else opens
-    old = client.post(
-        "/login",
-        data={"username": "hcmc_viewer", "password": PASSWORD, "acknowledge": "yes"},
+    old = post_login(
+        client,
+        {"username": "hcmc_viewer", "password": PASSWORD, "acknowledge": "yes"},
         follow_redirects=False,
     )
     assert old.status_code == 401  # the old password is gone
@@ -115,13 +115,11 @@ def test_another_agencys_account_and_the_own_are_out_of_reach(
 
 def test_unlock_after_a_lock(client: TestClient, world: dict[str, Any], session: Session) -> None:
     for _ in range(5):
-        client.post(
-            "/login",
-            data={"username": "hcmc_viewer", "password": "wrong password", "acknowledge": "yes"},
+        post_login(
+            client,
+            {"username": "hcmc_viewer", "password": "wrong password", "acknowledge": "yes"},
         )
-    r = client.post(
-        "/login", data={"username": "hcmc_viewer", "password": PASSWORD, "acknowledge": "yes"}
-    )
+    r = post_login(client, {"username": "hcmc_viewer", "password": PASSWORD, "acknowledge": "yes"})
     assert r.status_code == 401  # locked: the right password is refused too
     login(client, "hcmc_admin")
     page = client.get("/admin/users").text

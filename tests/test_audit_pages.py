@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hoptac.auth import audit
 from hoptac.types import Role
-from tests.conftest import ACK, add_agency, add_user, audit_rows, login
+from tests.conftest import ACK, add_agency, add_user, audit_rows, login, post_login
 
 
 def _two_agencies(factory: sessionmaker[Session], client: Any) -> None:
@@ -23,7 +23,7 @@ def _two_agencies(factory: sessionmaker[Session], client: Any) -> None:
         add_user(s, "hcm.admin", Role.ADMIN, hcm)
     login(client, "hcm.admin")  # HCMC's login rows
     client.cookies.clear()
-    client.post("/login", data={"username": "nobody", "password": "guess-1234", **ACK})  # node's
+    post_login(client, {"username": "nobody", "password": "guess-1234", **ACK})  # node's
 
 
 def _actions(factory: sessionmaker[Session], outcome: str) -> list[tuple[str | None, str]]:
@@ -41,7 +41,7 @@ def test_an_admin_reads_the_own_agency_and_the_node_but_not_another_agency(
     # mistyped names (or passwords typed in the wrong box)
     assert "nobody" not in html
     assert "hcm.admin" not in html
-    client.post("/login", data={"username": "hue.officer", "password": "not it", **ACK})
+    post_login(client, {"username": "hue.officer", "password": "not it", **ACK})
     login(client, "hue.admin")
     denied = client.get("/admin/audit?outcome=denied").text
     assert "hue.officer" in denied and "hue.admin</td>" not in denied

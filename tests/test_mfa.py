@@ -25,6 +25,7 @@ from tests.conftest import (
     add_user,
     audit_rows,
     login,
+    post_login,
     totp_code,
 )
 
@@ -41,8 +42,8 @@ def people(factory: sessionmaker[Session]) -> None:
 
 
 def password_step(client: Any, username: str) -> Any:
-    return client.post(
-        "/login", data={"username": username, "password": PASSWORD, **ACK}, follow_redirects=False
+    return post_login(
+        client, {"username": username, "password": PASSWORD, **ACK}, follow_redirects=False
     )
 
 
@@ -185,8 +186,8 @@ def test_the_second_step_expires_and_its_failures_count_towards_the_lock(
 
 
 def login_is_refused(client: Any) -> bool:
-    r = client.post(
-        "/login", data={"username": "officer", "password": PASSWORD, **ACK}, follow_redirects=False
+    r = post_login(
+        client, {"username": "officer", "password": PASSWORD, **ACK}, follow_redirects=False
     )
     return bool(r.status_code == 401)
 

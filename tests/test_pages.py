@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from hoptac.db.models import Agency, Commitment, Engagement
-from tests.conftest import PASSWORD, csrf, login
+from tests.conftest import PASSWORD, csrf, login, post_login
 
 
 def _linked_id(html: str, kind: str, title: str) -> str:
@@ -47,9 +47,7 @@ def test_login_never_redirects_off_site(client: TestClient, world: dict[str, Any
 
 
 def test_wrong_password_shows_an_error(client: TestClient, world: dict[str, Any]) -> None:
-    r = client.post(
-        "/login", data={"username": "hcmc_officer", "password": "wrong", "acknowledge": "yes"}
-    )
+    r = post_login(client, {"username": "hcmc_officer", "password": "wrong", "acknowledge": "yes"})
     assert r.status_code == 401
     assert "Sai tên đăng nhập hoặc mật khẩu" in r.text
     assert client.get("/", follow_redirects=False).status_code == 303

@@ -16,7 +16,7 @@ from hoptac.db.models import EnvelopeRow
 from hoptac.exchange import service
 from hoptac.settings import Settings
 from hoptac.web import middleware
-from tests.conftest import audit_rows, fresh_database
+from tests.conftest import audit_rows, fresh_database, post_login
 
 LIMIT = 3
 
@@ -44,10 +44,10 @@ def test_sign_in_attempts_over_the_limit_get_429_and_reach_nothing(
 ) -> None:
     guess = {"username": "hcmc_officer", "password": "wrong guess 1"}
     for _ in range(LIMIT):
-        assert client.post("/login", data=guess).status_code == 401  # the form, refused
+        assert post_login(client, guess).status_code == 401  # the form, refused
     before = len(audit_rows(factory, "auth.login_failed"))
     clock[0] += 30
-    r = client.post("/login", data=guess)
+    r = post_login(client, guess)
     assert r.status_code == 429
     assert r.headers["retry-after"] == "30"
     assert "Quá nhiều lần thử" in r.text
@@ -56,9 +56,9 @@ def test_sign_in_attempts_over_the_limit_get_429_and_reach_nothing(
     assert client.post("/login/code", data={}).status_code == 429  # the same group
     # another address, and the same one in the next minute, are served
     with TestClient(app, client=("10.0.0.2", 4000)) as other:
-        assert other.post("/login", data=guess).status_code == 401
+        assert post_login(other, guess).status_code == 401
     clock[0] += 30
-    assert client.post("/login", data=guess).status_code == 401
+    assert post_login(client, guess).status_code == 401
     assert client.get("/login").status_code == 200  # GETs are never limited
 
 

@@ -137,3 +137,18 @@ def test_probabilities_over_arrays_equal_the_scalar_ones() -> None:
         for lv, n, i, j in zip(levels, namesakes, ia, ib, strict=True)
     ]
     assert got.tolist() == want
+
+
+def test_different_document_numbers_count_against_and_are_said() -> None:
+    """A newcomer's finding: a hit whose two sides carry different document numbers
+    scored 1.00 and its reasons never mentioned the documents."""
+    notice = Evidence(birth=BORN.birth, sex="M", document="E12345678")
+    other = Evidence(birth=BORN.birth, sex="M", document="G 9876-5432")
+    factors = evidence(notice, other)
+    assert "different document numbers E12345678 / G98765432" in [f.reason for f in factors]
+    same = _score(0.85, notice, notice, namesakes=8)
+    unknown = _score(0.85, notice, Evidence(birth=BORN.birth, sex="M"), namesakes=8)
+    different = _score(0.85, notice, other, namesakes=8)
+    assert same > unknown > different
+    reasons = explain(0.85, "", factors)
+    assert "different document numbers" in reasons

@@ -120,6 +120,7 @@ def demo_load(
 ) -> None:
     """Load the seed articles' agencies, people, agreements, engagements and commitments,
     and synthetic notices and a hotel-stay register for the screening pages."""
+    from hoptac.exchange import demo as exchange_demo
     from hoptac.registry import demo
     from hoptac.screening import demo as screening_demo
 
@@ -128,7 +129,15 @@ def demo_load(
         loaded, username = demo.load(session, file)
     with factory() as session:
         screening = screening_demo.load(session, _as_user(session, username))
+    with transaction(factory) as session:
+        agency_id = _as_user(session, username).agency_id
+        hotline = exchange_demo.load(session, get_settings().keys_dir, agency_id)
     typer.echo("demo data loaded" if loaded or screening else "demo data already loaded")
+    if hotline:
+        typer.echo(
+            f"hotline: this node is {exchange_demo.NODE_ID} (keys in {get_settings().keys_dir}),"
+            f" with an offline demo partner {exchange_demo.PARTNER_ID}"
+        )
     typer.secho(f"demo login: {username} / {demo.DEMO_PASSWORD}", fg=typer.colors.GREEN)
 
 

@@ -37,6 +37,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 NUL_REFUSED = "A text contains a NUL character (U+0000), which no field accepts."
+NUMBER_REFUSED = "A number is out of range: whole numbers are at most 2^63 - 1."
+BIGINT = 2**63  # what both databases' largest integer type holds (signed 64 bits)
 
 
 def _values(parameters: Any) -> Iterator[Any]:
@@ -58,10 +60,15 @@ def _refuse_nul(
 ) -> None:
     """No text with a NUL character reaches the database, from any path (a JSON field, a
     form, a CSV cell, a search): PostgreSQL cannot store one (and fails the request),
-    SQLite would; both refuse it alike, with a message, before the statement runs."""
+    SQLite would; both refuse it alike, with a message, before the statement runs. The
+    same for a whole number beyond 64 bits (an id or offset typed by hand), which the
+    drivers cannot even send."""
     for value in _values(parameters):
-        if isinstance(value, str) and "\x00" in value:
-            raise InvalidInput(NUL_REFUSED)
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise InvalidInput(NUL_REFUSED)
+        elif isinstance(value, int) and not -BIGINT <= value < BIGINT:
+            raise InvalidInput(NUMBER_REFUSED)  # SQLite's driver overflows, PostgreSQL fails
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any, Generic, TypeVar, cast
@@ -704,10 +704,19 @@ def list_records(
     session: Session, principal: Principal, res: Resource[M], q: ListQuery
 ) -> tuple[list[M], int]:
     _permitted(principal, res)
+    if q.agency_id is not None and not _readable(session, Agency, q.agency_id, principal):
+        # A filter on an agency the caller cannot see reads exactly like one on a missing
+        # id: nothing. (Visible records may still name it; counting them would tell.)
+        q = replace(q, agency_id=-1)
     base = res.filter(scoped(sa.select(res.model), res.model, principal), q)
     total = session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
     stmt = base.order_by(*res.order_by).limit(q.limit).offset(q.offset).options(*res.load)
     return list(session.scalars(stmt).unique()), total
+
+
+def _readable(session: Session, model: Any, record_id: int, principal: Principal) -> bool:
+    stmt = scoped(sa.select(model.id).where(model.id == record_id), model, principal)
+    return session.scalar(stmt) is not None
 
 
 def get_record(session: Session, principal: Principal, res: Resource[M], record_id: int) -> M:
@@ -839,12 +848,12 @@ def _stale(res: Resource[Any], current: int | None, yours: int) -> StaleEdit:
 def _check_ref_free(
     session: Session, res: Resource[Any], ref: str | None, own_id: int | None, owner: int | None
 ) -> None:
-    """Refs are unique per owning agency (agencies: node-wide, they are reference data)."""
+    """Refs are unique per owning agency, agencies' too (the database's constraint says
+    the same): another agency's refs, hidden or not, never collide with the caller's, so
+    a conflict tells nothing about records the caller cannot see."""
     if ref is None:
         return
-    stmt = sa.select(res.model.id).where(res.model.ref == ref)
-    if res.model is not Agency:
-        stmt = stmt.where(res.model.owner_agency_id == owner)
+    stmt = sa.select(res.model.id).where(res.model.ref == ref, res.model.owner_agency_id == owner)
     other = session.scalar(stmt)
     if other is not None and other != own_id:
         raise InvalidInput(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -22,17 +23,17 @@ from hoptac.auth import audit
 from hoptac.auth.principal import Principal
 from hoptac.db.engine import make_engine, make_sessionmaker
 from hoptac.db.models import ExchangeNode
-from hoptac.errors import HoptacError
+from hoptac.errors import HoptacError, InvalidInput
 from hoptac.exchange import delivery
 from hoptac.screening import jobs
 from hoptac.settings import Settings, get_settings
-from hoptac.web import problems
+from hoptac.web import problems, validation
 from hoptac.web.api import auth as api_auth
 from hoptac.web.api import exchange as api_exchange
 from hoptac.web.api import hotline as api_hotline
 from hoptac.web.api import records as api_records
 from hoptac.web.api import screening as api_screening
-from hoptac.web.deps import LoginRequired, client_of
+from hoptac.web.deps import LoginRequired, client_of, lang_of
 from hoptac.web.middleware import (
     MACHINE_PATHS,
     BodyLimit,
@@ -71,14 +72,18 @@ RATE_GROUPS = {  # the POST routes under a rate limit, by group (Settings.rate_*
 log = logging.getLogger(__name__)
 
 
-def _record_refusal(request: Request, status: int, exc: HoptacError | None) -> None:
+def _record_refusal(
+    request: Request, status: int, exc: HoptacError | None
+) -> Callable[[], None] | None:
     """Every refused request is an audit row, written here for all routes: who (when known),
     the route, the status and, for a record, which one; the same for a hidden record as for
     a missing one. A hidden one also leaves a row for its owning agency (who tried, from
-    which agency): its admins see the probing, the prober's admins cannot tell. The
-    request's own transaction is gone: the rows are committed in a transaction of their own."""
+    which agency): its admins see the probing, the prober's admins cannot tell. That row
+    is returned as work to run after the answer has gone (a background task), so that a
+    hidden record is not answered slower than a missing one. The request's own
+    transaction is gone: the rows are committed in transactions of their own."""
     if exc is not None and exc.audited:
-        return  # the service wrote a row of its own for this refusal
+        return None  # the service wrote a row of its own for this refusal
     principal: Principal | None = getattr(request.state, "principal", None)
     detail: dict[str, object] = {
         "method": request.method,
@@ -89,14 +94,22 @@ def _record_refusal(request: Request, status: int, exc: HoptacError | None) -> N
     owner = exc.hidden_from if exc is not None else None
     client = client_of(request)
     factory: sessionmaker[Session] = request.app.state.sessionmaker
+    denied = audit.Action.ACCESS_DENIED
     try:
         with factory() as session:
-            denied = audit.Action.ACCESS_DENIED
             audit.record(
                 session, denied, principal=principal, object_type=kind, object_id=ident,
                 outcome="denied", client=client, detail=detail,
             )  # fmt: skip
-            if owner is not None and (principal is None or owner != principal.agency_id):
+            session.commit()
+    except Exception:  # the refusal stands either way; the operator must hear of the gap
+        log.exception("could not audit the refusal of %s %s", request.method, detail["path"])
+    if owner is None or (principal is not None and owner == principal.agency_id):
+        return None
+
+    def tell_the_owner() -> None:
+        try:
+            with factory() as session:
                 audit.record(
                     session,
                     denied,
@@ -113,9 +126,11 @@ def _record_refusal(request: Request, status: int, exc: HoptacError | None) -> N
                     object_type=kind,
                     object_id=ident,
                 )
-            session.commit()
-    except Exception:  # the refusal stands either way; the operator must hear of the gap
-        log.exception("could not audit the refusal of %s %s", request.method, detail["path"])
+                session.commit()
+        except Exception:
+            log.exception("could not tell agency %s of a refused %s", owner, detail["path"])
+
+    return tell_the_owner
 
 
 @asynccontextmanager
@@ -185,17 +200,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(HoptacError)
     async def _domain(request: Request, exc: HoptacError) -> Response:
+        later = None
         if exc.status in REFUSALS:
-            await run_in_threadpool(_record_refusal, request, exc.status, exc)
+            later = await run_in_threadpool(_record_refusal, request, exc.status, exc)
         if _is_api(request):
-            return problems.from_domain(request, exc)
-        return render_error(request, exc.status, exc.detail)
+            response: Response = problems.from_domain(request, exc)
+        else:
+            response = render_error(request, exc.status, exc.detail)
+        if later is not None:  # after the answer: a hidden record answers as fast
+            response.background = BackgroundTask(later)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         if _is_api(request):
             return problems.from_validation(request, exc)
-        return render_error(request, 400, "; ".join(str(e.get("msg")) for e in exc.errors()))
+        return render_error(request, 400, validation.describe(exc.errors(), lang_of(request)))
+
+    @app.exception_handler(sa.exc.DataError)
+    async def _out_of_range(request: Request, exc: sa.exc.DataError) -> Response:
+        # A value the database's column cannot hold (an id past 2^31 on PostgreSQL):
+        # the caller's mistake, answered like any invalid input; nothing was saved.
+        return await _domain(request, InvalidInput("A value is out of range for its field."))
+
+    @app.exception_handler(RecursionError)
+    async def _too_deep(request: Request, exc: RecursionError) -> Response:
+        # JSON nested past the parser's recursion limit (a body of 100,000 '[').
+        return await _domain(request, InvalidInput("The request body is nested too deeply."))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from hoptac.auth import mfa
 from hoptac.auth import service as auth_service
-from hoptac.errors import Forbidden, Unauthenticated
+from hoptac.errors import Unauthenticated
 from hoptac.web.deps import DB, ApiPrincipal, client_of, oauth2, settings_of
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -20,6 +20,12 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int
+
+
+TOKEN_REFUSED = (
+    "wrong username, password or code (totp); an account gets API tokens once it has "
+    "signed in on the web: one-time password changed, authenticator app set up"
+)
 
 
 @router.post("/token", response_model=TokenOut)
@@ -45,21 +51,11 @@ def issue_token(
         if user.must_change_password:
             raise auth_service.LoginRefused(auth_service.PASSWORD_PENDING)
     except auth_service.LoginRefused as refused:
+        # One answer for every refusal: a wrong password, a missing or wrong code, an
+        # account not set up yet read alike, so that a guesser without the second factor
+        # cannot tell that the password was right. The audit row keeps the reason.
         auth_service.record_failed_login(db, form.username, client, refused.reason)
-        if refused.reason == "code":
-            raise Unauthenticated(
-                "send the current code of your authenticator app as totp", audited=True
-            ) from None
-        if refused.reason == auth_service.PASSWORD_PENDING:
-            raise Forbidden(
-                "change the one-time password of this account at a web login first",
-                audited=True,
-            ) from None
-        if refused.reason == "no second factor":
-            raise Unauthenticated(
-                "set up the second step at a web login first", audited=True
-            ) from None
-        raise
+        raise Unauthenticated(TOKEN_REFUSED, audited=True) from None
     auth_service.complete_login(db, user, client, factors)
     raw, _ = auth_service.issue_token(db, user, settings)
     db.commit()

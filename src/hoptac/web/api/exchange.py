@@ -34,7 +34,7 @@ def get_card(request: Request, db: DB) -> dict[str, Any]:
 async def inbox(request: Request) -> JSONResponse:
     try:
         obj = json.loads(await request.body())
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's limit
         raise InvalidInput('the body must be JSON: {"envelopes": [...]}') from None
     envelopes = obj.get("envelopes") if isinstance(obj, dict) else None
     if not isinstance(envelopes, list) or not 1 <= len(envelopes) <= MAX_BATCH:

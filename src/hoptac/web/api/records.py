@@ -12,7 +12,7 @@ Records outside the caller's scope answer 404, exactly like records that do not 
 # runtime classes, which FastAPI must see as objects, not strings.
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Query, Response
+from fastapi import APIRouter, Body, Header, Query, Response
 from pydantic import BaseModel
 
 from hoptac.errors import FieldError, InvalidInput
@@ -20,11 +20,12 @@ from hoptac.registry import schemas as s
 from hoptac.registry import service as svc
 from hoptac.screening import schemas as screening
 from hoptac.web.deps import DB, ApiPrincipal, ApiWriter
+from hoptac.web.params import Id, IdFilter, Offset
 from hoptac.web.resources import RESOURCES
 
 router = APIRouter(prefix="/api/v1")
 
-RecordId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The record id.")]
+RecordId = Id
 
 OUT: dict[str, type[BaseModel]] = {
     "agencies": s.AgencyOut,
@@ -75,13 +76,13 @@ def _register(res: svc.Resource[Any]) -> None:
         db: DB,
         principal: ApiPrincipal,
         q: Annotated[str | None, Query(max_length=200)] = None,
-        agency_id: Annotated[int | None, Query(ge=1)] = None,
+        agency_id: IdFilter = None,
         kind: Annotated[str | None, Query(max_length=40)] = None,
         status: Annotated[str | None, Query(max_length=20)] = None,
         country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
         topic: Annotated[str | None, Query(max_length=40)] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> Any:
         query = svc.ListQuery(
             q=q,

@@ -11,7 +11,7 @@ row's line and reason. Officers and admins of the owning agency only.
 import io
 from typing import Annotated, Literal, TextIO
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -19,6 +19,7 @@ from hoptac.errors import InvalidInput
 from hoptac.screening import service
 from hoptac.types import Sharing
 from hoptac.web.deps import DB, ApiWriter, settings_of
+from hoptac.web.params import Id
 
 router = APIRouter(prefix="/api/v1", tags=["screening"])
 
@@ -72,7 +73,7 @@ async def import_notices(
     "/registers/{record_id}/import", response_model=ImportOut, summary="Import register records"
 )
 async def import_records(
-    record_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    record_id: Id,
     request: Request,
     db: DB,
     principal: ApiWriter,

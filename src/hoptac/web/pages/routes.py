@@ -33,38 +33,80 @@ from hoptac.web.i18n import LANGUAGES, translate_error
 from hoptac.web.pages import forms
 from hoptac.web.pages.passages import highlight, passage_spans, source_passages
 from hoptac.web.pages.render import render
+from hoptac.web.params import Id
+from hoptac.web.params import Offset as Offset  # pages.screening takes it from here
+from hoptac.web.paths import local_path
 from hoptac.web.resources import RESOURCES
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths: never redirect a login to another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
-
-
 # ---- session ------------------------------------------------------------------------
+
+
+LOGIN_CSRF_COOKIE = "hoptac_login_csrf"
+LOGIN_CSRF_SECONDS = 60 * 60
+
+
+def _login_page(request: Request, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    """The login form with a fresh token for its POST, also set as a cookie (SameSite=
+    Strict: a browser never sends it with another site's form): a login forced from
+    another site carries no matching pair and is refused (login CSRF)."""
+    token = secrets.token_urlsafe(32)
+    response = render(
+        request,
+        "login.html",
+        {"page": None, "error": None, **context, "login_csrf": token},
+        status_code=status_code,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=settings_of(request).secure_cookies,
+        max_age=LOGIN_CSRF_SECONDS,
+        path="/login",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _same_site_login(request: Request, sent: str) -> bool:
+    """The POST carries the form's token and its cookie twin, and no foreign Origin."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != "null":
+        here = f"{request.url.scheme}://{request.url.netloc}"
+        if origin != here:
+            return False
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    return bool(sent) and bool(cookie) and secrets.compare_digest(sent, cookie)
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, db: DB, next: str | None = None) -> Response:
-    """The login form; a user whose one-time password is still to change is sent to the
-    change-password page (every other page redirects here for want of a full session)."""
+    """The login form. Someone already signed in goes where they were going; a user whose
+    one-time password is still to change is sent to the change-password page (every
+    other page redirects here for want of a full session)."""
+    raw = session_token(request)
+    if raw:
+        try:
+            auth_service.resolve_session(db, raw, settings_of(request))
+            db.commit()
+            return RedirectResponse(local_path(next), status_code=303)
+        except Unauthenticated:
+            db.rollback()
     try:
-        auth_service.password_stage(db, session_token(request), settings_of(request))
+        auth_service.password_stage(db, raw, settings_of(request))
     except Unauthenticated:
-        return render(
-            request, "login.html", {"next": _safe_next(next), "error": None, "page": None}
-        )
+        return _login_page(request, {"next": local_path(next)})
     db.commit()
     return RedirectResponse(_password_page(next), status_code=303)
 
 
 def _password_page(next: str | None) -> str:
-    return f"/login/password?next={quote(_safe_next(next))}"
+    return f"/login/password?next={quote(local_path(next))}"
 
 
 def _signed_in(db: DB, user: User, settings: Settings, next: str) -> tuple[str, str]:
@@ -74,7 +116,7 @@ def _signed_in(db: DB, user: User, settings: Settings, next: str) -> tuple[str, 
         raw, _csrf = auth_service.start_session(db, user, stage="password")
         return raw, _password_page(next)
     raw, _csrf = auth_service.start_session(db, user)
-    return raw, _safe_next(next)
+    return raw, local_path(next)
 
 
 @router.post("/login")
@@ -85,16 +127,20 @@ def login(
     password: Annotated[str, Form(max_length=1024)] = "",
     acknowledge: Annotated[str, Form(max_length=10)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    """The password step. The system-use notice must be acknowledged first (CJIS AC-8):
-    without it nothing is checked, and the refusal is audited without counting towards
-    the lock."""
+    """The password step. The form must be this site's (its token and cookie: no login
+    forced from another site). The system-use notice must be acknowledged first (CJIS
+    AC-8): without it nothing is checked, and the refusal is audited without counting
+    towards the lock."""
     settings = settings_of(request)
 
     def refuse(error: str, status: int) -> HTMLResponse:
-        context = {"next": _safe_next(next), "error": error, "page": None, "username": username}
-        return render(request, "login.html", context, status_code=status)
+        context = {"next": local_path(next), "error": error, "username": username}
+        return _login_page(request, context, status_code=status)
 
+    if not _same_site_login(request, csrf_token):
+        return refuse("The form has expired; reload the page and try again.", 403)
     if acknowledge != "yes":
         auth_service.record_failed_login(
             db, username, client_of(request), auth_service.NOTICE_NOT_ACKNOWLEDGED
@@ -111,7 +157,7 @@ def login(
             mfa.set_secret(db, user, mfa.new_secret(), settings)  # a first code confirms it
         raw, _csrf = auth_service.start_session(db, user, stage="code")
         db.commit()
-        response = RedirectResponse(f"/login/code?next={quote(_safe_next(next))}", 303)
+        response = RedirectResponse(f"/login/code?next={quote(local_path(next))}", 303)
         _session_cookie(response, raw, settings, auth_service.CODE_STAGE_SECONDS)
         return response
     auth_service.complete_login(db, user, client_of(request), "password")
@@ -148,7 +194,7 @@ def _code_page(
             "secret": secret if enrol else None,
             "qr": mfa.qr_svg(mfa.provisioning_uri(user, secret)) if enrol else None,
             "csrf_token": csrf,
-            "next": _safe_next(next),
+            "next": local_path(next),
             "error": error,
         },
         status_code=401 if error else 200,
@@ -225,7 +271,7 @@ def _password_form(
     response = render(
         request,
         "change_password.html",
-        {"page": None, "csrf_token": csrf, "next": _safe_next(next), "error": error},
+        {"page": None, "csrf_token": csrf, "next": local_path(next), "error": error},
         status_code=422 if error else 200,
     )
     response.headers["Cache-Control"] = "no-store"
@@ -323,7 +369,7 @@ async def _log_out(request: Request, page: Page, db: DB, everywhere: bool) -> Re
 
 @router.get("/lang/{code}")
 def set_language(code: str, next: str | None = None) -> Response:
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(local_path(next), status_code=303)
     if code in LANGUAGES:
         response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax", path="/")
     return response
@@ -370,7 +416,6 @@ def list_page(
     return render(request, template, context)
 
 
-Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 Q = Annotated[str | None, Query(max_length=200)]
 
 
@@ -423,13 +468,13 @@ def detail_context(page: Page, obj: Any) -> dict[str, Any]:
 
 
 @router.get("/agencies/{record_id:int}", response_class=HTMLResponse)
-def agency(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
+def agency(request: Request, record_id: Id, page: Page, db: DB) -> HTMLResponse:
     ov = overview.agency_overview(db, page.principal, record_id)
     return render(request, "agency.html", {**detail_context(page, ov.agency), "ov": ov})
 
 
 @router.get("/agreements/{record_id:int}", response_class=HTMLResponse)
-def agreement(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
+def agreement(request: Request, record_id: Id, page: Page, db: DB) -> HTMLResponse:
     obj = svc.get_record(db, page.principal, svc.AGREEMENTS, record_id)
     return render(
         request,
@@ -445,7 +490,7 @@ def agreement(request: Request, record_id: int, page: Page, db: DB) -> HTMLRespo
 
 
 @router.get("/engagements/{record_id:int}", response_class=HTMLResponse)
-def engagement(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
+def engagement(request: Request, record_id: Id, page: Page, db: DB) -> HTMLResponse:
     obj = svc.get_record(db, page.principal, svc.ENGAGEMENTS, record_id)
     agreement = _maybe(db, page, svc.AGREEMENTS, obj.agreement_id) if obj.agreement_id else None
     return render(
@@ -462,7 +507,7 @@ def engagement(request: Request, record_id: int, page: Page, db: DB) -> HTMLResp
 
 
 @router.get("/commitments/{record_id:int}", response_class=HTMLResponse)
-def commitment(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
+def commitment(request: Request, record_id: Id, page: Page, db: DB) -> HTMLResponse:
     obj = svc.get_record(db, page.principal, svc.COMMITMENTS, record_id)
     return render(
         request,
@@ -478,7 +523,7 @@ def commitment(request: Request, record_id: int, page: Page, db: DB) -> HTMLResp
 
 
 @router.get("/people/{record_id:int}", response_class=HTMLResponse)
-def person(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
+def person(request: Request, record_id: Id, page: Page, db: DB) -> HTMLResponse:
     obj = svc.get_record(db, page.principal, svc.PEOPLE, record_id)
     return render(
         request,
@@ -493,7 +538,7 @@ def person(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse
 
 
 @router.get("/sources/{record_id:int}", response_class=HTMLResponse)
-def source(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
+def source(request: Request, record_id: Id, page: Page, db: DB) -> HTMLResponse:
     obj = svc.get_record(db, page.principal, svc.SOURCES, record_id)
     citing = overview.citing(db, page.principal, record_id)
     passages = source_passages(db, page.principal, record_id)
@@ -604,7 +649,7 @@ async def create(request: Request, resource: str, page: Page, db: DB) -> Respons
 
 
 @router.get("/{resource}/{record_id:int}/edit", response_class=HTMLResponse)
-def edit_form(request: Request, resource: str, record_id: int, page: Page, db: DB) -> HTMLResponse:
+def edit_form(request: Request, resource: str, record_id: Id, page: Page, db: DB) -> HTMLResponse:
     res = _resource(resource)
     obj = svc.get_record(db, page.principal, res, record_id)
     page.require_write()
@@ -615,7 +660,7 @@ def edit_form(request: Request, resource: str, record_id: int, page: Page, db: D
 
 
 @router.post("/{resource}/{record_id:int}/edit", response_class=HTMLResponse)
-async def update(request: Request, resource: str, record_id: int, page: Page, db: DB) -> Response:
+async def update(request: Request, resource: str, record_id: Id, page: Page, db: DB) -> Response:
     res = _resource(resource)
     page.require_write()
     form = await request.form()
