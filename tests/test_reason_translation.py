@@ -40,6 +40,7 @@ def _reasons() -> list[str]:
             ):
                 out.append(factor.reason)
     out.append(evidence(Evidence(sex="M"), Evidence(sex="M"))[0].reason)
+    out.append(evidence(Evidence(document="E1"), Evidence(document="G 2"))[0].reason)
     for x, y in PAIRS:
         c = compare(x, y)
         out += reason_lines(explain(c.score, c.explain(), []))
@@ -52,7 +53,27 @@ def test_every_reason_the_engine_writes_reads_in_vietnamese() -> None:
         assert not ENGLISH.search(vietnamese), (line, vietnamese)
 
 
-def test_english_pages_keep_the_engine_wording() -> None:
+def test_english_pages_keep_the_engine_wording_in_the_pages_formats() -> None:
+    """The engine's words stay in English; its dates, codes and decimals are written as the
+    rest of the page writes them (one date format per language, no bare 'sex M')."""
     line = "same birth date 1985-03-07 (x986)"
-    assert translate_reason(line, "en") == line
-    assert translate_reason(line, "vi") == "trùng ngày sinh 1985-03-07 (x986)"
+    assert translate_reason(line, "en") == "same birth date 7 Mar 1985 (x986)"
+    assert translate_reason(line, "vi") == "trùng ngày sinh 07/03/1985 (x986)"
+    assert translate_reason("born 1985-03", "en") == "born Mar 1985"
+    assert translate_reason("born 1985-03", "vi") == "cùng tháng sinh 03/1985"
+    assert translate_reason("sex M", "en") == "same sex (male)"
+    assert translate_reason("sex M / F", "en") == "sex male / female"
+    assert translate_reason("sex F", "vi") == "cùng giới tính nữ"
+    assert translate_reason("sex M / F", "vi") == "giới tính nam / nữ"
+    assert translate_reason("name 0.95 (same name)", "vi") == "họ tên 0,95 (cùng họ tên)"
+
+
+ISO = re.compile(r"\b[0-9]{4}-[0-9]{2}\b")
+CODES = re.compile(r"\b(sex|giới tính) [MF]\b")
+
+
+def test_no_reason_keeps_an_iso_date_or_a_sex_code() -> None:
+    for line in _reasons():
+        for lang in ("vi", "en"):
+            said = translate_reason(line, lang)
+            assert not ISO.search(said) and not CODES.search(said), (line, lang, said)

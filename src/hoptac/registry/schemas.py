@@ -64,6 +64,8 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
 Quote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4_000)]
+# What one agency owes another, and the evidence it was done: a paragraph, not an article.
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5_000)]
 Ref = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,119}$")]
 
 
@@ -147,7 +149,9 @@ class SourceIn(RecordIn):
 
 class PersonIn(RecordIn):
     full_name: Name
-    rank: str | None = Field(None, description="A Vietnamese rank, e.g. 'Thiếu tướng'.")
+    rank: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        None, description="A Vietnamese rank, e.g. 'Thiếu tướng'."
+    )
     position: Title | None = None
     agency_id: Id | None = None
 
@@ -223,14 +227,14 @@ class EngagementIn(RecordIn):
 
 
 class CommitmentIn(RecordIn):
-    description: Text = Field(min_length=1)
+    description: Description = Field(min_length=1)
     owed_by_id: Id = Field(description="The agency that owes it.")
     owed_to_id: Id | None = None
     agreement_id: Id | None = None
     engagement_id: Id | None = None
     due: PDate | None = Field(None, description="Due by the end of this day, month or year.")
     status: StoredStatus = "open"
-    evidence: Text | None = None
+    evidence: Description | None = None
 
 
 def partial(model: type[BaseModel]) -> type[BaseModel]:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, field_validator
 
-from hoptac.registry.schemas import PDate, RecordIn, RecordOut, Text, Title, partial
+from hoptac.registry.schemas import Description, PDate, RecordIn, RecordOut, Title, partial
 from hoptac.screening.records import MAX_ID, MAX_NAME, parse_nationality, parse_sex
 from hoptac.types import NoticeKind, NoticeStatus, RegisterKind, Sharing
 
@@ -42,11 +42,15 @@ class NoticeIn(RecordIn):
     name: PersonName = Field(description="The name as the notice writes it, any script.")
     alt_names: list[PersonName] = Field(default_factory=list, max_length=20)
     birth: PDate | None = Field(None, description="Birth date: 1985, 1985-03 or 1985-03-07.")
-    sex: str | None = Field(None, description="M or F (also NAM, NỮ, male, female).")
-    nationality: str | None = Field(None, description="ISO 3166 alpha-2: VN, CN, KR.")
+    sex: Annotated[str, StringConstraints(max_length=10)] | None = Field(
+        None, description="M or F (also NAM, NỮ, male, female)."
+    )
+    nationality: Annotated[str, StringConstraints(max_length=2)] | None = Field(
+        None, description="ISO 3166 alpha-2: VN, CN, KR."
+    )
     document_number: Document | None = None
     issuing_agency: Issuer | None = None
-    charges: Text | None = None
+    charges: Description | None = None
 
     _sex = field_validator("sex", mode="before")(_sex)
     _nationality = field_validator("nationality", mode="before")(_nationality)

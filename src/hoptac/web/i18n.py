@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from hoptac.types import VOCABULARIES
+from hoptac.types import RANKS, VOCABULARIES
 
 LANGUAGES = ("vi", "en")
 
@@ -314,7 +315,7 @@ VI: dict[str, str] = {
     "Screenings": "Các lần sàng lọc",
     "A name in any script: 王健, Wang Jian, Vương Kiện": "Họ tên bằng chữ bất kỳ: 王健, Wang Jian, Vương Kiện",
     "As the notice writes it, in any script: 王健, Wang Jian, Vương Kiện": "Như thông báo ghi, bằng chữ bất kỳ: 王健, Wang Jian, Vương Kiện",
-    "A pair whose probability of being one person is at least this is a hit (between 0.1 and 1; 0.5 by default).": "Cặp có xác suất là cùng một người từ mức này trở lên là kết quả trùng khớp (từ 0,1 đến 1; mặc định 0,5).",
+    "A pair whose probability of being one person is at least this is a hit (between {low} and {high}; {default} by default).": "Cặp có xác suất là cùng một người từ mức này trở lên là kết quả trùng khớp (từ {low} đến {high}; mặc định {default}).",
     "Add notice": "Thêm truy nã",
     "Add register": "Thêm sổ",
     "All screenings": "Tất cả các lần sàng lọc",
@@ -420,6 +421,13 @@ VI: dict[str, str] = {
     "Acknowledge": "Đã nắm",
     "Acknowledged": "Đã xác nhận nắm tin",
     "An administrator creates it on the server with:": "Quản trị viên tạo định danh trên máy chủ bằng lệnh:",
+    "Ho Chi Minh City Police": "Công an TP.HCM",
+    "All open commitments": "Tất cả cam kết đang thực hiện",
+    "All overdue commitments": "Tất cả cam kết quá hạn",
+    "this node's id, short and unique among the partners": "mã của máy chủ này, ngắn gọn, không trùng với đối tác nào",
+    "the agency that runs this node": "đơn vị vận hành máy chủ này",
+    "the address partners reach this node at": "địa chỉ để đối tác kết nối tới máy chủ này",
+    "the agency in this registry (id, ref or name) whose officers use the hotline": "đơn vị trong hệ thống (mã số, mã tham chiếu hoặc tên) có cán bộ sử dụng đường dây nóng",
     "Answered by the partner": "Đối tác đã trả lời",
     "Attachment": "Tệp đính kèm",
     "Attachments": "Tệp đính kèm",
@@ -694,6 +702,7 @@ _REASONS_VI: list[tuple[re.Pattern[str], str]] = [
         (r"born (\S+) / (\S+)", r"sinh \1 / \2"),
         (r"born (\d{4}-\d\d)", r"cùng tháng sinh \1"),
         (r"same document number (\S+)", r"trùng số giấy tờ \1"),
+        (r"different document numbers (\S+) / (\S+)", r"khác số giấy tờ \1 / \2"),
         (r"\bsex ([MF]) / ([MF])", r"giới tính \1 / \2"),
         (r"\bsex ([MF])\b", r"cùng giới tính \1"),
         (r"nationality (\w\w) / (\w\w)", r"quốc tịch \1 / \2"),
@@ -716,13 +725,107 @@ _REASONS_VI: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+# English: the engine's words stay, its codes become words (sex M -> male).
+_REASONS_EN: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\bsex M / F\b"), "sex male / female"),
+    (re.compile(r"\bsex F / M\b"), "sex female / male"),
+    (re.compile(r"\bsex M\b"), "same sex (male)"),
+    (re.compile(r"\bsex F\b"), "same sex (female)"),
+]
+_SEX_VI = {"M": "nam", "F": "nữ"}
+_ISO_DAY = re.compile(
+    r"\b([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ]([0-9]{2}:[0-9]{2})(?::[0-9]{2})?)?(?![0-9])"
+)
+_ISO_MONTH = re.compile(r"\b([0-9]{4})-([0-9]{2})\b")
+_DECIMAL = re.compile(r"\b([0-9]+)\.([0-9]+)\b")
+
+
 def translate_reason(line: str, lang: str) -> str:
-    """One line of a hit's reasons in the reader's language."""
-    if lang != "vi":
-        return line
-    for pattern, template in _REASONS_VI:
-        line = pattern.sub(template, line)
-    return line
+    """One line of a hit's reasons in the reader's language: phrases, codes (sex M), dates
+    and decimals as the rest of the page writes them."""
+    if lang == "vi":
+        for pattern, template in _REASONS_VI:
+            line = pattern.sub(template, line)
+        line = re.sub(
+            r"giới tính ([MF])(?: / ([MF]))?\b",
+            lambda m: "giới tính " + " / ".join(_SEX_VI[g] for g in m.groups() if g is not None),
+            line,
+        )
+        line = _DECIMAL.sub(r"\1,\2", line)
+    else:
+        for pattern, template in _REASONS_EN:
+            line = pattern.sub(template, line)
+    return dates_in_text(line, lang)
+
+
+# ---- numbers, dates, ranks: one format per language -------------------------------------
+
+
+@dataclass(frozen=True)
+class Label:
+    """A text that has one wording per language (a form choice naming a record)."""
+
+    vi: str
+    en: str
+
+    def text(self, lang: str) -> str:
+        return self.vi if lang == "vi" else self.en
+
+    def __str__(self) -> str:
+        return self.vi
+
+
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_number(value: float | int, lang: str, digits: int | None = 0) -> str:
+    """1.500 and 0,95 in Vietnamese; 1,500 and 0.95 in English. `digits` None: as many
+    decimals as the value has (0.5, 0.75)."""
+    if digits is None:
+        digits = len(repr(float(value)).partition(".")[2].rstrip("0"))
+    text = f"{value:,.{digits}f}"
+    if lang == "vi":
+        text = text.translate(str.maketrans(",.", ".,"))
+    return text
+
+
+def format_date(year: int, month: int | None, day: int | None, lang: str) -> str:
+    """A date known to the day, month or year: 30/06/2024, 06/2024, 2024 in Vietnamese;
+    30 Jun 2024, Jun 2024, 2024 in English (never the ambiguous 06/30 or 30/06)."""
+    if month is None:
+        return f"{year}"
+    if lang == "vi":
+        return f"{month:02d}/{year}" if day is None else f"{day:02d}/{month:02d}/{year}"
+    named = f"{MONTHS_EN[month - 1]} {year}"
+    return named if day is None else f"{day} {named}"
+
+
+def dates_in_text(text: str, lang: str) -> str:
+    """ISO dates written by the engine (2024-06-30, 2024-06) in the language's format."""
+    text = _ISO_DAY.sub(
+        lambda m: (
+            format_date(int(m[1]), int(m[2]), int(m[3]), lang) + (f" {m[4]}" if m[4] else "")
+            if 1 <= int(m[2]) <= 12
+            else m[0]
+        ),
+        text,
+    )
+    return _ISO_MONTH.sub(
+        lambda m: format_date(int(m[1]), int(m[2]), None, lang) if 1 <= int(m[2]) <= 12 else m[0],
+        text,
+    )
+
+
+_RANK_EN = {vi.casefold(): en for vi, en in RANKS}
+
+
+def rank_text(rank: str | None, lang: str) -> str:
+    """A stored (Vietnamese) rank as the reader reads it: 'Thiếu tướng' / 'Major General'."""
+    if not rank:
+        return ""
+    if lang == "vi":
+        return rank
+    return _RANK_EN.get(" ".join(rank.split()).casefold(), rank)
 
 
 # Enum values shown through `_()`: English shows them humanised ("joint_campaign" ->

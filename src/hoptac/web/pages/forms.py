@@ -7,8 +7,8 @@ same schema as the API; errors come back per field.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Annotated, Any, get_args, get_origin
 
 import sqlalchemy as sa
 from pydantic_core import PydanticUndefined
@@ -31,9 +31,10 @@ from hoptac.types import (
     Sharing,
     Topic,
 )
+from hoptac.web.i18n import Label, rank_text, translator
 from hoptac.web.resources import RESOURCES
 
-Choices = list[tuple[str, str]]
+Choices = list[tuple[str, str | Label]]
 PARTICIPANT_ROWS = 3  # blank rows offered below the existing participants
 
 
@@ -42,7 +43,7 @@ def _enum(enum: Any) -> Callable[[Session, Principal], Choices]:
 
 
 def _records(
-    res: svc.Resource[Any], label: Callable[[Any], str]
+    res: svc.Resource[Any], label: Callable[[Any], str | Label]
 ) -> Callable[[Session, Principal], Choices]:
     """Choices for a reference field: the records the caller may see, in list order."""
 
@@ -53,11 +54,29 @@ def _records(
     return load
 
 
-_AGENCIES = _records(svc.AGENCIES, lambda a: f"{a.name_vi} ({a.country})")
+def _agency_label(a: Any) -> Label:
+    """'Sở Cảnh sát TP Busan (KR)' / 'Busan Metropolitan Police Agency (KR)'; international
+    bodies say so in words, not 'ZZ'."""
+    vi, en = a.name_vi, a.name_en or a.name_vi
+    if a.country == "ZZ":
+        return Label(f"{vi} ({translator('vi')('International')})", f"{en} (International)")
+    return Label(f"{vi} ({a.country})", f"{en} ({a.country})")
+
+
+def _person_label(p: Any) -> Label:
+    """A person with the rank in the reader's language: 'Thiếu tướng Mai Hoàng' /
+    'Major General Mai Hoàng'."""
+    return Label(
+        " ".join(x for x in (p.rank, p.full_name) if x),
+        " ".join(x for x in (rank_text(p.rank, "en"), p.full_name) if x),
+    )
+
+
+_AGENCIES = _records(svc.AGENCIES, _agency_label)
 _SOURCES = _records(svc.SOURCES, lambda s: s.title)
 _AGREEMENTS = _records(svc.AGREEMENTS, lambda a: a.title)
 _ENGAGEMENTS = _records(svc.ENGAGEMENTS, lambda e: e.title)
-_PEOPLE = _records(svc.PEOPLE, lambda p: " ".join(x for x in (p.rank, p.full_name) if x))
+_PEOPLE = _records(svc.PEOPLE, _person_label)
 
 
 @dataclass(frozen=True)
@@ -103,7 +122,9 @@ SPECS: dict[str, list[FormField]] = {
     ],
     "people": [
         FormField("full_name", "Full name", required=True, maxlength=300),
-        FormField("rank", "Rank", "select", choices=lambda _s, _p: [(r, r) for r, _ in RANKS]),
+        FormField(
+            "rank", "Rank", "select", choices=lambda _s, _p: [(r, Label(r, en)) for r, en in RANKS]
+        ),
         FormField("position", "Position", maxlength=500),
         FormField("agency_id", "Agency", "select", choices=_AGENCIES),
         *COMMON,
@@ -220,10 +241,47 @@ class FormState:
     general_errors: list[str] = field(default_factory=list)
 
 
+def schema_max_length(resource: str, name: str) -> int | None:
+    """The most characters the resource's input schema accepts in field `name`: of the text
+    itself, or of a list of lines (its items' limit times their number, plus line breaks)."""
+    info = RESOURCE_OF[resource].schema_in.model_fields.get(name)
+    if info is None:
+        return None
+
+    def limit(annotation: Any, metadata: list[Any]) -> int | None:
+        found = [m.max_length for m in metadata if getattr(m, "max_length", None) is not None]
+        if get_origin(annotation) is Annotated:
+            inner, *more = get_args(annotation)
+            sub = limit(inner, more)
+        else:  # str | None: the limit of its parts
+            parts = [limit(arg, []) for arg in get_args(annotation) if get_origin(arg) is not list]
+            sub = min((x for x in parts if x is not None), default=None)
+        return min([*found, sub]) if sub is not None else min(found, default=None)
+
+    if get_origin(info.annotation) is list:  # lines: the items' limit times their number
+        items = limit(list, info.metadata)
+        item = limit(get_args(info.annotation)[0], [])
+        return item * items + items if item and items else None
+    return limit(info.annotation, info.metadata)
+
+
+def _with_limits(resource: str, fields: list[FormField]) -> list[FormField]:
+    """Every text field carries the schema's limit as `maxlength` (browser and server agree)."""
+    out = []
+    for f in fields:
+        if f.widget in ("text", "textarea", "lines", "date"):
+            limit = schema_max_length(resource, f.name) or f.maxlength
+            if f.widget == "date":
+                limit = 10  # 2024-06-30 or 30/06/2024
+            f = replace(f, maxlength=limit)
+        out.append(f)
+    return out
+
+
 def build(
     resource: str, session: Session, principal: Principal, values: dict[str, Any]
 ) -> FormState:
-    fields = SPECS[resource]
+    fields = FIELDS[resource]
     choices = {f.name: f.choices(session, principal) for f in fields if f.choices}
     return FormState(resource, fields, display_values(values), choices)
 
@@ -312,3 +370,5 @@ def reference_choices(resource: str) -> list[str]:
 
 
 RESOURCE_OF = {name: RESOURCES[name] for name in SPECS}
+# The fields as forms show them: with the schema's maxlength on every text field.
+FIELDS = {name: _with_limits(name, fields) for name, fields in SPECS.items()}

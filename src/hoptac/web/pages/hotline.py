@@ -64,6 +64,7 @@ TEMPLATES.env.globals.update(
     reliability_help=RELIABILITY_HELP,
     accuracy_help=ACCURACY_HELP,
     state_words=STATE_WORDS,
+    hotline_limits={"subject": service.MAX_SUBJECT, "body": service.MAX_TEXT},
 )
 
 
@@ -88,9 +89,11 @@ def _conversations(request: Request, page: Page, db: Session) -> list[service.Co
         raise
 
 
-def no_identity_page(request: Request) -> HTMLResponse:
+def no_identity_page(request: Request, status: int = 404) -> HTMLResponse:
+    """What to do when the node has no exchange identity. The hotline's own page answers
+    200 (it is there, it explains how to set it up); its threads and forms answer 404."""
     page = getattr(request.state, "page", None)
-    return render(request, "hotline_setup.html", {"page": page}, status_code=404)
+    return render(request, "hotline_setup.html", {"page": page}, status_code=status)
 
 
 def _wake(request: Request) -> None:
@@ -133,7 +136,7 @@ def hotline(request: Request, page: Page, db: DB, to: str | None = None) -> Resp
     try:
         convs = _conversations(request, page, db)
     except NoIdentity:
-        return no_identity_page(request)
+        return no_identity_page(request, status=200)
     return _home(request, page, db, convs, {**DEFAULTS, "to": to or ""})
 
 

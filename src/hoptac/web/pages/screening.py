@@ -223,6 +223,7 @@ def _screening_page(
             "values": {"threshold": THRESHOLD, "engine": "python", **values},
             "errors": errors or {},
             "min_threshold": jobs.MIN_THRESHOLD,
+            "default_threshold": THRESHOLD,
         },
         status_code=status,
     )
@@ -235,7 +236,8 @@ async def start_job(request: Request, page: Page, db: DB) -> Response:
     page.check_csrf(form)
     values = {k: form.get(k) for k in ("register_id", "engine", "threshold")}
     try:
-        threshold = float(str(values["threshold"]).replace(",", "."))
+        # 0,5 (Vietnamese) and 0.5 (English) are the same threshold.
+        threshold = float(str(values["threshold"]).strip().replace(",", "."))
     except ValueError:
         threshold = -1.0
     try:

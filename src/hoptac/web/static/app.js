@@ -12,3 +12,12 @@ document.addEventListener("input", function (event) {
     label.hidden = !checked && !words.every(function (w) { return text.indexOf(w) >= 0; });
   });
 });
+
+// On a phone the menu is one row that scrolls sideways: show the current page's link.
+document.addEventListener("DOMContentLoaded", function () {
+  var nav = document.querySelector(".mainnav");
+  var here = nav && nav.querySelector("[aria-current]");
+  if (here && nav.scrollWidth > nav.clientWidth) {
+    nav.scrollLeft = here.offsetLeft - (nav.clientWidth - here.offsetWidth) / 2;
+  }
+});
