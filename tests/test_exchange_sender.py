@@ -50,12 +50,13 @@ class Partner:
         self.b = b
         self.posts: list[int] = []  # envelopes in each POST that reached the inbox
         self.refuse: httpx.Response | None = None
+        self.answer_only: int | None = None  # answer the first N envelopes, leave the rest
         self.lock = threading.Lock()
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if self.refuse is not None:
             return self.refuse
-        envelopes = json.loads(request.content)["envelopes"]
+        envelopes = json.loads(request.content)["envelopes"][: self.answer_only]
         with self.lock, transaction(self.b.factory) as s:
             received = service.receive(s, self.b.keys, envelopes)
         self.posts.append(len(envelopes))
@@ -195,3 +196,36 @@ def test_a_burst_queued_within_the_linger_travels_in_one_post(nodes: tuple[Node,
     finally:
         sender.stop()
     assert sum(partner.posts) == 30 and len(partner.posts) <= 2, partner.posts
+
+
+def test_a_partial_answer_is_no_failure_and_the_rest_goes_at_once(
+    nodes: tuple[Node, Node],
+) -> None:
+    """A receiver that answers only part of a batch (a request no fresh envelope vouches
+    for gets a bounded batch's work) is not failing: the sender goes on at once."""
+    a, b = nodes
+    partner = Partner(b)
+    partner.answer_only = 2
+    for _ in range(5):
+        _send(a, b)
+    sender = _sender(a, partner, lambda: START)
+    rounds = 0
+    while _outbox(a) != [("delivered", 1)] * 5:
+        assert sender.run_once() > 0
+        rounds += 1
+        peer = _peer(a)
+        assert (peer.failures, peer.retry_at) == (0, None)
+    assert rounds == 3 and partner.posts == [2, 2, 1]
+
+
+def test_a_garbled_retry_after_is_one_peers_failure_not_the_senders(
+    nodes: tuple[Node, Node],
+) -> None:
+    a, b = nodes
+    _send(a, b)
+    assert delivery.retry_after("\u00b2", START) is None  # a digit to isdigit(), not to float
+    partner = Partner(b)
+    partner.refuse = httpx.Response(429, headers={"Retry-After": "\u00b2".encode("latin-1")})
+    _sender(a, partner, lambda: START).run_once()
+    peer = _peer(a)
+    assert peer.retry_at == START + timedelta(seconds=1)  # the default wait, no crash

@@ -167,20 +167,22 @@ def test_a_pinned_partner_is_not_held_to_the_anonymous_limit(
     assert _post(app, "10.0.0.5", [{"junk": 1}]).status_code == 200
 
 
-def test_unknown_senders_and_bad_signatures_still_meet_the_limit_and_cost_one_envelope(
+def test_unknown_senders_and_bad_signatures_still_meet_the_limit_and_cost_a_bounded_batch(
     app: Any, inbox: tuple[Any, Any, Any], clock: list[float]
 ) -> None:
+    from hoptac.web.api.exchange import ANONYMOUS_BATCH
+
     a, c, factory = inbox
-    strangers = _wires(c, 5)  # well signed, by a node B never pinned
+    strangers = _wires(c, ANONYMOUS_BATCH + 5)  # well signed, by a node B never pinned
     r = _post(app, "10.0.0.9", strangers)
     assert r.status_code == 200 and r.json()["receipts"] == []
-    # the node did the work of one envelope, not five: the others are left unanswered
-    assert [x["code"] for x in r.json()["rejected"]] == ["unknown_sender"]
+    # the node did a bounded batch's work: the others are left unanswered
+    assert [x["code"] for x in r.json()["rejected"]] == ["unknown_sender"] * ANONYMOUS_BATCH
     forged = _wires(a, 5)
     for wire in forged:
         wire["sig"] = wire["sig"][:10] + ("A" if wire["sig"][10] != "A" else "B") + wire["sig"][11:]
     r = _post(app, "10.0.0.9", forged)
-    assert [x["code"] for x in r.json()["rejected"]] == ["bad_signature"]
+    assert [x["code"] for x in r.json()["rejected"]] == ["bad_signature"] * 5
     for _ in range(LIMIT - 2):
         assert _post(app, "10.0.0.9", forged).status_code == 200
     flood = _post(app, "10.0.0.9", strangers)
@@ -190,6 +192,36 @@ def test_unknown_senders_and_bad_signatures_still_meet_the_limit_and_cost_one_en
     # the partner, elsewhere, is not touched by the flood
     r = _post(app, "10.0.0.5", _wires(a, 1))
     assert r.status_code == 200 and len(r.json()["receipts"]) == 1
+
+
+def test_a_copy_of_a_partners_envelope_does_not_make_a_strangers_request_a_partners(
+    app: Any, inbox: tuple[Any, Any, Any], clock: list[float]
+) -> None:
+    """The review's attack: a captured envelope of partner A in front of a stranger's
+    batch. Already stored (or addressed to another node), it vouches for nothing: the
+    request keeps its anonymous count, only a bounded part is answered, A's allowance is
+    untouched, and the stranger's envelopes behind it are never A's to spend."""
+    from hoptac.web.api.exchange import ANONYMOUS_BATCH
+
+    a, c, _ = inbox
+    app.state.peer_allowance = middleware.PeerAllowance(per_second=1, burst=60)
+    (captured,) = _wires(a, 1)
+    assert _post(app, "10.0.0.5", [captured]).status_code == 200  # delivered by A
+    strangers = _wires(c, 60)
+    for _ in range(LIMIT):
+        r = _post(app, "10.0.0.66", [captured, *strangers])
+        assert r.status_code == 200
+        assert len(r.json()["receipts"]) + len(r.json()["rejected"]) == ANONYMOUS_BATCH
+    assert _post(app, "10.0.0.66", [captured, *strangers]).status_code == 429
+    # A's allowance was not spent by the replays: a fresh batch of 59 still fits
+    r = _post(app, "10.0.0.5", _wires(a, 59))
+    assert r.status_code == 200 and len(r.json()["receipts"]) == 59
+    # a fresh envelope of A followed by a stranger's: only A's are answered
+    (fresh,) = _wires(a, 1)
+    app.state.peer_allowance = middleware.PeerAllowance(per_second=1000, burst=60_000)
+    r = _post(app, "10.0.0.77", [fresh, *strangers[:3]])
+    assert [x["envelope"] for x in r.json()["receipts"]] == [fresh["id"]]
+    assert r.json()["rejected"] == []
 
 
 def test_a_partner_over_its_allowance_waits_as_told_and_nothing_is_stored(

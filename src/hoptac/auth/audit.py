@@ -400,7 +400,9 @@ def purge(
     Returns how many rows were removed."""
     if keep_days < RETENTION_DAYS:
         raise InvalidInput(f"audit rows are kept at least {RETENTION_DAYS} days")
-    cutoff = (now or utcnow()) - timedelta(days=keep_days)
+    # CLOCK_SKEW more: the database's trigger judges "older than the retention" by its
+    # own clock, which may run behind this host's
+    cutoff = (now or utcnow()) - timedelta(days=keep_days) - CLOCK_SKEW
     head_seq, _ = _head(session)  # the chain's lock: no row is added meanwhile
     start, _ = _start(session)
     first_kept = session.scalar(
@@ -478,14 +480,21 @@ def head_statement(
 
 
 def check_head(
-    session: Session, statement: Any, found: Verdict, now: datetime | None = None
+    session: Session,
+    statement: Any,
+    found: Verdict,
+    now: datetime | None = None,
+    key_file_public: str | None = None,
 ) -> tuple[str | None, str]:
     """(why the chain does not bear out the head `statement`, or None; what was checked).
     The signature must verify with the key this node published (its identity row): a
     signed head when the node has none, or an unsigned one when it has, is refused.
     `found` is `verify`'s verdict on the chain. The head's row must still be there with
     its hash; or, purged since, the head must be older than the retention (every row
-    after the head's was written after it was taken, the anchor's row too)."""
+    after the head's was written after it was taken, the anchor's row too).
+    `key_file_public`: the public key of the node's key file (base64), outside the
+    database: when given, the identity row must name it, so that whoever rewrote the
+    database, its identity row included, cannot vouch for a head of their own."""
     if not isinstance(statement, dict) or statement.get("format") != HEAD_FORMAT:
         return "it is not an audit head", ""
     if statement.get("v") != 1:
@@ -506,6 +515,8 @@ def check_head(
     else:
         if signature is None:
             return f"it is unsigned, but node {node.node_id} signs its heads", ""
+        if key_file_public is not None and key_file_public != node.signing_key:
+            return "the node's identity row names another key than its key file", ""
         if statement.get("node_id") != node.node_id:
             return f"it is node {statement.get('node_id')!r}'s head, not {node.node_id}'s", ""
         try:

@@ -125,16 +125,31 @@ class Sender:
         self._backlog = False
         with self.factory() as session:
             due = [p.id for p in service.due_peers(session, self.clock())]
-        return sum(self._deliver(peer_id) for peer_id in due)
+        return sum(self._deliver_isolated(peer_id) for peer_id in due)
+
+    def _deliver_isolated(self, peer_id: int) -> int:
+        """One peer's round; whatever goes wrong with it is that peer's failure (backed
+        off), never a stop for the peers after it."""
+        try:
+            return self._deliver(peer_id)
+        except Exception as exc:
+            log.exception("sender: peer %d: unexpected error", peer_id)
+            self._backlog = False
+            try:
+                return self._failed(peer_id, [], f"{type(exc).__name__}: {exc}")
+            except Exception:  # the database itself: the loop's own handler retries
+                return 0
 
     def _deliver(self, peer_id: int) -> int:
         with self.factory() as session:
             peer = session.get(Peer, peer_id)
             if peer is None:
                 return 0
-            batch = service.next_batch(session, peer, self.batch + 1, MAX_BATCH_BYTES)
-            if len(batch) > self.batch:
-                batch = batch[: self.batch]
+            # one envelope more than a batch: if it is left out (by count or by bytes),
+            # more is waiting and the next round goes at once
+            ahead = service.next_batch(session, peer, self.batch + 1, None)
+            batch = service.cut(ahead, self.batch, MAX_BATCH_BYTES)
+            if len(ahead) > len(batch):
                 self._backlog = True
             if not batch:
                 return 0
@@ -155,9 +170,13 @@ class Sender:
             if not settled.pending and (peer.failures or peer.retry_at or peer.last_error):
                 peer.failures, peer.retry_at, peer.last_error = 0, None, None
             session.commit()
-        if settled.pending:  # curable refusals, unverified answers: again after a pause
+        answered = set(settled.pending) - set(settled.unanswered)
+        if answered or (settled.pending and not settled.delivered + settled.rejected):
+            # curable refusals, unverified answers, or no progress at all: after a pause
             self._backlog = False
             self._failed(peer_id, settled.pending, "")
+        elif settled.unanswered:  # the receiver took a part (a bounded batch): go on now
+            self._backlog = True
         if settled.rejected:
             log.warning("sender: %d envelope(s) refused by peer %d", settled.rejected, peer_id)
         return settled.delivered + settled.rejected
@@ -231,7 +250,7 @@ def retry_after(value: str | None, now: datetime) -> float | None:
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return min(float(value), MAX_RETRY_AFTER)
     try:
         when = parsedate_to_datetime(value)

@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -511,19 +511,26 @@ class Received:
     rejected: list[dict[str, str | None]]
 
 
-def partner_of(session: Session, obj: Any) -> Peer | None:
-    """The pinned, active peer whose valid signature `obj` (an envelope as received)
-    carries, or None. The inbox asks this of a request's first envelope before it does
-    any other work for it: one signature check tells a partner from anyone else."""
+def partner_of(session: Session, obj: Any, now: datetime | None = None) -> Peer | None:
+    """The pinned, active peer that sent `obj` (an envelope as received) to this node now,
+    or None. The inbox asks this of a request's first envelope before it does any other
+    work for it. To vouch for the request the envelope must carry the peer's valid
+    signature, be addressed to this node, be within the clock window and not be stored
+    already: a copy of an envelope delivered before (captured on the way, or addressed to
+    another node) does not make a stranger's request a partner's."""
     try:
         env = Envelope.from_json(obj)
+        if env.recipient != this_node(session).node_id:
+            return None
         peer = session.scalar(sa.select(Peer).where(Peer.node_id == env.sender, Peer.active))
         if peer is None:
             return None
         wire.verify(env, base64.b64decode(peer.signing_key))
+        wire.check_time(env, now or datetime.now(UTC))
     except Rejected:
         return None
-    return peer
+    stored = sa.select(EnvelopeRow.seq).where(EnvelopeRow.envelope_id == env.id)
+    return None if session.scalar(stored) is not None else peer
 
 
 def receive(
@@ -841,8 +848,11 @@ def due_peers(session: Session, now: datetime) -> list[Peer]:
     )
 
 
-def next_batch(session: Session, peer: Peer, limit: int, max_bytes: int) -> list[EnvelopeRow]:
-    """The peer's oldest undelivered envelopes, in order, up to `limit` and `max_bytes`."""
+def next_batch(
+    session: Session, peer: Peer, limit: int, max_bytes: int | None
+) -> list[EnvelopeRow]:
+    """The peer's oldest undelivered envelopes, in order, up to `limit` and `max_bytes`
+    (None: no limit of bytes)."""
     rows = session.scalars(
         sa.select(EnvelopeRow)
         .where(
@@ -853,11 +863,17 @@ def next_batch(session: Session, peer: Peer, limit: int, max_bytes: int) -> list
         .order_by(EnvelopeRow.seq)
         .limit(limit)
     ).all()
+    return cut(list(rows), limit, max_bytes)
+
+
+def cut(rows: list[EnvelopeRow], limit: int, max_bytes: int | None) -> list[EnvelopeRow]:
+    """The first of `rows` that fit `limit` envelopes and `max_bytes` of wire (the first
+    always goes, however large)."""
     batch: list[EnvelopeRow] = []
     size = 0
-    for row in rows:
+    for row in rows[:limit]:
         size += len(row.wire)
-        if batch and size > max_bytes:
+        if batch and max_bytes is not None and size > max_bytes:
             break
         batch.append(row)
     return batch
@@ -868,6 +884,7 @@ class Settled:
     delivered: int
     rejected: int  # refused for good
     pending: list[int]  # seqs neither delivered nor refused for good: to try again
+    unanswered: list[int] = field(default_factory=list)  # of `pending`: not in the answer
 
 
 def settle(session: Session, peer: Peer, batch: list[EnvelopeRow], answer: Any) -> Settled:
@@ -936,7 +953,8 @@ def settle(session: Session, peer: Peer, batch: list[EnvelopeRow], answer: Any) 
     for row in pending:
         if row.envelope_id in notes:
             row.last_error = notes[row.envelope_id]
-    return Settled(len(done), rejected, [r.seq for r in pending])
+    unanswered = [r.seq for r in pending if r.envelope_id not in notes]
+    return Settled(len(done), rejected, [r.seq for r in pending], unanswered)
 
 
 def mark_tried(session: Session, seqs: list[int], error: str, retry_at: datetime) -> None:

@@ -536,6 +536,12 @@ def _position_after(
 # ---- topics, places ---------------------------------------------------------------------------
 
 
+def topics_in(text: str) -> frozenset[str]:
+    """The topics whose cues a text names (none if none): what a sentence is about."""
+    low = text.lower()
+    return frozenset(t for t, cues in _TOPIC_CUES.items() if any(c in low for c in cues))
+
+
 def _topics(text: str, sentences: list[Sentence]) -> list[str]:
     body = " ".join(s.text for s in sentences if s.kind in FACT_KINDS).lower()
     found = [t for t, cues in _TOPIC_CUES.items() if any(c in body for c in cues)]
@@ -626,7 +632,7 @@ def _program(
     main: EngagementFact,
     facts: list[Sentence],
 ) -> list[EngagementFact]:
-    """The rest of a delegation's trip (the modelling convention of demo/seeds.yaml: one
+    """The rest of a delegation's trip (the modelling convention of hoptac/demo/seeds.yaml: one
     engagement per trip and per receiving agency). When the article gives the main event
     one day, other days of the same trip widen it: a day of talks before the signing, a
     later day touring the host's units ("ngày 10/12, Đoàn ... thăm Công an quận Tây Hồ",

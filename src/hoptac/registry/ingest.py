@@ -28,6 +28,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from itertools import pairwise
@@ -49,6 +50,7 @@ from hoptac.db.models import (
     Source,
 )
 from hoptac.errors import InvalidInput
+from hoptac.ingest.extract import topics_in
 from hoptac.ingest.gazetteer import gazetteer
 from hoptac.names import search_key
 from hoptac.names.fold import fold
@@ -585,7 +587,7 @@ def _commitment(
     text: str,
     report: dict[str, Any],
 ) -> None:
-    description = " ".join(str(c.get("text") or "").split())[:10_000]
+    description = " ".join(str(c.get("text") or "").split())[:DESCRIPTION_MAX]
     if not description:
         return
     due = _pdate(c.get("due"))
@@ -613,40 +615,70 @@ def _commitment(
     _noted(session, report, "created", "commitment", obj.id, source, c.get("span"), text)
 
 
-# Words every commitment has: they say nothing about which one it is.
+# The longest description a commitment takes (its schema's): a longer passage is cut.
+DESCRIPTION_MAX = next(
+    m.max_length for m in s.CommitmentIn.model_fields["description"].metadata
+    if getattr(m, "max_length", None)
+)  # fmt: skip
+# Words every commitment has: they say nothing about which one it is. (Not "không":
+# a promise and its negation are two.)
 _FILLER = frozenset(
-    fold(w)
-    for w in """của và các được với trong cho những đã là có này một không về tại để từ đến
+    w
+    for w in """của và các được với trong cho những đã là có này một về tại để từ đến
     khi hai bên sẽ nhau đó thì mà như theo nhất cũng vào trên nữa hơn việc đơn vị""".split()
 )
-SAME_WORDING = 0.6  # share of the shorter's word pairs the other says too
+_NEGATIONS = frozenset(("không", "chưa", "chẳng", "chả", "cấm", "ngừng"))
+SAME_WORDING = 0.6  # share of the word pairs of the longer that the other says too
 SAME_WORDING_SAME_DUE = 0.4  # when both are due at the same (stated) date
 MIN_PAIRS = 3
 
 
+@dataclass(frozen=True)
+class _Content:
+    pairs: frozenset[tuple[str, str]]  # adjacent content words, folded
+    names: frozenset[str]  # the agencies, places and countries named (gazetteer keys)
+    topics: frozenset[str]  # drugs, trafficking, high-tech crime...
+    negated: bool  # "không", "chưa": a promise and its negation are two
+
+
 @lru_cache(maxsize=4096)
-def _pairs(description: str) -> frozenset[tuple[str, str]]:
-    """The content of a commitment as pairs of adjacent words (folded), with the agencies,
-    places and countries it names and the filler words left out: "Vì thế, Sở Cảnh sát TP
-    Busan sẽ kịp thời chia sẻ thông tin" and "Sở Cảnh sát TP Busan kịp thời chia sẻ thông
-    tin" say the same pairs."""
+def _content(description: str) -> _Content:
+    """The content of a commitment: pairs of adjacent words (folded) with each agency,
+    place or country it names read as what it names, and filler words left out; and the
+    names and topics on their own. "Vì thế, Sở Cảnh sát TP Busan sẽ kịp thời chia sẻ thông
+    tin" and "Sở Cảnh sát TP Busan kịp thời chia sẻ thông tin" say the same."""
     gaz = gazetteer()
-    names = [(m.start, m.end) for m in (*gaz.agencies_in(description), *gaz.geo_in(description))]
+    found = sorted(
+        (m.start, m.end, m.key) for m in (*gaz.agencies_in(description), *gaz.geo_in(description))
+    )
+    spans: list[tuple[int, int, str]] = []  # overlapping mentions as one, the longest's key
+    for start, end, key in found:
+        if spans and start < spans[-1][1]:
+            s0, e0, k0 = spans[-1]
+            spans[-1] = (s0, max(e0, end), k0 if e0 - s0 >= end - start else key)
+        else:
+            spans.append((start, end, key))
     text = description
-    for a, b in sorted(names, reverse=True):
-        text = f"{text[:a]} | {text[b:]}"
-    words = [fold(w) for w in re.findall(r"\w+|\|", text)]
-    words = [w for w in words if w not in _FILLER]
-    return frozenset((a, b) for a, b in pairwise(words) if "|" not in (a, b))
+    for a, b, key in reversed(spans):
+        text = f"{text[:a]} @{re.sub(r'[^0-9a-z]', '_', key.lower()) or 'x'} {text[b:]}"
+    # filler is recognised with its diacritics ("mà" is filler, "ma túy" is drugs)
+    words = [fold(w) for w in re.findall(r"@?\w+", text) if w.lower() not in _FILLER]
+    return _Content(
+        frozenset(pairwise(words)),
+        frozenset(key for _, _, key in spans if key),
+        topics_in(description),
+        any(w.lower() in _NEGATIONS for w in re.findall(r"\w+", description)),
+    )
 
 
 def _same_commitment(
     other: Commitment, description: str, engagement_id: int | None, due: PartialDate | None
 ) -> bool:
     """The same promise by the same owner (the caller's filter): the same text once folded;
-    or, in other wording, neither a different engagement nor a different due date, and most
-    of the content said by both (word pairs: measured on the seeds, the same commitments
-    share 0.75-1.0 of them, different ones of the same owner and visit at most 0.2)."""
+    or, in other wording, neither a different engagement nor a different due date, nor
+    other agencies, places or topics named, and most of the content said by both (word
+    pairs, as a share of the longer: measured on the seeds, the same commitments share
+    0.75-1.0 of the shorter's, different ones of the same owner and visit at most 0.2)."""
     if search_key(other.description) == search_key(description):
         return True
     if engagement_id and other.engagement_id and other.engagement_id != engagement_id:
@@ -658,10 +690,16 @@ def _same_commitment(
     )
     if theirs and due and theirs != due:
         return False
-    a, b = _pairs(other.description), _pairs(description)
-    if min(len(a), len(b)) < MIN_PAIRS:
+    a, b = _content(other.description), _content(description)
+    if a.names and b.names and a.names != b.names:
         return False
-    shared = len(a & b) / min(len(a), len(b))
+    if a.topics and b.topics and a.topics != b.topics:
+        return False
+    if a.negated != b.negated:
+        return False
+    if min(len(a.pairs), len(b.pairs)) < MIN_PAIRS:
+        return False
+    shared = len(a.pairs & b.pairs) / max(len(a.pairs), len(b.pairs))
     same_due = theirs is not None and theirs == due
     return shared >= (SAME_WORDING_SAME_DUE if same_due else SAME_WORDING)
 
