@@ -79,17 +79,17 @@ def test_a_long_passphrase_with_spaces_is_kept_whole_and_hashed_with_argon2id(
     assert stored is not None and stored.startswith("$argon2id$")
     assert token(client, "hai", PASSPHRASE).status_code == 200
     # not truncated: the last character counts, and so do the spaces
-    assert token(client, "hai", PASSPHRASE[:-1] + "X").status_code == 401
-    assert token(client, "hai", PASSPHRASE.replace(" ", "")).status_code == 401
+    assert token(client, "hai", PASSPHRASE[:-1] + "X").status_code == 400
+    assert token(client, "hai", PASSPHRASE.replace(" ", "")).status_code == 400
 
 
 def test_five_failures_in_fifteen_minutes_lock_the_account_until_an_admin_unlocks_it(
     factory: sessionmaker[Session], agency_id: int, client: Any, cli: CliRunner
 ) -> None:
     for _ in range(5):
-        assert token(client, password="not the password").status_code == 401
+        assert token(client, password="not the password").status_code == 400
     refused = token(client)  # the right password, now
-    assert refused.status_code == 401
+    assert refused.status_code == 400
     assert refused.json()["detail"] == TOKEN_REFUSED  # nothing told apart
     failed = audit_rows(factory, "auth.login_failed")
     assert [e.detail["reason"] for e in failed] == ["password"] * 5 + ["locked"]  # type: ignore[index]
@@ -112,10 +112,10 @@ def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(
 ) -> None:
     clock = Clock(monkeypatch)
     for _ in range(3):
-        assert token(client, password="not the password").status_code == 401
+        assert token(client, password="not the password").status_code == 400
     clock.advance(minutes=16)
     for _ in range(4):
-        assert token(client, password="not the password").status_code == 401
+        assert token(client, password="not the password").status_code == 400
     assert token(client).status_code == 200
     assert audit_rows(factory, "auth.account_locked") == []
 
@@ -134,7 +134,7 @@ def test_an_account_unused_for_90_days_is_disabled_and_its_sessions_end(
     clock.advance(days=89)
     assert token(client).status_code == 200  # used within 90 days: still fine
     clock.advance(days=91)
-    assert token(client).status_code == 401  # 91 days after its last use
+    assert token(client).status_code == 400  # 91 days after its last use
     with factory() as s:
         assert s.scalar(sa.select(User.is_active).where(User.username == "lan")) is False
     assert client.get("/api/v1/agencies", headers=headers).status_code == 401

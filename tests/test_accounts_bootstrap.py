@@ -37,6 +37,7 @@ from tests.conftest import (
     request_token,
     totp_code,
 )
+from tests.helpers.problems import assert_oauth_error
 
 
 def _csrf(html: str) -> str:
@@ -210,9 +211,9 @@ def test_a_one_time_password_opens_nothing_but_its_own_change(
         assert r.url.path == "/login/password", (path, r.url)
         assert "Đặt mật khẩu của anh/chị" in r.text
     refused = request_token(client, "boss", one_time)
-    assert refused.status_code == 401  # read like any refused sign-in (attack finding 7)
+    # read like any refused sign-in (attack finding 7); OAuth2's error (RFC 6749 §5.2)
+    assert_oauth_error(refused, "invalid_grant")
     assert "one-time password changed" in refused.json()["detail"]
-    assert refused.headers["content-type"].startswith("application/problem+json")
 
     # the rules of auth.passwords, the current password, the same password twice
     strong = "ba con mèo trèo cây cau"
@@ -230,7 +231,7 @@ def test_a_one_time_password_opens_nothing_but_its_own_change(
     r = change_form(client, current=one_time, new=strong, repeated=strong)
     assert r.status_code == 303 and r.headers["location"] == "/people"
     assert client.get("/people", follow_redirects=False).status_code == 200
-    assert request_token(client, "boss", one_time).status_code == 401
+    assert request_token(client, "boss", one_time).status_code == 400
     assert request_token(client, "boss", strong).status_code == 200
     with factory() as s:
         assert (
@@ -317,7 +318,7 @@ def test_unlock_lifts_a_lock_but_not_an_admins_disabling(
     with factory() as s, s.begin():
         add_user(s, "lan", Role.VIEWER, s.get_one(Agency, agency_id))
     for _ in range(auth_service.LOCK_AFTER):
-        assert request_token(client, "lan", "not the password").status_code == 401
+        assert request_token(client, "lan", "not the password").status_code == 400
     assert account(factory, "lan") == (True, True, None)
     disabled = cli.invoke(app, ["user", "disable", "lan", "--why", "left the unit"])
     assert disabled.exit_code == 0, disabled.output
@@ -327,7 +328,7 @@ def test_unlock_lifts_a_lock_but_not_an_admins_disabling(
     assert unlocked.exit_code == 0, unlocked.output
     assert "stays disabled" in unlocked.output and "hoptac user enable lan" in unlocked.output
     assert account(factory, "lan") == (False, False, "admin")  # the lock is gone, not the rest
-    assert request_token(client, "lan").status_code == 401
+    assert request_token(client, "lan").status_code == 400
 
     enabled = cli.invoke(app, ["user", "enable", "lan"])
     assert enabled.exit_code == 0, enabled.output
@@ -356,7 +357,7 @@ def test_unlock_still_enables_an_account_disabled_for_inactivity(
     with factory() as s, s.begin():
         user = s.scalars(sa.select(User).where(User.username == "lan")).one()
         auth_service.disable_user(s, user, None, None, "unused 90 days", auth_service.INACTIVE)
-    assert request_token(client, "lan").status_code == 401
+    assert request_token(client, "lan").status_code == 400
     unlocked = cli.invoke(app, ["user", "unlock", "lan"])
     assert unlocked.exit_code == 0 and "stays disabled" not in unlocked.output
     assert account(factory, "lan") == (True, False, None)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from hoptac.db.models import AuditEvent
 from tests.conftest import api_post, audit_rows, token
+from tests.helpers.problems import assert_oauth_error, assert_problem
 
 
 def _agreement(world: dict[str, Any], **over: Any) -> dict[str, Any]:
@@ -24,8 +25,7 @@ def _agreement(world: dict[str, Any], **over: Any) -> dict[str, Any]:
 def test_without_a_token_the_api_answers_401(client: TestClient, world: dict[str, Any]) -> None:
     for path in ("/api/v1/agencies", "/api/v1/agreements/1", "/api/v1/people"):
         r = client.get(path)
-        assert r.status_code == 401
-        assert r.headers["content-type"] == "application/problem+json"
+        assert_problem(r, 401, type="unauthenticated")
         assert r.headers["www-authenticate"] == "Bearer"
     r = client.post("/api/v1/agreements", json=_agreement(world))
     assert r.status_code == 401
@@ -40,7 +40,7 @@ def test_wrong_password_gets_no_token_and_is_audited(
     client: TestClient, world: dict[str, Any], session: Session
 ) -> None:
     r = client.post("/api/v1/auth/token", data={"username": "hcmc_officer", "password": "nope"})
-    assert r.status_code == 401
+    assert_oauth_error(r, "invalid_grant")  # RFC 6749 §5.2: 400, not 401
     assert "access_token" not in r.text
     row = session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "auth.login_failed")
@@ -186,8 +186,7 @@ def test_refs_are_unique_per_agency_only(client: TestClient, world: dict[str, An
     # another agency may use the same key, and learns nothing about HCMC's keys
     assert client.post("/api/v1/people", json=body, headers=hue).status_code == 201
     r = client.post("/api/v1/people", json=body, headers=hcmc)
-    assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "ref", "message": "already used"}]
+    assert_problem(r, 409, type="conflict", errors=[{"field": "ref", "message": "already used"}])
 
 
 def test_agreement_filters_by_party_kind_and_topic(

@@ -464,7 +464,7 @@ def test_viewers_get_403_and_other_agencies_404_everywhere(
 
 def test_api_round_trip(client: TestClient, net: Net, session: Session) -> None:
     h = token(client, "hcmc_officer")
-    peers = client.get("/api/v1/hotline/peers", headers=h).json()
+    peers = client.get("/api/v1/hotline/peers", headers=h).json()["items"]
     assert [p["node_id"] for p in peers] == [YUNNAN, BUSAN]  # by name
     data = b"photo bytes"
     r = client.post(
@@ -485,11 +485,13 @@ def test_api_round_trip(client: TestClient, net: Net, session: Session) -> None:
     sent = r.json()
     assert sent["status"] == "queued" and sent["thread"] == sent["id"]
     incoming = receive(session, net, subject="Tin khẩn", priority="urgent", handling="H2")
-    listed = client.get("/api/v1/hotline/messages", params={"peer": BUSAN}, headers=h).json()
+    page = client.get("/api/v1/hotline/messages", params={"peer": BUSAN}, headers=h).json()
+    assert (page["total"], page["limit"], page["offset"]) == (2, 100, 0)
+    listed = page["items"]
     assert [m["id"] for m in listed] == [incoming, sent["id"]]  # newest first
     assert listed[0]["status"] == "new" and listed[0]["needs_ack"] is True
     assert listed[1]["subject"] == "Ảnh đối tượng" and "text" not in listed[1]
-    peers = client.get("/api/v1/hotline/peers", headers=h).json()
+    peers = client.get("/api/v1/hotline/peers", headers=h).json()["items"]
     assert [(p["unread"], p["urgent"]) for p in peers if p["node_id"] == BUSAN] == [(1, 1)]
     mine = client.get(f"/api/v1/hotline/messages/{sent['id']}", headers=h).json()
     assert mine["text"] == "Gửi ảnh đối tượng Kim." and mine["author"] == "hcmc_officer"

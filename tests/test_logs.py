@@ -100,10 +100,12 @@ def test_a_crash_answers_a_generic_problem_without_internals(app: Any) -> None:
     assert api.status_code == 500
     assert api.headers["content-type"] == "application/problem+json"
     assert api.json() == {
-        "type": "/problems/error",
-        "title": "Error",
+        "type": "/problems/internal",
+        "title": "Internal error",
         "status": 500,
         "detail": "An unexpected error occurred; nothing was saved.",
+        "instance": "/api/v1/boom",
+        "errors": [],
     }
     assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
     for answer in (api.text, page.text):

@@ -75,8 +75,8 @@ def test_a_password_alone_opens_nothing_for_officers_and_admins(
     # the half-way session opens no page and no API
     assert client.get("/", follow_redirects=False).headers["location"].startswith("/login")
     refused = api_token(client, username, None)
-    assert refused.status_code == 401
-    assert api_token(client, username, "000000").status_code == 401
+    assert refused.status_code == 400
+    assert api_token(client, username, "000000").status_code == 400
     assert failures(factory)[-2:] == (
         ["no second factor"] * 2 if username == "newcomer" else ["code", "code"]
     )
@@ -128,10 +128,10 @@ def test_a_used_code_is_refused_the_second_time(client: Any, people: None) -> No
     code = totp_code("officer")
     assert api_token(client, "officer", code).status_code == 200
     replay = api_token(client, "officer", code)
-    assert replay.status_code == 401
+    assert replay.status_code == 400
     # an older step than the last used one is refused too
     older = pyotp.TOTP(TOTP_SECRETS["officer"]).at(TOTP_CLOCK.now - timedelta(seconds=30))
-    assert api_token(client, "officer", older).status_code == 401
+    assert api_token(client, "officer", older).status_code == 400
     assert api_token(client, "officer", totp_code("officer")).status_code == 200
 
 

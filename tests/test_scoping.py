@@ -186,6 +186,7 @@ def test_pages_hide_private_records(
 # ---- every route is either public or refuses strangers --------------------------------
 
 PUBLIC = {
+    ("GET", "/problems/{slug}"),  # what each problem type means: public, no data
     ("GET", "/login"),
     ("POST", "/login"),
     # the second step: only a session whose password was right gets past it

@@ -311,7 +311,7 @@ def test_imports_over_the_api(client: TestClient, world: dict[str, Any]) -> None
     listed = client.get("/api/v1/notices", params={"q": "Vương Kiện"}, headers=officer).json()
     assert [n["ref"] for n in listed["items"]] == ["N1"] and listed["items"][0]["sharing"] == "all"
     r = client.post("/api/v1/notices/import", content=NOTICES, headers=officer)
-    assert r.status_code == 422 and "Content-Type: text/csv" in r.json()["detail"]
+    assert r.status_code == 415 and "Content-Type: text/csv" in r.json()["detail"]
     hue = {**token(client, "hue_officer"), "content-type": "text/csv"}
     r = client.post(f"/api/v1/registers/{register}/import", content=REGISTER, headers=hue)
     assert r.status_code == 404

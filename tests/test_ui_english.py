@@ -269,7 +269,9 @@ def pages(app: Any, session: Session, thread: str) -> list[str]:
     }
     out: list[str] = []
     for method, path in _routes(app):
-        if method != "GET" or path.startswith(("/api", "/static", "/lang", "/login", "/logout")):
+        # not pages for officers: the API's, the problem types' explanations (for programmers)
+        skip = ("/api", "/static", "/lang", "/login", "/logout", "/problems")
+        if method != "GET" or path.startswith(skip):
             continue
         if path.endswith((".csv", "/attachments/{index:int}")) or path == "/favicon.ico":
             continue

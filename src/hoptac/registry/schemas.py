@@ -3,7 +3,7 @@ and the exporter. Validation lives here once; messages are written for people.""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
@@ -57,6 +57,21 @@ PDate = Annotated[
             "examples": ["2024-06-30", "2024-06", "2024"],
         }
     ),
+]
+
+
+def _utc(value: datetime) -> str:
+    """A moment as RFC 3339 in UTC with `Z`: stored times are UTC, naive or not."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# Every timestamp an API output model carries: UTC, said so (`2026-12-07T07:12:46.501515Z`).
+UtcDateTime = Annotated[
+    datetime,
+    PlainSerializer(_utc, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
 ]
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -284,8 +299,8 @@ class RecordOut(BaseModel):
     quote: str | None = Field(
         None, description="The passage read; absent for roles without source access (viewers)."
     )
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class AgencyOut(RecordOut):
@@ -369,3 +384,54 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+# ---- list filters: each resource declares the ones it applies -----------------------
+
+
+class Filters(BaseModel):
+    """What every list takes: a page. A query parameter a resource does not declare is
+    refused (422), never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=200, description="Records per page.")
+    offset: int = Field(0, ge=0, le=10_000_000, description="Records to skip.")
+
+
+_Q = Annotated[str | None, Field(None, max_length=200)]
+_AGENCY = Annotated[int | None, Field(None, ge=1, le=2**31 - 1)]
+_KIND = Annotated[str | None, Field(None, max_length=40)]
+_TOPIC = Annotated[str | None, Field(None, max_length=40, description="A topic of the vocabulary.")]
+
+
+class AgencyFilters(Filters):
+    q: _Q = Field(None, description="Name, in any script; diacritics and case ignored.")
+    country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$", description="ISO 3166 code.")
+    kind: _KIND = Field(None, description="The level: ministry, province, city, ...")
+
+
+class SourceFilters(Filters):
+    q: _Q = Field(None, description="Words of the title.")
+
+
+class PersonFilters(Filters):
+    q: _Q = Field(None, description="Name; diacritics and case ignored.")
+    agency_id: _AGENCY = Field(None, description="The agency the person serves.")
+
+
+class AgreementFilters(Filters):
+    agency_id: _AGENCY = Field(None, description="A party.")
+    kind: _KIND = None
+    topic: _TOPIC = None
+
+
+class EngagementFilters(Filters):
+    agency_id: _AGENCY = Field(None, description="A host or a visitor.")
+    kind: _KIND = None
+    topic: _TOPIC = None
+
+
+class CommitmentFilters(Filters):
+    status: str | None = Field(None, max_length=20, description="open, overdue, done, dropped")
+    agency_id: _AGENCY = Field(None, description="Owes it, or is owed.")

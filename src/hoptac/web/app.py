@@ -196,7 +196,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ingest_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(pages.router)
+    app.include_router(problems.router)  # the problem types' URIs: what each one means
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    app.openapi = problems.openapi(app)  # type: ignore[method-assign]
 
     @app.exception_handler(HoptacError)
     async def _domain(request: Request, exc: HoptacError) -> Response:
@@ -213,6 +216,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path == api_auth.TOKEN_PATH:  # OAuth2's own error shape
+            return api_auth.oauth_error("invalid_request", "the token request is not valid")
         if _is_api(request):
             return problems.from_validation(request, exc)
         return render_error(request, 400, validation.describe(exc.errors(), lang_of(request)))
@@ -230,9 +235,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path == api_auth.TOKEN_PATH and exc.status_code == 400:
+            return api_auth.oauth_error("invalid_request", "the token request is not valid")
         if _is_api(request):
             return problems.from_http(request, exc)
-        return render_error(request, exc.status_code, str(exc.detail), record=False)
+        page = render_error(request, exc.status_code, str(exc.detail), record=False)
+        page.headers.update(problems.http_headers(request, exc) or {})
+        return page
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
@@ -243,8 +252,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         if _is_api(request):
-            return problems.problem(500, "An unexpected error occurred; nothing was saved.")
-        return render_error(request, 500, "An unexpected error occurred; nothing was saved.")
+            return problems.crash(request)
+        return render_error(request, 500, problems.CRASH_DETAIL)
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:

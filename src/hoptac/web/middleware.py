@@ -13,6 +13,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hoptac.errors import TOO_LARGE, TOO_MANY_REQUESTS
+from hoptac.web import problems
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
@@ -102,8 +105,8 @@ class BodyLimit:
 
     async def _reject(self, scope: Scope, send: Send, limit: int) -> None:
         megabytes = max(1, limit // (1024 * 1024))
-        problem = {"type": "/problems/request-too-large", "title": "Request too large"}
         detail = f"The request body is larger than the limit of {limit} bytes."
+        problem = problems.body(TOO_LARGE, detail, instance=str(scope.get("path", "")))
         html = refusal_page(
             413,
             f"Tệp hoặc biểu mẫu quá lớn (tối đa {megabytes} MB). "
@@ -111,7 +114,7 @@ class BodyLimit:
             f"The file or form is too large (at most {megabytes} MB). "
             "Split the file and upload the parts.",
         )
-        await _answer(scope, send, 413, html, {**problem, "status": 413, "detail": detail})
+        await _answer(scope, send, 413, html, problem)
 
 
 async def _answer(
@@ -127,7 +130,7 @@ async def _answer(
     if not str(scope.get("path", "")).startswith(MACHINE_PATHS):
         body, content_type = html.encode(), b"text/html; charset=utf-8"
     else:
-        body, content_type = json.dumps(problem).encode(), b"application/problem+json"
+        body, content_type = json.dumps(problem).encode(), problems.MEDIA_TYPE.encode()
     await send(
         {
             "type": "http.response.start",
@@ -266,12 +269,11 @@ class RateLimit:
         await self._reject(scope, send, wait)
 
     async def _reject(self, scope: Scope, send: Send, wait: int) -> None:
-        problem = {
-            "type": "/problems/too-many-requests",
-            "title": "Too many requests",
-            "status": 429,
-            "detail": f"Too many requests from this address; retry in {wait} s.",
-        }
+        problem = problems.body(
+            TOO_MANY_REQUESTS,
+            f"Too many requests from this address; retry in {wait} s.",
+            instance=str(scope.get("path", "")),
+        )
         html = refusal_page(
             429,
             f"Quá nhiều lần thử từ địa chỉ này. Hãy đợi {wait} giây rồi thử lại.",

@@ -17,20 +17,29 @@ from hoptac.db.engine import transaction
 from hoptac.errors import InvalidInput
 from hoptac.exchange import service
 from hoptac.web import problems
+from hoptac.web.api import RESPONSES, operation_id
 from hoptac.web.deps import DB, client_of, node_keys
 from hoptac.web.middleware import PeerAllowance, mark_partner
 
-router = APIRouter(prefix="/exchange/v1", tags=["exchange"])
+router = APIRouter(
+    prefix="/exchange/v1",
+    tags=["exchange"],
+    responses=RESPONSES,
+    generate_unique_id_function=operation_id,
+)
 
 MAX_BATCH = 1000  # envelopes in one POST
+# Envelopes answered in a request that no fresh envelope of a partner vouches for (a
+# stranger's, a forger's, or a partner's retry of envelopes stored before): bounded work.
+ANONYMOUS_BATCH = 25
 
 
-@router.get("/card", summary="This node's public card")
+@router.get("/card", summary="This node's public card", name="exchange_card")
 def get_card(request: Request, db: DB) -> dict[str, Any]:
     return service.card(service.this_node(db), node_keys(request))
 
 
-@router.post("/inbox", summary="Deliver envelopes to this node")
+@router.post("/inbox", summary="Deliver envelopes to this node", name="exchange_inbox")
 async def inbox(request: Request) -> JSONResponse:
     try:
         obj = json.loads(await request.body())
@@ -47,14 +56,17 @@ async def inbox(request: Request) -> JSONResponse:
         with transaction(request.app.state.sessionmaker) as session:
             partner = service.partner_of(session, envelopes[0])
             if partner is None:
-                # Until a sender is known the node does the work of one envelope: the
-                # first is refused (signed, with its reason), the rest left unanswered.
-                return service.receive(session, keys, envelopes[:1], client)
-            mark_partner(request.scope)  # not an anonymous request: its own allowance
-            wait = allowance.take(partner.node_id, len(envelopes))
+                # Until a sender is known the node does the work of a few envelopes: the
+                # first ANONYMOUS_BATCH are answered (receipts or signed refusals), the
+                # rest left unanswered (the sender sends them again).
+                return service.receive(session, keys, envelopes[:ANONYMOUS_BATCH], client)
+            # The partner's envelopes only: others in the same request are left unanswered.
+            own = [e for e in envelopes if isinstance(e, dict) and e.get("from") == partner.node_id]
+            wait = allowance.take(partner.node_id, len(own))
             if wait:
-                return wait
-            return service.receive(session, keys, envelopes, client)
+                return wait  # counted as an anonymous request: its count is not given back
+            mark_partner(request.scope)  # within its allowance: not an anonymous request
+            return service.receive(session, keys, own, client)
 
     received = await run_in_threadpool(store)
     if isinstance(received, int):

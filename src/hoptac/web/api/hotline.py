@@ -1,7 +1,7 @@
 """The hotline over the API: the pages' service, for scripts and other systems.
 
-GET  /api/v1/hotline/peers                        partners, with unread and urgent counts
-GET  /api/v1/hotline/messages?peer=               summaries, newest first
+GET  /api/v1/hotline/peers                        partners, with unread and urgent counts (a page)
+GET  /api/v1/hotline/messages?peer=               summaries, newest first (a page)
 POST /api/v1/hotline/messages                     send (attachments as base64)
 GET  /api/v1/hotline/messages/{id}                content; marks the thread read; audited
 POST /api/v1/hotline/messages/{id}/ack            acknowledge an urgent received message
@@ -14,18 +14,27 @@ Officers and admins of the node's agency only: other agencies get 404, viewers 4
 # No `from __future__ import annotations`: FastAPI reads the signatures at runtime.
 import base64
 import binascii
-from datetime import datetime
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from hoptac.db.models import EnvelopeRow
 from hoptac.errors import FieldError, InvalidInput
 from hoptac.exchange import envelope as wire
 from hoptac.exchange import service
+from hoptac.registry.schemas import Page, UtcDateTime
+from hoptac.web.api import RESPONSES, operation_id
 from hoptac.web.deps import DB, ApiPrincipal, ApiWriter, client_of, node_keys, wake_sender
+from hoptac.web.params import Offset
 
-router = APIRouter(prefix="/api/v1/hotline", tags=["hotline"])
+router = APIRouter(
+    prefix="/api/v1/hotline",
+    tags=["hotline"],
+    responses=RESPONSES,
+    generate_unique_id_function=operation_id,
+)
 
 EnvelopeId = Annotated[str, Path(min_length=1, max_length=26, description="Envelope id (ULID).")]
 
@@ -38,7 +47,7 @@ class PeerOut(BaseModel):
     active: bool
     unread: int = Field(description="Received messages not opened yet.")
     urgent: int = Field(description="Urgent or flash messages received and not acknowledged.")
-    last_at: datetime | None = Field(description="Time of the latest message, UTC.")
+    last_at: UtcDateTime | None = Field(description="Time of the latest message, UTC.")
 
 
 class AttachmentIn(BaseModel):
@@ -98,7 +107,7 @@ class MessageOut(BaseModel):
     handling_note: str | None
     reliability: str
     accuracy: int
-    created_at: str
+    created_at: UtcDateTime
     status: str = Field(
         description="Sent: queued, sent, delivered, read, answered, rejected. "
         "Received: new, read, acknowledged."
@@ -150,9 +159,19 @@ def _decode(attachments: list[AttachmentIn]) -> list[service.Attachment]:
     return out
 
 
-@router.get("/peers", response_model=list[PeerOut], summary="Partners and their unread messages")
-def list_peers(db: DB, principal: ApiPrincipal) -> list[PeerOut]:
-    return [
+@router.get(
+    "/peers",
+    response_model=Page[PeerOut],
+    summary="Partners and their unread messages",
+    name="hotline_peers_list",
+)
+def list_peers(
+    db: DB,
+    principal: ApiPrincipal,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Offset = 0,
+) -> Page[PeerOut]:
+    peers = [
         PeerOut(
             node_id=c.peer.node_id,
             name=c.peer.name,
@@ -165,30 +184,53 @@ def list_peers(db: DB, principal: ApiPrincipal) -> list[PeerOut]:
         )
         for c in service.conversations(db, principal)
     ]
+    return Page[PeerOut](
+        items=peers[offset : offset + limit], total=len(peers), limit=limit, offset=offset
+    )
 
 
-@router.get("/messages", response_model=list[MessageOut], summary="Messages, newest first")
+MAX_LISTED = 10_000  # offset + limit: the rows listed are opened (their subjects are sealed)
+
+
+@router.get(
+    "/messages",
+    response_model=Page[MessageOut],
+    summary="Messages, newest first",
+    name="hotline_messages_list",
+)
 def list_messages(
     request: Request,
     db: DB,
     principal: ApiPrincipal,
     peer: Annotated[str | None, Query(max_length=64, description="One partner only.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
+    offset: Annotated[int, Query(ge=0, le=MAX_LISTED - 1000)] = 0,
+) -> dict[str, Any]:
     """Sent and received messages with their status and subject (not their text: reading
     one is `GET /messages/{id}`, which marks it read)."""
     service.require_hotline(db, principal)
-    return service.list_envelopes(
+    rows = service.list_envelopes(
         db,
         node_keys(request),
         peer=peer,
-        limit=limit,
+        limit=offset + limit,
         principal=principal,
         client=client_of(request),
     )
+    count = sa.select(sa.func.count()).select_from(EnvelopeRow).where(EnvelopeRow.kind == "message")
+    if peer:
+        count = count.where(EnvelopeRow.peer_id == service.peer_by_node(db, peer).id)
+    total = db.scalar(count) or 0
+    return {"items": rows[offset:], "total": total, "limit": limit, "offset": offset}
 
 
-@router.post("/messages", response_model=SentOut, status_code=201, summary="Send a message")
+@router.post(
+    "/messages",
+    response_model=SentOut,
+    status_code=201,
+    summary="Send a message",
+    name="hotline_messages_send",
+)
 def send_message(request: Request, db: DB, principal: ApiWriter, message: MessageIn) -> SentOut:
     """Queue a message for a partner (a new thread, or a reply with `in_reply_to`); the
     node's sender delivers it. The status says how far it went: `queued` at first."""
@@ -214,7 +256,12 @@ def send_message(request: Request, db: DB, principal: ApiWriter, message: Messag
     return out
 
 
-@router.get("/messages/{envelope_id}", response_model=MessageFull, summary="Read a message")
+@router.get(
+    "/messages/{envelope_id}",
+    response_model=MessageFull,
+    summary="Read a message",
+    name="hotline_messages_get",
+)
 def read_message(
     request: Request, db: DB, principal: ApiPrincipal, envelope_id: EnvelopeId
 ) -> dict[str, Any]:
@@ -231,7 +278,12 @@ def read_message(
     return out
 
 
-@router.post("/messages/{envelope_id}/ack", response_model=AckOut, summary="Acknowledge")
+@router.post(
+    "/messages/{envelope_id}/ack",
+    response_model=AckOut,
+    summary="Acknowledge",
+    name="hotline_messages_ack",
+)
 def acknowledge(request: Request, db: DB, principal: ApiWriter, envelope_id: EnvelopeId) -> AckOut:
     """An officer has seen to an urgent received message: it is no longer highlighted."""
     row = service.acknowledge(db, principal, envelope_id, client_of(request))
@@ -245,6 +297,7 @@ def acknowledge(request: Request, db: DB, principal: ApiWriter, envelope_id: Env
     response_model=SentOut,
     status_code=201,
     summary="Forward to another partner",
+    name="hotline_messages_forward",
 )
 def forward(
     request: Request, db: DB, principal: ApiWriter, envelope_id: EnvelopeId, body: ForwardIn
@@ -265,6 +318,7 @@ def forward(
     response_model=SentOut,
     status_code=201,
     summary="Permit dissemination of an H2 message",
+    name="hotline_messages_permit",
 )
 def permit(
     request: Request, db: DB, principal: ApiWriter, envelope_id: EnvelopeId, body: PermissionIn

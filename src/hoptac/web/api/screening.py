@@ -15,13 +15,19 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from hoptac.errors import InvalidInput
+from hoptac.errors import UnsupportedMediaType
 from hoptac.screening import service
 from hoptac.types import Sharing
+from hoptac.web.api import RESPONSES, operation_id
 from hoptac.web.deps import DB, ApiWriter, settings_of
 from hoptac.web.params import Id
 
-router = APIRouter(prefix="/api/v1", tags=["screening"])
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["screening"],
+    responses=RESPONSES,
+    generate_unique_id_function=operation_id,
+)
 
 
 class RowErrorOut(BaseModel):
@@ -46,13 +52,18 @@ def _out(report: service.ImportReport) -> ImportOut:
 async def _csv(request: Request) -> TextIO:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in ("text/csv", "application/csv"):
-        raise InvalidInput("send the file as the body, with Content-Type: text/csv")
+        raise UnsupportedMediaType("send the file as the body, with Content-Type: text/csv")
     body = await request.body()
     limit = settings_of(request).max_upload_bytes
     return service.open_upload(io.BytesIO(body), "body.csv", limit)
 
 
-@router.post("/notices/import", response_model=ImportOut, summary="Import notices (CSV)")
+@router.post(
+    "/notices/import",
+    response_model=ImportOut,
+    summary="Import notices (CSV)",
+    name="notices_import",
+)
 async def import_notices(
     request: Request,
     db: DB,
@@ -70,7 +81,10 @@ async def import_notices(
 
 
 @router.post(
-    "/registers/{record_id}/import", response_model=ImportOut, summary="Import register records"
+    "/registers/{record_id}/import",
+    response_model=ImportOut,
+    summary="Import register records",
+    name="registers_import",
 )
 async def import_records(
     record_id: Id,

@@ -1,0 +1,1 @@
+"""Shared assertions for the test suite."""
