@@ -38,7 +38,7 @@ from hoptac.db.models import (
     Source,
     utcnow,
 )
-from hoptac.errors import FieldError, Forbidden, InvalidInput, NotFound, StaleEdit
+from hoptac.errors import Duplicate, FieldError, Forbidden, InvalidInput, NotFound, StaleEdit
 from hoptac.names import fold, search_key
 from hoptac.registry import schemas as s
 from hoptac.types import (
@@ -490,12 +490,18 @@ class ListQuery:
     today: date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Resource(Generic[M]):
+    """One kind of record, all it takes to serve it (the API's routes, the forms, the
+    export): its schemas in, for a change and out, the filters its lists take, and the
+    functions between them and the model. See docs/adding-a-resource.md."""
+
     name: str  # URL segment and audit object type: "agreements"
     model: type[M]
     schema_in: type[s.RecordIn]
     schema_patch: type[BaseModel]
+    schema_out: type[BaseModel]
+    filters: type[s.Filters]  # the query parameters its lists take (others: 422)
     apply: Callable[[Session, Principal, Any, Any], None]
     to_in: Callable[[Any], dict[str, Any]]
     to_out: Callable[[Any, Principal | None], BaseModel]  # None: the node (export)
@@ -614,78 +620,90 @@ def _commitment_filter(stmt: sa.Select[Any], q: ListQuery) -> sa.Select[Any]:
 
 
 AGENCIES: Resource[Agency] = Resource(
-    "agencies",
-    Agency,
-    s.AgencyIn,
-    s.AgencyPatch,
-    _agency_apply,
-    _agency_in,
-    _agency_out,
-    _agency_filter,
-    (Agency.country, Agency.name_vi, Agency.id),
+    name="agencies",
+    model=Agency,
+    schema_in=s.AgencyIn,
+    schema_patch=s.AgencyPatch,
+    apply=_agency_apply,
+    to_in=_agency_in,
+    to_out=_agency_out,
+    filter=_agency_filter,
+    order_by=(Agency.country, Agency.name_vi, Agency.id),
+    schema_out=s.AgencyOut,
+    filters=s.AgencyFilters,
 )
 SOURCES: Resource[Source] = Resource(
-    "sources",
-    Source,
-    s.SourceIn,
-    s.SourcePatch,
-    _source_apply,
-    _source_in,
-    _source_out,
-    _source_filter,
-    (Source.published_on.desc().nulls_last(), Source.id),
+    name="sources",
+    model=Source,
+    schema_in=s.SourceIn,
+    schema_patch=s.SourcePatch,
+    apply=_source_apply,
+    to_in=_source_in,
+    to_out=_source_out,
+    filter=_source_filter,
+    order_by=(Source.published_on.desc().nulls_last(), Source.id),
     restricted=True,
+    schema_out=s.SourceOut,
+    filters=s.SourceFilters,
 )
 PEOPLE: Resource[Person] = Resource(
-    "people",
-    Person,
-    s.PersonIn,
-    s.PersonPatch,
-    _person_apply,
-    _person_in,
-    _person_out,
-    _person_filter,
-    (Person.name_key, Person.id),
-    (selectinload(Person.agency),),
+    name="people",
+    model=Person,
+    schema_in=s.PersonIn,
+    schema_patch=s.PersonPatch,
+    apply=_person_apply,
+    to_in=_person_in,
+    to_out=_person_out,
+    filter=_person_filter,
+    order_by=(Person.name_key, Person.id),
+    load=(selectinload(Person.agency),),
+    schema_out=s.PersonOut,
+    filters=s.PersonFilters,
 )
 AGREEMENTS: Resource[Agreement] = Resource(
-    "agreements",
-    Agreement,
-    s.AgreementIn,
-    s.AgreementPatch,
-    _agreement_apply,
-    _agreement_in,
-    _agreement_out,
-    _agreement_filter,
-    (Agreement.signed_on.desc().nulls_last(), Agreement.id),
-    (selectinload(Agreement.parties),),
+    name="agreements",
+    model=Agreement,
+    schema_in=s.AgreementIn,
+    schema_patch=s.AgreementPatch,
+    apply=_agreement_apply,
+    to_in=_agreement_in,
+    to_out=_agreement_out,
+    filter=_agreement_filter,
+    order_by=(Agreement.signed_on.desc().nulls_last(), Agreement.id),
+    load=(selectinload(Agreement.parties),),
+    schema_out=s.AgreementOut,
+    filters=s.AgreementFilters,
 )
 ENGAGEMENTS: Resource[Engagement] = Resource(
-    "engagements",
-    Engagement,
-    s.EngagementIn,
-    s.EngagementPatch,
-    _engagement_apply,
-    _engagement_in,
-    _engagement_out,
-    _engagement_filter,
-    (Engagement.start_on.desc().nulls_last(), Engagement.id),
-    (
+    name="engagements",
+    model=Engagement,
+    schema_in=s.EngagementIn,
+    schema_patch=s.EngagementPatch,
+    apply=_engagement_apply,
+    to_in=_engagement_in,
+    to_out=_engagement_out,
+    filter=_engagement_filter,
+    order_by=(Engagement.start_on.desc().nulls_last(), Engagement.id),
+    load=(
         selectinload(Engagement.sides).selectinload(EngagementAgency.agency),
         selectinload(Engagement.participants).selectinload(Participation.person),
     ),
+    schema_out=s.EngagementOut,
+    filters=s.EngagementFilters,
 )
 COMMITMENTS: Resource[Commitment] = Resource(
-    "commitments",
-    Commitment,
-    s.CommitmentIn,
-    s.CommitmentPatch,
-    _commitment_apply,
-    _commitment_in,
-    _commitment_out,
-    _commitment_filter,
-    (Commitment.due_on.asc().nulls_last(), Commitment.id),
-    (selectinload(Commitment.owed_by), selectinload(Commitment.owed_to)),
+    name="commitments",
+    model=Commitment,
+    schema_in=s.CommitmentIn,
+    schema_patch=s.CommitmentPatch,
+    apply=_commitment_apply,
+    to_in=_commitment_in,
+    to_out=_commitment_out,
+    filter=_commitment_filter,
+    order_by=(Commitment.due_on.asc().nulls_last(), Commitment.id),
+    load=(selectinload(Commitment.owed_by), selectinload(Commitment.owed_to)),
+    schema_out=s.CommitmentOut,
+    filters=s.CommitmentFilters,
 )
 RESOURCES: dict[str, Resource[Any]] = {
     r.name: r for r in (AGENCIES, SOURCES, PEOPLE, AGREEMENTS, ENGAGEMENTS, COMMITMENTS)
@@ -856,6 +874,4 @@ def _check_ref_free(
     stmt = sa.select(res.model.id).where(res.model.ref == ref, res.model.owner_agency_id == owner)
     other = session.scalar(stmt)
     if other is not None and other != own_id:
-        raise InvalidInput(
-            f"ref '{ref}' is already used", errors=[FieldError("ref", "already used")]
-        )
+        raise Duplicate(f"ref '{ref}' is already used", errors=[FieldError("ref", "already used")])

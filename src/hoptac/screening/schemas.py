@@ -11,7 +11,15 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, field_validator
 
-from hoptac.registry.schemas import Description, PDate, RecordIn, RecordOut, Title, partial
+from hoptac.registry.schemas import (
+    Description,
+    Filters,
+    PDate,
+    RecordIn,
+    RecordOut,
+    Title,
+    partial,
+)
 from hoptac.screening.records import MAX_ID, MAX_NAME, parse_nationality, parse_sex
 from hoptac.types import NoticeKind, NoticeStatus, RegisterKind, Sharing
 
@@ -84,3 +92,16 @@ class RegisterOut(RecordOut):
     kind: RegisterKind
     sharing: Sharing
     records: int = Field(description="Records in the register.")
+
+
+class NoticeFilters(Filters):
+    q: str | None = Field(
+        None, max_length=200, description="Name, any script: 王健 finds Wang Jian."
+    )
+    status: str | None = Field(None, max_length=20, description="active, withdrawn, executed")
+    kind: str | None = Field(None, max_length=40, description="wanted, missing")
+
+
+class RegisterFilters(Filters):
+    q: str | None = Field(None, max_length=200, description="Words of the name.")
+    kind: str | None = Field(None, max_length=40, description="resident, arrival, hotel")

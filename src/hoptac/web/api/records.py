@@ -13,61 +13,39 @@ Records outside the caller's scope answer 404, exactly like records that do not 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response
-from pydantic import BaseModel
 
 from hoptac.errors import FieldError, InvalidInput
 from hoptac.registry import schemas as s
 from hoptac.registry import service as svc
-from hoptac.screening import schemas as screening
+from hoptac.web.api import RESPONSES, operation_id
 from hoptac.web.deps import DB, ApiPrincipal, ApiWriter
-from hoptac.web.params import Id, IdFilter, Offset
+from hoptac.web.params import Id
 from hoptac.web.resources import RESOURCES
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=RESPONSES, generate_unique_id_function=operation_id)
 
 RecordId = Id
-
-OUT: dict[str, type[BaseModel]] = {
-    "agencies": s.AgencyOut,
-    "sources": s.SourceOut,
-    "people": s.PersonOut,
-    "agreements": s.AgreementOut,
-    "engagements": s.EngagementOut,
-    "commitments": s.CommitmentOut,
-    "notices": screening.NoticeOut,
-    "registers": screening.RegisterOut,
-}
-
-FILTERS = {
-    "agencies": "q (name, any script, diacritics ignored), country, kind (level)",
-    "sources": "q (title)",
-    "people": "q (name, diacritics and case ignored), agency_id",
-    "agreements": "agency_id (a party), kind, topic",
-    "engagements": "agency_id (host or visitor), kind, topic",
-    "commitments": "status (open, overdue, done, dropped), agency_id (owes or is owed)",
-    "notices": "q (name, any script: 王健 finds Wang Jian), status (active, withdrawn, "
-    "executed), kind (wanted, missing)",
-    "registers": "q (name), kind (resident, arrival, hotel)",
-}
 
 
 def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def parse_etag(value: str) -> int:
-    """`"3"`, `W/"3"` or `3` -> 3."""
+def parse_etag(value: str) -> int | None:
+    """`"3"`, `W/"3"` or `3` -> 3; `*` (any version: the record must exist) -> None."""
+    if value.strip() == "*":
+        return None
     text = value.strip().removeprefix("W/").strip('"')
     if not text.isdigit():
         raise InvalidInput(
             'If-Match must be an ETag returned by GET, such as "3"',
-            errors=[FieldError("If-Match", f"not an ETag of this API: {value[:40]!r}")],
+            errors=[FieldError("if-match", f"not an ETag of this API: {value[:40]!r}")],
         )
     return int(text)
 
 
 def _register(res: svc.Resource[Any]) -> None:
-    out = OUT[res.name]
+    out = res.schema_out
     label = res.label
     tag = res.name
     page_model = s.Page[out]  # type: ignore[valid-type]
@@ -75,28 +53,15 @@ def _register(res: svc.Resource[Any]) -> None:
     def list_(
         db: DB,
         principal: ApiPrincipal,
-        q: Annotated[str | None, Query(max_length=200)] = None,
-        agency_id: IdFilter = None,
-        kind: Annotated[str | None, Query(max_length=40)] = None,
-        status: Annotated[str | None, Query(max_length=20)] = None,
-        country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
-        topic: Annotated[str | None, Query(max_length=40)] = None,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        offset: Offset = 0,
+        filters: Annotated[res.filters, Query()],  # type: ignore[name-defined]
     ) -> Any:
-        query = svc.ListQuery(
-            q=q,
-            agency_id=agency_id,
-            kind=kind,
-            status=status,
-            country=country,
-            topic=topic,
-            limit=limit,
-            offset=offset,
-        )
+        query = svc.ListQuery(**filters.model_dump())
         items, total = svc.list_records(db, principal, res, query)
         return page_model(
-            items=[res.out(i, principal) for i in items], total=total, limit=limit, offset=offset
+            items=[res.out(i, principal) for i in items],
+            total=total,
+            limit=query.limit,
+            offset=query.offset,
         )
 
     def get(record_id: RecordId, db: DB, principal: ApiPrincipal, response: Response) -> Any:
@@ -125,7 +90,11 @@ def _register(res: svc.Resource[Any]) -> None:
         response: Response,
         if_match: Annotated[
             str | None,
-            Header(description="The ETag from GET: refuse (412) if the record changed since."),
+            Header(
+                description="Optional. The ETag from GET: refuse (412) if the record changed "
+                "since; `*` matches any version. Without it the change is applied to the "
+                "current version (last writer wins)."
+            ),
         ] = None,
     ) -> Any:
         # Attribute values, not a dump: dumping would turn typed values into plain dicts.
@@ -144,8 +113,10 @@ def _register(res: svc.Resource[Any]) -> None:
         response_model_exclude_unset=True,  # restricted fields are absent, not null
         tags=[tag],
         summary=f"List {res.name}",
-        name=f"list_{res.name}",
-        description=f"Only records visible to the caller's agency. Filters: {FILTERS[res.name]}.",
+        name=f"{res.name}_list",
+        description="Only records visible to the caller's agency. Filters: "
+        + ", ".join(n for n in res.filters.model_fields if n not in ("limit", "offset"))
+        + "; any other query parameter is refused (422).",
     )
     router.add_api_route(
         f"/{res.name}/{{record_id}}",
@@ -155,7 +126,7 @@ def _register(res: svc.Resource[Any]) -> None:
         response_model_exclude_unset=True,
         tags=[tag],
         summary=f"Get {label}",
-        name=f"get_{label}",
+        name=f"{res.name}_get",
     )
     router.add_api_route(
         f"/{res.name}",
@@ -166,7 +137,7 @@ def _register(res: svc.Resource[Any]) -> None:
         status_code=201,
         tags=[tag],
         summary=f"Create {label}",
-        name=f"create_{label}",
+        name=f"{res.name}_create",
     )
     router.add_api_route(
         f"/{res.name}/{{record_id}}",
@@ -176,7 +147,7 @@ def _register(res: svc.Resource[Any]) -> None:
         response_model_exclude_unset=True,
         tags=[tag],
         summary=f"Change {label}",
-        name=f"update_{label}",
+        name=f"{res.name}_update",
         description="Send only the fields to change; the merged record is validated whole.",
     )
 
