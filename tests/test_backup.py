@@ -504,7 +504,7 @@ def test_backup_and_restore_from_the_command_line(
         ],
     )
     assert r.exit_code == 0, r.output
-    card = cli.invoke(app, ["peer", "card", "--data", str(node)]).output
+    card = cli.invoke(app, ["peer", "card", "--data", str(node)]).stdout
     verified = cli.invoke(app, ["audit", "verify", "--data", str(node)])
     head = re.search(r"head ([0-9a-f]{64})", verified.output)
     assert head, verified.output
@@ -529,7 +529,7 @@ def test_backup_and_restore_from_the_command_line(
         assert r.exit_code == 0, r.output
         assert f"{files} key files restored" in r.output
         assert f"head {head.group(1)}" in r.output  # the chain as it was when backed up
-        assert cli.invoke(app, ["peer", "card", "--data", str(restored)]).output == card
+        assert cli.invoke(app, ["peer", "card", "--data", str(restored)]).stdout == card
         r = cli.invoke(app, ["restore", str(archive), "--data", str(restored)])
         assert r.exit_code == 1, r.output
         assert "error: the database already holds data" in r.output

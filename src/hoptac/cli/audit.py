@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from hoptac.auth import audit
-from hoptac.cli.common import friendly, session_factory
+from hoptac.cli.common import session_factory
 from hoptac.cli.exchange import DataOpt
 from hoptac.db.engine import transaction
 from hoptac.errors import InvalidInput
@@ -29,7 +29,6 @@ def _read_head(path: Path) -> Any:
 
 
 @audit_app.command("verify")
-@friendly
 def verify(
     data: DataOpt = None,
     head: Annotated[
@@ -49,7 +48,11 @@ def verify(
     statement = _read_head(head) if head is not None else None
     with session_factory()() as session:
         verdict = audit.verify(session)
-        checked = audit.check_head(session, statement, verdict) if head else (None, "")
+        checked = (
+            audit.check_head(session, statement, verdict, key_file_public=_key_file_public())
+            if head
+            else (None, "")
+        )
     if not verdict.ok:
         typer.secho(
             f"audit log broken at row {verdict.bad_seq}: {verdict.reason} "
@@ -78,7 +81,6 @@ def verify(
 
 
 @audit_app.command("head")
-@friendly
 def head(
     data: DataOpt = None,
     output: Annotated[
@@ -118,7 +120,6 @@ def head(
 
 
 @audit_app.command("purge")
-@friendly
 def purge(
     keep_days: Annotated[
         int, typer.Option(help=f"Keep rows this many days (at least {audit.RETENTION_DAYS}).")
@@ -131,3 +132,13 @@ def purge(
     with transaction(session_factory()) as session:
         gone = audit.purge(session, keep_days, username="(cli)")
     typer.echo(f"{gone} audit rows removed")
+
+
+def _key_file_public() -> str | None:
+    """The public signing key of the node's key file (outside the database), if any."""
+    from hoptac.exchange.keys import NodeKeys, b64
+
+    keys_dir = get_settings().keys_dir
+    if not (keys_dir / "signing.key").exists():
+        return None
+    return b64(NodeKeys.load(keys_dir).signing_public)

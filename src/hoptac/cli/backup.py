@@ -9,14 +9,13 @@ from typing import Annotated
 import typer
 
 from hoptac.auth import audit
-from hoptac.cli.common import friendly, node_engine
+from hoptac.cli.common import node_engine
 from hoptac.cli.exchange import DataOpt
 from hoptac.db import backup as node_backup
 from hoptac.db.engine import make_sessionmaker, transaction
 from hoptac.settings import get_settings
 
 
-@friendly
 def backup(
     archive: Annotated[
         Path, typer.Argument(help="The archive to write (tar.gz); it must not exist yet.")
@@ -44,7 +43,6 @@ def backup(
     )
 
 
-@friendly
 def restore(
     archive: Annotated[Path, typer.Argument(help="An archive written by `hoptac backup`.")],
     data: DataOpt = None,

@@ -1,37 +1,70 @@
-"""What every command module shares: domain errors as one red line."""
+"""What every command module shares: errors as one red line (`Group`), the database."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from typer.core import TyperGroup
 
 from hoptac.db.engine import make_engine, make_sessionmaker
 from hoptac.errors import HoptacError
 from hoptac.settings import get_settings
 
-F = TypeVar("F", bound=Callable[..., Any])
+
+def report(exc: BaseException) -> str | None:
+    """The one line a command prints for an error it cannot go on after, or None for a
+    bug (which keeps its traceback): a domain error's detail, or what is wrong with the
+    database in words an operator can act on."""
+    import sqlalchemy as sa
+    from alembic.util import CommandError
+
+    if isinstance(exc, HoptacError):
+        return exc.detail
+    if isinstance(exc, CommandError):
+        return f"migration: {exc}"
+    if isinstance(exc, sa.exc.OperationalError | sa.exc.ProgrammingError):
+        text = str(exc.orig) if exc.orig is not None else str(exc)
+        first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+        if "no such table" in text or ("does not exist" in text and "relation" in text):
+            return f"the database is not migrated ({first}); run: hoptac db upgrade"
+        return f"the database at {_safe_url(get_settings().database_url)} cannot be used: {first}"
+    return None
 
 
-def friendly(fn: F) -> F:
-    """Domain errors become one red line and exit status 1."""
+def _safe_url(url: str) -> str:
+    """A database URL without its password."""
+    import sqlalchemy as sa
 
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(unreadable URL)"
+
+
+class Group(TyperGroup):
+    """The `hoptac` command group: every error a command raises that an operator can act
+    on (a domain error, a database that is unreachable or not migrated, a migration
+    that cannot run) becomes one red line and exit status 1, here, for every command."""
+
+    def invoke(self, ctx: Any) -> Any:
+        import sqlalchemy as sa
+        from alembic.util import CommandError
+
         try:
-            return fn(*args, **kwargs)
-        except HoptacError as exc:
-            typer.secho(f"error: {exc.detail}", fg=typer.colors.RED, err=True)
-            for e in exc.errors:
+            return super().invoke(ctx)
+        except (HoptacError, CommandError, sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+            line = report(exc)
+            if line is None:
+                raise
+            typer.secho(f"error: {line}", fg=typer.colors.RED, err=True)
+            for e in getattr(exc, "errors", None) or []:
                 typer.secho(f"  {e.field}: {e.message}", fg=typer.colors.RED, err=True)
             raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def session_factory() -> sessionmaker[Session]:

@@ -15,7 +15,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from hoptac.auth.principal import Principal
-from hoptac.cli.common import friendly, session_factory
+from hoptac.cli.common import session_factory
 from hoptac.db.engine import transaction
 from hoptac.errors import InvalidInput
 from hoptac.settings import get_settings
@@ -28,10 +28,20 @@ hotline_app = typer.Typer(help="The hotline: send, list, read messages.", no_arg
 
 
 def use_home(value: Path | None) -> Path | None:
-    """`--data DIR`: the node's directory for this command (as HOPTAC_HOME would)."""
+    """`--data DIR`: the node's directory for this command (as HOPTAC_HOME would): its key
+    files, and its SQLite database `DIR/hoptac.db` unless HOPTAC_DATABASE_URL names
+    another — the URL wins, and the command says so when both are given."""
     if value is not None:
         os.environ["HOPTAC_HOME"] = str(value)
         get_settings.cache_clear()
+        url = os.environ.get("HOPTAC_DATABASE_URL")
+        if url:
+            typer.secho(
+                f"warning: HOPTAC_DATABASE_URL is set: the database is {url.split('@')[-1]}, "
+                f"not {value / 'hoptac.db'} (--data names the key directory)",
+                fg=typer.colors.YELLOW,
+                err=True,
+            )
     return value
 
 
@@ -98,7 +108,6 @@ def _owner_only_database(url: str) -> None:
 
 
 @peer_app.command("card")
-@friendly
 def peer_card(
     data: DataOpt = None,
     output: Annotated[Path | None, typer.Option(help="Write the card to this file.")] = None,
@@ -118,7 +127,6 @@ def peer_card(
 
 
 @peer_app.command("add")
-@friendly
 def peer_add(
     card: Annotated[Path, typer.Argument(help="The partner's card (JSON file).")],
     data: DataOpt = None,
@@ -162,7 +170,6 @@ def peer_add(
 
 
 @peer_app.command("revoke")
-@friendly
 def peer_revoke(
     node_id: Annotated[str, typer.Argument(help="The partner's node id.")],
     data: DataOpt = None,
@@ -176,7 +183,6 @@ def peer_revoke(
 
 
 @peer_app.command("list")
-@friendly
 def peer_list(
     data: DataOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
@@ -209,7 +215,6 @@ def peer_list(
 
 
 @hotline_app.command("send")
-@friendly
 def hotline_send(
     to: Annotated[str, typer.Option(help="The partner's node id.")],
     subject: Annotated[str, typer.Option(help="Subject line.")],
@@ -259,7 +264,6 @@ def hotline_send(
 
 
 @hotline_app.command("list")
-@friendly
 def hotline_list(
     data: DataOpt = None,
     peer: Annotated[str | None, typer.Option(help="One partner only.")] = None,
@@ -281,7 +285,6 @@ def hotline_list(
 
 
 @hotline_app.command("read")
-@friendly
 def hotline_read(
     envelope: Annotated[str, typer.Argument(help="Envelope id.")],
     data: DataOpt = None,
@@ -301,7 +304,6 @@ def hotline_read(
 
 
 @hotline_app.command("ack")
-@friendly
 def hotline_ack(envelope: Annotated[str, typer.Argument()], data: DataOpt = None) -> None:
     """Acknowledge an urgent message."""
     from hoptac.exchange import service
@@ -312,7 +314,6 @@ def hotline_ack(envelope: Annotated[str, typer.Argument()], data: DataOpt = None
 
 
 @hotline_app.command("forward")
-@friendly
 def hotline_forward(
     envelope: Annotated[str, typer.Argument()],
     to: Annotated[str, typer.Option(help="The partner to pass it on to.")],
@@ -330,7 +331,6 @@ def hotline_forward(
 
 
 @hotline_app.command("permit")
-@friendly
 def hotline_permit(
     envelope: Annotated[str, typer.Argument(help="A message this node sent.")],
     grantee: Annotated[str, typer.Option(help="A node id, or 'export'.")],
@@ -345,7 +345,6 @@ def hotline_permit(
 
 
 @hotline_app.command("export")
-@friendly
 def hotline_export(
     data: DataOpt = None,
     output: Annotated[Path | None, typer.Option(help="JSON file (default: stdout).")] = None,

@@ -14,10 +14,11 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.orm import Session
 
+from hoptac import __version__
 from hoptac.cli import backup as backup_cli
 from hoptac.cli import exchange as exchange_cli
 from hoptac.cli.audit import audit_app
-from hoptac.cli.common import friendly, node_engine, session_factory
+from hoptac.cli.common import Group, node_engine, session_factory
 from hoptac.cli.exchange import DataOpt
 from hoptac.db.engine import transaction
 from hoptac.errors import HoptacError, InvalidInput
@@ -26,8 +27,30 @@ from hoptac.settings import get_settings
 from hoptac.types import Role
 
 app = typer.Typer(
-    help="hoptac — police cooperation registry, hotline and screening.", no_args_is_help=True
+    cls=Group,
+    help="hoptac — police cooperation registry, hotline and screening.",
+    no_args_is_help=True,
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"hoptac {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and stop."
+        ),
+    ] = False,
+) -> None:
+    """hoptac — police cooperation registry, hotline and screening."""
+
+
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data curated from the seed articles.", no_args_is_help=True)
 user_app = typer.Typer(help="Local user accounts.", no_args_is_help=True)
@@ -46,7 +69,7 @@ app.add_typer(exchange_cli.hotline_app, name="hotline")
 app.add_typer(audit_app, name="audit")
 app.command("backup")(backup_cli.backup)
 app.command("restore")(backup_cli.restore)
-app.command("init")(friendly(exchange_cli.init))
+app.command("init")(exchange_cli.init)
 
 
 @app.command()
@@ -74,7 +97,6 @@ def serve(
 
 
 @db_app.command("upgrade")
-@friendly
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head", data: DataOpt = None) -> None:
     """Migrate the database schema up to REVISION (default: head)."""
     from hoptac.db import migrate
@@ -84,7 +106,6 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head", data: DataOp
 
 
 @db_app.command("downgrade")
-@friendly
 def db_downgrade(revision: Annotated[str, typer.Argument()], data: DataOpt = None) -> None:
     """Migrate the database schema down to REVISION ('base' removes every table)."""
     from hoptac.db import migrate
@@ -94,7 +115,6 @@ def db_downgrade(revision: Annotated[str, typer.Argument()], data: DataOpt = Non
 
 
 @db_app.command("grant")
-@friendly
 def db_grant(
     role: Annotated[str, typer.Argument(help="The PostgreSQL role the app connects as.")],
     schema: Annotated[str, typer.Option(help="The schema of hoptac's tables.")] = "public",
@@ -113,9 +133,13 @@ def db_grant(
 
 
 @demo_app.command("load")
-@friendly
 def demo_load(
-    file: Annotated[Path | None, typer.Option(help="Demo YAML (default: demo/seeds.yaml).")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Demo YAML (default: the seeds shipped in the package, hoptac/demo/seeds.yaml)."
+        ),
+    ] = None,
     data: DataOpt = None,
 ) -> None:
     """Load the seed articles' agencies, people, agreements, engagements and commitments,
@@ -142,7 +166,6 @@ def demo_load(
 
 
 @user_app.command("add")
-@friendly
 def user_add(
     agency: Annotated[str, typer.Option(help="Agency id or ref.")],
     role: Annotated[Role, typer.Option(help="admin, officer (edit) or viewer (read).")],
@@ -193,7 +216,6 @@ def _user(session: Session, username: str) -> Any:
 
 
 @user_app.command("unlock")
-@friendly
 def user_unlock(
     username: Annotated[str, typer.Argument(help="Login name.")], data: DataOpt = None
 ) -> None:
@@ -213,7 +235,6 @@ def user_unlock(
 
 
 @user_app.command("seal-totp")
-@friendly
 def user_seal_totp(data: DataOpt = None) -> None:
     """Seal the TOTP secrets stored in the clear before migration 0008 with the node's
     key file (HOME/keys/totp.key), now instead of at each account's next sign-in."""
@@ -225,7 +246,6 @@ def user_seal_totp(data: DataOpt = None) -> None:
 
 
 @user_app.command("disable")
-@friendly
 def user_disable(
     username: Annotated[str, typer.Argument(help="Login name.")],
     why: Annotated[str, typer.Option(help="The reason, for the audit log.")] = "by the operator",
@@ -241,7 +261,6 @@ def user_disable(
 
 
 @user_app.command("enable")
-@friendly
 def user_enable(
     username: Annotated[str, typer.Argument(help="Login name.")], data: DataOpt = None
 ) -> None:
@@ -255,7 +274,6 @@ def user_enable(
 
 
 @user_app.command("disable-inactive")
-@friendly
 def user_disable_inactive(data: DataOpt = None) -> None:
     """Disable every account unused for 90 days (run daily); their sessions end at once."""
     from hoptac.auth import service as auth_service
@@ -266,7 +284,6 @@ def user_disable_inactive(data: DataOpt = None) -> None:
 
 
 @app.command("export")
-@friendly
 def export(
     format: Annotated[str, typer.Option("--format", help="json or csv.")] = "json",
     output: Annotated[
@@ -353,7 +370,6 @@ def ingest(
 
 
 @names_app.command("compare")
-@friendly
 def names_compare(
     a: Annotated[str | None, typer.Argument(help="A name, in any script.")] = None,
     b: Annotated[str | None, typer.Argument(help="Another name.")] = None,
@@ -438,7 +454,6 @@ UserOpt = Annotated[str, typer.Option("--user", help="Act as this user (their ag
 
 
 @screening_app.command("import-notices")
-@friendly
 def screening_import_notices(
     file: Annotated[Path, typer.Argument(help="notice_id,name,alt_names,birth_date,...")],
     user: UserOpt,
@@ -455,7 +470,6 @@ def screening_import_notices(
 
 
 @screening_app.command("import-records")
-@friendly
 def screening_import_records(
     register: Annotated[int, typer.Argument(help="The register's id.")],
     file: Annotated[Path, typer.Argument(help="record_id,name,birth_date,sex,...")],
@@ -469,7 +483,6 @@ def screening_import_records(
 
 
 @screening_app.command("run")
-@friendly
 def screening_run(
     register: Annotated[int, typer.Argument(help="The register's id.")],
     user: UserOpt,
@@ -505,7 +518,6 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 @app.command()
-@friendly
 def screen(
     notices: Annotated[Path, typer.Option(help="Notices CSV (notice_id,name,alt_names,...).")],
     register: Annotated[Path, typer.Option(help="Register CSV (record_id,name,...).")],
