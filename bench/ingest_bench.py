@@ -1,8 +1,8 @@
 """Ingest: extraction scored against curated gold, per field, and articles per second.
 
 Two gold sets:
-- seeds: the five seed articles (demo/articles) against the registry's hand-curated
-  records (demo/seeds.yaml): each record names its article (`source`);
+- seeds: the five seed articles (src/hoptac/demo/articles) against the registry's hand-curated
+  records (src/hoptac/demo/seeds.yaml): each record names its article (`source`);
 - dev: bench/data/ingest_dev (articles written for this bench, with gold made by hand
   before the extractor was tuned on them; see its gold.yaml): articles 01-07 are looked at
   while tuning the rules ("dev"), 08-14 are not ("held_out": only their scores were to be
@@ -32,12 +32,13 @@ from typing import Any
 
 import yaml
 
+from hoptac import demofiles
 from hoptac.ingest.extract import extract
 from hoptac.ingest.gazetteer import gazetteer
 from hoptac.ingest.reader import read
 
 ROOT = Path(__file__).parents[1]
-SEEDS = ROOT / "demo" / "seeds.yaml"
+SEEDS = demofiles.SEEDS
 DEV = ROOT / "bench" / "data" / "ingest_dev" / "gold.yaml"
 FRESH = ROOT / "bench" / "data" / "ingest_fresh" / "gold.yaml"
 FIELDS = ("people", "agencies", "event_type", "dates", "agreements", "commitments", "topics")
@@ -214,7 +215,7 @@ def score(gold: Iterable[dict[str, Any]]) -> dict[str, tuple[float, float, float
 
 
 def speed(seconds: float = 3.0) -> float:
-    files = sorted((ROOT / "demo" / "articles").glob("*.txt"))
+    files = sorted(demofiles.ARTICLES.glob("*.txt"))
     data = [(f.read_bytes(), f.name) for f in files]
     extract(read(*data[0]))  # warm the gazetteer
     n, start = 0, time.perf_counter()

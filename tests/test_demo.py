@@ -6,12 +6,13 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.orm import Session
 
+from hoptac import demofiles
 from hoptac.db.models import Agency, Agreement, Commitment, Engagement, Person, Source, User
 from hoptac.registry import demo as demo_data
 from hoptac.registry.service import effective_status, partial_date
 from hoptac.types import CommitmentStatus, PartialDate
 
-SEEDS = Path(__file__).parents[1] / "demo" / "seeds.yaml"
+SEEDS = demofiles.SEEDS
 
 
 def _agency(session: Session, ref: str) -> Agency:

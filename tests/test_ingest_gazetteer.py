@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from pathlib import Path
 
 import pytest
 import yaml
 
+from hoptac import demofiles
 from hoptac.ingest.gazetteer import Match, gazetteer
 from hoptac.types import RANKS
 
-DEMO = Path(__file__).parents[1] / "demo"
+DEMO = demofiles.ROOT
 
 
 def keys(matches: list[Match]) -> list[str]:

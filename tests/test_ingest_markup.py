@@ -4,16 +4,13 @@ refused as "not Vietnamese")."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from hoptac import demofiles
 from hoptac.ingest.extract import extract
 from hoptac.ingest.reader import IngestError, read, strip_markup
 
-ARTICLE = (
-    Path(__file__).parent.parent / "demo" / "articles" / "001_b52667d22c19e3db.txt"
-).read_text(encoding="utf-8")
+ARTICLE = (demofiles.ARTICLES / "001_b52667d22c19e3db.txt").read_text(encoding="utf-8")
 
 
 def _as_web_page(text: str) -> str:

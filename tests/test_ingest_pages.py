@@ -4,19 +4,17 @@ with corrections; bad input stores nothing; records link back to their passages.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from hoptac import demofiles
 from hoptac.db.models import Agency, Citation, Person, Source
 from tests.conftest import csrf, login
 
-ARTICLE = (
-    Path(__file__).parent.parent / "demo" / "articles" / "004_7e5c05ce24194161.txt"
-).read_text(encoding="utf-8")
+ARTICLE = (demofiles.ARTICLES / "004_7e5c05ce24194161.txt").read_text(encoding="utf-8")
 
 
 def _count(session: Session, model: Any) -> int:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.orm import Session
 
+from hoptac import demofiles
 from hoptac.auth import audit
 from hoptac.auth import service as auth_service
 from hoptac.auth.audit import Action
@@ -29,7 +30,7 @@ DEMO_PASSWORD = "hoptac-demo-2024"
 
 def default_path() -> Path:
     """`demo/seeds.yaml` of the source checkout (the package is installed editable)."""
-    return Path(__file__).resolve().parents[3] / "demo" / "seeds.yaml"
+    return demofiles.SEEDS
 
 
 def _collapse(text: str) -> str:

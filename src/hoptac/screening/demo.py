@@ -9,6 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from hoptac import demofiles
 from hoptac.auth.principal import Principal
 from hoptac.db.models import Register
 from hoptac.registry import service as svc
@@ -21,7 +22,7 @@ REGISTER_NAME = "Lưu trú khách sạn (dữ liệu mẫu)"
 
 def folder() -> Path:
     """`demo/screening/` of the source checkout (the package is installed editable)."""
-    return Path(__file__).resolve().parents[3] / "demo" / "screening"
+    return demofiles.SCREENING
 
 
 def load(session: Session, principal: Principal, where: Path | None = None) -> bool:
