@@ -353,7 +353,9 @@ def test_a_message_is_delivered_read_and_answered(nodes: tuple[Node, Node]) -> N
         )
     _deliver(b, a)
     with a.factory() as s:
-        listed = {m["id"]: m for m in service.list_envelopes(s, a.keys)}
+        rows, total = service.list_envelopes(s, a.principal(), a.keys)
+        listed = {m["id"]: m for m in rows}
+    assert total == len(rows) == 2
     assert listed[sent.envelope_id]["status"] == "answered"
     assert listed[reply.envelope_id]["thread"] == sent.envelope_id
 
@@ -675,3 +677,38 @@ def test_bad_message_input_is_refused_field_by_field(nodes: tuple[Node, Node]) -
     assert _count(a) == 0
     with a.factory() as s, pytest.raises(NotFound):
         service.send_message(s, a.keys, a.principal(), to="xx-nowhere", subject="s", text="t")
+
+
+def test_the_listing_checks_who_asks_itself(nodes: tuple[Node, Node]) -> None:
+    """`list_envelopes` refuses a viewer and another agency's officer on its own, not
+    only when its callers remember to ask (code health: access checks in the service)."""
+    a, b = nodes
+    _send(a, b)
+    with a.factory() as s:
+        agency = service.this_node(s).agency_id
+        viewer = Principal(None, "viewer", agency, Role.VIEWER)
+        stranger = Principal(None, "other", agency + 999, Role.OFFICER)
+        with pytest.raises(Forbidden):
+            service.list_envelopes(s, viewer, None)
+        with pytest.raises(NotFound):
+            service.list_envelopes(s, stranger, None)
+        rows, total = service.list_envelopes(s, a.principal(), None, limit=1, offset=0)
+        assert total == 1 and len(rows) == 1
+
+
+def test_a_received_message_over_the_limits_is_refused(nodes: tuple[Node, Node]) -> None:
+    """One set of rules for a message body, sent or received: a partner's subject past
+    200 characters is a bad payload, as it could not have been sent from here."""
+    a, b = nodes
+    with transaction(a.factory) as s:
+        peer = service.peer_by_node(s, b.node_id)
+        row = service.enqueue(
+            s, a.keys, peer, "message",
+            {"subject": "x" * 201, "text": "t", "priority": "routine", "thread": None,
+             "in_reply_to": None, "author": None, "attachments": []},
+        )  # fmt: skip
+    with transaction(b.factory) as s:
+        out = service.receive(s, b.keys, [json.loads(row.wire)])
+    assert [(r["code"], r["reason"]) for r in out.rejected] == [
+        ("bad_payload", "subject: 1 to 200 characters")
+    ]

@@ -200,6 +200,36 @@ class RegisterKind(StrEnum):
     HOTEL = "hotel"  # hotel stays (lưu trú)
 
 
+class Direction(StrEnum):
+    """Which way an envelope went (`envelopes.direction`)."""
+
+    IN = "in"
+    OUT = "out"
+
+
+class DeliveryStatus(StrEnum):
+    """Where a sent envelope is on its way (`envelopes.status`, direction out)."""
+
+    QUEUED = "queued"  # in the outbox, never tried
+    SENT = "sent"  # tried, no receipt yet: sent again
+    DELIVERED = "delivered"  # the receiver's signed receipt is held
+    REJECTED = "rejected"  # refused for good by the receiver
+
+
+UNDELIVERED = (DeliveryStatus.QUEUED, DeliveryStatus.SENT)  # what the sender still sends
+
+
+class Priority(StrEnum):
+    """A hotline message's priority; urgent and flash wait for an acknowledgement."""
+
+    ROUTINE = "routine"
+    URGENT = "urgent"
+    FLASH = "flash"
+
+
+NEEDS_ACK = (Priority.URGENT, Priority.FLASH)
+
+
 class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"

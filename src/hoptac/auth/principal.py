@@ -26,6 +26,12 @@ class Principal:
         without them."""
         return self.role in (Role.ADMIN, Role.OFFICER)
 
+    @classmethod
+    def node(cls, agency_id: int, acting_as: str) -> Principal:
+        """The node itself acting for `agency_id` (a loader, `hoptac init`, the operator's
+        command line): not a user, never a web caller; audit rows name `acting_as`."""
+        return cls(None, acting_as, agency_id, Role.ADMIN)
+
     def require_write(self) -> None:
         if not self.can_write:
             raise Forbidden("This account may read but not create or change records.")

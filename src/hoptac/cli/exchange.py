@@ -274,8 +274,9 @@ def hotline_list(
     from hoptac.exchange import service
 
     with session_factory()() as session:
-        service.require_hotline(session, _node_principal(session))
-        rows = service.list_envelopes(session, None, peer=peer, limit=limit)
+        rows, _ = service.list_envelopes(
+            session, _node_principal(session), None, peer=peer, limit=limit
+        )
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return

@@ -40,13 +40,23 @@ from hoptac.exchange import envelope as wire
 from hoptac.exchange import ulid
 from hoptac.exchange.envelope import Envelope, Rejected
 from hoptac.exchange.keys import CARD_CONTEXT, NodeKeys, b64, fingerprint, unb64
-from hoptac.names import search_key
-from hoptac.types import AgencyLevel, Role, Sharing
+from hoptac.registry import schemas as registry_schemas
+from hoptac.registry import service as registry_service
+from hoptac.types import (
+    NEEDS_ACK,
+    UNDELIVERED,
+    AgencyLevel,
+    DeliveryStatus,
+    Direction,
+    Priority,
+    Role,
+    Sharing,
+)
 
 log = logging.getLogger(__name__)
 
 NODE_ID = re.compile(r"^[a-z0-9][a-z0-9.-]{1,62}$")
-PRIORITIES = ("routine", "urgent", "flash")
+PRIORITIES = tuple(Priority)
 MAX_ATTACHMENTS_BYTES = 512 * 1024  # all attachments of one message, before encoding
 MAX_SUBJECT, MAX_TEXT = 200, 100_000
 SYSTEM = "exchange"  # the audit log's actor for what the node does by itself
@@ -111,16 +121,10 @@ def _agency(session: Session, name: str, agency_ref: str | None, node_id: str) -
             "name the node's agency (--agency) or start the node id with its country code",
             errors=[FieldError("node_id", "e.g. vn-hanoi-pd, cn-beijing-psb")],
         )
-    agency = Agency(
-        name_vi=name,
-        country=prefix,
-        level=AgencyLevel.PROVINCE,
-        name_key=search_key(name),
-        sharing=Sharing.ALL,
+    data = registry_schemas.AgencyIn(
+        name_vi=name, country=prefix, level=AgencyLevel.PROVINCE, sharing=Sharing.ALL
     )
-    session.add(agency)
-    session.flush()
-    return agency
+    return registry_service.create_own_agency(session, data, SYSTEM)
 
 
 def this_node(session: Session) -> ExchangeNode:
@@ -267,8 +271,8 @@ def _reseal_outbox(session: Session, keys: NodeKeys, node: ExchangeNode, peer: P
     waiting = session.scalars(
         sa.select(EnvelopeRow).where(
             EnvelopeRow.peer_id == peer.id,
-            EnvelopeRow.direction == "out",
-            EnvelopeRow.status == "queued",
+            EnvelopeRow.direction == Direction.OUT,
+            EnvelopeRow.status == DeliveryStatus.QUEUED,
         )
     ).all()
     for row in waiting:
@@ -361,7 +365,7 @@ def enqueue(
         raise InvalidInput(exc.reason) from None
     row = EnvelopeRow(
         envelope_id=env.id,
-        direction="out",
+        direction=Direction.OUT,
         peer_id=peer.id,
         kind=kind,
         created_at=utc(wire.parse_timestamp(env.created_at)),
@@ -374,7 +378,7 @@ def enqueue(
         thread_id=thread_id or (env.id if kind == "message" else None),
         in_reply_to=in_reply_to,
         priority=priority,
-        status="queued",
+        status=DeliveryStatus.QUEUED,
         next_attempt_at=utcnow(),
     )
     session.add(row)
@@ -412,7 +416,7 @@ def send_message(
     to: str,
     subject: str,
     text: str,
-    priority: str = "routine",
+    priority: str = Priority.ROUTINE,
     handling: str = "H0",
     handling_note: str | None = None,
     reliability: str = "B",
@@ -425,14 +429,8 @@ def send_message(
     require_hotline(session, principal)
     peer = peer_by_node(session, to)
     attachments = attachments or []
-    errors = []
     subject, text = subject.strip(), text.strip()
-    if not subject or len(subject) > MAX_SUBJECT:
-        errors.append(FieldError("subject", f"1 to {MAX_SUBJECT} characters"))
-    if not text or len(text) > MAX_TEXT:
-        errors.append(FieldError("body", f"1 to {MAX_TEXT:,} characters"))
-    if priority not in PRIORITIES:
-        errors.append(FieldError("priority", f"one of {', '.join(PRIORITIES)}"))
+    errors = message_rules(subject, text, priority)
     if handling not in wire.HANDLING:
         errors.append(FieldError("handling", f"one of {', '.join(wire.HANDLING)}"))
     if handling == "H3" and not (handling_note or "").strip():
@@ -550,7 +548,7 @@ def receive(
     out = Received([], [])
     ids = [o.get("id") for o in objs if isinstance(o, dict) and isinstance(o.get("id"), str)]
     known: dict[str, bytes] = {
-        envelope_id: row_wire if direction == "in" else b""
+        envelope_id: row_wire if direction == Direction.IN else b""
         for envelope_id, direction, row_wire in session.execute(
             sa.select(EnvelopeRow.envelope_id, EnvelopeRow.direction, EnvelopeRow.wire).where(
                 EnvelopeRow.envelope_id.in_(ids)
@@ -695,7 +693,7 @@ def _received_row(
                 sa.update(EnvelopeRow)
                 .where(
                     EnvelopeRow.envelope_id == in_reply_to,
-                    EnvelopeRow.direction == "out",
+                    EnvelopeRow.direction == Direction.OUT,
                     EnvelopeRow.peer_id == peer.id,
                     EnvelopeRow.answered_at.is_(None),
                 )
@@ -707,7 +705,7 @@ def _received_row(
         _apply_permission(session, peer, env, body, accepted)
     return {
         "envelope_id": env.id,
-        "direction": "in",
+        "direction": Direction.IN,
         "peer_id": peer.id,
         "kind": env.kind,
         "created_at": utc(wire.parse_timestamp(env.created_at)),
@@ -750,11 +748,26 @@ def _optional_id(body: dict[str, Any], field: str) -> None:
         raise Rejected("bad_payload", f"{field} must be an envelope id (a ULID) or null")
 
 
+def message_rules(subject: Any, text: Any, priority: Any) -> list[FieldError]:
+    """The rules of a message body, the same for one sent and one received: a subject and a
+    text within their lengths, a known priority."""
+    errors = []
+    if not isinstance(subject, str) or not 1 <= len(subject.strip()) <= MAX_SUBJECT:
+        errors.append(FieldError("subject", f"1 to {MAX_SUBJECT} characters"))
+    if not isinstance(text, str) or not 1 <= len(text.strip()) <= MAX_TEXT:
+        errors.append(FieldError("body", f"1 to {MAX_TEXT:,} characters"))
+    if priority not in PRIORITIES:
+        errors.append(FieldError("priority", f"one of {', '.join(PRIORITIES)}"))
+    return errors
+
+
 def _check_message(body: dict[str, Any]) -> None:
     if not isinstance(body.get("subject"), str) or not isinstance(body.get("text"), str):
         raise Rejected("bad_payload", "a message needs a subject and a text")
     if body.get("priority") not in PRIORITIES:
         raise Rejected("bad_payload", f"priority must be one of {', '.join(PRIORITIES)}")
+    for error in message_rules(body["subject"], body["text"], body["priority"]):
+        raise Rejected("bad_payload", f"{error.field}: {error.message}")
     _optional_id(body, "thread")
     _optional_id(body, "in_reply_to")
     attachments = body.get("attachments") or []
@@ -783,7 +796,7 @@ def _apply_status(session: Session, peer: Peer, body: dict[str, Any]) -> None:
         sa.update(EnvelopeRow)
         .where(
             EnvelopeRow.envelope_id == body["of"],
-            EnvelopeRow.direction == "out",
+            EnvelopeRow.direction == Direction.OUT,
             EnvelopeRow.peer_id == peer.id,
             EnvelopeRow.read_at.is_(None),
         )
@@ -805,7 +818,7 @@ def _apply_permission(
     original = session.scalar(
         sa.select(EnvelopeRow).where(
             EnvelopeRow.envelope_id == of,
-            EnvelopeRow.direction == "in",
+            EnvelopeRow.direction == Direction.IN,
             EnvelopeRow.peer_id == peer.id,
         )
     )
@@ -832,8 +845,8 @@ def due_peers(session: Session, now: datetime) -> list[Peer]:
     ids = session.scalars(
         sa.select(EnvelopeRow.peer_id)
         .where(
-            EnvelopeRow.direction == "out",
-            EnvelopeRow.status.in_(("queued", "sent")),
+            EnvelopeRow.direction == Direction.OUT,
+            EnvelopeRow.status.in_(UNDELIVERED),
         )
         .distinct()
     ).all()
@@ -856,8 +869,8 @@ def next_batch(
     rows = session.scalars(
         sa.select(EnvelopeRow)
         .where(
-            EnvelopeRow.direction == "out",
-            EnvelopeRow.status.in_(("queued", "sent")),
+            EnvelopeRow.direction == Direction.OUT,
+            EnvelopeRow.status.in_(UNDELIVERED),
             EnvelopeRow.peer_id == peer.id,
         )
         .order_by(EnvelopeRow.seq)
@@ -894,7 +907,7 @@ def settle(session: Session, peer: Peer, batch: list[EnvelopeRow], answer: Any) 
     an envelope the answer does not mention) stays in the outbox, to be sent again."""
     receipts = answer.get("receipts") if isinstance(answer, dict) else None
     refusals = answer.get("rejected") if isinstance(answer, dict) else None
-    by_id = {r.envelope_id: r for r in batch if r.status in ("queued", "sent")}
+    by_id = {r.envelope_id: r for r in batch if r.status in UNDELIVERED}
     key = base64.b64decode(peer.signing_key)
     node_id = this_node(session).node_id
     now = utcnow()
@@ -912,7 +925,7 @@ def settle(session: Session, peer: Peer, batch: list[EnvelopeRow], answer: Any) 
             continue
         done[row.envelope_id] = {
             "s": row.seq,
-            "status": "delivered",
+            "status": DeliveryStatus.DELIVERED,
             "delivered_at": now,
             "receipt": obj,
             "last_error": None,
@@ -932,7 +945,7 @@ def settle(session: Session, peer: Peer, batch: list[EnvelopeRow], answer: Any) 
         if code in wire.RETRYABLE and row.created_at > now - wire.MAX_AGE:
             notes[row.envelope_id] = f"refused for now, will retry: {note}"
             continue
-        row.status, row.attempts, row.last_error = "rejected", row.attempts + 1, note
+        row.status, row.attempts, row.last_error = DeliveryStatus.REJECTED, row.attempts + 1, note
         rejected += 1
     if done:
         table = sa.Table("envelopes", EnvelopeRow.metadata)
@@ -949,7 +962,11 @@ def settle(session: Session, peer: Peer, batch: list[EnvelopeRow], answer: Any) 
             ),
             list(done.values()),
         )
-    pending = [r for r in by_id.values() if r.envelope_id not in done and r.status != "rejected"]
+    pending = [
+        r
+        for r in by_id.values()
+        if r.envelope_id not in done and r.status != DeliveryStatus.REJECTED
+    ]
     for row in pending:
         if row.envelope_id in notes:
             row.last_error = notes[row.envelope_id]
@@ -963,9 +980,9 @@ def mark_tried(session: Session, seqs: list[int], error: str, retry_at: datetime
     error_value = {"last_error": error[:500]} if error else {}  # else: settle's note stays
     session.execute(
         sa.update(EnvelopeRow)
-        .where(EnvelopeRow.seq.in_(seqs), EnvelopeRow.status.in_(("queued", "sent")))
+        .where(EnvelopeRow.seq.in_(seqs), EnvelopeRow.status.in_(UNDELIVERED))
         .values(
-            status="sent",
+            status=DeliveryStatus.SENT,
             attempts=EnvelopeRow.attempts + 1,
             sent_at=sa.func.coalesce(EnvelopeRow.sent_at, utcnow()),
             next_attempt_at=retry_at,
@@ -987,9 +1004,9 @@ class Message:
         """What the user sees of its delivery: queued, sent, delivered, read, answered,
         rejected (out); new, read, acknowledged (in)."""
         r = self.row
-        if r.direction == "in":
+        if r.direction == Direction.IN:
             return "acknowledged" if r.acknowledged_at else ("read" if r.read_at else "new")
-        if r.status == "rejected":
+        if r.status == DeliveryStatus.REJECTED:
             return "rejected"
         if r.answered_at:
             return "answered"
@@ -999,11 +1016,13 @@ class Message:
 
     @property
     def urgent(self) -> bool:
-        return self.row.priority in ("urgent", "flash")
+        return self.row.priority in NEEDS_ACK
 
     @property
     def needs_ack(self) -> bool:
-        return self.row.direction == "in" and self.urgent and self.row.acknowledged_at is None
+        return (
+            self.row.direction == Direction.IN and self.urgent and self.row.acknowledged_at is None
+        )
 
 
 def _open(keys: NodeKeys, row: EnvelopeRow) -> dict[str, Any]:
@@ -1044,40 +1063,45 @@ def summary(row: EnvelopeRow, body: dict[str, Any]) -> dict[str, Any]:
 
 def list_envelopes(
     session: Session,
+    principal: Principal,
     keys: NodeKeys | None,
     *,
     peer: str | None = None,
     kind: str | None = "message",
     limit: int = 10_000,
-    principal: Principal | None = None,
+    offset: int = 0,
     client: str | None = None,
-) -> list[dict[str, Any]]:
-    """Envelopes, newest first, with their status. Without keys, no subjects; with them
-    (subjects are content), the listing is audited as `principal`'s read."""
-    query = sa.select(EnvelopeRow).order_by(EnvelopeRow.seq.desc()).limit(limit)
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of envelopes, newest first, with their status, and how many there are: for
+    the node's officers and admins only (`require_hotline`). Without keys, no subjects;
+    with them (subjects are content), the listing is an audit row of `principal`'s read,
+    which the caller commits with the rest."""
+    require_hotline(session, principal)
+    query = sa.select(EnvelopeRow)
     if kind:
         query = query.where(EnvelopeRow.kind == kind)
     if peer:
         query = query.where(EnvelopeRow.peer_id == peer_by_node(session, peer).id)
-    rows = session.scalars(query).all()
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(EnvelopeRow.seq.desc()).limit(limit).offset(offset)).all()
     if keys is not None:
         _audit_listing(session, principal, client, peer, len(rows))
-    return [summary(r, _open(keys, r) if keys else {}) for r in rows]
+    return [summary(r, _open(keys, r) if keys else {}) for r in rows], int(total)
 
 
 def _audit_listing(
-    session: Session, principal: Principal | None, client: str | None, peer: str | None, n: int
+    session: Session, principal: Principal, client: str | None, peer: str | None, n: int
 ) -> None:
+    """A listing of messages (their subjects are content) is a read: an audit row, which
+    the caller commits (a read leaves its row even though nothing else is written)."""
     audit.record(
         session,
         Action.MESSAGES_LISTED,
         principal=principal,
-        username=None if principal else SYSTEM,
         object_type="hotline",
         client=client,
         detail={"peer": peer, "messages": n},
     )
-    session.commit()  # a read leaves its row even though nothing else is written
 
 
 @dataclass(frozen=True)
@@ -1098,7 +1122,12 @@ def conversations(session: Session, principal: Principal) -> list[Conversation]:
                 EnvelopeRow.peer_id,
                 sa.func.sum(
                     sa.case(
-                        (sa.and_(EnvelopeRow.direction == "in", EnvelopeRow.read_at.is_(None)), 1),
+                        (
+                            sa.and_(
+                                EnvelopeRow.direction == Direction.IN, EnvelopeRow.read_at.is_(None)
+                            ),
+                            1,
+                        ),
                         else_=0,
                     )
                 ),
@@ -1106,8 +1135,8 @@ def conversations(session: Session, principal: Principal) -> list[Conversation]:
                     sa.case(
                         (
                             sa.and_(
-                                EnvelopeRow.direction == "in",
-                                EnvelopeRow.priority.in_(("urgent", "flash")),
+                                EnvelopeRow.direction == Direction.IN,
+                                EnvelopeRow.priority.in_(NEEDS_ACK),
                                 EnvelopeRow.acknowledged_at.is_(None),
                             ),
                             1,
@@ -1154,7 +1183,9 @@ class Thread:
 
     @property
     def unread(self) -> int:
-        return sum(1 for m in self.messages if m.row.direction == "in" and m.row.read_at is None)
+        return sum(
+            1 for m in self.messages if m.row.direction == Direction.IN and m.row.read_at is None
+        )
 
     @property
     def needs_ack(self) -> bool:
@@ -1208,7 +1239,7 @@ def open_thread(
         raise NotFound("no such thread")
     now = utcnow()
     for row in rows:
-        if row.direction == "in" and row.read_at is None:
+        if row.direction == Direction.IN and row.read_at is None:
             row.read_at = now
             if row.peer.active and allowed(row.peer.send_kinds, "status"):
                 enqueue(
@@ -1257,7 +1288,7 @@ def acknowledge(
 ) -> EnvelopeRow:
     """An officer has seen to an urgent received message: it is no longer highlighted."""
     row = message_row(session, principal, envelope_id)
-    if row.direction != "in":
+    if row.direction != Direction.IN:
         raise InvalidInput("only a received message is acknowledged")
     if row.acknowledged_at is None:
         row.acknowledged_at = utcnow()
@@ -1305,7 +1336,7 @@ def permitted(session: Session, row: EnvelopeRow, grantee: str) -> bool:
     follows its content). What this node wrote itself, it may pass on."""
     if row.handling != "H2":
         return True
-    if row.direction == "out":
+    if row.direction == Direction.OUT:
         if row.origin_id is None:
             return True
         original = session.scalar(
@@ -1346,7 +1377,7 @@ def forward(
     otherwise, and nothing is queued."""
     row = message_row(session, principal, envelope_id)
     target = peer_by_node(session, to)
-    if row.peer_id == target.id and row.direction == "in":
+    if row.peer_id == target.id and row.direction == Direction.IN:
         raise InvalidInput("this message came from that partner")
     if not permitted(session, row, target.node_id):
         audit.record(
@@ -1377,7 +1408,7 @@ def forward(
         to=to,
         subject="Fwd: " + str(body.get("subject", ""))[: MAX_SUBJECT - 5],
         text=text,
-        priority=str(row.priority or "routine"),
+        priority=str(row.priority or Priority.ROUTINE),
         handling=row.handling,
         handling_note=row.handling_note,
         reliability=row.reliability,
@@ -1386,7 +1417,7 @@ def forward(
         client=client,
     )
     # the copy stays under the provider's handling code and permissions
-    copy.origin_id = row.envelope_id if row.direction == "in" else row.origin_id
+    copy.origin_id = row.envelope_id if row.direction == Direction.IN else row.origin_id
     return copy
 
 
@@ -1401,7 +1432,7 @@ def grant(
     """As the provider: let the recipient of our H2 message disseminate it to `grantee`
     (a node id, or `export`), by a signed `permission` envelope."""
     row = message_row(session, principal, envelope_id)
-    if row.direction != "out" or row.origin_id is not None:
+    if row.direction != Direction.OUT or row.origin_id is not None:
         raise InvalidInput("only the provider of a message may permit its dissemination")
     if not (grantee == "export" or NODE_ID.match(grantee)):
         raise InvalidInput("grantee is a node id or 'export'")

@@ -25,6 +25,7 @@ from hoptac.registry import service as svc
 from hoptac.types import Role, Sharing
 
 DEMO_USER = "demo"
+LOADER = "demo-loader"  # whom the demo's audit rows name: the node itself, loading
 DEMO_PASSWORD = "hoptac-demo-2024"
 
 
@@ -80,7 +81,7 @@ class _Loader:
         agencies = {a["ref"]: a for a in self.doc["agencies"]}
         owner_ref = self.doc["owner"]
         owner = self._bootstrap_owner(agencies[owner_ref])
-        self.principal = Principal(None, "demo-loader", owner.id, Role.ADMIN)
+        self.principal = Principal.node(owner.id, LOADER)
         for src in self.doc["sources"]:
             text = (self.base / src["file"]).read_text(encoding="utf-8")
             self.texts[src["ref"]] = _collapse(text)
@@ -174,11 +175,7 @@ class _Loader:
         data = svc.validate(
             s.AgencyIn, {k: v for k, v in item.items() if k not in ("source", "quote", "parent")}
         )
-        owner = Agency(level=data.level)
-        svc.AGENCIES.apply(self.session, Principal(None, "demo-loader", 0, Role.ADMIN), owner, data)
-        self.session.add(owner)
-        self.session.flush()
-        owner.owner_agency_id = owner.id
+        owner = svc.create_own_agency(self.session, data, LOADER)
         self.ids[("agency", item["ref"])] = owner.id
         return owner
 

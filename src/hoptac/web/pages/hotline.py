@@ -233,6 +233,7 @@ def conversation(request: Request, node_id: str, page: Page, db: DB) -> Response
     except NoIdentity:
         return no_identity_page(request)
     threads = service.threads(db, keys, page.principal, node_id, client_of(request))
+    db.commit()  # the listing's audit row
     peer = service.peer_by_node(db, node_id)
     return render(
         request,
