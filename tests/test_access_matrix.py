@@ -20,8 +20,9 @@ from hoptac.db.models import Agency, AuditEvent, Notice, ScreeningHit, User
 from hoptac.settings import Settings
 from hoptac.types import Role
 from tests.conftest import add_user, api_post, csrf, login, token
+from tests.helpers.routes import PUBLIC, SIGN_OUT
+from tests.helpers.routes import routes as _routes
 from tests.test_hotline_pages import YUNNAN, Net, net, receive  # noqa: F401 (net: a fixture)
-from tests.test_scoping import PUBLIC, SIGN_OUT, _routes
 from tests.test_screening_pages import _world as screening_world
 
 USER, WRITER, ADMIN = "user", "writer", "admin"  # who may use a route, by role

@@ -13,18 +13,16 @@ import json
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, sessionmaker
 
 from hoptac.auth.principal import Principal
-from hoptac.db import migrate
-from hoptac.db.engine import make_engine, make_sessionmaker, transaction
+from hoptac.db.engine import transaction
 from hoptac.db.models import AuditEvent, EnvelopeRow, ExchangePermission
 from hoptac.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hoptac.exchange import envelope as wire
@@ -33,41 +31,12 @@ from hoptac.exchange.envelope import Envelope, Rejected
 from hoptac.exchange.keys import NodeKeys
 from hoptac.types import Role
 from tests.conftest import fresh_database
-
-MARKER = "PLAINTEXT-MARKER-7Q"
-
-
-@dataclass
-class Node:
-    node_id: str
-    factory: sessionmaker[Session]
-    keys: NodeKeys
-    home: Path
-    url: str
-
-    def principal(self) -> Principal:
-        with self.factory() as s:
-            agency_id = service.this_node(s).agency_id
-        return Principal(None, f"officer@{self.node_id}", agency_id, Role.OFFICER)
-
-    def card(self) -> dict[str, Any]:
-        with self.factory() as s:
-            return service.card(service.this_node(s), self.keys)
-
-
-def _node(url: str, home: Path, node_id: str, name: str) -> Node:
-    migrate.upgrade(url)
-    factory = make_sessionmaker(make_engine(url))
-    with transaction(factory) as s:
-        _, keys = service.init_node(
-            s, home / "keys", node_id=node_id, name=name, url=f"http://{node_id}.test"
-        )
-    return Node(node_id, factory, keys, home, url)
+from tests.helpers.exchange import MARKER, Node, make_node, send, two_nodes
 
 
 def _partner_of(node: Node, tmp_path: Path, node_id: str, name: str) -> Node:
     """Another node, on its own SQLite database, that `node` has added as a peer."""
-    other = _node(fresh_database("sqlite", tmp_path)[0], tmp_path / node_id, node_id, name)
+    other = make_node(fresh_database("sqlite", tmp_path)[0], tmp_path / node_id, node_id, name)
     with transaction(node.factory) as s:
         service.add_peer(s, other.card())
     return other
@@ -75,25 +44,8 @@ def _partner_of(node: Node, tmp_path: Path, node_id: str, name: str) -> Node:
 
 @pytest.fixture
 def nodes(backend: str, tmp_path: Path) -> Iterator[tuple[Node, Node]]:
-    url_a, cleanup_a = fresh_database(backend, tmp_path)
-    url_b, cleanup_b = fresh_database("sqlite", tmp_path)
-    a = _node(url_a, tmp_path / "a", "vn-hanoi-pd", "Công an thành phố Hà Nội")
-    b = _node(url_b, tmp_path / "b", "cn-beijing-psb", "北京市公安局")
-    with transaction(a.factory) as s:
-        service.add_peer(s, b.card(), send_kinds=["message"], receive_kinds=["message"])
-    with transaction(b.factory) as s:
-        service.add_peer(s, a.card())
-    yield a, b
-    for n in (a, b):
-        n.factory.kw["bind"].dispose()
-    cleanup_a()
-    cleanup_b()
-
-
-def _send(a: Node, b: Node, **kwargs: Any) -> EnvelopeRow:
-    fields = {"subject": "Xác minh", "text": f"Nội dung {MARKER}", **kwargs}
-    with transaction(a.factory) as s:
-        return service.send_message(s, a.keys, a.principal(), to=b.node_id, **fields)
+    with two_nodes(backend, tmp_path) as pair:
+        yield pair
 
 
 def _deliver(src: Node, dst: Node) -> service.Received:
@@ -291,11 +243,13 @@ def test_a_partners_new_keys_are_pinned_only_after_the_old_pin_is_revoked(
     nodes: tuple[Node, Node], tmp_path: Path
 ) -> None:
     a, b = nodes
-    _send(a, b)
+    send(a, b)
     _deliver(a, b)
-    waiting = _send(a, b, subject="queued before the partner changed keys")
+    waiting = send(a, b, subject="queued before the partner changed keys")
     # B's node is rebuilt with new keys under the same id
-    new_b = _node(fresh_database("sqlite", tmp_path)[0], tmp_path / "b2", b.node_id, "北京市公安局")
+    new_b = make_node(
+        fresh_database("sqlite", tmp_path)[0], tmp_path / "b2", b.node_id, "北京市公安局"
+    )
     with transaction(new_b.factory) as s:
         service.add_peer(s, a.card())
     with transaction(a.factory) as s, pytest.raises(Conflict):
@@ -328,7 +282,7 @@ def test_a_partners_new_keys_are_pinned_only_after_the_old_pin_is_revoked(
 
 def test_a_message_is_delivered_read_and_answered(nodes: tuple[Node, Node]) -> None:
     a, b = nodes
-    sent = _send(a, b, priority="urgent")
+    sent = send(a, b, priority="urgent")
     assert _row(a, sent.envelope_id).status == "queued"
     received = _deliver(a, b)
     assert len(received.receipts) == 1 and not received.rejected
@@ -364,7 +318,7 @@ def test_a_retried_envelope_is_stored_once_and_acknowledged_again(
     nodes: tuple[Node, Node],
 ) -> None:
     a, b = nodes
-    sent = _send(a, b)
+    sent = send(a, b)
     obj = json.loads(_row(a, sent.envelope_id).wire)
     for _ in range(3):
         with transaction(b.factory) as s:
@@ -387,7 +341,7 @@ def test_the_inbox_refuses_each_bad_envelope_with_a_reason_and_stores_nothing(
     nodes: tuple[Node, Node],
 ) -> None:
     a, b = nodes
-    good = json.loads(_row(a, _send(a, b).envelope_id).wire)
+    good = json.loads(_row(a, send(a, b).envelope_id).wire)
 
     flipped = dict(good)
     raw = bytearray(base64.b64decode(good["payload"]))
@@ -475,7 +429,7 @@ def test_a_batch_stores_the_good_envelopes_around_a_bad_one_in_order(
     nodes: tuple[Node, Node],
 ) -> None:
     a, b = nodes
-    ids = [_send(a, b, subject=f"n{i}").envelope_id for i in range(5)]
+    ids = [send(a, b, subject=f"n{i}").envelope_id for i in range(5)]
     with a.factory() as s:
         objs = [json.loads(_row(a, i).wire) for i in ids]
     objs[2]["sig"] = base64.b64encode(b"\x00" * 64).decode()
@@ -490,7 +444,7 @@ def test_a_batch_stores_the_good_envelopes_around_a_bad_one_in_order(
 
 def test_a_forged_receipt_does_not_mark_a_message_delivered(nodes: tuple[Node, Node]) -> None:
     a, b = nodes
-    sent = _send(a, b)
+    sent = send(a, b)
     env = Envelope.from_json(json.loads(_row(a, sent.envelope_id).wire))
     forged = wire.receipt(NodeKeys.generate(), env, b.node_id, datetime.now(UTC))
     with transaction(a.factory) as s:
@@ -505,7 +459,7 @@ def test_a_forged_receipt_does_not_mark_a_message_delivered(nodes: tuple[Node, N
 
 def test_the_database_holds_no_readable_message(nodes: tuple[Node, Node]) -> None:
     a, b = nodes
-    _send(a, b, attachments=[service.Attachment("a.txt", "text/plain", MARKER.encode() * 3)])
+    send(a, b, attachments=[service.Attachment("a.txt", "text/plain", MARKER.encode() * 3)])
     _deliver(a, b)
     with b.factory() as s:
         service.read_message(s, b.keys, b.principal(), _only_message(b))
@@ -536,7 +490,7 @@ def test_h2_is_not_forwarded_or_exported_without_the_providers_permission(
 ) -> None:
     a, b = nodes
     c = _partner_of(b, tmp_path, "kr-busan-mpa", "부산경찰청")
-    sent = _send(a, b, handling="H2")
+    sent = send(a, b, handling="H2")
     _deliver(a, b)
     with b.factory() as s, pytest.raises(Forbidden, match="H2"):
         service.forward(s, b.keys, b.principal(), sent.envelope_id, c.node_id)
@@ -575,7 +529,7 @@ def test_a_forwarded_h2_copy_stays_under_the_providers_permissions(
     a, b = nodes
     c = _partner_of(b, tmp_path, "kr-busan-mpa", "부산경찰청")
     d = _partner_of(b, tmp_path, "la-vientiane-ps", "Lào")
-    sent = _send(a, b, handling="H2")
+    sent = send(a, b, handling="H2")
     with transaction(a.factory) as s:  # granted before the message even left: one batch
         service.grant(s, a.keys, a.principal(), sent.envelope_id, c.node_id)
     _deliver(a, b)
@@ -597,7 +551,7 @@ def test_a_partner_cannot_file_its_message_into_another_partners_thread(
     c = _partner_of(b, tmp_path, "kr-busan-mpa", "부산경찰청")
     with transaction(c.factory) as s:
         service.add_peer(s, b.card())
-    sent = _send(a, b)
+    sent = send(a, b)
     _deliver(a, b)
     intruder = wire.seal(
         c.keys, sender=c.node_id, recipient=b.node_id, recipient_key=b.keys.encryption_public,
@@ -613,7 +567,7 @@ def test_only_signed_final_refusals_drop_a_message(nodes: tuple[Node, Node]) -> 
     """A refusal must be signed by the partner, and only a final one (not one the partner
     can cure, such as not having pinned us yet) takes the message out of the outbox."""
     a, b = nodes
-    sent = _send(a, b)
+    sent = send(a, b)
     stranger = NodeKeys.generate()
 
     def settle(refusal: dict[str, Any]) -> service.Settled:
@@ -683,7 +637,7 @@ def test_the_listing_checks_who_asks_itself(nodes: tuple[Node, Node]) -> None:
     """`list_envelopes` refuses a viewer and another agency's officer on its own, not
     only when its callers remember to ask (code health: access checks in the service)."""
     a, b = nodes
-    _send(a, b)
+    send(a, b)
     with a.factory() as s:
         agency = service.this_node(s).agency_id
         viewer = Principal(None, "viewer", agency, Role.VIEWER)

@@ -20,27 +20,16 @@ import sqlalchemy as sa
 from hoptac.db.engine import transaction
 from hoptac.db.models import EnvelopeRow, Peer
 from hoptac.exchange import delivery, service
-from tests.conftest import fresh_database
-from tests.test_exchange import Node, _node, _send
+from tests.helpers.exchange import Node, two_nodes
+from tests.helpers.exchange import send as _send
 
 START = datetime(2026, 12, 7, 9, 0, 0)
 
 
 @pytest.fixture
 def nodes(backend: str, tmp_path: Path) -> Iterator[tuple[Node, Node]]:
-    url_a, cleanup_a = fresh_database(backend, tmp_path)
-    url_b, cleanup_b = fresh_database("sqlite", tmp_path)
-    a = _node(url_a, tmp_path / "a", "vn-hanoi-pd", "Công an thành phố Hà Nội")
-    b = _node(url_b, tmp_path / "b", "cn-beijing-psb", "北京市公安局")
-    with transaction(a.factory) as s:
-        service.add_peer(s, b.card())
-    with transaction(b.factory) as s:
-        service.add_peer(s, a.card())
-    yield a, b
-    for n in (a, b):
-        n.factory.kw["bind"].dispose()
-    cleanup_a()
-    cleanup_b()
+    with two_nodes(backend, tmp_path) as pair:
+        yield pair
 
 
 class Partner:

@@ -22,7 +22,7 @@ from hoptac.exchange import service
 from hoptac.exchange.keys import NodeKeys, b64
 from hoptac.settings import Settings
 from tests.conftest import csrf, login, token
-from tests.test_scoping import _routes
+from tests.helpers.routes import routes as _routes
 
 HCMC, BUSAN, YUNNAN = "vn-hcmc-pd", "kr-busan-pd", "cn-yunnan-pst"
 

@@ -106,7 +106,7 @@ def inbox(
     """The app as node B (its database under test, no sender), a partner A pinned both
     ways (on SQLite), and a stranger C that B never pinned (but that pinned B)."""
     from hoptac.db.engine import transaction
-    from tests.test_exchange import _node
+    from tests.helpers.exchange import make_node as _node
 
     settings.exchange_sender = False
     with transaction(factory) as s:

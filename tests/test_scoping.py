@@ -6,6 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import api_post, csrf, login, token
+from tests.helpers.routes import PUBLIC, SIGN_OUT
+from tests.helpers.routes import routes as _routes
 
 # The resources with a hidden record in `hue_private`.
 RESOURCES = (
@@ -185,44 +187,7 @@ def test_pages_hide_private_records(
 
 # ---- every route is either public or refuses strangers --------------------------------
 
-PUBLIC = {
-    ("GET", "/problems/{slug}"),  # what each problem type means: public, no data
-    ("GET", "/login"),
-    ("POST", "/login"),
-    # the second step: only a session whose password was right gets past it
-    ("GET", "/login/code"),
-    ("POST", "/login/code"),
-    # a one-time password's change: only a session past every factor gets to it
-    ("GET", "/login/password"),
-    ("POST", "/login/password"),
-    ("GET", "/lang/{code}"),
-    ("GET", "/healthz"),
-    ("POST", "/api/v1/auth/token"),
-    ("GET", "/api/v1/openapi.json"),
-    ("GET", "/api/v1/docs"),
-    # node to node: a partner is authenticated by the signatures on what it sends
-    ("GET", "/exchange/v1/card"),
-    ("POST", "/exchange/v1/inbox"),
-}
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
-# What every signed-in user does to the own account, viewers included: signing out.
-SIGN_OUT = {("POST", "/logout"), ("POST", "/logout/everywhere"), ("POST", "/api/v1/auth/revoke")}
-
-
-def _routes(app: Any) -> list[tuple[str, str]]:
-    out = []
-    routes = list(app.routes)
-    while routes:
-        route = routes.pop(0)
-        if hasattr(route, "original_router"):  # FastAPI's wrapper of an included router
-            routes.extend(route.original_router.routes)
-            continue
-        methods = getattr(route, "methods", None)
-        if methods and isinstance(getattr(route, "path", None), str):
-            for method in sorted(methods):
-                if method != "HEAD":
-                    out.append((method, route.path))
-    return out
 
 
 def _url(path: str) -> str:

@@ -52,8 +52,8 @@ from hoptac.settings import Settings
 from hoptac.types import Role
 from hoptac.web.pages import forms
 from tests.conftest import add_user, login
+from tests.helpers.routes import routes as _routes
 from tests.test_hotline_pages import BUSAN, HCMC, Net, _card, receive
-from tests.test_scoping import _routes
 
 VIETNAMESE = re.compile(
     "[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.IGNORECASE

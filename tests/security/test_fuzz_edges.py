@@ -23,7 +23,8 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
 
 from tests.conftest import login, token
-from tests.test_scoping import SIGN_OUT, _routes
+from tests.helpers.routes import SIGN_OUT
+from tests.helpers.routes import routes as _routes
 
 EXAMPLES = 12
 
