@@ -46,6 +46,7 @@ from hoptac.web.pages import hotline as hotline_pages
 from hoptac.web.pages import ingest as ingest_pages
 from hoptac.web.pages import routes as pages
 from hoptac.web.pages import screening as screening_pages
+from hoptac.web.pages import signin as signin_pages
 from hoptac.web.pages.render import render_error
 
 STATIC = Path(__file__).parent / "static"
@@ -191,6 +192,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_screening.router)
     app.include_router(api_records.router)
     app.include_router(api_hotline.router)
+    app.include_router(signin_pages.router)
     app.include_router(screening_pages.router)
     app.include_router(hotline_pages.router)
     app.include_router(ingest_pages.router)
