@@ -23,10 +23,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from hoptac.names import THRESHOLD, compare, keys, readings
+from hoptac.names import MATCH_THRESHOLD, compare, readings
 from hoptac.names.batch import NameTable, clear_memo
+from hoptac.names.blocking import clear_memos, name_keys
 from hoptac.names.fold import fold
-from hoptac.names.match import clear_memos
 
 DATA = Path(__file__).parents[1] / "tests" / "data"
 PEOPLE = DATA / "names_people.csv"  # development set: the matcher was tuned on it
@@ -120,7 +120,9 @@ def baseline(a: str, b: str) -> bool:
     from rapidfuzz import fuzz
     from unidecode import unidecode
 
-    return fuzz.token_sort_ratio(unidecode(a).lower(), unidecode(b).lower()) >= THRESHOLD * 100
+    return (
+        fuzz.token_sort_ratio(unidecode(a).lower(), unidecode(b).lower()) >= MATCH_THRESHOLD * 100
+    )
 
 
 def score(pairs: list[Pair], decide: Callable[[str, str], bool]) -> Scores:
@@ -184,9 +186,9 @@ def synthetic_names(people: list[dict[str, str]], count: int, seed: int = 3) -> 
 def blocked_pairs(names: list[str], count: int, seed: int = 5) -> tuple[list[int], list[int]]:
     """`count` pairs of names that share a blocking key, drawn as a screening run meets
     them: a block of n names gives n*(n-1)/2 pairs, so blocks are drawn by that weight."""
-    blocks: dict[str, list[int]] = defaultdict(list)
+    blocks: dict[int, list[int]] = defaultdict(list)
     for i, name in enumerate(names):
-        for key in keys(name):
+        for key in name_keys(name):
             blocks[key].append(i)
     members = [m for m in blocks.values() if len(m) > 1]
     weights = [len(m) * (len(m) - 1) for m in members]
@@ -228,7 +230,8 @@ def quality(label: str, path: Path) -> Scores:
     for kind in [*SIDE_A, "overall"]:
         print(f"{kind:<20}{_cell(ours, kind)}{_cell(fuzzy, kind)}{_cell(nk, kind)}")
     print(
-        f"thresholds: hoptac {THRESHOLD}, rapidfuzz token-sort {THRESHOLD * 100:.0f}, "
+        f"thresholds: hoptac {MATCH_THRESHOLD}, "
+        f"rapidfuzz token-sort {MATCH_THRESHOLD * 100:.0f}, "
         f"nomenklatura {NK_THRESHOLD} (yente's default)"
     )
     return ours
@@ -280,11 +283,11 @@ def speed() -> dict[str, float]:
     clear_memos()  # measure names and syllables never seen before
     clear_memo()
     t = time.perf_counter()
-    keys("Nguyễn Văn An")  # loads the reading table: once per process
+    name_keys("Nguyễn Văn An")  # loads the reading table: once per process
     startup = time.perf_counter() - t
     t = time.perf_counter()
     for name in names:
-        keys(name)  # parse + keys; every name distinct
+        name_keys(name)  # parse + keys; every name distinct
     keyed = len(names) / (time.perf_counter() - t)
     print(f"\nreading table loaded in {startup:.2f} s (once per process)")
     print(f"names keyed per second: {keyed:,.0f} ({len(names):,} distinct names, parse included)")

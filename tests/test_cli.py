@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hoptac.cli.main import app
+from hoptac.names.blocking import name_keys
 
 
 def test_demo_load_then_user_add_then_login(cli: CliRunner, client: Any) -> None:
@@ -100,6 +101,9 @@ def test_names_compare_keys_and_pairs(tmp_path: Path) -> None:
     assert r.exit_code == 0 and "MATCH" in r.output and "Vương ~ Wang" in r.output
     r = runner.invoke(app, ["names", "keys", "王健"])
     assert "p:wang" in r.output.split()
+    # the keys screening blocks on, each with the sound keys it pairs
+    printed = {int(line.split()[0], 16) for line in r.output.splitlines()}
+    assert printed == name_keys("王健") and "p:jian + p:wang" in r.output
     source = tmp_path / "pairs.csv"
     source.write_text("id,a,b\n1,Tập Cận Bình,Xi Jinping\n2,Li Qiang,Li Keqiang\n", "utf-8")
     out = tmp_path / "out.csv"

@@ -21,13 +21,14 @@ CHECK = textwrap.dedent(
     socket.getaddrinfo = refuse
 
     import hoptac
-    from hoptac.names import compare, keys
+    from hoptac.names import compare
     from hoptac.names.batch import NameTable
+    from hoptac.names.blocking import described_keys
 
     assert hoptac.__file__.startswith(sys.argv[1]), hoptac.__file__
     assert compare("Vương Kiện", "王健").match
     assert compare("Park Geun-hye", "박근혜").match
-    assert "p:xi" in keys("習近平")
+    assert "p:jin + p:xi" in described_keys("習近平").values()
     table = NameTable(["Tập Cận Bình", "Xi Jinping"])
     assert table.score([0], [1])[0] >= 0.85
     from hoptac.ingest.gazetteer import gazetteer

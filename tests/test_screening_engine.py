@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from hoptac.cli.main import app
 from hoptac.screening.engine import candidates, candidates_duckdb, screen
 from hoptac.screening.records import Person
-from hoptac.screening.score import THRESHOLD, Evidence, birth_date
+from hoptac.screening.score import HIT_THRESHOLD, Evidence, birth_date
 
 HEADER = (
     "notice_id,name,alt_names,birth_date,sex,nationality,document_number,issuing_agency,charges"
@@ -85,7 +85,7 @@ def test_cli_screens_files_and_reports_bad_rows(tmp_path: Path) -> None:
         ("N2", "R2"),
         ("N3", "R4"),
     }
-    assert all(THRESHOLD <= float(r["score"]) <= 1 and r["reasons"] for r in rows)
+    assert all(HIT_THRESHOLD <= float(r["score"]) <= 1 and r["reasons"] for r in rows)
 
 
 def test_cli_refuses_a_missing_file_and_an_unknown_engine(tmp_path: Path) -> None:
@@ -192,7 +192,7 @@ def test_only_records_whose_birth_date_could_make_a_hit_are_read(
 def test_namesakes_are_counted_across_scripts_without_reading_them() -> None:
     """The namesake table counts a name's records whatever the script, order or spacing,
     in the year window, or in any year where a birth year is unknown on either side."""
-    from hoptac.screening.blocking import keys_of_people
+    from hoptac.names.blocking import keys_of_people
     from hoptac.screening.engine import Namesakes
     from hoptac.screening.score import code_evidence
 

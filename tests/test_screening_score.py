@@ -3,7 +3,7 @@
 import pytest
 
 from hoptac.screening.score import (
-    THRESHOLD,
+    HIT_THRESHOLD,
     Evidence,
     birth_date,
     document_key,
@@ -25,16 +25,16 @@ BORN = Evidence(birth=birth_date("1985-03-07"), sex="M")
 
 
 def test_an_exact_birth_date_lifts_a_similar_name_over_the_threshold() -> None:
-    assert _score(0.85, BORN, BORN) >= THRESHOLD
-    assert _score(0.85, Evidence(), Evidence()) < THRESHOLD
+    assert _score(0.85, BORN, BORN) >= HIT_THRESHOLD
+    assert _score(0.85, Evidence(), Evidence()) < HIT_THRESHOLD
 
 
 def test_a_same_name_alone_is_a_hit_only_when_the_name_is_rare_in_the_register() -> None:
     unknown = Evidence(sex="M")
-    assert _score(1.0, unknown, BORN, namesakes=1) >= THRESHOLD
-    assert _score(1.0, unknown, BORN, namesakes=5) < THRESHOLD
+    assert _score(1.0, unknown, BORN, namesakes=1) >= HIT_THRESHOLD
+    assert _score(1.0, unknown, BORN, namesakes=5) < HIT_THRESHOLD
     # with the birth date, even a common name is a hit
-    assert _score(1.0, BORN, BORN, namesakes=30) >= THRESHOLD
+    assert _score(1.0, BORN, BORN, namesakes=30) >= HIT_THRESHOLD
 
 
 def test_day_and_month_swapped_counts_less_than_exact_but_more_than_year_only() -> None:
@@ -46,15 +46,15 @@ def test_day_and_month_swapped_counts_less_than_exact_but_more_than_year_only() 
 
 def test_a_different_birth_date_rules_out_a_same_name() -> None:
     for other in ("1985-11-23", "1972-03-07", "1986-03-07"):
-        assert _score(1.0, BORN, Evidence(birth=birth_date(other))) < THRESHOLD
+        assert _score(1.0, BORN, Evidence(birth=birth_date(other))) < HIT_THRESHOLD
 
 
 def test_a_different_sex_rules_out_a_name_and_a_shared_document_confirms() -> None:
     woman = Evidence(birth=BORN.birth, sex="F")
-    assert _score(1.0, Evidence(sex="M"), Evidence(sex="F")) < THRESHOLD
+    assert _score(1.0, Evidence(sex="M"), Evidence(sex="F")) < HIT_THRESHOLD
     assert _score(1.0, BORN, woman) < _score(1.0, BORN, BORN) / 1.02  # a slip, or not
     doc = _score(0.75, Evidence(document="e 1234-5678"), Evidence(document="E12345678"), 20)
-    assert doc >= THRESHOLD
+    assert doc >= HIT_THRESHOLD
 
 
 def test_unknowns_neither_help_nor_hurt() -> None:

@@ -291,10 +291,10 @@ def test_another_agency_sees_nothing_and_reads_are_audited(
     hit = service.list_hits(session, hcmc, job_id=job_id)[0][0]
     for read in (
         lambda p: service.read_hit(session, p, hit.id),
-        lambda p: service.read_record(session, p, hit.record_id),
+        lambda p: service.read_register_record(session, p, hit.record_id),
         lambda p: svc.read_record(session, p, service.NOTICES, hit.notice_id),
         lambda p: jobs.get(session, p, job_id),
-        lambda p: service.list_records(session, p, register),
+        lambda p: service.list_register_records(session, p, register),
     ):
         with pytest.raises(NotFound):
             read(hue)
@@ -515,7 +515,7 @@ def test_a_page_of_register_records_is_audited_and_withdrawn_notices_leave_the_q
 ) -> None:
     hcmc = people["hcmc_officer"]
     job, register = _screened(session, factory, hcmc)
-    service.list_records(session, hcmc, register, offset=0)
+    service.list_register_records(session, hcmc, register, offset=0)
     (listed,) = _audits(session, "records.listed")
     assert (listed.object_id, listed.detail) == (register, {"offset": 0, "shown": 4})
     pending = service.list_hits(session, hcmc, job_id=job)[0]

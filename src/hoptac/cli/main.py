@@ -22,7 +22,7 @@ from hoptac.cli.common import Group, node_engine, session_factory
 from hoptac.cli.exchange import DataOpt
 from hoptac.db.engine import transaction
 from hoptac.errors import HoptacError, InvalidInput
-from hoptac.screening.score import THRESHOLD as HIT_THRESHOLD
+from hoptac.screening.score import HIT_THRESHOLD
 from hoptac.settings import get_settings
 from hoptac.types import Role
 
@@ -383,7 +383,7 @@ def names_compare(
     a CSV (`--pairs IN.csv --output OUT.csv` appends `score` and `match`)."""
     from hoptac import names
 
-    limit = names.THRESHOLD if threshold is None else threshold
+    limit = names.MATCH_THRESHOLD if threshold is None else threshold
     if pairs is not None:
         if output is None:
             raise typer.BadParameter("--pairs needs --output")
@@ -420,11 +420,13 @@ def _compare_csv(source: Path, target: Path, threshold: float) -> int:
 
 @names_app.command("keys")
 def names_keys(name: Annotated[str, typer.Argument(help="A name, in any script.")]) -> None:
-    """Print the blocking keys of a name, one per line."""
-    from hoptac import names
+    """Print the blocking keys screening uses for a name, one per line: the key (hex) and
+    the sound keys it pairs (`p:jian + p:wang`). Two names are scored against each other
+    when they share a key."""
+    from hoptac.names.blocking import described_keys
 
-    for key in sorted(names.keys(name)):
-        typer.echo(key)
+    for key, described in sorted(described_keys(name).items(), key=lambda kv: (kv[1], kv[0])):
+        typer.echo(f"{key:016x}  {described}")
 
 
 def _as_user(session: Session, username: str) -> Any:
@@ -537,7 +539,6 @@ def screen(
     from hoptac.errors import InvalidInput
     from hoptac.screening import engine as python_engine
     from hoptac.screening.records import FileRefused, read_notices, read_register
-    from hoptac.screening.score import THRESHOLD
 
     if engine not in python_engine.ENGINES:
         raise InvalidInput(f"engine '{engine}' is not available; use python or duckdb")
@@ -559,7 +560,7 @@ def screen(
             bar.update(now - done)
             done = now
 
-        limit = THRESHOLD if threshold is None else threshold
+        limit = HIT_THRESHOLD if threshold is None else threshold
         hits = python_engine.screen(wanted, records, limit, progress, engine, workers)
     with output.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)

@@ -7,16 +7,15 @@ Korean, Latin). Pure functions over the shipped reading table; no database.
 """
 
 from hoptac.names.fold import fold, search_key, tokens
-from hoptac.names.match import THRESHOLD, Comparison, compare, keys
+from hoptac.names.match import MATCH_THRESHOLD, Comparison, compare
 from hoptac.names.parse import ParsedName, parse
 
 __all__ = [
-    "THRESHOLD",
+    "MATCH_THRESHOLD",
     "Comparison",
     "ParsedName",
     "compare",
     "fold",
-    "keys",
     "parse",
     "search_key",
     "tokens",

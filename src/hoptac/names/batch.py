@@ -31,8 +31,8 @@ import numpy.typing as npt
 from hoptac.names.fold import fold
 from hoptac.names.match import (
     _MIDDLE_NAMES,
+    MATCH_THRESHOLD,
     MIDDLE_MISSING,
-    THRESHOLD,
     _syllable_score,
     prepare,
 )
@@ -227,7 +227,7 @@ class NameTable:
         self,
         a: Sequence[int] | Ints,
         b: Sequence[int] | Ints,
-        threshold: float = THRESHOLD,
+        threshold: float = MATCH_THRESHOLD,
         floor: float = 0.0,
     ) -> Floats:
         """Scores of the name pairs (a[k], b[k]), equal to `compare(name_a, name_b).score`;

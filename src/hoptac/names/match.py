@@ -27,7 +27,7 @@ from hoptac.names.parse import (
 )
 from hoptac.names.parse import parse as parse_name
 
-THRESHOLD = 0.85  # default verdict threshold (to be calibrated on the development set)
+MATCH_THRESHOLD = 0.85  # default name verdict (to be calibrated on the development set)
 TYPO_BETWEEN_SYLLABLES = 0.65  # credit for one letter between two real syllables
 MIDDLE_MISSING = 0.35  # weight of a wholly unmatched middle part (vs 1.0 otherwise)
 
@@ -349,7 +349,7 @@ def _unmatched_weight(
     return 1.0
 
 
-def compare_parsed(a: ParsedName, b: ParsedName, threshold: float = THRESHOLD) -> Comparison:
+def compare_parsed(a: ParsedName, b: ParsedName, threshold: float = MATCH_THRESHOLD) -> Comparison:
     best: Comparison | None = None
     for xs in _orders(a):
         ys = b.syllables
@@ -387,12 +387,14 @@ def prepare(name: str) -> ParsedName:
     return parse_name(name)
 
 
-def compare(a: str, b: str, threshold: float = THRESHOLD) -> Comparison:
+def compare(a: str, b: str, threshold: float = MATCH_THRESHOLD) -> Comparison:
     """Are `a` and `b` the same person's name? Symmetric in a and b."""
     return compare_prepared(prepare(a), prepare(b), threshold)
 
 
-def compare_prepared(pa: ParsedName, pb: ParsedName, threshold: float = THRESHOLD) -> Comparison:
+def compare_prepared(
+    pa: ParsedName, pb: ParsedName, threshold: float = MATCH_THRESHOLD
+) -> Comparison:
     """`compare` on names prepared with `prepare`."""
     best = _both_ways(pa, pb, threshold)
     if not best.match:
@@ -416,45 +418,11 @@ def _both_ways(pa: ParsedName, pb: ParsedName, threshold: float) -> Comparison:
     )
 
 
-def keys(name: str) -> set[str]:
-    """Blocking keys: two names that can match share at least one key.
-
-    Each syllable gives the pinyin it can stand for (`p:`), its Korean loose spelling
-    (`k:`) and, for Latin text, its folded form (`l:`). A screening engine pairs names
-    that share keys and scores only those pairs.
-    """
-    return keys_of(prepare(name))
-
-
-def keys_of(name: ParsedName) -> set[str]:
-    """`keys` of a prepared name."""
-    return set().union(*[_syllable_keys(s.text, s.script) for s in name.syllables])
-
-
-@lru_cache(maxsize=1 << 16)
-def _syllable_keys(text: str, script: str) -> frozenset[str]:
-    s = sound(text, script)
-    out: set[str] = {f"k:{k}" for k in s.loose}
-    if script == LATIN:
-        out.add(f"l:{s.text}")
-        candidates = s.vi | s.ko
-        if s.text in readings.table().by_pinyin:
-            out.add(f"p:{s.text}")
-    else:
-        candidates = s.chars
-    for char in candidates:
-        r = readings.of(char)
-        if r is not None:
-            out.update(f"p:{p}" for p in r.pinyin[:2])
-    return frozenset(out)
-
-
 def clear_memos() -> None:
     """Forget every per-name, per-word and per-syllable memo (the reading table stays
     loaded), so that a benchmark measures names and syllables never seen before."""
     for memo in (
         prepare,
-        _syllable_keys,
         sound,
         _syllable_score,
         korean_loose,

@@ -786,6 +786,26 @@ def create_record(session: Session, principal: Principal, res: Resource[M], data
     return obj
 
 
+def create_own_agency(session: Session, data: s.AgencyIn, acting_as: str) -> Agency:
+    """An agency that owns itself: the first record of a node (the demo's owner, the agency
+    a node serves), made through the same rules as any agency (`AGENCIES.apply`: names,
+    its search key) and audited as `record.created` by the node (`acting_as`)."""
+    agency = Agency(level=data.level)
+    AGENCIES.apply(session, Principal.node(0, acting_as), agency, data)
+    session.add(agency)
+    session.flush()
+    agency.owner_agency_id = agency.id
+    session.flush()
+    audit.record(
+        session,
+        Action.RECORD_CREATED,
+        principal=Principal.node(agency.id, acting_as),
+        object_type=AGENCIES.name,
+        object_id=agency.id,
+    )
+    return agency
+
+
 def update_record(
     session: Session,
     principal: Principal,

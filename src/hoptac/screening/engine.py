@@ -1,10 +1,10 @@
 """The in-process screening engine: notices against a register, in memory.
 
-1. Block: every name gives blocking keys (`blocking.keys_of_people`); a notice reads,
-   under each of its keys, only the register records whose birth date could still make a
-   hit (`reads`: its date, day and month swapped, the same year written without day or
-   month; the whole year window under a rare key; unknown dates only under a rare key),
-   and those carrying its document number.
+1. Block: every name gives blocking keys (`hoptac.names.blocking.keys_of_people`); a
+   notice reads, under each of its keys, only the register records whose birth date could
+   still make a hit (`reads`: its date, day and month swapped, the same year written
+   without day or month; the whole year window under a rare key; unknown dates only under
+   a rare key), and those carrying its document number.
 2. Score names in one batch (`hoptac.names.batch.NameTable`): a pair's name score is the
    best over the notice's names and aliases against the record's names.
 3. Count each notice's namesakes per name level: among the pairs read, and at least the
@@ -26,13 +26,13 @@ import numpy as np
 
 from hoptac.names import Comparison, batch, compare
 from hoptac.names.batch import NameTable
+from hoptac.names.blocking import Keyed, keys_of_people, person_keys
 from hoptac.parallel import fork_map
-from hoptac.screening.blocking import Keyed, keys_of_people, person_keys
 from hoptac.screening.records import Person
 from hoptac.screening.score import (
+    HIT_THRESHOLD,
     LOWEST_NAME,
     NAME_LEVELS,
-    THRESHOLD,
     YEAR_GAP,
     Coded,
     code_evidence,
@@ -246,9 +246,9 @@ class _Index:
 
 
 class Keys:
-    """The notices' and the register's keys (`blocking.keys_of_people`) and evidence
-    (`score.code_evidence`: birth dates, documents...), and what the engines and the
-    namesake count build from them, built once for the passes of one screening."""
+    """The notices' and the register's keys (`hoptac.names.blocking.keys_of_people`) and
+    evidence (`score.code_evidence`: birth dates, documents...), and what the engines and
+    the namesake count build from them, built once for the passes of one screening."""
 
     def __init__(
         self, notices: Keyed, register: Keyed, evidence: list[Coded], table: NameTable
@@ -497,8 +497,9 @@ ENGINES = {"python": candidates, "duckdb": candidates_duckdb}
 
 class Namesakes:
     """How many register records carry a name, by birth year: a table of the records'
-    canons (`blocking.Keyed.canons`: spellings blind to script, order and spacing), so that
-    a name's frequency is known without reading its namesakes (`reads` skips most)."""
+    canons (`hoptac.names.blocking.Keyed.canons`: spellings blind to script, order and
+    spacing), so that a name's frequency is known without reading its namesakes (`reads`
+    skips most)."""
 
     YEAR_BITS = 13  # a birth year as year - 1799 (0 where unknown), below a canon
 
@@ -646,7 +647,7 @@ def _scored_pairs(
 def screen(
     notices: Sequence[Person],
     register: Sequence[Person],
-    threshold: float = THRESHOLD,
+    threshold: float = HIT_THRESHOLD,
     progress: Progress | None = None,
     engine: str = "python",
     workers: int = 1,

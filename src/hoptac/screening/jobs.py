@@ -34,7 +34,7 @@ from hoptac.db.models import Register, RegisterRecord, ScreeningHit, ScreeningJo
 from hoptac.errors import FieldError, InvalidInput
 from hoptac.screening import engine as engines
 from hoptac.screening import service
-from hoptac.screening.score import THRESHOLD
+from hoptac.screening.score import HIT_THRESHOLD
 from hoptac.types import HitStatus, JobStatus, Role
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def start(
     session: Session,
     principal: Principal,
     register_id: int,
-    threshold: float = THRESHOLD,
+    threshold: float = HIT_THRESHOLD,
     engine: str = "python",
 ) -> ScreeningJob:
     """Queue a screening of a register the caller may read (the caller commits)."""

@@ -34,7 +34,7 @@ import numpy as np
 
 from hoptac.types import PartialDate
 
-THRESHOLD = 0.5  # the probability at which a pair is worth an officer's review
+HIT_THRESHOLD = 0.5  # the probability at which a pair is worth an officer's review
 PRIOR_RECORDS = 1.0  # K: records of a wanted person in the register, before any evidence
 
 # Name levels: (lowest name score, m = the share of true pairs whose names meet so, label).

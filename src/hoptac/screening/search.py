@@ -2,7 +2,7 @@
 `王健` finds `Vương Kiện` and `Wang Jian`.
 
 The index (`screening_name_keys`) holds one row per sound key of the syllables of a
-person's names: the syllable sounds of `hoptac.screening.blocking` (the pinyin of the
+person's names: the syllable sounds of `hoptac.names.blocking` (the pinyin of the
 characters a syllable may write, its Korean spelling class, its letters), hashed. Pair keys,
 as the screening engine blocks on, were measured at about 70 rows a person (70 million for
 a million-record register, too slow to write); syllable keys are about 10.
@@ -39,11 +39,11 @@ from hoptac.auth.scoping import scoped, visible
 from hoptac.db.models import NameKey, Notice, Register, RegisterRecord
 from hoptac.names import compare, readings
 from hoptac.names.batch import NameTable
+from hoptac.names.blocking import MAX_SYLLABLES, syllable_sounds
 from hoptac.names.fold import fold
 from hoptac.names.hangul import romanize_syllable
 from hoptac.names.match import prepare
 from hoptac.names.parse import HAN, HANGUL
-from hoptac.screening.blocking import MAX_SYLLABLES, syllable_sounds
 
 NOTICE, RECORD = 1, 2  # NameKey.kind
 MAX_POSTINGS = 250_000  # index rows a search reads at most (the rarest syllables first)

@@ -192,7 +192,7 @@ def visible_records(principal: Principal) -> sa.Select[RegisterRecord]:
     )
 
 
-def list_records(
+def list_register_records(
     session: Session, principal: Principal, register_id: int, offset: int = 0, limit: int = 50
 ) -> tuple[list[RegisterRecord], int]:
     """A page of a register's records (names, birth dates: personal data), audited with
@@ -212,7 +212,7 @@ def list_records(
     return rows, total
 
 
-def read_record(session: Session, principal: Principal, record_id: int) -> RegisterRecord:
+def read_register_record(session: Session, principal: Principal, record_id: int) -> RegisterRecord:
     """One register record, for its page: audited (the caller commits)."""
     stmt = visible_records(principal).where(RegisterRecord.id == record_id)
     record = session.scalars(stmt.options(selectinload(RegisterRecord.register))).first()

@@ -16,7 +16,7 @@ from hoptac.registry import service as svc
 from hoptac.screening import jobs, search
 from hoptac.screening import service as screening
 from hoptac.screening.engine import ENGINES
-from hoptac.screening.score import THRESHOLD
+from hoptac.screening.score import HIT_THRESHOLD
 from hoptac.types import HitStatus, JobStatus, NoticeStatus, Sharing
 from hoptac.web.deps import DB, Page, settings_of
 from hoptac.web.i18n import translate_error
@@ -97,7 +97,9 @@ def register(
     request: Request, record_id: int, page: Page, db: DB, offset: Offset = 0
 ) -> HTMLResponse:
     obj = svc.get_record(db, page.principal, screening.REGISTERS, record_id)
-    records, total = screening.list_records(db, page.principal, record_id, offset, PAGE_SIZE)
+    records, total = screening.list_register_records(
+        db, page.principal, record_id, offset, PAGE_SIZE
+    )
     db.commit()  # the audit row of the listing
     return render(
         request,
@@ -116,7 +118,7 @@ def register(
 
 @router.get("/records/{record_id:int}", response_class=HTMLResponse)
 def record(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
-    obj = screening.read_record(db, page.principal, record_id)
+    obj = screening.read_register_record(db, page.principal, record_id)
     hits = screening.hits_of_record(db, page.principal, record_id)
     db.commit()  # the audit row of the read
     return render(request, "record.html", {"page": page, "o": obj, "hits": hits})
@@ -220,10 +222,10 @@ def _screening_page(
             "jobs": jobs.recent(db, page.principal),
             "pending": screening.list_hits(db, page.principal, limit=0)[1],
             "engines": list(ENGINES),
-            "values": {"threshold": THRESHOLD, "engine": "python", **values},
+            "values": {"threshold": HIT_THRESHOLD, "engine": "python", **values},
             "errors": errors or {},
             "min_threshold": jobs.MIN_THRESHOLD,
-            "default_threshold": THRESHOLD,
+            "default_threshold": HIT_THRESHOLD,
         },
         status_code=status,
     )

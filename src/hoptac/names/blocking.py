@@ -1,11 +1,14 @@
-"""Blocking: which notice/record pairs are worth scoring.
+"""Blocking keys: which names are worth scoring against each other. The one key design:
+screening blocks on it (`hoptac.screening.engine`), the person search indexes its syllable
+sounds (`hoptac.screening.search`), and `hoptac names keys NAME` prints it
+(`described_keys`).
 
 Two names are candidates when two of their syllables sound alike pairwise: each syllable
 gets a few sound keys (a character's pinyin and Sino-Vietnamese readings; a Latin or hangul
 syllable's Korean spelling class, its folded letters, the pinyin of the characters it most
 likely writes), and a name gets one key per pair of its syllables and per combination of
 their sound keys, unordered, so that family/given order and script
-do not matter: `Vương Kiện`, `王健`, `Wang Jian` and `Jian Wang` share `p:jian|p:wang`.
+do not matter: `Vương Kiện`, `王健`, `Wang Jian` and `Jian Wang` share `p:jian + p:wang`.
 A one-syllable name keys on its syllable alone.
 
 Keys are 64-bit integers made of two CRC-32s (the pair, smaller first), the same in every
@@ -15,13 +18,14 @@ process (Spark included); a collision only adds a candidate pair, never loses on
 from __future__ import annotations
 
 import zlib
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations, pairwise
 from typing import Any
 
-from hoptac.names import readings
+from hoptac.names import match, readings
 from hoptac.names.batch import Encoded, NameTable, encode
 from hoptac.names.fold import fold
 from hoptac.names.match import korean_loose, prepare, sound
@@ -70,30 +74,48 @@ def syllable_sounds(text: str, script: str) -> frozenset[str]:
     return frozenset(keys)
 
 
+def _crc(sound_key: str) -> int:
+    return zlib.crc32(sound_key.encode())
+
+
 @lru_cache(maxsize=1 << 16)
 def _codes(text: str, script: str) -> tuple[int, ...]:
-    return tuple(sorted(zlib.crc32(k.encode()) for k in syllable_sounds(text, script)))
+    return tuple(sorted(_crc(k) for k in syllable_sounds(text, script)))
+
+
+def _own_sounds(text: str, script: str) -> frozenset[str]:
+    """The sound keys a slip is paired with: a Latin syllable's own letters (a slip and a
+    change of script seldom come together), a character's or hangul's every sound key."""
+    if script in (HAN, HANGUL):
+        return syllable_sounds(text, script)
+    return frozenset({f"p:{fold(text)}"})
 
 
 @lru_cache(maxsize=1 << 16)
 def _own(text: str, script: str) -> tuple[int, ...]:
-    """The sound keys a slip is paired with: a Latin syllable's own letters (a slip and a
-    change of script seldom come together), a character's or hangul's every sound key."""
-    if script in (HAN, HANGUL):
-        return _codes(text, script)
-    return (zlib.crc32(f"p:{fold(text)}".encode()),)
+    return tuple(sorted(_crc(k) for k in _own_sounds(text, script)))
+
+
+def _deletion_sounds(part: str) -> list[str]:
+    """A Latin part's spellings with one letter left out: a one-letter slip (Qieng for
+    Qiang, Jineing for Jinping) leaves one of them unchanged (`qing`)."""
+    return [f"d:{part[:i]}{part[i + 1 :]}" for i in range(len(part))]
 
 
 @lru_cache(maxsize=1 << 16)
 def _deletions(part: str) -> tuple[int, ...]:
-    """A Latin part's spellings with one letter left out: a one-letter slip (Qieng for
-    Qiang, Jineing for Jinping) leaves one of them unchanged (`qing`)."""
-    return tuple(zlib.crc32(f"d:{part[:i]}{part[i + 1 :]}".encode()) for i in range(len(part)))
+    return tuple(_crc(k) for k in _deletion_sounds(part))
+
+
+def _pair_key(a: int, b: int) -> int:
+    """Two codes as one key, blind to their order."""
+    return (a << 32) | b if a <= b else (b << 32) | a
 
 
 @lru_cache(maxsize=1 << 20)
 def _pair_keys(first: tuple[int, ...], second: tuple[int, ...]) -> frozenset[int]:
-    """Every unordered pair of a code of `first` and a code of `second`, as one key."""
+    """Every unordered pair of a code of `first` and a code of `second`, as one key
+    (`_pair_key`, written out: this is the hot loop of keying a register)."""
     return frozenset((a << 32) | b if a <= b else (b << 32) | a for a in first for b in second)
 
 
@@ -152,6 +174,36 @@ def _keys_parsed(parsed: ParsedName) -> frozenset[int]:
 def name_keys(name: str) -> frozenset[int]:
     """Blocking keys of one name (see the module docstring)."""
     return _keys_parsed(prepare(name))
+
+
+def described_keys(name: str) -> dict[int, str]:
+    """`name_keys(name)`, each with the sound keys it is made of, for people to read:
+    `p:jian + p:wang` (a pair of two syllables' sounds), `d:qang + p:li` (a Latin part
+    with one letter left out, beside another syllable's own letters), or one sound alone
+    for a one-syllable name. Sound keys: `p:` pinyin or folded letters, `k:` Korean
+    spelling class, `d:` a part less one letter. Keys a CRC collision shares list each
+    pair, separated by ` / `."""
+    parsed = prepare(name)
+    syllables = parsed.syllables[:MAX_SYLLABLES]
+    sounds = [syllable_sounds(s.text, s.script) for s in syllables]
+    found: dict[int, set[str]] = defaultdict(set)
+    if len(sounds) == 1:
+        for one in sounds[0]:
+            found[_crc(one)].add(one)
+    else:
+        pairs = [(a, b) for first, second in combinations(sounds, 2) for a in first for b in second]
+        # the typo keys, as `_keys_parsed` makes them
+        for index, part in enumerate(parsed.parts[:MAX_SYLLABLES]):
+            letters = _part_letters(tuple(s.text for s in part))
+            if part[0].script in (HAN, HANGUL) or len(letters) < 4:
+                continue
+            deleted = _deletion_sounds(letters)
+            for s in syllables:
+                if s.part != index:
+                    pairs += [(d, o) for d in deleted for o in _own_sounds(s.text, s.script)]
+        for a, b in pairs:
+            found[_pair_key(_crc(a), _crc(b))].add(" + ".join(sorted((a, b))))
+    return {key: " / ".join(sorted(texts)) for key, texts in found.items()}
 
 
 def person_keys(names: tuple[str, ...]) -> frozenset[int]:
@@ -265,3 +317,20 @@ def keys_of_people(
         both = np.unique(np.stack([person.astype(np.uint64), keys]), axis=1)
         person, keys = both[0].astype(np.int64), both[1]
     return Keyed(keys, person, canons, in_table)
+
+
+def clear_memos() -> None:
+    """`match.clear_memos`, and the keys' own memos (per name, syllable and pair), so that
+    a benchmark keys names and syllables never seen before."""
+    match.clear_memos()
+    for memo in (
+        name_keys,
+        syllable_sounds,
+        _codes,
+        _own,
+        _deletions,
+        _pair_keys,
+        _part_letters,
+        _forms,
+    ):
+        memo.cache_clear()

@@ -1,16 +1,17 @@
-"""Blocking keys: every pair the matcher accepts on the development set shares a key;
-unrelated names share none; keys are the same in every process."""
+"""Blocking keys (`hoptac.names.blocking`, the keys screening blocks on): every pair the
+matcher accepts on the development set shares a key; unrelated names share none; keys are
+the same in every process; `hoptac names keys` prints them, readably."""
 
 import subprocess
 import sys
 from pathlib import Path
 
 from hoptac.names import compare
-from hoptac.screening.blocking import name_keys, person_keys
+from hoptac.names.blocking import described_keys, name_keys, person_keys
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
 
-from names_bench import PEOPLE, load_people, make_pairs
+from names_bench import HELDOUT, PEOPLE, load_people, make_pairs
 
 
 def test_every_accepted_pair_of_the_development_set_shares_a_key() -> None:
@@ -49,8 +50,24 @@ def test_aliases_add_their_keys() -> None:
 
 
 def test_keys_are_the_same_in_another_process() -> None:
-    code = "from hoptac.screening.blocking import name_keys; print(sorted(name_keys('王健')))"
+    code = "from hoptac.names.blocking import name_keys; print(sorted(name_keys('王健')))"
     other = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert other.strip() == str(sorted(name_keys("王健")))
+
+
+def test_one_name_in_three_scripts_shares_a_key_another_name_does_not() -> None:
+    shared = name_keys("王健") & name_keys("Vương Kiện") & name_keys("Wang Jian")
+    assert "p:jian + p:wang" in {described_keys("王健")[key] for key in shared}
+    assert not name_keys("Li Qiang") & name_keys("王健")
+
+
+def test_described_keys_are_the_keys() -> None:
+    people = load_people(PEOPLE) + load_people(HELDOUT)
+    names = {p[column] for p in people for column in ("vi", "hanzi", "latin", "hangul")}
+    names |= {"Li Qieng", "Xi Jineing", "Kim", "王", "", "Nguyễn Văn Hùng Anh Minh"}
+    for name in names:
+        assert set(described_keys(name)) == name_keys(name), name
+    assert described_keys("Kim")  # a one-syllable name keys on its sounds alone
+    assert set(described_keys("Li Qieng").values()) >= {"d:qing + p:li"}  # the slip
