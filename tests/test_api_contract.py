@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from tests.conftest import PASSWORD, totp_code
+from tests.helpers.live import serve
 
 GENERATOR = "openapi-python-client==0.29.1"
 VALIDATOR = "openapi-spec-validator==0.9.0"
@@ -62,21 +59,8 @@ def _run(tools: Path, *args: str, cwd: Path) -> str:
 @pytest.fixture
 def live(app: Any) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port, in a thread."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    with serve(app, lifespan="off") as url:
+        yield url
 
 
 SCRIPT = """

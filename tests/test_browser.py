@@ -1,14 +1,10 @@
 """A liaison officer's morning, in a real browser (Debian's chromium via Playwright)."""
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from hoptac.db import migrate
 from hoptac.db.engine import make_engine, make_sessionmaker, transaction
@@ -16,6 +12,7 @@ from hoptac.registry import demo
 from hoptac.settings import Settings
 from hoptac.web.app import create_app
 from tests.conftest import TOTP_SECRETS, totp_code
+from tests.helpers.live import serve
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).parents[1] / "screenshots"
@@ -53,12 +50,6 @@ def sign_in(page: object, username: str = "demo", password: str = "hoptac-demo-2
         page.get_by_role("link", name="Tôi đã lưu lại — tiếp tục").click()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("browser")
@@ -66,19 +57,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     migrate.upgrade(url)
     with transaction(make_sessionmaker(make_engine(url))) as session:
         demo.load(session)
-    port = _free_port()
-    app = create_app(Settings(home=home, database_url=url))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=5)
+    with serve(create_app(Settings(home=home, database_url=url))) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")

@@ -5,15 +5,12 @@ Screenshots go to $HOPTAC_SHOTS when it is set."""
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 
 from hoptac.db import migrate
 from hoptac.db.engine import make_engine, make_sessionmaker, transaction
@@ -22,7 +19,8 @@ from hoptac.registry import demo
 from hoptac.settings import Settings
 from hoptac.types import CommitmentStatus
 from hoptac.web.app import create_app
-from tests.test_browser import CHROMIUM, _free_port, browser, sign_in
+from tests.helpers.live import serve
+from tests.test_browser import CHROMIUM, browser, sign_in
 
 __all__ = ["browser"]  # the module-scoped Chromium of test_browser
 pytestmark = [
@@ -55,18 +53,8 @@ def long_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         session.add(long)
         session.flush()
         long_id = long.id
-    port = _free_port()
-    app = create_app(Settings(home=home, database_url=url, exchange_sender=False))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", long_id
-    srv.should_exit = True
-    thread.join(timeout=5)
+    with serve(create_app(Settings(home=home, database_url=url, exchange_sender=False))) as url_:
+        yield url_, long_id
 
 
 def _shot(page: Any, name: str) -> None:
