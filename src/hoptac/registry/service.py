@@ -53,6 +53,7 @@ from hoptac.types import (
 )
 
 M = TypeVar("M", bound=Base)
+B = TypeVar("B", bound=BaseModel)
 
 
 # ---- helpers ------------------------------------------------------------------------
@@ -184,6 +185,16 @@ def common_out(obj: Any, p: Principal | None) -> dict[str, Any]:
     }
 
 
+def shaped(
+    schema: type[B], stored: dict[str, Any], obj: Any, p: Principal | None, **shown: Any
+) -> B:
+    """A record's output model: the stored fields (`_x_in`) that the model declares (ids it
+    shows as objects are left out by the model itself, not by hand), the common fields,
+    then what is `shown` otherwise (linked records, dates as text)."""
+    kept = {k: v for k, v in stored.items() if k in schema.model_fields}
+    return schema(**{**kept, **common_out(obj, p), **shown})
+
+
 SOURCE_FIELDS = ("source_id", "quote")  # restricted: `Principal.sees_sources`
 
 
@@ -228,8 +239,7 @@ def _agency_in(o: Agency) -> dict[str, Any]:
 
 
 def _agency_out(o: Agency, p: Principal | None) -> s.AgencyOut:
-    data = {**_agency_in(o), "parent_id": _linked_id(o, Agency, o.parent_id, p)}
-    return s.AgencyOut(**{**data, **common_out(o, p)})
+    return shaped(s.AgencyOut, _agency_in(o), o, p, parent_id=_linked_id(o, Agency, o.parent_id, p))
 
 
 def _source_apply(session: Session, p: Principal, obj: Source, d: s.SourceIn) -> None:
@@ -250,9 +260,8 @@ def _source_in(o: Source) -> dict[str, Any]:
 
 
 def _source_out(o: Source, p: Principal | None) -> s.SourceOut:
-    data = _source_in(o)
-    data["published"] = iso_date(o.published_on, o.published_precision)
-    return s.SourceOut(**{**data, **common_out(o, p)})
+    published = iso_date(o.published_on, o.published_precision)
+    return shaped(s.SourceOut, _source_in(o), o, p, published=published)
 
 
 def _person_apply(session: Session, p: Principal, obj: Person, d: s.PersonIn) -> None:
@@ -274,9 +283,7 @@ def _person_in(o: Person) -> dict[str, Any]:
 
 
 def _person_out(o: Person, p: Principal | None) -> s.PersonOut:
-    data = _person_in(o)
-    data.pop("agency_id")
-    return s.PersonOut(**{**data, **common_out(o, p)}, agency=_agency_or_none(o.agency, p))
+    return shaped(s.PersonOut, _person_in(o), o, p, agency=_agency_or_none(o.agency, p))
 
 
 def _agreement_apply(session: Session, p: Principal, obj: Agreement, d: s.AgreementIn) -> None:
@@ -300,10 +307,10 @@ def _agreement_in(o: Agreement) -> dict[str, Any]:
 
 
 def _agreement_out(o: Agreement, p: Principal | None) -> s.AgreementOut:
-    data = _agreement_in(o)
-    data.pop("party_ids")
-    data["signed"] = iso_date(o.signed_on, o.signed_precision)
-    return s.AgreementOut(**{**data, **common_out(o, p)}, parties=_agencies(o.parties, p))
+    return shaped(
+        s.AgreementOut, _agreement_in(o), o, p,
+        signed=iso_date(o.signed_on, o.signed_precision), parties=_agencies(o.parties, p),
+    )  # fmt: skip
 
 
 def _engagement_apply(session: Session, p: Principal, obj: Engagement, d: s.EngagementIn) -> None:
@@ -377,14 +384,14 @@ def _engagement_in(o: Engagement) -> dict[str, Any]:
 
 
 def _engagement_out(o: Engagement, p: Principal | None) -> s.EngagementOut:
-    data = _engagement_in(o)
-    for k in ("host_ids", "visitor_ids", "participants"):
-        data.pop(k)
-    data["start"] = iso_date(o.start_on, o.start_precision)
-    data["end"] = iso_date(o.end_on, o.end_precision)
-    data["agreement_id"] = _linked_id(o, Agreement, o.agreement_id, p)
-    return s.EngagementOut(
-        **{**data, **common_out(o, p)},
+    return shaped(
+        s.EngagementOut,
+        _engagement_in(o),
+        o,
+        p,
+        start=iso_date(o.start_on, o.start_precision),
+        end=iso_date(o.end_on, o.end_precision),
+        agreement_id=_linked_id(o, Agreement, o.agreement_id, p),
         hosts=_agencies([x.agency for x in o.sides if x.side == "host"], p),
         visitors=_agencies([x.agency for x in o.sides if x.side == "visitor"], p),
         participants=[
@@ -456,14 +463,14 @@ def overdue_clause(today: date) -> ColumnElement[bool]:
 
 
 def _commitment_out(o: Commitment, p: Principal | None) -> s.CommitmentOut:
-    data = _commitment_in(o)
-    due = data.pop("due")
-    for k in ("owed_by_id", "owed_to_id", "status"):
-        data.pop(k)
-    data["agreement_id"] = _linked_id(o, Agreement, o.agreement_id, p)
-    data["engagement_id"] = _linked_id(o, Engagement, o.engagement_id, p)
-    return s.CommitmentOut(
-        **{**data, **common_out(o, p)},
+    due = partial_date(o.due_on, o.due_precision)
+    return shaped(
+        s.CommitmentOut,
+        _commitment_in(o),
+        o,
+        p,
+        agreement_id=_linked_id(o, Agreement, o.agreement_id, p),
+        engagement_id=_linked_id(o, Engagement, o.engagement_id, p),
         due=due.iso() if due else None,
         deadline=due.last_day if due else None,
         status=effective_status(o),

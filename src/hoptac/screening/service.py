@@ -92,8 +92,8 @@ def _notice_in(o: Notice) -> dict[str, Any]:
 
 
 def _notice_out(o: Notice, p: Principal | None) -> s.NoticeOut:
-    data = {**_notice_in(o), "birth": svc.iso_date(o.birth_on, o.birth_precision)}
-    return s.NoticeOut(**{**data, **svc.common_out(o, p)})
+    birth = svc.iso_date(o.birth_on, o.birth_precision)
+    return svc.shaped(s.NoticeOut, _notice_in(o), o, p, birth=birth)
 
 
 def _notice_filter(stmt: sa.Select[Any], q: svc.ListQuery) -> sa.Select[Any]:
@@ -117,7 +117,7 @@ def _register_in(o: Register) -> dict[str, Any]:
 
 
 def _register_out(o: Register, p: Principal | None) -> s.RegisterOut:
-    return s.RegisterOut(**{**_register_in(o), **svc.common_out(o, p)}, records=record_count(o))
+    return svc.shaped(s.RegisterOut, _register_in(o), o, p, records=record_count(o))
 
 
 def _register_filter(stmt: sa.Select[Any], q: svc.ListQuery) -> sa.Select[Any]:
