@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from hoptac.auth import audit
-from hoptac.cli.common import session_factory
+from hoptac.cli.common import emit_json, session_factory
 from hoptac.cli.exchange import DataOpt
 from hoptac.db.engine import transaction
 from hoptac.errors import InvalidInput
@@ -102,11 +102,8 @@ def head(
             node_id=node.node_id if node else None,
             signing=keys.signing if keys else None,
         )
-    text = json.dumps(statement, ensure_ascii=False, indent=2)
-    if output is None:
-        typer.echo(text)
-    else:
-        output.write_text(text + "\n", encoding="utf-8")
+    emit_json(statement, output)
+    if output is not None:
         typer.echo(f"audit head (row {statement['seq']}) written to {output}", err=True)
     if node is None:
         typer.secho(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -65,6 +67,15 @@ class Group(TyperGroup):
             for e in getattr(exc, "errors", None) or []:
                 typer.secho(f"  {e.field}: {e.message}", fg=typer.colors.RED, err=True)
             raise typer.Exit(1) from None
+
+
+def emit_json(obj: Any, output: Path | None) -> None:
+    """JSON (indented, UTF-8 as written) on standard output, or into `output`."""
+    text = json.dumps(obj, ensure_ascii=False, indent=2)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
 
 
 def session_factory() -> sessionmaker[Session]:

@@ -15,7 +15,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from hoptac.auth.principal import Principal
-from hoptac.cli.common import session_factory
+from hoptac.cli.common import emit_json, session_factory
 from hoptac.db.engine import transaction
 from hoptac.errors import InvalidInput
 from hoptac.settings import get_settings
@@ -355,9 +355,5 @@ def hotline_export(
 
     with transaction(session_factory()) as session:
         rows, withheld = service.export(session, _keys(session), _node_principal(session))
-    text = json.dumps(rows, ensure_ascii=False, indent=2)
-    if output is None:
-        typer.echo(text)
-    else:
-        output.write_text(text + "\n", encoding="utf-8")
+    emit_json(rows, output)
     typer.echo(f"{len(rows)} messages exported; {withheld} H2 withheld", err=True)
