@@ -104,6 +104,13 @@ def test_names_compare_keys_and_pairs(tmp_path: Path) -> None:
     # the keys screening blocks on, each with the sound keys it pairs
     printed = {int(line.split()[0], 16) for line in r.output.splitlines()}
     assert printed == name_keys("王健") and "p:jian + p:wang" in r.output
+    # the same as JSON, for scripts
+    r = runner.invoke(app, ["names", "keys", "王健", "--json"])
+    assert {int(k["key"], 16) for k in json.loads(r.stdout)} == name_keys("王健")
+    r = runner.invoke(app, ["names", "compare", "Vương Kiện", "Wang Jian", "--json"])
+    compared = json.loads(r.stdout)
+    assert compared["match"] is True and compared["score"] >= 0.85
+    assert "Vương ~ Wang" in compared["explanation"]
     source = tmp_path / "pairs.csv"
     source.write_text("id,a,b\n1,Tập Cận Bình,Xi Jinping\n2,Li Qiang,Li Keqiang\n", "utf-8")
     out = tmp_path / "out.csv"

@@ -5,6 +5,7 @@ A domain error prints one red line and exits with status 1.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -378,6 +379,9 @@ def names_compare(
     ] = None,
     output: Annotated[Path | None, typer.Option(help="Where --pairs results go.")] = None,
     threshold: Annotated[float | None, typer.Option(help="Verdict threshold (0-1).")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object: score, match, explanation.")
+    ] = False,
 ) -> None:
     """Score two names (`hoptac names compare "Vương Kiện" "Wang Jian"`), or every row of
     a CSV (`--pairs IN.csv --output OUT.csv` appends `score` and `match`)."""
@@ -393,6 +397,11 @@ def names_compare(
     if a is None or b is None:
         raise typer.BadParameter("give two names, or --pairs IN.csv --output OUT.csv")
     result = names.compare(a, b, limit)
+    if as_json:
+        found = {"a": a, "b": b, "score": round(result.score, 4), "match": result.match,
+                 "explanation": result.explain()}  # fmt: skip
+        typer.echo(json.dumps(found, ensure_ascii=False))
+        return
     typer.echo(f"score {result.score:.4f}  {'MATCH' if result.match else 'no match'}")
     typer.echo(result.explain())
 
@@ -419,13 +428,23 @@ def _compare_csv(source: Path, target: Path, threshold: float) -> int:
 
 
 @names_app.command("keys")
-def names_keys(name: Annotated[str, typer.Argument(help="A name, in any script.")]) -> None:
+def names_keys(
+    name: Annotated[str, typer.Argument(help="A name, in any script.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON array of {key, pairs}.")
+    ] = False,
+) -> None:
     """Print the blocking keys screening uses for a name, one per line: the key (hex) and
     the sound keys it pairs (`p:jian + p:wang`). Two names are scored against each other
     when they share a key."""
     from hoptac.names.blocking import described_keys
 
-    for key, described in sorted(described_keys(name).items(), key=lambda kv: (kv[1], kv[0])):
+    keys = sorted(described_keys(name).items(), key=lambda kv: (kv[1], kv[0]))
+    if as_json:
+        out = [{"key": f"{key:016x}", "pairs": described} for key, described in keys]
+        typer.echo(json.dumps(out, ensure_ascii=False))
+        return
+    for key, described in keys:
         typer.echo(f"{key:016x}  {described}")
 
 
