@@ -53,6 +53,7 @@ from hoptac.auth.principal import Principal
 from hoptac.db.guards import RETENTION_DAYS
 from hoptac.db.models import AuditAnchor, AuditEvent, ExchangeNode, utcnow
 from hoptac.errors import Forbidden, InvalidInput
+from hoptac.exchange.envelope import canonical
 from hoptac.types import Role
 
 
@@ -441,8 +442,7 @@ _HEAD_FIELDS = ("format", "v", "node_id", "seq", "hash", "start", "rows", "at", 
 
 def _head_body(statement: dict[str, Any]) -> bytes:
     body = {name: statement.get(name) for name in _HEAD_FIELDS}
-    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return HEAD_CONTEXT + text.encode()
+    return HEAD_CONTEXT + canonical(body)
 
 
 def head_statement(

@@ -116,13 +116,9 @@ def peer_card(
     from hoptac.exchange import service
 
     with session_factory()() as session:
-        text = json.dumps(
-            service.card(service.this_node(session), _keys(session)), ensure_ascii=False, indent=2
-        )
-    if output is None:
-        typer.echo(text)
-    else:
-        output.write_text(text + "\n", encoding="utf-8")
+        card = service.card(service.this_node(session), _keys(session))
+    emit_json(card, output)
+    if output is not None:
         typer.echo(f"card written to {output}")
 
 
