@@ -18,24 +18,22 @@ from hoptac.errors import HoptacError
 from hoptac.settings import get_settings
 
 
-def report(exc: BaseException) -> str | None:
-    """The one line a command prints for an error it cannot go on after, or None for a
-    bug (which keeps its traceback): a domain error's detail, or what is wrong with the
-    database in words an operator can act on."""
-    import sqlalchemy as sa
+def report(exc: Exception) -> str:
+    """The one line a command prints for an error it cannot go on after (those `Group`
+    catches): a domain error's detail, or what is wrong with the database in words an
+    operator can act on."""
     from alembic.util import CommandError
 
     if isinstance(exc, HoptacError):
         return exc.detail
     if isinstance(exc, CommandError):
         return f"migration: {exc}"
-    if isinstance(exc, sa.exc.OperationalError | sa.exc.ProgrammingError):
-        text = str(exc.orig) if exc.orig is not None else str(exc)
-        first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-        if "no such table" in text or ("does not exist" in text and "relation" in text):
-            return f"the database is not migrated ({first}); run: hoptac db upgrade"
-        return f"the database at {_safe_url(get_settings().database_url)} cannot be used: {first}"
-    return None
+    orig = getattr(exc, "orig", None)
+    text = str(orig) if orig is not None else str(exc)
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    if "no such table" in text or ("does not exist" in text and "relation" in text):
+        return f"the database is not migrated ({first}); run: hoptac db upgrade"
+    return f"the database at {_safe_url(get_settings().database_url)} cannot be used: {first}"
 
 
 def _safe_url(url: str) -> str:
@@ -60,10 +58,7 @@ class Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except (HoptacError, CommandError, sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
-            line = report(exc)
-            if line is None:
-                raise
-            typer.secho(f"error: {line}", fg=typer.colors.RED, err=True)
+            typer.secho(f"error: {report(exc)}", fg=typer.colors.RED, err=True)
             for e in getattr(exc, "errors", None) or []:
                 typer.secho(f"  {e.field}: {e.message}", fg=typer.colors.RED, err=True)
             raise typer.Exit(1) from None

@@ -766,8 +766,9 @@ def _check_message(body: dict[str, Any]) -> None:
         raise Rejected("bad_payload", "a message needs a subject and a text")
     if body.get("priority") not in PRIORITIES:
         raise Rejected("bad_payload", f"priority must be one of {', '.join(PRIORITIES)}")
-    for error in message_rules(body["subject"], body["text"], body["priority"]):
-        raise Rejected("bad_payload", f"{error.field}: {error.message}")
+    errors = message_rules(body["subject"], body["text"], body["priority"])
+    if errors:  # (type and priority were checked above, with their own words: lengths left)
+        raise Rejected("bad_payload", f"{errors[0].field}: {errors[0].message}")
     _optional_id(body, "thread")
     _optional_id(body, "in_reply_to")
     attachments = body.get("attachments") or []

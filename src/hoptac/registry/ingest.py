@@ -587,7 +587,7 @@ def _commitment(
     text: str,
     report: dict[str, Any],
 ) -> None:
-    description = " ".join(str(c.get("text") or "").split())[:DESCRIPTION_MAX]
+    description = " ".join(str(c.get("text") or "").split())[: s.DESCRIPTION_MAX]
     if not description:
         return
     due = _pdate(c.get("due"))
@@ -615,11 +615,6 @@ def _commitment(
     _noted(session, report, "created", "commitment", obj.id, source, c.get("span"), text)
 
 
-# The longest description a commitment takes (its schema's): a longer passage is cut.
-DESCRIPTION_MAX = next(
-    m.max_length for m in s.CommitmentIn.model_fields["description"].metadata
-    if getattr(m, "max_length", None)
-)  # fmt: skip
 # Words every commitment has: they say nothing about which one it is. (Not "không":
 # a promise and its negation are two.)
 _FILLER = frozenset(

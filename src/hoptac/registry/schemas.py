@@ -80,7 +80,8 @@ Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
 Quote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4_000)]
 # What one agency owes another, and the evidence it was done: a paragraph, not an article.
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5_000)]
+DESCRIPTION_MAX = 5_000  # descriptions (a commitment's, its evidence, a notice's charges)
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=DESCRIPTION_MAX)]
 Ref = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,119}$")]
 
 

@@ -232,7 +232,6 @@ class RateLimit:
         self.per_minute = per_minute
         self.minute = -1
         self.counts: dict[tuple[str, str], int] = {}  # this minute's, by (group, source)
-        self.refused: Counter[str] = Counter()  # requests answered 429, by group, ever
 
     def _group(self, scope: Scope) -> str | None:
         if scope["type"] != "http" or scope.get("method") != "POST":
@@ -262,7 +261,6 @@ class RateLimit:
                 if scope.get("state", {}).get(PARTNER) and self.minute == minute:
                     self.counts[key] = max(0, self.counts.get(key, 1) - 1)
             return
-        self.refused[group] += 1
         wait = max(1, int(60 - moment % 60))
         if count == self.per_minute[group] + 1:  # once a window: a flood is one line
             log.warning("rate limit: %s from %s over %d a minute", group, address, count - 1)

@@ -66,13 +66,12 @@ def body(
     *,
     instance: str,
     errors: list[FieldError] | None = None,
-    status: int | None = None,
 ) -> dict[str, Any]:
     """The one problem shape, as a dict (the middleware writes it itself)."""
     return {
         "type": kind.type,
         "title": kind.title,
-        "status": status or kind.status,
+        "status": kind.status,
         "detail": detail,
         "instance": instance,
         "errors": [{"field": e.field, "message": e.message} for e in errors or []],
