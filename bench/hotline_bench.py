@@ -170,13 +170,13 @@ def _queue(database: str, home: Path, count: int, rate: float | None, first: int
     rate achieved."""
     from hoptac.auth.principal import Principal
     from hoptac.db.engine import make_engine, make_sessionmaker
-    from hoptac.exchange import service
+    from hoptac.exchange import hotline, identity
     from hoptac.types import Role
 
     factory = make_sessionmaker(make_engine(database))
     with factory() as s:
-        keys = service.load_keys(s, home / "keys")
-        who = Principal(None, "bench", service.this_node(s).agency_id, Role.OFFICER)
+        keys = identity.load_keys(s, home / "keys")
+        who = Principal(None, "bench", identity.this_node(s).agency_id, Role.OFFICER)
     body = "Đề nghị xác minh nhân thân đối tượng. " * 8  # ~300 characters, a typical note
     start = time.perf_counter()
     for i in range(count):
@@ -186,7 +186,7 @@ def _queue(database: str, home: Path, count: int, rate: float | None, first: int
                 time.sleep(delay)
         with factory() as s:
             subject = f"Tin {first + i}"
-            service.send_message(s, keys, who, to="cn-beijing-psb", subject=subject, text=body)
+            hotline.send_message(s, keys, who, to="cn-beijing-psb", subject=subject, text=body)
             s.commit()
     achieved = count / (time.perf_counter() - start)
     factory.kw["bind"].dispose()

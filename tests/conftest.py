@@ -25,9 +25,14 @@ from hoptac.auth import service as auth_service
 from hoptac.db import guards, migrate
 from hoptac.db.engine import make_engine, make_sessionmaker
 from hoptac.db.models import Agency, AuditEvent, Base
+from hoptac.exchange import identity as exchange_identity
+from hoptac.exchange import peering as exchange_peering
+from hoptac.exchange.keys import NodeKeys
 from hoptac.settings import Settings, get_settings
 from hoptac.types import AgencyLevel, Role, Sharing
 from hoptac.web.app import create_app
+from tests.helpers.browser import CHROMIUM
+from tests.helpers.hotline import BUSAN, HCMC, YUNNAN, Net, card
 
 PG_URL = os.environ.get("HOPTAC_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery staple"
@@ -293,6 +298,24 @@ def world(session: Session) -> dict[str, Any]:
 
 
 @pytest.fixture
+def net(session: Session, world: dict[str, Any], settings: Settings) -> Net:
+    """This node serves Công an TP.HCM; Busan and Yunnan are pinned partners."""
+    _node, keys = exchange_identity.init_node(
+        session,
+        settings.keys_dir,
+        node_id=HCMC,
+        name="Công an TP.HCM",
+        url="https://hcmc.example",
+        agency_ref="vn-hcmc",
+    )
+    busan, yunnan = NodeKeys.generate(), NodeKeys.generate()
+    exchange_peering.add_peer(session, card(BUSAN, "Sở Cảnh sát Busan", busan))
+    exchange_peering.add_peer(session, card(YUNNAN, "Công an tỉnh Vân Nam", yunnan))
+    session.commit()
+    return Net(keys, busan, yunnan)
+
+
+@pytest.fixture
 def demo(session: Session) -> Session:
     from hoptac.registry import demo as demo_data
 
@@ -350,3 +373,24 @@ def csrf(client: TestClient, path: str = "/") -> str:
     m = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert m, "no CSRF token on the page"
     return m.group(1)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's chromium, driven through Playwright: one per module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()

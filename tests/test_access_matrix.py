@@ -20,10 +20,10 @@ from hoptac.db.models import Agency, AuditEvent, Notice, ScreeningHit, User
 from hoptac.settings import Settings
 from hoptac.types import Role
 from tests.conftest import add_user, api_post, csrf, login, token
+from tests.helpers.hotline import YUNNAN, Net, pin_requests, receive, receive_request
 from tests.helpers.routes import PUBLIC, SIGN_OUT
 from tests.helpers.routes import routes as _routes
-from tests.test_hotline_pages import YUNNAN, Net, net, receive  # noqa: F401 (net: a fixture)
-from tests.test_screening_pages import _world as screening_world
+from tests.helpers.screening import screening_world
 
 USER, WRITER, ADMIN = "user", "writer", "admin"  # who may use a route, by role
 
@@ -58,6 +58,15 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/hotline/messages"): MINE_WRITE,
     ("GET", "/api/v1/hotline/messages/{envelope_id}"): MINE_WRITE,
     ("POST", "/api/v1/hotline/messages/{envelope_id}/ack"): MINE_WRITE,
+    # API: requests for assistance (the node's own agency, its officers and admins)
+    ("GET", "/api/v1/requests"): MINE_WRITE,
+    ("GET", "/api/v1/requests/sla"): MINE_WRITE,
+    ("POST", "/api/v1/requests"): MINE_WRITE,
+    ("GET", "/api/v1/requests/{uid}"): MINE_WRITE,
+    ("PATCH", "/api/v1/requests/{uid}"): MINE_WRITE,
+    ("POST", "/api/v1/requests/{uid}/steps/{action}"): MINE_WRITE,
+    ("POST", "/api/v1/requests/{uid}/extend"): MINE_WRITE,
+    ("GET", "/api/v1/requests/{uid}/attachments/{index}"): MINE_WRITE,
     ("POST", "/api/v1/hotline/messages/{envelope_id}/forward"): MINE_WRITE,
     ("POST", "/api/v1/hotline/messages/{envelope_id}/permissions"): MINE_WRITE,
     # pages: screening
@@ -83,6 +92,16 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/hotline/peers/{node_id}"): MINE_WRITE,
     ("GET", "/hotline/threads/{thread_id}"): MINE_WRITE,
     ("POST", "/hotline/messages/{envelope_id}/ack"): MINE_WRITE,
+    # pages: requests for assistance
+    ("GET", "/requests"): MINE_WRITE,
+    ("GET", "/requests/sla"): MINE_WRITE,
+    ("GET", "/requests/sla.csv"): MINE_WRITE,
+    ("GET", "/requests/new"): MINE_WRITE,
+    ("POST", "/requests"): MINE_WRITE,
+    ("GET", "/requests/{uid}"): MINE_WRITE,
+    ("POST", "/requests/{uid}/steps/{action}"): MINE_WRITE,
+    ("POST", "/requests/{uid}/extend"): MINE_WRITE,
+    ("GET", "/requests/{uid}/files/{index:int}"): MINE_WRITE,
     ("POST", "/hotline/messages/{envelope_id}/forward"): MINE_WRITE,
     ("POST", "/hotline/messages/{envelope_id}/permissions"): MINE_WRITE,
     ("GET", "/hotline/messages/{envelope_id}/attachments/{index:int}"): MINE_WRITE,
@@ -144,7 +163,7 @@ def owned(
     app: Any,
     session: Session,
     world: dict[str, Any],
-    net: Net,  # noqa: F811
+    net: Net,
 ) -> dict[str, Any]:
     """HCMC's private records of every kind, its hotline with a received message, and an
     admin for Huế (the world has HCMC's)."""
@@ -198,6 +217,8 @@ def owned(
         notices=notice.id,
         envelope=receive(session, net, attachments=[("ho-so.pdf", b"%PDF-1.4 bi mat")]),
     )
+    pin_requests(session, net)
+    ids["request"] = receive_request(session, net, files=[("ho-so.pdf", b"%PDF-1.4 Bi Mat")])
     return ids
 
 
@@ -219,9 +240,19 @@ def _fill(method: str, path: str, ids: dict[str, Any]) -> str:
         .replace("{thread_id}", ids["envelope"])
         .replace("{node_id}", "kr-busan-pd")
         .replace("{index:int}", "0")
+        .replace("{uid}", ids["request"])
+        .replace("{action}", "acknowledge")
+        .replace("{index}", "0")
     )
 
 
+REQUEST = {  # a draft request for assistance the API accepts in shape
+    "to": "kr-busan-pd",
+    "kind": "locate",
+    "title": "Kiểm tra",
+    "summary": "Kiểm tra",
+    "legal_basis": "MOU",
+}
 FORMS = {  # page forms by the route's last word: fields the form needs
     "status": {"status": "active"},
     "decision": {"decision": "rejected", "reason": "khác người"},
@@ -247,6 +278,10 @@ def _body(method: str, path: str, form: str) -> dict[str, Any]:
             return {}
         if path.endswith("/hotline/messages"):
             return {"json": {"to": "kr-busan-pd", "subject": "Kiểm tra", "body": "Kiểm tra"}}
+        if path == "/api/v1/requests":
+            return {"json": REQUEST}
+        if path.endswith("/extend"):
+            return {"json": {"deadline": "answer", "due": "2099-01-01T00:00:00Z", "reason": "x"}}
         return {"json": {}}
     data = {"csrf_token": form, **FORMS.get(path.rsplit("/", 1)[1], {})}
     if path.endswith("/import"):

@@ -30,12 +30,14 @@ from hoptac.db.engine import make_engine, make_sessionmaker
 from hoptac.db.models import (
     Agency,
     ApiToken,
+    AssistanceRequest,
     AuditAnchor,
     Base,
     Citation,
     EnvelopeRow,
     ExchangeNode,
     ExchangePermission,
+    HeldEvent,
     NameKey,
     Notice,
     Peer,
@@ -43,6 +45,8 @@ from hoptac.db.models import (
     RecoveryCode,
     Register,
     RegisterRecord,
+    RequestAttachment,
+    RequestEvent,
     ScreeningHit,
     ScreeningJob,
     Source,
@@ -179,6 +183,67 @@ def _fill(session: Session, home: Path) -> None:
             start=0,
             end=3,
             quote="Công",
+        )
+    )
+    request = AssistanceRequest(
+        uid="01J" + "R" * 23,
+        side="receiving",
+        agency_id=agency.id,
+        peer_id=peer.id,
+        kind="arrest",
+        priority="P1",
+        priority_reason="Sắp xuất cảnh",
+        state="delivered",
+        title="Bắt giữ",
+        summary="Tóm tắt\n",
+        measures=["bắt giữ"],
+        persons=[{"name": "Vương Kiện", "birth": None}],
+        created_by="kim@kr-busan",
+        last_seq=2,
+        received_at=datetime(2026, 12, 1, 8, 0, 0, 1),
+        due_at=datetime(2026, 12, 1, 9, 0, 0, 1),
+        due_name="acknowledge",
+    )
+    session.add(request)
+    session.flush()
+    session.add_all(
+        [
+            RequestEvent(
+                request_id=request.id,
+                uid=f"01J{i:023d}",
+                seq=i,
+                action=action,
+                side=side,
+                actor="kim@kr-busan",
+                role=None,
+                at=datetime(2026, 12, 1, 8, 0, 0, i),
+                from_state="draft",
+                to_state="sent",
+                details={"text": None},
+            )
+            for i, (action, side) in enumerate(
+                [("send", "requesting"), ("deliver", "receiving")], 1
+            )
+        ]
+    )
+    session.add(
+        RequestAttachment(
+            request_id=request.id,
+            name="a.pdf",
+            content_type="application/pdf",
+            size=3,
+            sha256="0" * 64,
+            data=b"\x00\xff\n",
+        )
+    )
+    session.add(
+        HeldEvent(
+            request_uid=request.uid,
+            event_uid="01J" + "H" * 23,
+            seq=9,
+            peer_id=peer.id,
+            body={"step": {"seq": 9}},
+            envelope_id="01J" + "E" * 23,
         )
     )
     session.commit()

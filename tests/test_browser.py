@@ -11,10 +11,9 @@ from hoptac.db.engine import make_engine, make_sessionmaker, transaction
 from hoptac.registry import demo
 from hoptac.settings import Settings
 from hoptac.web.app import create_app
-from tests.conftest import TOTP_SECRETS, totp_code
+from tests.helpers.browser import CHROMIUM, sign_in
 from tests.helpers.live import serve
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).parents[1] / "screenshots"
 pytestmark = [
     pytest.mark.browser,
@@ -23,31 +22,6 @@ pytestmark = [
         reason=f"{CHROMIUM} is not installed (apt-get install chromium; .ci/run does this)",
     ),
 ]
-
-
-def sign_in(page: object, username: str = "demo", password: str = "hoptac-demo-2024") -> None:
-    """The login form, then the second step: at the first login the officer enrols, reading
-    the key off the page as an authenticator app would read the QR code, and is shown the
-    recovery codes."""
-    from playwright.sync_api import Page, expect
-
-    assert isinstance(page, Page)
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(password)
-    expect(page.get_by_role("heading", name="Thông báo sử dụng hệ thống")).to_be_visible()
-    page.get_by_label("Tôi đã đọc thông báo trên").check()  # the use notice (CJIS AC-8)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_label("Mã dùng một lần")).to_be_visible()
-    key = page.locator("code.secret")
-    enrolling = key.count() > 0
-    if enrolling:
-        expect(page.locator("figure.qr svg")).to_be_visible()
-        TOTP_SECRETS[username] = str(key.get_attribute("data-secret"))
-    page.get_by_label("Mã dùng một lần").fill(totp_code(username))
-    page.get_by_role("button", name="Tiếp tục").click()
-    if enrolling:
-        expect(page.get_by_role("heading", name="Mã khôi phục")).to_be_visible()
-        page.get_by_role("link", name="Tôi đã lưu lại — tiếp tục").click()
 
 
 @pytest.fixture(scope="module")
@@ -59,26 +33,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         demo.load(session)
     with serve(create_app(Settings(home=home, database_url=url))) as address:
         yield address
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("viewport", [(1366, 900), (390, 844)], ids=["laptop", "phone"])

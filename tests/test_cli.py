@@ -129,9 +129,9 @@ def test_screening_imports_and_a_job_run_from_the_command_line(
     cli: CliRunner, world: dict[str, Any], session: Any, tmp_path: Path
 ) -> None:
     from hoptac.db.models import ScreeningHit
-    from tests.test_screening_service import NOTICES, REGISTER, _principal, _register
+    from tests.helpers.screening import NOTICES, REGISTER, add_register, principal
 
-    register = _register(session, _principal(session, "hcmc_officer"))
+    register = add_register(session, principal(session, "hcmc_officer"))
     (tmp_path / "n.csv").write_text(NOTICES, encoding="utf-8")
     (tmp_path / "r.csv").write_text(REGISTER, encoding="utf-8")
     r = cli.invoke(

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from hoptac.cli.main import app as cli_app
 from hoptac.db.models import EnvelopeRow, Register, RegisterRecord
 from hoptac.exchange import demo as exchange_demo
-from hoptac.exchange import service
+from hoptac.exchange import identity, peering
 from hoptac.registry.demo import DEMO_PASSWORD, DEMO_USER
 from hoptac.screening import search
 from hoptac.screening.demo import REGISTER_NAME
@@ -38,9 +38,9 @@ def _load(cli: CliRunner) -> str:
 
 
 def _demo_principal(session: Session) -> Any:
-    from hoptac.cli.main import _as_user
+    from hoptac.cli.common import as_user
 
-    return _as_user(session, DEMO_USER)
+    return as_user(session, DEMO_USER)
 
 
 def test_the_readmes_cross_script_search_is_true_on_the_demo(
@@ -72,12 +72,14 @@ def test_the_hotline_works_right_after_make_run(
     assert exchange_demo.NODE_ID in output
     assert (get_settings().keys_dir / "signing.key").exists()
     with factory() as session:
-        assert service.this_node(session).node_id == exchange_demo.NODE_ID
-        assert [p.node_id for p in service.peers(session)] == [exchange_demo.PARTNER_ID]
+        assert identity.this_node(session).node_id == exchange_demo.NODE_ID
+        assert [p.node_id for p in peering.peers(session)] == [exchange_demo.PARTNER_ID]
         received = session.scalars(
-            sa.select(EnvelopeRow).where(EnvelopeRow.direction == "in")
+            sa.select(EnvelopeRow.kind).where(EnvelopeRow.direction == "in")
         ).all()
-        assert len(received) == len(exchange_demo.MESSAGES)
+        assert sorted(received) == sorted(
+            ["message"] * len(exchange_demo.MESSAGES) + ["request"] * len(exchange_demo.REQUESTS)
+        )
     login(client, DEMO_USER, DEMO_PASSWORD)
     page = client.get("/hotline")
     assert page.status_code == 200
@@ -86,10 +88,15 @@ def test_the_hotline_works_right_after_make_run(
     assert thread, page.text
     conversation = client.get(thread.group(1))
     assert conversation.status_code == 200 and "Vương Kiện" in conversation.text
+    # and the partner's requests for assistance, waiting to be acknowledged
+    requests = client.get("/requests")
+    assert requests.status_code == 200
+    for request in exchange_demo.REQUESTS:
+        assert request["title"] in requests.text
     # loading again touches nothing: still one identity, one partner, the same messages
     assert exchange_demo.NODE_ID not in _load(cli)
     with factory() as session:
-        assert len(service.peers(session)) == 1
+        assert len(peering.peers(session)) == 1
 
 
 def test_the_hotel_stays_register_holds_hotel_stays(

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from hoptac.db.engine import transaction
-from hoptac.exchange import service as exchange
+from hoptac.exchange import identity as exchange_identity
 from hoptac.web.resources import RESOURCES
 from tests.conftest import audit_rows, token
 
@@ -57,7 +57,7 @@ def test_the_agency_a_node_is_made_for_is_created_and_audited_like_any(
     factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
     with transaction(factory) as s:
-        node, _ = exchange.init_node(
+        node, _ = exchange_identity.init_node(
             s, tmp_path / "keys", node_id="la-vientiane-pd", name="Công an Viêng Chăn",
             url="http://la.test",
         )  # fmt: skip
@@ -67,7 +67,7 @@ def test_the_agency_a_node_is_made_for_is_created_and_audited_like_any(
         for r in audit_rows(factory, "record.created")
         if r.object_type == "agencies" and r.object_id == agency_id
     ]
-    assert row.agency_id == agency_id and row.username == exchange.SYSTEM
+    assert row.agency_id == agency_id and row.username == exchange_identity.SYSTEM
     from hoptac.db.models import Agency
 
     with factory() as s:

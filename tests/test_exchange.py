@@ -1,7 +1,7 @@
 """The exchange in one process: envelopes, the inbox's refusals, delivery state, H2.
 
 Two nodes, each with its own database (node A on the backend under test, node B on
-SQLite), talk through `service.receive` and `service.settle` directly: the HTTP transport
+SQLite), talk through `inbox.receive` and `outbox.settle` directly: the HTTP transport
 and real processes are in test_exchange_nodes.py.
 """
 
@@ -26,7 +26,7 @@ from hoptac.db.engine import transaction
 from hoptac.db.models import AuditEvent, EnvelopeRow, ExchangePermission
 from hoptac.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hoptac.exchange import envelope as wire
-from hoptac.exchange import service, ulid
+from hoptac.exchange import hotline, identity, inbox, outbox, peering, ulid
 from hoptac.exchange.envelope import Envelope, Rejected
 from hoptac.exchange.keys import NodeKeys
 from hoptac.types import Role
@@ -38,7 +38,7 @@ def _partner_of(node: Node, tmp_path: Path, node_id: str, name: str) -> Node:
     """Another node, on its own SQLite database, that `node` has added as a peer."""
     other = make_node(fresh_database("sqlite", tmp_path)[0], tmp_path / node_id, node_id, name)
     with transaction(node.factory) as s:
-        service.add_peer(s, other.card())
+        peering.add_peer(s, other.card())
     return other
 
 
@@ -48,22 +48,20 @@ def nodes(backend: str, tmp_path: Path) -> Iterator[tuple[Node, Node]]:
         yield pair
 
 
-def _deliver(src: Node, dst: Node) -> service.Received:
+def _deliver(src: Node, dst: Node) -> inbox.Received:
     """What the sender does, minus HTTP: post the outbox, settle the answer."""
     with src.factory() as s:
-        peer = service.peer_by_node(s, dst.node_id)
-        batch = service.next_batch(s, peer, 1000, 10_000_000)
+        peer = peering.peer_by_node(s, dst.node_id)
+        batch = outbox.next_batch(s, peer, 1000, 10_000_000)
         wires = [json.loads(r.wire) for r in batch]
     with transaction(dst.factory) as s:
-        received = service.receive(s, dst.keys, wires)
+        received = inbox.receive(s, dst.keys, wires)
     with transaction(src.factory) as s:
-        peer = service.peer_by_node(s, dst.node_id)
+        peer = peering.peer_by_node(s, dst.node_id)
         rows = list(
             s.scalars(sa.select(EnvelopeRow).where(EnvelopeRow.seq.in_([r.seq for r in batch])))
         )
-        service.settle(
-            s, peer, rows, {"receipts": received.receipts, "rejected": received.rejected}
-        )
+        outbox.settle(s, peer, rows, {"receipts": received.receipts, "rejected": received.rejected})
     return received
 
 
@@ -212,10 +210,10 @@ def test_a_card_that_lies_about_its_fingerprint_or_signature_is_refused(
     card = b.card()
     forged = {**card, "fingerprint": a.card()["fingerprint"]}
     with pytest.raises(InvalidInput, match="fingerprint"):
-        service.read_card(forged)
+        identity.read_card(forged)
     renamed = {**card, "url": "http://evil.test"}
     with pytest.raises(InvalidInput, match="not signed"):
-        service.read_card(renamed)
+        identity.read_card(renamed)
     # the same node id with other keys is not silently re-pinned
     other = NodeKeys.generate()
     impostor = {
@@ -231,12 +229,12 @@ def test_a_card_that_lies_about_its_fingerprint_or_signature_is_refused(
         ).signature
     ).decode()
     with transaction(a.factory) as s, pytest.raises(Conflict, match="other keys"):
-        service.add_peer(s, impostor)
+        peering.add_peer(s, impostor)
     for field in ("signing_key", "sig", "url"):
         with pytest.raises(InvalidInput, match="strings"):
-            service.read_card({**card, field: 7})
+            identity.read_card({**card, field: 7})
     with pytest.raises(InvalidInput, match="version"):
-        service.read_card({**card, "v": 2})
+        identity.read_card({**card, "v": 2})
 
 
 def test_a_partners_new_keys_are_pinned_only_after_the_old_pin_is_revoked(
@@ -251,11 +249,11 @@ def test_a_partners_new_keys_are_pinned_only_after_the_old_pin_is_revoked(
         fresh_database("sqlite", tmp_path)[0], tmp_path / "b2", b.node_id, "北京市公安局"
     )
     with transaction(new_b.factory) as s:
-        service.add_peer(s, a.card())
+        peering.add_peer(s, a.card())
     with transaction(a.factory) as s, pytest.raises(Conflict):
-        service.add_peer(s, new_b.card(), keys=a.keys)
+        peering.add_peer(s, new_b.card(), keys=a.keys)
     with transaction(a.factory) as s:
-        service.revoke_peer(s, b.node_id)
+        peering.revoke_peer(s, b.node_id)
     old = wire.seal(
         b.keys,
         sender=b.node_id,
@@ -266,13 +264,13 @@ def test_a_partners_new_keys_are_pinned_only_after_the_old_pin_is_revoked(
     )
     _refused(a, old.to_json(), "unknown_sender")  # the old keys are no longer trusted
     with transaction(a.factory) as s:
-        peer = service.add_peer(s, new_b.card(), keys=a.keys)
+        peer = peering.add_peer(s, new_b.card(), keys=a.keys)
         assert peer.fingerprint == new_b.keys.fingerprint and peer.active
     # what waited in the outbox was sealed again: the rebuilt node opens it
     _deliver(a, new_b)
     assert _row(a, waiting.envelope_id).status == "delivered"
     with transaction(new_b.factory) as s:
-        shown = service.read_message(s, new_b.keys, new_b.principal(), waiting.envelope_id)
+        shown = hotline.read_message(s, new_b.keys, new_b.principal(), waiting.envelope_id)
     assert shown.body["subject"] == "queued before the partner changed keys"
     assert _count(a) == 2  # both messages: the one delivered under the old keys stays
 
@@ -290,13 +288,13 @@ def test_a_message_is_delivered_read_and_answered(nodes: tuple[Node, Node]) -> N
     assert row.status == "delivered" and row.receipt is not None
     # B reads it: A learns so from B's status envelope
     with transaction(b.factory) as s:
-        message = service.read_message(s, b.keys, b.principal(), sent.envelope_id)
+        message = hotline.read_message(s, b.keys, b.principal(), sent.envelope_id)
         assert message.body["text"] == f"Nội dung {MARKER}" and message.needs_ack
     _deliver(b, a)
     assert _row(a, sent.envelope_id).read_at is not None
     # B answers: the original shows answered
     with transaction(b.factory) as s:
-        reply = service.send_message(
+        reply = hotline.send_message(
             s,
             b.keys,
             b.principal(),
@@ -307,7 +305,7 @@ def test_a_message_is_delivered_read_and_answered(nodes: tuple[Node, Node]) -> N
         )
     _deliver(b, a)
     with a.factory() as s:
-        rows, total = service.list_envelopes(s, a.principal(), a.keys)
+        rows, total = hotline.list_envelopes(s, a.principal(), a.keys)
         listed = {m["id"]: m for m in rows}
     assert total == len(rows) == 2
     assert listed[sent.envelope_id]["status"] == "answered"
@@ -322,7 +320,7 @@ def test_a_retried_envelope_is_stored_once_and_acknowledged_again(
     obj = json.loads(_row(a, sent.envelope_id).wire)
     for _ in range(3):
         with transaction(b.factory) as s:
-            again = service.receive(s, b.keys, [obj])
+            again = inbox.receive(s, b.keys, [obj])
         assert len(again.receipts) == 1 and not again.rejected
     assert _count(b) == 1
 
@@ -330,7 +328,7 @@ def test_a_retried_envelope_is_stored_once_and_acknowledged_again(
 def _refused(b: Node, obj: Any, code: str) -> None:
     before = _count(b)
     with transaction(b.factory) as s:
-        out = service.receive(s, b.keys, [obj], client="198.51.100.7")
+        out = inbox.receive(s, b.keys, [obj], client="198.51.100.7")
     assert not out.receipts
     assert [r["code"] for r in out.rejected] == [code], out.rejected
     assert _count(b) == before  # nothing stored
@@ -434,7 +432,7 @@ def test_a_batch_stores_the_good_envelopes_around_a_bad_one_in_order(
         objs = [json.loads(_row(a, i).wire) for i in ids]
     objs[2]["sig"] = base64.b64encode(b"\x00" * 64).decode()
     with transaction(b.factory) as s:
-        out = service.receive(s, b.keys, objs)
+        out = inbox.receive(s, b.keys, objs)
     assert [r["envelope"] for r in out.receipts] == [ids[i] for i in (0, 1, 3, 4)]
     assert [r["id"] for r in out.rejected] == [ids[2]]
     with b.factory() as s:
@@ -448,21 +446,21 @@ def test_a_forged_receipt_does_not_mark_a_message_delivered(nodes: tuple[Node, N
     env = Envelope.from_json(json.loads(_row(a, sent.envelope_id).wire))
     forged = wire.receipt(NodeKeys.generate(), env, b.node_id, datetime.now(UTC))
     with transaction(a.factory) as s:
-        peer = service.peer_by_node(s, b.node_id)
+        peer = peering.peer_by_node(s, b.node_id)
         rows = list(s.scalars(sa.select(EnvelopeRow)))
-        settled = service.settle(s, peer, rows, {"receipts": [forged]})
+        settled = outbox.settle(s, peer, rows, {"receipts": [forged]})
         assert (settled.delivered, settled.rejected) == (0, 0) and len(settled.pending) == 1
-        service.mark_tried(s, settled.pending, "", datetime.now(UTC))
+        outbox.mark_tried(s, settled.pending, "", datetime.now(UTC))
     row = _row(a, sent.envelope_id)
     assert row.status == "sent" and "receipt refused" in (row.last_error or "")
 
 
 def test_the_database_holds_no_readable_message(nodes: tuple[Node, Node]) -> None:
     a, b = nodes
-    send(a, b, attachments=[service.Attachment("a.txt", "text/plain", MARKER.encode() * 3)])
+    send(a, b, attachments=[hotline.Attachment("a.txt", "text/plain", MARKER.encode() * 3)])
     _deliver(a, b)
     with b.factory() as s:
-        service.read_message(s, b.keys, b.principal(), _only_message(b))
+        hotline.read_message(s, b.keys, b.principal(), _only_message(b))
         s.commit()
     for node in (a, b):
         with node.factory() as s:
@@ -493,32 +491,32 @@ def test_h2_is_not_forwarded_or_exported_without_the_providers_permission(
     sent = send(a, b, handling="H2")
     _deliver(a, b)
     with b.factory() as s, pytest.raises(Forbidden, match="H2"):
-        service.forward(s, b.keys, b.principal(), sent.envelope_id, c.node_id)
+        hotline.forward(s, b.keys, b.principal(), sent.envelope_id, c.node_id)
     with b.factory() as s:
         denied = s.scalars(
             sa.select(AuditEvent).where(AuditEvent.action == "hotline.forward_denied")
         ).all()
         assert len(denied) == 1 and denied[0].outcome == "denied"
         assert s.scalar(sa.select(sa.func.count()).where(EnvelopeRow.direction == "out")) == 0
-        rows, withheld = service.export(s, b.keys, b.principal())
+        rows, withheld = hotline.export(s, b.keys, b.principal())
         assert (rows, withheld) == ([], 1)
     # A (the provider) permits passing it to C, and export
     with transaction(a.factory) as s:
-        service.grant(s, a.keys, a.principal(), sent.envelope_id, c.node_id)
-        service.grant(s, a.keys, a.principal(), sent.envelope_id, "export")
+        hotline.grant(s, a.keys, a.principal(), sent.envelope_id, c.node_id)
+        hotline.grant(s, a.keys, a.principal(), sent.envelope_id, "export")
     _deliver(a, b)
     assert _count(b, ExchangePermission) == 2
     with transaction(b.factory) as s:
-        forwarded = service.forward(s, b.keys, b.principal(), sent.envelope_id, c.node_id)
+        forwarded = hotline.forward(s, b.keys, b.principal(), sent.envelope_id, c.node_id)
         assert forwarded.handling == "H2" and forwarded.status == "queued"
         assert forwarded.origin_id == sent.envelope_id
-        rows, withheld = service.export(s, b.keys, b.principal())
+        rows, withheld = hotline.export(s, b.keys, b.principal())
         assert withheld == 0 and MARKER in rows[0]["text"]
     # nobody but the provider grants: B cannot grant on A's message, nor on its copy
     with b.factory() as s, pytest.raises(InvalidInput, match="provider"):
-        service.grant(s, b.keys, b.principal(), sent.envelope_id, "export")
+        hotline.grant(s, b.keys, b.principal(), sent.envelope_id, "export")
     with b.factory() as s, pytest.raises(InvalidInput, match="provider"):
-        service.grant(s, b.keys, b.principal(), forwarded.envelope_id, "export")
+        hotline.grant(s, b.keys, b.principal(), forwarded.envelope_id, "export")
 
 
 def test_a_forwarded_h2_copy_stays_under_the_providers_permissions(
@@ -531,16 +529,16 @@ def test_a_forwarded_h2_copy_stays_under_the_providers_permissions(
     d = _partner_of(b, tmp_path, "la-vientiane-ps", "Lào")
     sent = send(a, b, handling="H2")
     with transaction(a.factory) as s:  # granted before the message even left: one batch
-        service.grant(s, a.keys, a.principal(), sent.envelope_id, c.node_id)
+        hotline.grant(s, a.keys, a.principal(), sent.envelope_id, c.node_id)
     _deliver(a, b)
     assert _row(a, sent.envelope_id).status == "delivered"
     assert _count(b, ExchangePermission) == 1  # the permission in the same batch held
     with transaction(b.factory) as s:
-        copy = service.forward(s, b.keys, b.principal(), sent.envelope_id, c.node_id)
+        copy = hotline.forward(s, b.keys, b.principal(), sent.envelope_id, c.node_id)
     with b.factory() as s, pytest.raises(Forbidden):
-        service.forward(s, b.keys, b.principal(), copy.envelope_id, d.node_id)
+        hotline.forward(s, b.keys, b.principal(), copy.envelope_id, d.node_id)
     with b.factory() as s:
-        rows, withheld = service.export(s, b.keys, b.principal())
+        rows, withheld = hotline.export(s, b.keys, b.principal())
     assert withheld == 2 and all(MARKER not in str(r.get("text")) for r in rows)
 
 
@@ -550,7 +548,7 @@ def test_a_partner_cannot_file_its_message_into_another_partners_thread(
     a, b = nodes
     c = _partner_of(b, tmp_path, "kr-busan-mpa", "부산경찰청")
     with transaction(c.factory) as s:
-        service.add_peer(s, b.card())
+        peering.add_peer(s, b.card())
     sent = send(a, b)
     _deliver(a, b)
     intruder = wire.seal(
@@ -559,7 +557,7 @@ def test_a_partner_cannot_file_its_message_into_another_partners_thread(
                               "thread": sent.envelope_id},
     )  # fmt: skip
     with transaction(b.factory) as s:
-        service.receive(s, b.keys, [intruder.to_json()])
+        inbox.receive(s, b.keys, [intruder.to_json()])
     assert _row(b, intruder.id).thread_id == intruder.id
 
 
@@ -570,11 +568,11 @@ def test_only_signed_final_refusals_drop_a_message(nodes: tuple[Node, Node]) -> 
     sent = send(a, b)
     stranger = NodeKeys.generate()
 
-    def settle(refusal: dict[str, Any]) -> service.Settled:
+    def settle(refusal: dict[str, Any]) -> outbox.Settled:
         with transaction(a.factory) as s:
-            peer = service.peer_by_node(s, b.node_id)
+            peer = peering.peer_by_node(s, b.node_id)
             rows = list(s.scalars(sa.select(EnvelopeRow)))
-            return service.settle(s, peer, rows, {"receipts": [], "rejected": [refusal]})
+            return outbox.settle(s, peer, rows, {"receipts": [], "rejected": [refusal]})
 
     forged = wire.refusal(stranger, b.node_id, a.node_id, sent.envelope_id, "too_large", "no")
     assert settle(forged).rejected == 0  # not B's signature
@@ -592,18 +590,18 @@ def test_only_the_nodes_own_officers_use_the_hotline(nodes: tuple[Node, Node]) -
     stranger = replace(own, agency_id=own.agency_id + 999)
     with a.factory() as s:
         with pytest.raises(Forbidden):
-            service.conversations(s, viewer)
+            hotline.conversations(s, viewer)
         with pytest.raises(NotFound):
-            service.conversations(s, stranger)
-        assert service.unread_total(s, stranger) is None
+            hotline.conversations(s, stranger)
+        assert hotline.unread_total(s, stranger) is None
         with pytest.raises(NotFound):
-            service.send_message(s, a.keys, stranger, to=b.node_id, subject="s", text="t")
+            hotline.send_message(s, a.keys, stranger, to=b.node_id, subject="s", text="t")
 
 
 def test_bad_message_input_is_refused_field_by_field(nodes: tuple[Node, Node]) -> None:
     a, b = nodes
     with a.factory() as s, pytest.raises(InvalidInput) as info:
-        service.send_message(
+        hotline.send_message(
             s,
             a.keys,
             a.principal(),
@@ -615,7 +613,7 @@ def test_bad_message_input_is_refused_field_by_field(nodes: tuple[Node, Node]) -
             reliability="Q",
             accuracy=7,
             attachments=[
-                service.Attachment("big.bin", "", b"x" * (service.MAX_ATTACHMENTS_BYTES + 1))
+                hotline.Attachment("big.bin", "", b"x" * (hotline.MAX_ATTACHMENTS_BYTES + 1))
             ],
         )
     fields = {e.field for e in info.value.errors}
@@ -630,7 +628,7 @@ def test_bad_message_input_is_refused_field_by_field(nodes: tuple[Node, Node]) -
     }
     assert _count(a) == 0
     with a.factory() as s, pytest.raises(NotFound):
-        service.send_message(s, a.keys, a.principal(), to="xx-nowhere", subject="s", text="t")
+        hotline.send_message(s, a.keys, a.principal(), to="xx-nowhere", subject="s", text="t")
 
 
 def test_the_listing_checks_who_asks_itself(nodes: tuple[Node, Node]) -> None:
@@ -639,14 +637,14 @@ def test_the_listing_checks_who_asks_itself(nodes: tuple[Node, Node]) -> None:
     a, b = nodes
     send(a, b)
     with a.factory() as s:
-        agency = service.this_node(s).agency_id
+        agency = identity.this_node(s).agency_id
         viewer = Principal(None, "viewer", agency, Role.VIEWER)
         stranger = Principal(None, "other", agency + 999, Role.OFFICER)
         with pytest.raises(Forbidden):
-            service.list_envelopes(s, viewer, None)
+            hotline.list_envelopes(s, viewer, None)
         with pytest.raises(NotFound):
-            service.list_envelopes(s, stranger, None)
-        rows, total = service.list_envelopes(s, a.principal(), None, limit=1, offset=0)
+            hotline.list_envelopes(s, stranger, None)
+        rows, total = hotline.list_envelopes(s, a.principal(), None, limit=1, offset=0)
         assert total == 1 and len(rows) == 1
 
 
@@ -655,14 +653,14 @@ def test_a_received_message_over_the_limits_is_refused(nodes: tuple[Node, Node])
     200 characters is a bad payload, as it could not have been sent from here."""
     a, b = nodes
     with transaction(a.factory) as s:
-        peer = service.peer_by_node(s, b.node_id)
-        row = service.enqueue(
+        peer = peering.peer_by_node(s, b.node_id)
+        row = outbox.enqueue(
             s, a.keys, peer, "message",
             {"subject": "x" * 201, "text": "t", "priority": "routine", "thread": None,
              "in_reply_to": None, "author": None, "attachments": []},
         )  # fmt: skip
     with transaction(b.factory) as s:
-        out = service.receive(s, b.keys, [json.loads(row.wire)])
+        out = inbox.receive(s, b.keys, [json.loads(row.wire)])
     assert [(r["code"], r["reason"]) for r in out.rejected] == [
         ("bad_payload", "subject: 1 to 200 characters")
     ]

@@ -8,15 +8,9 @@ from __future__ import annotations
 import base64
 import json
 import os
-import signal
-import socket
-import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -24,90 +18,9 @@ from typer.testing import CliRunner
 
 from hoptac.cli.main import app as cli_app
 from hoptac.settings import get_settings
+from tests.helpers.nodes import NodeProcess, run_cli, wait_for
 
-HOPTAC = [sys.executable, "-m", "hoptac.cli.main"]
 MARKER = "NODE-PLAINTEXT-MARKER-42"
-TIMEOUT = 90.0  # seconds any wait may take before the test fails
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(what: str, ok: Callable[[], bool], timeout: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while not ok():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
-class NodeProcess:
-    def __init__(self, home: Path, node_id: str, name: str) -> None:
-        self.home, self.node_id, self.port = home, node_id, _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log = home.parent / f"{node_id}.log"
-        _run("init", "--data", str(home), "--node-id", node_id, "--name", name, "--url", self.url)
-
-    def start(self, **env: str) -> None:
-        environment = {
-            **os.environ,
-            "HOPTAC_EXCHANGE_MAX_BACKOFF_SECONDS": "0.5",
-            "HOPTAC_HOME": str(self.home),
-            **env,
-        }
-        environment.pop("HOPTAC_DATABASE_URL", None)
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [*HOPTAC, "serve", "--data", str(self.home), "--port", str(self.port)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=environment,
-            )
-        _wait(f"{self.node_id} to start", self.up, 30)
-
-    def up(self) -> bool:
-        assert self.proc is not None
-        if self.proc.poll() is not None:
-            raise AssertionError(f"{self.node_id} exited: {self.log.read_text()[-2000:]}")
-        try:
-            return httpx.get(self.url + "/healthz", timeout=0.5).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-
-    def sql(self, query: str) -> list[tuple[Any, ...]]:
-        """Read the node's database directly (what its operator could)."""
-        with sqlite3.connect(self.home / "hoptac.db", timeout=10) as conn:
-            return conn.execute(query).fetchall()
-
-    def received(self) -> list[str]:
-        rows = self.sql(
-            "SELECT envelope_id FROM envelopes WHERE direction = 'in' AND kind = 'message'"
-        )
-        return [r[0] for r in rows]
-
-
-def _run(*args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in ("HOPTAC_DATABASE_URL", "HOPTAC_HOME")}
-    done = subprocess.run([*HOPTAC, *args], capture_output=True, text=True, env=env, check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 @pytest.fixture
@@ -116,8 +29,8 @@ def pair(tmp_path: Path) -> Iterator[tuple[NodeProcess, NodeProcess]]:
     b = NodeProcess(tmp_path / "beijing", "cn-beijing-psb", "北京市公安局")
     for me, other in ((a, b), (b, a)):
         card = tmp_path / f"{other.node_id}.card.json"
-        _run("peer", "card", "--data", str(other.home), "--output", str(card))
-        _run("peer", "add", str(card), "--data", str(me.home), "--yes")
+        run_cli("peer", "card", "--data", str(other.home), "--output", str(card))
+        run_cli("peer", "add", str(card), "--data", str(me.home), "--yes")
     yield a, b
     for node in (a, b):
         node.stop()
@@ -171,7 +84,7 @@ def test_two_nodes_exchange_messages_over_http(
     a, b = pair
     a.start()
     b.start()
-    sent = _run(
+    sent = run_cli(
         "hotline",
         "send",
         "--data",
@@ -187,15 +100,15 @@ def test_two_nodes_exchange_messages_over_http(
         "--handling",
         "H2",
     ).strip()
-    _wait("delivery", lambda: _statuses(cli, a).get(sent) == "delivered")
-    listed = json.loads(_run("hotline", "list", "--data", str(b.home), "--json"))
+    wait_for("delivery", lambda: _statuses(cli, a).get(sent) == "delivered")
+    listed = json.loads(run_cli("hotline", "list", "--data", str(b.home), "--json"))
     assert [
         (m["id"], m["direction"], m["priority"], m["handling"], m["status"]) for m in listed
     ] == [(sent, "in", "urgent", "H2", "new")]
-    shown = json.loads(_run("hotline", "read", sent, "--data", str(b.home), "--json"))
+    shown = json.loads(run_cli("hotline", "read", sent, "--data", str(b.home), "--json"))
     assert MARKER in shown["text"] and shown["needs_ack"]
-    _wait("the read note", lambda: _statuses(cli, a).get(sent) == "read")
-    reply = _run(
+    wait_for("the read note", lambda: _statuses(cli, a).get(sent) == "read")
+    reply = run_cli(
         "hotline",
         "send",
         "--data",
@@ -209,7 +122,7 @@ def test_two_nodes_exchange_messages_over_http(
         "--reply-to",
         sent,
     ).strip()
-    _wait("the answer", lambda: _statuses(cli, a).get(sent) == "answered")
+    wait_for("the answer", lambda: _statuses(cli, a).get(sent) == "answered")
     assert reply in a.received()
     # the databases and key files are the account's own
     for node in (a, b):
@@ -225,13 +138,13 @@ def test_receiver_killed_with_1000_in_flight_gets_each_exactly_once(
     ids = _send(cli, a, b, 1000)  # queued while the sender is not running yet
     b.start()
     a.start(HOPTAC_EXCHANGE_BATCH="25")
-    _wait("the first deliveries", lambda: len(b.received()) >= 50, 60)
+    wait_for("the first deliveries", lambda: len(b.received()) >= 50, 60)
     b.kill()
     partial = len(b.received())
     assert 0 < partial < 1000, partial
     time.sleep(1.0)  # the sender meets a dead peer and backs off
     b.start()
-    _wait("every delivery", lambda: set(_statuses(cli, a).values()) == {"delivered"})
+    wait_for("every delivery", lambda: set(_statuses(cli, a).values()) == {"delivered"})
     got = b.received()
     assert len(got) == 1000 and sorted(got) == sorted(ids)  # each once, none lost
     assert _statuses(cli, a) == dict.fromkeys(ids, "delivered")
@@ -247,11 +160,11 @@ def test_sender_killed_mid_batch_loses_nothing(
     ids = _send(cli, a, b, 600)
     b.start()
     a.start(HOPTAC_EXCHANGE_BATCH="20")
-    _wait("the first deliveries", lambda: len(b.received()) >= 40, 60)
+    wait_for("the first deliveries", lambda: len(b.received()) >= 40, 60)
     a.kill()
     assert len(b.received()) < 600
     a.start(HOPTAC_EXCHANGE_BATCH="20")
-    _wait("every delivery", lambda: set(_statuses(cli, a).values()) == {"delivered"})
+    wait_for("every delivery", lambda: set(_statuses(cli, a).values()) == {"delivered"})
     assert sorted(b.received()) == sorted(ids)
     in_order = [r[0] for r in b.sql("SELECT envelope_id FROM envelopes ORDER BY seq")]
     assert in_order == ids  # each once, in the order queued
@@ -288,14 +201,14 @@ def _queue_steadily(node: NodeProcess, to: str, count: int, seconds: float) -> l
     officers do through the app), from this process while the node's own sender runs."""
     from hoptac.auth.principal import Principal
     from hoptac.db.engine import make_engine, make_sessionmaker
-    from hoptac.exchange import service
+    from hoptac.exchange import hotline, identity
     from hoptac.types import Role
 
     engine = make_engine(f"sqlite:///{node.home / 'hoptac.db'}")
     factory = make_sessionmaker(engine)
     with factory() as s:
-        keys = service.load_keys(s, node.home / "keys")
-        who = Principal(None, "guard", service.this_node(s).agency_id, Role.OFFICER)
+        keys = identity.load_keys(s, node.home / "keys")
+        who = Principal(None, "guard", identity.this_node(s).agency_id, Role.OFFICER)
     ids = []
     start = time.monotonic()
     for i in range(count):
@@ -303,7 +216,7 @@ def _queue_steadily(node: NodeProcess, to: str, count: int, seconds: float) -> l
         if delay > 0:
             time.sleep(delay)
         with factory() as s:
-            row = service.send_message(s, keys, who, to=to, subject=f"Tin {i}", text=MARKER)
+            row = hotline.send_message(s, keys, who, to=to, subject=f"Tin {i}", text=MARKER)
             s.commit()
             ids.append(row.envelope_id)
     engine.dispose()
@@ -321,7 +234,7 @@ def test_a_steady_stream_to_a_pinned_partner_is_never_throttled(
     b.start()
     a.start(HOPTAC_EXCHANGE_MAX_BACKOFF_SECONDS="30")
     ids = _queue_steadily(a, b.node_id, 600, 30.0)
-    _wait("every delivery", lambda: set(_statuses(cli, a).values()) == {"delivered"})
+    wait_for("every delivery", lambda: set(_statuses(cli, a).values()) == {"delivered"})
     assert sorted(b.received()) == sorted(ids)
     assert "rate limit:" not in b.log.read_text()  # the receiver refused no request...
     assert "429" not in a.log.read_text()  # ... and the sender never met a refusal

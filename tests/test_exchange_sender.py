@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from hoptac.db.engine import transaction
 from hoptac.db.models import EnvelopeRow, Peer
-from hoptac.exchange import delivery, service
+from hoptac.exchange import delivery, inbox
 from tests.helpers.exchange import Node, two_nodes
 from tests.helpers.exchange import send as _send
 
@@ -47,7 +47,7 @@ class Partner:
             return self.refuse
         envelopes = json.loads(request.content)["envelopes"][: self.answer_only]
         with self.lock, transaction(self.b.factory) as s:
-            received = service.receive(s, self.b.keys, envelopes)
+            received = inbox.receive(s, self.b.keys, envelopes)
         self.posts.append(len(envelopes))
         return httpx.Response(
             200, json={"receipts": received.receipts, "rejected": received.rejected}

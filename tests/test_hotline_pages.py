@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,107 +15,19 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from hoptac.db.models import AuditEvent, EnvelopeRow, ExchangeNode
-from hoptac.exchange import envelope as wire
-from hoptac.exchange import service
-from hoptac.exchange.keys import NodeKeys, b64
+from hoptac.db.models import AuditEvent, EnvelopeRow
+from hoptac.exchange import hotline
+from hoptac.exchange.keys import b64
 from hoptac.settings import Settings
 from tests.conftest import csrf, login, token
+from tests.helpers.hotline import BUSAN, YUNNAN, Net, receive
 from tests.helpers.routes import routes as _routes
-
-HCMC, BUSAN, YUNNAN = "vn-hcmc-pd", "kr-busan-pd", "cn-yunnan-pst"
 
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """The node's home (its keys) in a temporary directory; no background sender."""
     return Settings(home=tmp_path / "node", database_url=database_url, exchange_sender=False)
-
-
-@dataclass
-class Net:
-    keys: NodeKeys  # this node's
-    busan: NodeKeys
-    yunnan: NodeKeys
-
-
-def _card(node_id: str, name: str, keys: NodeKeys) -> dict[str, Any]:
-    node = ExchangeNode(
-        node_id=node_id,
-        name=name,
-        url=f"https://{node_id}.example",
-        signing_key=b64(keys.signing_public),
-        encryption_key=b64(keys.encryption_public),
-    )
-    return service.card(node, keys)
-
-
-@pytest.fixture
-def net(session: Session, world: dict[str, Any], settings: Settings) -> Net:
-    """This node serves Công an TP.HCM; Busan and Yunnan are pinned partners."""
-    _node, keys = service.init_node(
-        session,
-        settings.keys_dir,
-        node_id=HCMC,
-        name="Công an TP.HCM",
-        url="https://hcmc.example",
-        agency_ref="vn-hcmc",
-    )
-    busan, yunnan = NodeKeys.generate(), NodeKeys.generate()
-    service.add_peer(session, _card(BUSAN, "Sở Cảnh sát Busan", busan))
-    service.add_peer(session, _card(YUNNAN, "Công an tỉnh Vân Nam", yunnan))
-    session.commit()
-    return Net(keys, busan, yunnan)
-
-
-def receive(
-    session: Session,
-    net: Net,
-    *,
-    subject: str = "Đối tượng Kim nhập cảnh",
-    text: str = "Kim Min-jun nhập cảnh qua Tân Sơn Nhất chiều nay.",
-    priority: str = "routine",
-    handling: str = "H0",
-    kind: str = "message",
-    body: dict[str, Any] | None = None,
-    attachments: list[tuple[str, bytes]] | None = None,
-) -> str:
-    """A message (or another envelope) from Busan, sealed and signed with Busan's keys and
-    stored as the inbox stores it."""
-    body = body or {
-        "subject": subject,
-        "text": text,
-        "priority": priority,
-        "thread": None,
-        "in_reply_to": None,
-        "author": "kim.inspector",
-        "attachments": [
-            {
-                "name": name,
-                "type": "application/pdf",
-                "size": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "data": b64(data),
-            }
-            for name, data in attachments or []
-        ],
-    }
-    env = wire.seal(
-        net.busan,
-        sender=BUSAN,
-        recipient=HCMC,
-        recipient_key=net.keys.encryption_public,
-        kind=kind,
-        body=body,
-        handling=handling,
-        handling_note=None,
-        reliability="A",
-        accuracy=2,
-    )
-    got = service.receive(session, net.keys, [env.to_json()])
-    assert got.receipts and not got.rejected, got.rejected
-    session.commit()
-    return env.id
 
 
 def _out(session: Session, kind: str = "message") -> list[EnvelopeRow]:
@@ -218,7 +129,7 @@ def test_compose_errors_are_shown_on_their_fields_and_nothing_is_queued(
     r = client.post(
         "/hotline/messages",
         data={"csrf_token": csrf(client, "/hotline"), "to": BUSAN, "subject": "x", "body": "y"},
-        files={"attachments": ("big.bin", b"\0" * (service.MAX_ATTACHMENTS_BYTES + 1))},
+        files={"attachments": ("big.bin", b"\0" * (hotline.MAX_ATTACHMENTS_BYTES + 1))},
     )
     assert r.status_code == 422 and "Tổng cộng tối đa 512 KiB" in r.text
     r = _compose(client, csrf_token="forged")
@@ -545,7 +456,7 @@ def test_api_refuses_bad_input_as_problem_details(
     )
     assert r.status_code == 422
     assert r.json()["errors"] == [{"field": "attachments.0.data", "message": "not base64"}]
-    big = base64.b64encode(b"\0" * (service.MAX_ATTACHMENTS_BYTES + 1)).decode()
+    big = base64.b64encode(b"\0" * (hotline.MAX_ATTACHMENTS_BYTES + 1)).decode()
     r = client.post(
         "/api/v1/hotline/messages",
         json={

@@ -44,7 +44,7 @@ def server_logging() -> Iterator[io.StringIO]:
 def test_control_characters_are_escaped_in_every_server_log_line(
     server_logging: io.StringIO,
 ) -> None:
-    logging.getLogger("hoptac.exchange.service").warning("envelope from %s rejected", FORGED)
+    logging.getLogger("hoptac.exchange.inbox").warning("envelope from %s rejected", FORGED)
     # uvicorn's access line holds the decoded path: %0A in a URL is a line break there
     logging.getLogger("uvicorn.access").info(
         '%s - "%s %s HTTP/%s" %d', "10.0.0.9", "GET", "/people/1\n2026 INFO forged", "1.1", 404

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from hoptac.db.models import EnvelopeRow
-from hoptac.exchange import service
+from hoptac.exchange import hotline, identity, peering
 from hoptac.settings import Settings
 from hoptac.web import middleware
 from tests.conftest import audit_rows, fresh_database, post_login
@@ -110,19 +110,19 @@ def inbox(
 
     settings.exchange_sender = False
     with transaction(factory) as s:
-        service.init_node(
+        identity.init_node(
             s, settings.keys_dir, node_id="cn-beijing-psb", name="北京市公安局", url="http://b.test"
         )
-        b_card = service.card(service.this_node(s), service.load_keys(s, settings.keys_dir))
+        b_card = identity.card(identity.this_node(s), identity.load_keys(s, settings.keys_dir))
     url_a, cleanup_a = fresh_database("sqlite", tmp_path)
     url_c, cleanup_c = fresh_database("sqlite", tmp_path)
     a = _node(url_a, tmp_path / "a", "vn-hanoi-pd", "Công an thành phố Hà Nội")
     c = _node(url_c, tmp_path / "c", "la-vientiane-pd", "Vientiane")
     for n in (a, c):
         with transaction(n.factory) as s:
-            service.add_peer(s, b_card)
+            peering.add_peer(s, b_card)
     with transaction(factory) as s:
-        service.add_peer(s, a.card())
+        peering.add_peer(s, a.card())
     yield a, c, factory
     for n in (a, c):
         n.factory.kw["bind"].dispose()
@@ -136,7 +136,7 @@ def _wires(node: Any, count: int) -> list[dict[str, Any]]:
 
     with transaction(node.factory) as s:
         rows = [
-            service.send_message(
+            hotline.send_message(
                 s, node.keys, node.principal(), to="cn-beijing-psb", subject="S", text=f"T {i}"
             )
             for i in range(count)

@@ -12,73 +12,28 @@ from sqlalchemy.orm import Session
 
 from hoptac.db.models import AuditEvent, Notice, RegisterRecord, ScreeningHit
 from tests.conftest import csrf, login
-from tests.test_screening_service import NOTICES, REGISTER
+from tests.helpers.screening import NOTICES, REGISTER, new_register, screen, screening_world, upload
 
 UPLOAD = {"file": ("register.csv", REGISTER.encode(), "text/csv")}
-
-
-def _register(client: TestClient, name: str = "Lưu trú Quận 1", sharing: str = "agency") -> int:
-    r = client.post(
-        "/registers/new",
-        data={"csrf_token": csrf(client), "name": name, "kind": "hotel", "sharing": sharing},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return int(r.headers["location"].split("/")[2].split("?")[0])
-
-
-def _upload(client: TestClient, path: str, name: str, body: bytes, **data: str) -> Any:
-    return client.post(
-        path,
-        data={"csrf_token": csrf(client), **data},
-        files={"file": (name, body, "text/csv")},
-    )
-
-
-def _screen(client: TestClient, app: Any, register: int) -> int:
-    r = client.post(
-        "/screening/jobs",
-        data={
-            "csrf_token": csrf(client),
-            "register_id": str(register),
-            "threshold": "0,5",
-            "engine": "python",
-        },
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    app.state.jobs.wait(timeout=60)
-    return int(r.headers["location"].rsplit("/", 1)[1])
-
-
-def _world(client: TestClient, app: Any) -> dict[str, int]:
-    login(client, "hcmc_officer")
-    register = _register(client)
-    _upload(client, f"/registers/{register}/import", "r.csv", REGISTER.encode())
-    _upload(client, "/notices/import", "n.csv", NOTICES.encode())
-    job = _screen(client, app, register)
-    html = client.get(f"/screening/hits?job={job}").text
-    hits = [int(h) for h in re.findall(r'href="/screening/hits/(\d+)"', html)]
-    return {"register": register, "job": job, "hit": hits[0]}
 
 
 def test_uploads_report_added_updated_and_refused_rows(
     client: TestClient, world: dict[str, Any]
 ) -> None:
     login(client, "hcmc_officer")
-    register = _register(client)
-    r = _upload(client, f"/registers/{register}/import", "r.csv", REGISTER.encode())
+    register = new_register(client)
+    r = upload(client, f"/registers/{register}/import", "r.csv", REGISTER.encode())
     assert r.status_code == 200
     counts = re.findall(r"<b>(\d+)</b>(thêm mới|cập nhật|bị từ chối)", r.text)
     assert counts == [("4", "thêm mới"), ("0", "cập nhật"), ("2", "bị từ chối")]
     assert '<td>5</td><td data-label="Lý do">Thiếu họ tên</td>' in r.text
     assert "Nguồn &#39;prison&#39; không thuộc: resident, arrival, hotel" in r.text
-    r = _upload(client, f"/registers/{register}/import", "r.csv", REGISTER.encode())
+    r = upload(client, f"/registers/{register}/import", "r.csv", REGISTER.encode())
     assert re.findall(r"<b>(\d+)</b>", r.text) == ["0", "4", "2"]
     page = client.get(f"/registers/{register}").text
     assert "Vương Kiện" in page and "4 bản ghi" in page
     assert f'action="/registers/{register}/import"' in page and "Tối đa 64 MB" in page
-    r = _upload(client, "/notices/import", "n.csv", NOTICES.encode(), sharing="all")
+    r = upload(client, "/notices/import", "n.csv", NOTICES.encode(), sharing="all")
     assert re.findall(r"<b>(\d+)</b>", r.text) == ["2", "0", "3"]
     assert "document_number: tối đa 120 ký tự" in r.text
 
@@ -87,13 +42,13 @@ def test_uploads_that_are_not_utf8_csv_are_refused_with_a_reason(
     client: TestClient, world: dict[str, Any], session: Session
 ) -> None:
     login(client, "hcmc_officer")
-    register = _register(client)
+    register = new_register(client)
     path = f"/registers/{register}/import"
-    r = _upload(client, path, "r.xlsx", b"PK\x03\x04")
+    r = upload(client, path, "r.xlsx", b"PK\x03\x04")
     assert r.status_code == 422 and "r.xlsx không phải tệp CSV" in r.text
-    r = _upload(client, path, "r.csv", "record_id,name\nR1,Trân Văn\n".encode("cp1258"))
+    r = upload(client, path, "r.csv", "record_id,name\nR1,Trân Văn\n".encode("cp1258"))
     assert r.status_code == 422 and "r.csv không phải văn bản UTF-8" in r.text
-    r = _upload(client, path, "r.csv", b"id,full_name\n1,An\n")
+    r = upload(client, path, "r.csv", b"id,full_name\n1,An\n")
     assert r.status_code == 422 and "thiếu cột record_id, name" in r.text
     assert session.scalar(sa.select(sa.func.count()).select_from(RegisterRecord)) == 0
 
@@ -107,12 +62,12 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(
     limited = BodyLimit(app, max_bytes=2048, upload_bytes=1024)
     with TestClient(limited) as client:  # type: ignore[arg-type]
         login(client, "hcmc_officer")
-        register = _register(client)
+        register = new_register(client)
         big = b"record_id,name\n" + b"R1,Nguyen Van An\n" * 10_000
-        r = _upload(client, f"/registers/{register}/import", "r.csv", big)
+        r = upload(client, f"/registers/{register}/import", "r.csv", big)
         assert r.status_code == 413
         assert "Tệp hoặc biểu mẫu quá lớn" in r.text and "text/html" in r.headers["content-type"]
-        r = _upload(client, f"/registers/{register}/import", "r.csv", big[:1500])
+        r = upload(client, f"/registers/{register}/import", "r.csv", big[:1500])
         assert r.status_code == 422 and "r.csv lớn hơn 1 KB" in r.text  # the exact check
 
 
@@ -161,7 +116,7 @@ def test_a_notice_typed_into_the_form_follows_the_csv_rules(
 def test_screening_runs_in_the_background_and_a_hit_is_confirmed(
     client: TestClient, app: Any, world: dict[str, Any], session: Session
 ) -> None:
-    ids = _world(client, app)
+    ids = screening_world(client, app)
     job = client.get(f"/screening/jobs/{ids['job']}").text
     assert "Hoàn thành" in job and "100%" in job and "hx-trigger" not in job
     partial = client.get(
@@ -197,7 +152,7 @@ def test_screening_runs_in_the_background_and_a_hit_is_confirmed(
 
 def test_a_bad_start_says_what_to_fix(client: TestClient, world: dict[str, Any]) -> None:
     login(client, "hcmc_officer")
-    register = _register(client)
+    register = new_register(client)
     r = client.post(
         "/screening/jobs",
         data={
@@ -214,7 +169,7 @@ def test_a_bad_start_says_what_to_fix(client: TestClient, world: dict[str, Any])
 def test_the_person_search_crosses_scripts(
     client: TestClient, app: Any, world: dict[str, Any]
 ) -> None:
-    _world(client, app)
+    screening_world(client, app)
     html = client.get("/search", params={"q": "王健"}).text
     for name in ("Vương Kiện", "Jian Wang", "王健"):
         assert re.search(rf'href="/(records|notices)/\d+">{name}</a>', html), name
@@ -225,7 +180,7 @@ def test_the_person_search_crosses_scripts(
 def test_other_agencies_see_none_of_it_and_reads_are_audited(
     client: TestClient, app: Any, world: dict[str, Any], session: Session
 ) -> None:
-    ids = _world(client, app)
+    ids = screening_world(client, app)
     hit = session.get(ScreeningHit, ids["hit"])
     assert hit is not None
     pages = {
@@ -269,7 +224,7 @@ def test_other_agencies_see_none_of_it_and_reads_are_audited(
 def test_viewers_read_but_may_not_upload_or_decide(
     client: TestClient, app: Any, world: dict[str, Any]
 ) -> None:
-    ids = _world(client, app)
+    ids = screening_world(client, app)
     client.post("/logout", data={"csrf_token": csrf(client)})
     login(client, "hcmc_viewer")
     assert client.get(f"/screening/hits/{ids['hit']}").status_code == 200
@@ -277,12 +232,12 @@ def test_viewers_read_but_may_not_upload_or_decide(
     assert "Xác nhận: cùng một người" not in hit
     assert client.get("/notices/import").status_code == 403
     assert "Bắt đầu sàng lọc" not in client.get("/screening").text
-    r = _upload(client, f"/registers/{ids['register']}/import", "r.csv", REGISTER.encode())
+    r = upload(client, f"/registers/{ids['register']}/import", "r.csv", REGISTER.encode())
     assert r.status_code == 403
 
 
 def test_english_screening_pages(client: TestClient, app: Any, world: dict[str, Any]) -> None:
-    ids = _world(client, app)
+    ids = screening_world(client, app)
     client.get("/lang/en?next=/")
     html = client.get("/screening").text
     assert "Screen a register against the active notices" in html and "Sàng lọc" not in html
@@ -320,7 +275,7 @@ def test_imports_over_the_api(client: TestClient, world: dict[str, Any]) -> None
 def test_a_notices_waiting_hits_link_opens_only_its_hits(
     client: TestClient, app: Any, world: dict[str, Any]
 ) -> None:
-    _world(client, app)
+    screening_world(client, app)
     listing = client.get("/notices").text
     ids = dict(
         (name, int(i)) for i, name in re.findall(r'href="/notices/(\d+)">([^<]+)</a>', listing)
@@ -339,10 +294,10 @@ def test_a_job_page_hides_a_register_no_longer_shared(
     from hoptac.types import Sharing
 
     login(client, "hue_officer")
-    shared = _register(client, "Lưu trú Huế", sharing="all")
+    shared = new_register(client, "Lưu trú Huế", sharing="all")
     client.post("/logout", data={"csrf_token": csrf(client)})
     login(client, "hcmc_officer")
-    job = _screen(client, app, shared)
+    job = screen(client, app, shared)
     assert "Lưu trú Huế" in client.get(f"/screening/jobs/{job}").text
     session.execute(sa.update(Register).where(Register.id == shared).values(sharing=Sharing.AGENCY))
     session.commit()
@@ -352,7 +307,7 @@ def test_a_job_page_hides_a_register_no_longer_shared(
 def test_a_page_of_the_review_queue_leaves_an_audit_row(
     client: TestClient, app: Any, world: dict[str, Any], session: Session
 ) -> None:
-    ids = _world(client, app)
+    ids = screening_world(client, app)
     client.get(f"/screening/hits?status=all&job={ids['job']}")
     session.expire_all()
     rows = session.scalars(

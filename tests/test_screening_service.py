@@ -19,56 +19,31 @@ from hoptac.db.models import (
     RegisterRecord,
     ScreeningHit,
     ScreeningJob,
-    User,
 )
 from hoptac.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hoptac.registry import service as svc
 from hoptac.screening import jobs, search, service
-from hoptac.types import HitStatus, JobStatus, NoticeStatus, Role, Sharing
-
-NOTICE_HEADER = (
-    "notice_id,name,alt_names,birth_date,sex,nationality,document_number,issuing_agency,charges"
+from hoptac.types import HitStatus, JobStatus, NoticeStatus, Sharing
+from tests.helpers.screening import (
+    NOTICE_HEADER,
+    NOTICES,
+    REGISTER,
+    REGISTER_HEADER,
+    add_register,
+    principal,
 )
-REGISTER_HEADER = "record_id,name,birth_date,sex,nationality,document_number,source,seen_at"
-NOTICES = f"""{NOTICE_HEADER}
-N1,王健,Wang Jian,1985-03-07,M,CN,E12345678,Beijing PSB,fraud
-N2,,Li Qiang,1980,M,CN,,Beijing PSB,fraud
-N3,박근혜,,1952-02-02,F,KR,,KNPA,
-N4,Trần Văn Hùng,,1990,X,VN,,,
-N5,Nguyễn Thị Lan,,,F,VN,{"9" * 130},,
-"""
-REGISTER = f"""{REGISTER_HEADER}
-R1,Vương Kiện,1985-07-03,M,CN,,hotel,2024-06-01T22:10
-R2,Park Geun-hye,1952-02-02,F,KR,,resident,
-R3,Lý Cường,1985-03-07,M,CN,,arrival,
-R4,,1990,M,VN,,hotel,
-R5,Kim Min-su,1970,M,KR,,prison,
-R6,Jian Wang,1985,M,CN,,hotel,
-"""
 
 
 def _stream(text: str, name: str = "upload.csv") -> io.TextIOWrapper:
     return service.open_upload(io.BytesIO(text.encode()), name)
 
 
-def _principal(session: Session, username: str) -> Principal:
-    user = session.scalars(sa.select(User).where(User.username == username)).one()
-    return Principal(user.id, user.username, user.agency_id, Role(user.role))
-
-
 @pytest.fixture
 def people(session: Session, world: dict[str, Any]) -> dict[str, Principal]:
     return {
-        name: _principal(session, name)
+        name: principal(session, name)
         for name in ("hcmc_officer", "hcmc_viewer", "hue_officer", "hue_viewer")
     }
-
-
-def _register(session: Session, p: Principal, name: str = "Lưu trú Q1", **more: Any) -> int:
-    data = svc.validate(service.REGISTERS.schema_in, {"name": name, "kind": "hotel", **more})
-    register = svc.create_record(session, p, service.REGISTERS, data)
-    session.commit()
-    return register.id
 
 
 def _audits(session: Session, action: str) -> list[AuditEvent]:
@@ -87,7 +62,7 @@ def test_imports_report_bad_rows_with_line_and_reason(
         (5, "sex 'X' is not M or F"),
         (6, "document_number: String should have at most 120 characters"),
     ]
-    register = _register(session, hcmc)
+    register = add_register(session, hcmc)
     report = service.import_records(session, hcmc, register, _stream(REGISTER))
     assert (report.added, report.refused) == (4, 2)
     assert [e.line for e in report.errors] == [5, 6]
@@ -123,7 +98,7 @@ def test_reimport_updates_by_id_and_keeps_the_status(
     assert n1.status is NoticeStatus.WITHDRAWN
     # The new alias is searchable; the keys were rewritten, not added twice.
     assert "Vương Kiện" in [f.name for f in search.search(session, hcmc, "Vuong Kien").found]
-    register = _register(session, hcmc)
+    register = add_register(session, hcmc)
     service.import_records(session, hcmc, register, _stream(REGISTER))
     changed = f"{REGISTER_HEADER}\nR1,Vương Kiện,1985-03-07,M,CN,P1,hotel,\nR9,Lê Na,,,,,,\n"
     report = service.import_records(session, hcmc, register, _stream(changed))
@@ -141,7 +116,7 @@ def test_each_batch_commits_alone(
     session: Session, people: dict[str, Principal], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hcmc = people["hcmc_officer"]
-    register = _register(session, hcmc)
+    register = add_register(session, hcmc)
     rows = "".join(f"R{i},Nguyễn Văn An {i},,,,,,\n" for i in range(1, 8))
     real, calls = search.index, []
 
@@ -171,7 +146,7 @@ def test_uploads_that_are_not_utf8_csv_are_refused_whole(
         service.open_upload(io.BytesIO(b"%PDF-1.4"), "r.pdf")
     with pytest.raises(InvalidInput, match="larger than 1 MB; split it"):
         service.open_upload(io.BytesIO(b"x" * (1024 * 1024 + 1)), "r.csv", 1024 * 1024)
-    register = _register(session, hcmc)
+    register = add_register(session, hcmc)
     with pytest.raises(InvalidInput, match="missing column"):
         service.import_records(session, hcmc, register, _stream("id,full_name\n1,An\n"))
 
@@ -179,7 +154,7 @@ def test_uploads_that_are_not_utf8_csv_are_refused_whole(
 def test_viewers_and_other_agencies_cannot_import(
     session: Session, people: dict[str, Principal]
 ) -> None:
-    register = _register(session, people["hcmc_officer"], sharing="all")
+    register = add_register(session, people["hcmc_officer"], sharing="all")
     with pytest.raises(Forbidden):
         service.import_records(session, people["hcmc_viewer"], register, _stream(REGISTER))
     with pytest.raises(Forbidden):
@@ -190,7 +165,7 @@ def test_viewers_and_other_agencies_cannot_import(
 
 def _screened(session: Session, factory: sessionmaker[Session], p: Principal) -> tuple[int, int]:
     service.import_notices(session, p, _stream(NOTICES))
-    register = _register(session, p)
+    register = add_register(session, p)
     service.import_records(session, p, register, _stream(REGISTER))
     job = jobs.start(session, p, register)  # the default threshold
     session.commit()
@@ -324,7 +299,7 @@ def test_sharing_a_register_lets_others_read_it_but_hits_stay_with_the_job(
     session: Session, factory: sessionmaker[Session], people: dict[str, Principal]
 ) -> None:
     hcmc, hue = people["hcmc_officer"], people["hue_officer"]
-    register = _register(session, hcmc, sharing="all")
+    register = add_register(session, hcmc, sharing="all")
     service.import_records(session, hcmc, register, _stream(REGISTER))
     service.import_notices(session, hue, _stream(NOTICES))  # Huế's own notices
     job = jobs.start(session, hue, register)
@@ -339,7 +314,7 @@ def test_sharing_a_register_lets_others_read_it_but_hits_stay_with_the_job(
 def test_search_finds_names_across_scripts(session: Session, people: dict[str, Principal]) -> None:
     hcmc = people["hcmc_officer"]
     service.import_notices(session, hcmc, _stream(NOTICES))
-    register = _register(session, hcmc)
+    register = add_register(session, hcmc)
     service.import_records(session, hcmc, register, _stream(REGISTER))
     found = search.search(session, hcmc, "王健").found
     assert (found[0].kind, found[0].name, found[0].score) == ("notice", "王健", 1.0)
@@ -357,7 +332,7 @@ def test_a_job_left_running_is_interrupted_at_start(
     session: Session, factory: sessionmaker[Session], people: dict[str, Principal]
 ) -> None:
     hcmc = people["hcmc_officer"]
-    register = _register(session, hcmc)
+    register = add_register(session, hcmc)
     job = jobs.start(session, hcmc, register)
     job.status = JobStatus.RUNNING
     session.commit()
@@ -377,7 +352,7 @@ def test_a_failing_job_says_why(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     hcmc = people["hcmc_officer"]
-    register = _register(session, hcmc)
+    register = add_register(session, hcmc)
     job = jobs.start(session, hcmc, register)
     session.commit()
 
@@ -490,7 +465,7 @@ def test_a_broken_csv_line_refuses_the_rest_and_says_where(
     session: Session, people: dict[str, Principal]
 ) -> None:
     hcmc = people["hcmc_officer"]
-    register = _register(session, hcmc)
+    register = add_register(session, hcmc)
     rows = "".join(f"R{i},Nguyễn Văn An {i},,,,,,\n" for i in range(1, 6))
     big = 'R9,"' + "x" * 140_000 + '",,,,,,\n'
     with pytest.raises(InvalidInput, match=r"line 7: .*reading stopped there"):

@@ -19,10 +19,9 @@ from hoptac.registry import demo
 from hoptac.settings import Settings
 from hoptac.types import CommitmentStatus
 from hoptac.web.app import create_app
+from tests.helpers.browser import CHROMIUM, sign_in
 from tests.helpers.live import serve
-from tests.test_browser import CHROMIUM, browser, sign_in
 
-__all__ = ["browser"]  # the module-scoped Chromium of test_browser
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed"),

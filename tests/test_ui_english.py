@@ -45,15 +45,15 @@ from hoptac.db.models import (
     Source,
     User,
 )
-from hoptac.exchange import service
+from hoptac.exchange import identity, peering
 from hoptac.exchange.keys import NodeKeys
 from hoptac.screening import demo as screening_demo
 from hoptac.settings import Settings
 from hoptac.types import Role
 from hoptac.web.pages import forms
 from tests.conftest import add_user, login
+from tests.helpers.hotline import BUSAN, HCMC, Net, card, pin_requests, receive, receive_request
 from tests.helpers.routes import routes as _routes
-from tests.test_hotline_pages import BUSAN, HCMC, Net, _card, receive
 
 VIETNAMESE = re.compile(
     "[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.IGNORECASE
@@ -210,7 +210,7 @@ def site(client: TestClient, app: Any, demo: Session, settings: Settings) -> dic
     demo_user = session.scalar(sa.select(User).where(User.username == "demo"))
     assert demo_user is not None
     screening_demo.load(session, auth_service.principal_of(demo_user))
-    _node, keys = service.init_node(
+    _node, keys = identity.init_node(
         session,
         settings.keys_dir,
         node_id=HCMC,
@@ -219,9 +219,12 @@ def site(client: TestClient, app: Any, demo: Session, settings: Settings) -> dic
         agency_ref="vn-hcmc-police",
     )
     busan = NodeKeys.generate()
-    service.add_peer(session, _card(BUSAN, "Sở Cảnh sát Busan", busan))
+    peering.add_peer(session, card(BUSAN, "Sở Cảnh sát Busan", busan))
     session.commit()
-    receive(session, Net(keys, busan, NodeKeys.generate()), subject=MESSAGE[0], text=MESSAGE[1])
+    net = Net(keys, busan, NodeKeys.generate())
+    receive(session, net, subject=MESSAGE[0], text=MESSAGE[1])
+    pin_requests(session, net)
+    request = receive_request(session, net, files=[("ho-so.pdf", b"%PDF-1.4")])
     login(client, "ui_admin")
     register = session.scalar(sa.select(Register.id).order_by(Register.id))
     page = client.get("/screening").text
@@ -242,7 +245,7 @@ def site(client: TestClient, app: Any, demo: Session, settings: Settings) -> dic
     conversation = client.get(f"/hotline/peers/{BUSAN}").text
     thread = re.search(r'href="/hotline/threads/([^"]+)"', conversation)
     assert thread, conversation
-    return {"thread": thread.group(1)}
+    return {"thread": thread.group(1), "request": request}
 
 
 def _first(session: Session, model: Any) -> str:
@@ -251,7 +254,7 @@ def _first(session: Session, model: Any) -> str:
     return str(found)
 
 
-def pages(app: Any, session: Session, thread: str) -> list[str]:
+def pages(app: Any, session: Session, thread: str, request: str) -> list[str]:
     """Every page (GET, HTML) of the app, its path filled with a record of the demo."""
     ids = {
         "/agencies/": Agency,
@@ -273,9 +276,10 @@ def pages(app: Any, session: Session, thread: str) -> list[str]:
         skip = ("/api", "/static", "/lang", "/login", "/logout", "/problems")
         if method != "GET" or path.startswith(skip):
             continue
-        if path.endswith((".csv", "/attachments/{index:int}")) or path == "/favicon.ico":
-            continue
+        if path.endswith((".csv", "/{index:int}")) or path == "/favicon.ico":
+            continue  # files
         path = path.replace("{node_id}", BUSAN).replace("{thread_id}", thread)
+        path = path.replace("{uid}", request)
         for filled in (
             [path.replace("{resource}", name) for name in forms.SPECS]
             if ("{resource}" in path)
@@ -297,7 +301,7 @@ def test_every_page_in_the_readers_language(
 ) -> None:
     client.cookies.set("hoptac_lang", lang)
     data = Data(demo, MESSAGE)
-    paths = pages(app, demo, site["thread"])
+    paths = pages(app, demo, site["thread"], site["request"])
     assert len(paths) >= 40, paths
     failures: list[str] = []
     for path in paths:

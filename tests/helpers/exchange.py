@@ -15,7 +15,7 @@ from hoptac.auth.principal import Principal
 from hoptac.db import migrate
 from hoptac.db.engine import make_engine, make_sessionmaker, transaction
 from hoptac.db.models import EnvelopeRow
-from hoptac.exchange import service
+from hoptac.exchange import hotline, identity, peering
 from hoptac.exchange.keys import NodeKeys
 from hoptac.types import Role
 
@@ -32,12 +32,12 @@ class Node:
 
     def principal(self) -> Principal:
         with self.factory() as s:
-            agency_id = service.this_node(s).agency_id
+            agency_id = identity.this_node(s).agency_id
         return Principal(None, f"officer@{self.node_id}", agency_id, Role.OFFICER)
 
     def card(self) -> dict[str, Any]:
         with self.factory() as s:
-            return service.card(service.this_node(s), self.keys)
+            return identity.card(identity.this_node(s), self.keys)
 
 
 def make_node(url: str, home: Path, node_id: str, name: str) -> Node:
@@ -45,7 +45,7 @@ def make_node(url: str, home: Path, node_id: str, name: str) -> Node:
     migrate.upgrade(url)
     factory = make_sessionmaker(make_engine(url))
     with transaction(factory) as s:
-        _, keys = service.init_node(
+        _, keys = identity.init_node(
             s, home / "keys", node_id=node_id, name=name, url=f"http://{node_id}.test"
         )
     return Node(node_id, factory, keys, home, url)
@@ -62,9 +62,9 @@ def two_nodes(backend: str, tmp_path: Path) -> Iterator[tuple[Node, Node]]:
     a = make_node(url_a, tmp_path / "a", "vn-hanoi-pd", "Công an thành phố Hà Nội")
     b = make_node(url_b, tmp_path / "b", "cn-beijing-psb", "北京市公安局")
     with transaction(a.factory) as s:
-        service.add_peer(s, b.card(), send_kinds=["message"], receive_kinds=["message"])
+        peering.add_peer(s, b.card(), send_kinds=["message"], receive_kinds=["message"])
     with transaction(b.factory) as s:
-        service.add_peer(s, a.card())
+        peering.add_peer(s, a.card())
     try:
         yield a, b
     finally:
@@ -78,4 +78,4 @@ def send(a: Node, b: Node, **kwargs: Any) -> EnvelopeRow:
     """A hotline message from `a` to `b`, queued and committed."""
     fields = {"subject": "Xác minh", "text": f"Nội dung {MARKER}", **kwargs}
     with transaction(a.factory) as s:
-        return service.send_message(s, a.keys, a.principal(), to=b.node_id, **fields)
+        return hotline.send_message(s, a.keys, a.principal(), to=b.node_id, **fields)

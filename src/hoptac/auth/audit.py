@@ -92,6 +92,11 @@ class Action(StrEnum):
     MESSAGE_ACKNOWLEDGED = "hotline.acknowledged"
     FORWARD_DENIED = "hotline.forward_denied"  # H2 without the provider's permission
     PERMISSION_GRANTED = "hotline.permission_granted"
+    REQUEST_CREATED = "assistance.created"  # a draft request for assistance
+    REQUEST_UPDATED = "assistance.updated"  # a draft edited: values before and after
+    REQUEST_STEP = "assistance.step"  # a state change, here or from the partner: before/after
+    REQUEST_READ = "assistance.read"  # one request opened, or a page of them listed
+    REQUEST_STEP_REFUSED = "assistance.step_refused"  # a partner's step it was not entitled to
     DEMO_LOADED = "demo.loaded"
     EXPORTED = "data.exported"
     AUDIT_VIEWED = "audit.viewed"  # the audit log listed or exported: its filters

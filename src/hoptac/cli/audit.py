@@ -92,11 +92,11 @@ def head(
     the files off the node (or send them to a partner): `hoptac audit verify --head FILE`
     then finds a chain rewritten or cut short since, which the database alone cannot."""
     from hoptac.db.models import ExchangeNode
-    from hoptac.exchange import service
+    from hoptac.exchange import identity
 
     with session_factory()() as session:
         node = session.query(ExchangeNode).first()
-        keys = service.load_keys(session, get_settings().keys_dir) if node else None
+        keys = identity.load_keys(session, get_settings().keys_dir) if node else None
         statement = audit.head_statement(
             session,
             node_id=node.node_id if node else None,

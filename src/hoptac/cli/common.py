@@ -13,8 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from typer.core import TyperGroup
 
+from hoptac.auth.principal import Principal
 from hoptac.db.engine import make_engine, make_sessionmaker
-from hoptac.errors import HoptacError
+from hoptac.errors import HoptacError, InvalidInput
 from hoptac.settings import get_settings
 
 
@@ -87,3 +88,25 @@ def node_engine() -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+def find_user(session: Session, username: str) -> Any:
+    """A local user by name, or one red line."""
+    import sqlalchemy as sa
+
+    from hoptac.db.models import User
+
+    user = session.scalars(sa.select(User).where(User.username == username)).first()
+    if user is None:
+        raise InvalidInput(f"no user '{username}'")
+    return user
+
+
+def as_user(session: Session, username: str) -> Principal:
+    """The principal of a local user: the CLI acts as that user, scoped and audited."""
+    from hoptac.auth import service as auth_service
+
+    user = find_user(session, username)
+    if not user.is_active:
+        raise InvalidInput(f"no active user {username}")
+    return auth_service.principal_of(user)

@@ -58,9 +58,9 @@ DataOpt = Annotated[
 
 
 def _node_principal(session: Session) -> Principal:
-    from hoptac.exchange import service
+    from hoptac.exchange import identity
 
-    node = service.this_node(session)
+    node = identity.this_node(session)
     user = os.environ.get("USER") or "terminal"
     return Principal(
         user_id=None, username=f"cli:{user}", agency_id=node.agency_id, role=Role.ADMIN
@@ -68,9 +68,9 @@ def _node_principal(session: Session) -> Principal:
 
 
 def _keys(session: Session) -> Any:
-    from hoptac.exchange import service
+    from hoptac.exchange import identity
 
-    return service.load_keys(session, get_settings().keys_dir)
+    return identity.load_keys(session, get_settings().keys_dir)
 
 
 def init(
@@ -84,7 +84,7 @@ def init(
 ) -> None:
     """Create a node: its directory, database, Ed25519 + X25519 key pair and identity."""
     from hoptac.db import migrate
-    from hoptac.exchange import service
+    from hoptac.exchange import identity
 
     settings = get_settings()
     os.umask(0o077)  # the database and the keys: readable by this account only
@@ -92,7 +92,7 @@ def init(
     migrate.upgrade(settings.database_url)
     _owner_only_database(settings.database_url)
     with transaction(session_factory()) as session:
-        node, keys = service.init_node(
+        node, keys = identity.init_node(
             session, settings.keys_dir, node_id=node_id, name=name, url=url, agency_ref=agency
         )
     typer.echo(f"node {node.node_id} ({node.name}) at {node.url}")
@@ -113,10 +113,10 @@ def peer_card(
     output: Annotated[Path | None, typer.Option(help="Write the card to this file.")] = None,
 ) -> None:
     """Print this node's public card (JSON) for partners to pin."""
-    from hoptac.exchange import service
+    from hoptac.exchange import identity
 
     with session_factory()() as session:
-        card = service.card(service.this_node(session), _keys(session))
+        card = identity.card(identity.this_node(session), _keys(session))
     emit_json(card, output)
     if output is not None:
         typer.echo(f"card written to {output}")
@@ -139,19 +139,19 @@ def peer_add(
 ) -> None:
     """Pin a partner's keys, after showing the fingerprint to confirm with them."""
     from hoptac.errors import InvalidInput
-    from hoptac.exchange import service
+    from hoptac.exchange import identity, peering
 
     try:
         obj = json.loads(card.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise InvalidInput(f"{card}: not a card ({exc})") from None
-    checked = service.read_card(obj)
+    checked = identity.read_card(obj)
     typer.echo(f"{checked['name']} ({checked['node_id']}) at {checked['url']}")
     typer.echo(f"fingerprint {checked['fingerprint']}")
     if not yes and not typer.confirm("Has the partner confirmed this fingerprint?"):
         raise typer.Exit(1)
     with transaction(session_factory()) as session:
-        peer = service.add_peer(
+        peer = peering.add_peer(
             session,
             obj,
             agreement=agreement,
@@ -171,10 +171,10 @@ def peer_revoke(
     data: DataOpt = None,
 ) -> None:
     """Stop trusting a partner's pinned keys (then `peer add` its new card)."""
-    from hoptac.exchange import service
+    from hoptac.exchange import peering
 
     with transaction(session_factory()) as session:
-        peer = service.revoke_peer(session, node_id)
+        peer = peering.revoke_peer(session, node_id)
         typer.echo(f"{peer.node_id} revoked (fingerprint {peer.fingerprint})")
 
 
@@ -183,7 +183,7 @@ def peer_list(
     data: DataOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
     """The pinned partners."""
-    from hoptac.exchange import service
+    from hoptac.exchange import peering
 
     with session_factory()() as session:
         rows: list[dict[str, Any]] = [
@@ -199,7 +199,7 @@ def peer_list(
                 "retry_at": p.retry_at.isoformat() + "Z" if p.retry_at else None,
                 "last_error": p.last_error,  # ... when it tries next, and why it waits
             }
-            for p in service.peers(session)
+            for p in peering.peers(session)
         ]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
@@ -228,7 +228,7 @@ def hotline_send(
 ) -> None:
     """Queue a message for a partner; prints its envelope id. The node's sender delivers
     it (`hoptac serve` runs one)."""
-    from hoptac.exchange import service
+    from hoptac.exchange import hotline
 
     text = sys.stdin.read() if body == "-" else body
     files = []
@@ -238,9 +238,9 @@ def hotline_send(
         except OSError as exc:
             raise InvalidInput(f"cannot attach {path}: {exc.strerror}") from None
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        files.append(service.Attachment(path.name, kind, data_bytes))
+        files.append(hotline.Attachment(path.name, kind, data_bytes))
     with transaction(session_factory()) as session:
-        row = service.send_message(
+        row = hotline.send_message(
             session,
             _keys(session),
             _node_principal(session),
@@ -267,10 +267,10 @@ def hotline_list(
     limit: Annotated[int, typer.Option(help="Newest first, at most this many.")] = 100_000,
 ) -> None:
     """Messages sent and received, newest first, with their status (no content)."""
-    from hoptac.exchange import service
+    from hoptac.exchange import hotline
 
     with session_factory()() as session:
-        rows, _ = service.list_envelopes(
+        rows, _ = hotline.list_envelopes(
             session, _node_principal(session), None, peer=peer, limit=limit
         )
     if as_json:
@@ -288,11 +288,11 @@ def hotline_read(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Show a message (marks it read and tells the partner; audited)."""
-    from hoptac.exchange import service
+    from hoptac.exchange import hotline
 
     with transaction(session_factory()) as session:
-        m = service.read_message(session, _keys(session), _node_principal(session), envelope)
-        out = {**service.summary(m.row, m.body), "text": m.body.get("text")}
+        m = hotline.read_message(session, _keys(session), _node_principal(session), envelope)
+        out = {**hotline.summary(m.row, m.body), "text": m.body.get("text")}
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False))
         return
@@ -303,10 +303,10 @@ def hotline_read(
 @hotline_app.command("ack")
 def hotline_ack(envelope: Annotated[str, typer.Argument()], data: DataOpt = None) -> None:
     """Acknowledge an urgent message."""
-    from hoptac.exchange import service
+    from hoptac.exchange import hotline
 
     with transaction(session_factory()) as session:
-        service.acknowledge(session, _node_principal(session), envelope)
+        hotline.acknowledge(session, _node_principal(session), envelope)
     typer.echo(f"{envelope} acknowledged")
 
 
@@ -318,11 +318,11 @@ def hotline_forward(
     note: Annotated[str, typer.Option(help="A line above the forwarded text.")] = "",
 ) -> None:
     """Pass a received message on to another partner (H2: only with the provider's leave)."""
-    from hoptac.exchange import service
+    from hoptac.exchange import hotline
 
     factory = session_factory()
     with factory() as session:
-        row = service.forward(session, _keys(session), _node_principal(session), envelope, to, note)
+        row = hotline.forward(session, _keys(session), _node_principal(session), envelope, to, note)
         session.commit()
         typer.echo(row.envelope_id)
 
@@ -334,10 +334,10 @@ def hotline_permit(
     data: DataOpt = None,
 ) -> None:
     """As the provider of an H2 message: let its recipient disseminate it to GRANTEE."""
-    from hoptac.exchange import service
+    from hoptac.exchange import hotline
 
     with transaction(session_factory()) as session:
-        row = service.grant(session, _keys(session), _node_principal(session), envelope, grantee)
+        row = hotline.grant(session, _keys(session), _node_principal(session), envelope, grantee)
         typer.echo(row.envelope_id)
 
 
@@ -347,9 +347,9 @@ def hotline_export(
     output: Annotated[Path | None, typer.Option(help="JSON file (default: stdout).")] = None,
 ) -> None:
     """The messages with their content; received H2 messages need the provider's leave."""
-    from hoptac.exchange import service
+    from hoptac.exchange import hotline
 
     with transaction(session_factory()) as session:
-        rows, withheld = service.export(session, _keys(session), _node_principal(session))
+        rows, withheld = hotline.export(session, _keys(session), _node_principal(session))
     emit_json(rows, output)
     typer.echo(f"{len(rows)} messages exported; {withheld} H2 withheld", err=True)

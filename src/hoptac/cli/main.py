@@ -15,12 +15,13 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.orm import Session
 
-from hoptac import __version__
+from hoptac import __version__, capabilities  # noqa: F401 (capabilities: inbox handlers)
 from hoptac.cli import backup as backup_cli
 from hoptac.cli import exchange as exchange_cli
 from hoptac.cli.audit import audit_app
-from hoptac.cli.common import Group, node_engine, session_factory
+from hoptac.cli.common import Group, as_user, find_user, node_engine, session_factory
 from hoptac.cli.exchange import DataOpt
+from hoptac.cli.requests import request_app
 from hoptac.db.engine import transaction
 from hoptac.errors import HoptacError, InvalidInput
 from hoptac.screening.score import HIT_THRESHOLD
@@ -67,6 +68,7 @@ screening_app = typer.Typer(
 app.add_typer(screening_app, name="screening")
 app.add_typer(exchange_cli.peer_app, name="peer")
 app.add_typer(exchange_cli.hotline_app, name="hotline")
+app.add_typer(request_app, name="request")
 app.add_typer(audit_app, name="audit")
 app.command("backup")(backup_cli.backup)
 app.command("restore")(backup_cli.restore)
@@ -153,9 +155,9 @@ def demo_load(
     with transaction(factory) as session:
         loaded, username = demo.load(session, file)
     with factory() as session:
-        screening = screening_demo.load(session, _as_user(session, username))
+        screening = screening_demo.load(session, as_user(session, username))
     with transaction(factory) as session:
-        agency_id = _as_user(session, username).agency_id
+        agency_id = as_user(session, username).agency_id
         hotline = exchange_demo.load(session, get_settings().keys_dir, agency_id)
     typer.echo("demo data loaded" if loaded or screening else "demo data already loaded")
     if hotline:
@@ -205,17 +207,6 @@ def user_add(
         typer.secho(password, fg=typer.colors.GREEN)
 
 
-def _user(session: Session, username: str) -> Any:
-    import sqlalchemy as sa
-
-    from hoptac.db.models import User
-
-    user = session.scalars(sa.select(User).where(User.username == username)).first()
-    if user is None:
-        raise InvalidInput(f"no user '{username}'")
-    return user
-
-
 @user_app.command("unlock")
 def user_unlock(
     username: Annotated[str, typer.Argument(help="Login name.")], data: DataOpt = None
@@ -225,7 +216,7 @@ def user_unlock(
     from hoptac.auth import service as auth_service
 
     with transaction(session_factory()) as session:
-        active = auth_service.unlock_user(session, _user(session, username), None, None)
+        active = auth_service.unlock_user(session, find_user(session, username), None, None)
     typer.echo(f"user {username} unlocked")
     if not active:
         typer.secho(
@@ -257,7 +248,7 @@ def user_disable(
     from hoptac.auth import service as auth_service
 
     with transaction(session_factory()) as session:
-        auth_service.disable_user(session, _user(session, username), None, None, why)
+        auth_service.disable_user(session, find_user(session, username), None, None, why)
     typer.echo(f"user {username} disabled")
 
 
@@ -270,7 +261,7 @@ def user_enable(
     from hoptac.auth import service as auth_service
 
     with transaction(session_factory()) as session:
-        auth_service.enable_user(session, _user(session, username), None, None)
+        auth_service.enable_user(session, find_user(session, username), None, None)
     typer.echo(f"user {username} enabled")
 
 
@@ -352,7 +343,7 @@ def ingest(
             assert user is not None
             with transaction(session_factory()) as session:
                 stored = registry_ingest.accept(
-                    session, _as_user(session, user), out, found.article.text
+                    session, as_user(session, user), out, found.article.text
                 )
             out["stored"] = stored
         if as_json:
@@ -448,16 +439,6 @@ def names_keys(
         typer.echo(f"{key:016x}  {described}")
 
 
-def _as_user(session: Session, username: str) -> Any:
-    """The principal of a local user: the CLI acts as that user, scoped and audited."""
-    from hoptac.auth import service as auth_service
-
-    user = _user(session, username)
-    if not user.is_active:
-        raise InvalidInput(f"no active user {username}")
-    return auth_service.principal_of(user)
-
-
 def _import(file: Path, user: str, run: Callable[[Session, Any, Any], Any]) -> None:
     """A CSV file imported as `user` by `run(session, principal, text)`; the report
     printed (bad rows on stderr). The terminal has no upload size limit."""
@@ -465,7 +446,7 @@ def _import(file: Path, user: str, run: Callable[[Session, Any, Any], Any]) -> N
 
     with session_factory()() as session, file.open("rb") as raw:
         text = service.open_upload(raw, file.name, max_bytes=1 << 40)
-        report = run(session, _as_user(session, user), text)
+        report = run(session, as_user(session, user), text)
     for error in report.errors:
         typer.secho(str(error), fg=typer.colors.YELLOW, err=True)
     typer.echo(f"{report.added} added, {report.updated} updated, {report.refused} refused")
@@ -520,7 +501,7 @@ def screening_run(
 
     factory = session_factory()
     with transaction(factory) as session:
-        job_id = jobs.start(session, _as_user(session, user), register, threshold, engine).id
+        job_id = jobs.start(session, as_user(session, user), register, threshold, engine).id
     jobs.run(factory, job_id)
     with factory() as session:
         job = session.get(ScreeningJob, job_id)

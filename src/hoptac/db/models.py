@@ -755,3 +755,144 @@ class Citation(Base):
     end: Mapped[int] = mapped_column(sa.Integer)
     quote: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---- assistance: requests between partner agencies (hoptac.assistance) -----------------
+
+
+class AssistanceRequest(Versioned, Base):
+    """A request for assistance between this node's agency and a partner, as this node
+    holds it: the same request (`uid`) lives on both nodes, each with its own side. Its
+    state changes only through `hoptac.assistance.states`; each change is an event below,
+    and every event from `sent` on travels to the partner as a `request` envelope. The
+    deadline columns are a read model of the events (`assistance.service.refresh`)."""
+
+    __tablename__ = "assistance_requests"
+    __table_args__ = (
+        sa.Index("ix_assistance_requests_peer_state", "peer_id", "state"),
+        sa.Index("ix_assistance_requests_due", "state", "due_at"),
+        # the service levels: ranked in the index, per partner, side and quarter
+        sa.Index(
+            "ix_assistance_requests_sla_ack",
+            "agency_id",
+            "peer_id",
+            "side",
+            "quarter",
+            "ack_seconds",
+            "answer_seconds",  # (the counts read this index alone)
+        ),
+        sa.Index(
+            "ix_assistance_requests_sla_answer",
+            "agency_id",
+            "peer_id",
+            "side",
+            "quarter",
+            "answer_seconds",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(sa.String(26), unique=True)  # a ULID, on both nodes
+    side: Mapped[str] = mapped_column(sa.String(10))  # this node's: requesting | receiving
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id", ondelete="RESTRICT"))
+    peer_id: Mapped[int] = mapped_column(sa.ForeignKey("exchange_peers.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    priority: Mapped[str] = mapped_column(sa.String(2))
+    priority_reason: Mapped[str | None] = mapped_column(sa.Text)
+    state: Mapped[str] = mapped_column(sa.String(24))
+    resume_state: Mapped[str | None] = mapped_column(sa.String(24))  # while info is awaited
+    title: Mapped[str] = mapped_column(sa.String(300))
+    summary: Mapped[str] = mapped_column(sa.Text)
+    measures: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    persons: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    legal_agreement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("agreements.id", ondelete="SET NULL")
+    )
+    legal_basis: Mapped[str | None] = mapped_column(sa.Text)
+    handling: Mapped[str] = mapped_column(sa.String(2), default="H0")
+    handling_note: Mapped[str | None] = mapped_column(sa.Text)
+    reliability: Mapped[str] = mapped_column(sa.String(1), default="B")
+    accuracy: Mapped[int] = mapped_column(sa.SmallInteger, default=2)
+    partner_ref: Mapped[str | None] = mapped_column(sa.String(120))
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    submitted_by: Mapped[str | None] = mapped_column(sa.String(200))
+    last_seq: Mapped[int] = mapped_column(default=0)  # the last shared event applied
+    received_at: Mapped[datetime | None] = mapped_column()  # the clocks start here
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    decided_at: Mapped[datetime | None] = mapped_column()
+    answered_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    due_at: Mapped[datetime | None] = mapped_column()  # the nearest deadline not met
+    due_name: Mapped[str | None] = mapped_column(sa.String(12))
+    paused: Mapped[bool] = mapped_column(default=False)
+    # the service levels' read model: the quarter of receipt (20264: 2026-Q4), and the
+    # seconds from receipt to the acknowledgement and to the full answer
+    quarter: Mapped[int | None] = mapped_column()
+    ack_seconds: Mapped[int | None] = mapped_column()
+    answer_seconds: Mapped[int | None] = mapped_column()
+
+    peer: Mapped[Peer] = relationship()
+    events: Mapped[list[RequestEvent]] = relationship(
+        order_by="RequestEvent.id", back_populates="request"
+    )
+    attachments: Mapped[list[RequestAttachment]] = relationship(order_by="RequestAttachment.id")
+
+
+class RequestEvent(Base):
+    """One step of a request's history, append-only. `seq` numbers the steps both nodes
+    share (1 = sent); a step inside the requesting agency (submitted for validation,
+    returned) has none and never leaves the node."""
+
+    __tablename__ = "assistance_events"
+    __table_args__ = (sa.UniqueConstraint("request_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("assistance_requests.id", ondelete="RESTRICT"), index=True
+    )
+    uid: Mapped[str] = mapped_column(sa.String(26), unique=True)
+    seq: Mapped[int | None] = mapped_column()
+    action: Mapped[str] = mapped_column(sa.String(24))
+    side: Mapped[str] = mapped_column(sa.String(10))
+    actor: Mapped[str] = mapped_column(sa.String(200))  # user (or node) and its node id
+    role: Mapped[str | None] = mapped_column(sa.String(10))  # None: the node itself
+    at: Mapped[datetime] = mapped_column()
+    from_state: Mapped[str] = mapped_column(sa.String(24))
+    to_state: Mapped[str] = mapped_column(sa.String(24))
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    envelope_id: Mapped[str | None] = mapped_column(sa.String(26))  # carried it, either way
+
+    request: Mapped[AssistanceRequest] = relationship(back_populates="events")
+
+
+class RequestAttachment(Base):
+    """A file sent with a request, with its SHA-256 (checked on receipt)."""
+
+    __tablename__ = "assistance_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("assistance_requests.id", ondelete="RESTRICT"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(255))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class HeldEvent(Base):
+    """A partner's step that arrived before a step it follows (a restart, a retry): kept
+    here, acknowledged, and applied as soon as the steps before it are."""
+
+    __tablename__ = "assistance_held"
+    __table_args__ = (sa.UniqueConstraint("event_uid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_uid: Mapped[str] = mapped_column(sa.String(26), index=True)
+    event_uid: Mapped[str] = mapped_column(sa.String(26))
+    seq: Mapped[int] = mapped_column()
+    peer_id: Mapped[int] = mapped_column(sa.ForeignKey("exchange_peers.id", ondelete="RESTRICT"))
+    body: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    envelope_id: Mapped[str] = mapped_column(sa.String(26))
+    held_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from hoptac.db.models import EnvelopeRow, Peer, utcnow
-from hoptac.exchange import service
+from hoptac.exchange import identity, outbox
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class Sender:
         """One round over the peers with envelopes due; returns how many were settled."""
         self._backlog = False
         with self.factory() as session:
-            due = [p.id for p in service.due_peers(session, self.clock())]
+            due = [p.id for p in outbox.due_peers(session, self.clock())]
         return sum(self._deliver_isolated(peer_id) for peer_id in due)
 
     def _deliver_isolated(self, peer_id: int) -> int:
@@ -147,8 +147,8 @@ class Sender:
                 return 0
             # one envelope more than a batch: if it is left out (by count or by bytes),
             # more is waiting and the next round goes at once
-            ahead = service.next_batch(session, peer, self.batch + 1, None)
-            batch = service.cut(ahead, self.batch, MAX_BATCH_BYTES)
+            ahead = outbox.next_batch(session, peer, self.batch + 1, None)
+            batch = outbox.cut(ahead, self.batch, MAX_BATCH_BYTES)
             if len(ahead) > len(batch):
                 self._backlog = True
             if not batch:
@@ -166,7 +166,7 @@ class Sender:
             peer = session.get(Peer, peer_id)
             rows = session.scalars(sa.select(EnvelopeRow).where(EnvelopeRow.seq.in_(seqs))).all()
             assert peer is not None
-            settled = service.settle(session, peer, list(rows), answer)
+            settled = outbox.settle(session, peer, list(rows), answer)
             if not settled.pending and (peer.failures or peer.retry_at or peer.last_error):
                 peer.failures, peer.retry_at, peer.last_error = 0, None, None
             session.commit()
@@ -225,7 +225,7 @@ class Sender:
             peer = session.get(Peer, peer_id)
             if peer is None:
                 return 0
-            seconds = service.retry_after(
+            seconds = outbox.retry_after(
                 peer.failures, self.max_backoff, random.uniform(0.5, 1.0)
             ).total_seconds()
             seconds = max(seconds, at_least or 0.0)
@@ -233,7 +233,7 @@ class Sender:
             peer.failures += 1
             peer.retry_at = retry_at
             peer.last_error = (error or "envelopes not settled")[:500]
-            service.mark_tried(session, seqs, error, retry_at)
+            outbox.mark_tried(session, seqs, error, retry_at)
             session.commit()
         log.info(
             "sender: peer %d: %s; next try in %.2f s",
@@ -257,7 +257,7 @@ def retry_after(value: str | None, now: datetime) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is not None:
-        when = service.utc(when)
+        when = identity.utc(when)
     return min(max(0.0, (when - now).total_seconds()), MAX_RETRY_AFTER)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hoptac.db.models import ExchangeNode
 from hoptac.errors import NotFound
 from hoptac.exchange import envelope as wire
-from hoptac.exchange import service
+from hoptac.exchange import identity, inbox, peering, ulid
 from hoptac.exchange.keys import NodeKeys, b64
 
 NODE_ID = "vn-hcmc-pd"
@@ -49,6 +49,59 @@ MESSAGES: list[dict[str, Any]] = [
 ]
 
 
+# Requests for assistance the demo partner has sent (docs/assistance.md): one to verify
+# an identity, one to locate a person; both received now, so their clocks start now.
+REQUESTS: list[dict[str, Any]] = [
+    {
+        "kind": "verify_identity",
+        "priority": "P2",
+        "title": "Xác minh nhân thân Vương Kiện (王健)",
+        "summary": "Đề nghị xác minh hộ chiếu E12345678 mang tên Vương Kiện (王健, WANG JIAN), "
+        "sinh ngày 16/04/1979, quốc tịch Trung Quốc, lưu trú tại khách sạn ở Quận 1 "
+        "tháng 7/2024. (Dữ liệu mẫu, không phải người thật.)",
+        "measures": ["Xác minh hộ chiếu E12345678", "Xác minh nơi lưu trú"],
+        "persons": [
+            {
+                "name": "Vương Kiện",
+                "birth": "1979-04-16",
+                "nationality": "CN",
+                "document": "E12345678",
+            }
+        ],
+        "hours_ago": 2,
+    },
+    {
+        "kind": "locate",
+        "priority": "P3",
+        "title": "Truy tìm nơi ở của Lý Minh (李明)",
+        "summary": "Đề nghị xác định nơi ở hiện nay của Lý Minh (李明), sinh năm 1990, nghi "
+        "liên quan đường dây lừa đảo qua mạng. (Dữ liệu mẫu.)",
+        "measures": ["Xác định nơi ở"],
+        "persons": [{"name": "Lý Minh", "birth": "1990", "nationality": "CN"}],
+        "hours_ago": 30,
+    },
+]
+
+
+def _request(request: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """Step 1 of a request the demo partner sends (the body of a `request` envelope)."""
+    data = {k: v for k, v in request.items() if k != "hours_ago"}
+    return {
+        "request": ulid.new(),
+        "step": {
+            "uid": ulid.new(),
+            "seq": 1,
+            "action": "send",
+            "side": "requesting",
+            "actor": f"liaison.officer@{PARTNER_ID}",
+            "role": "officer",
+            "at": at.isoformat(),
+            "details": {},
+        },
+        "data": {**data, "legal_basis": "Biên bản hợp tác phòng, chống tội phạm (mẫu)"},
+    }
+
+
 def _card(node_id: str, name: str, url: str, keys: NodeKeys) -> dict[str, Any]:
     node = ExchangeNode(
         node_id=node_id,
@@ -57,25 +110,31 @@ def _card(node_id: str, name: str, url: str, keys: NodeKeys) -> dict[str, Any]:
         signing_key=b64(keys.signing_public),
         encryption_key=b64(keys.encryption_public),
     )
-    return service.card(node, keys)
+    return identity.card(node, keys)
 
 
 def load(session: Session, keys_dir: Path, agency_id: int) -> bool:
     """Give this node an identity (for `agency_id`) and the demo partner, unless it has an
     identity already (a real node's is never touched). Returns whether it did."""
     try:
-        service.this_node(session)
+        identity.this_node(session)
         return False
     except NotFound:
         pass
     if (keys_dir / "signing.key").exists():
         return False  # keys without a node row: an operator's to sort out, not the demo's
-    node, keys = service.init_node(
+    node, keys = identity.init_node(
         session, keys_dir, node_id=NODE_ID, name="Công an TP. Hồ Chí Minh", url=NODE_URL,
         agency_ref=str(agency_id),
     )  # fmt: skip
     partner = NodeKeys.generate()
-    service.add_peer(session, _card(PARTNER_ID, PARTNER_NAME, PARTNER_URL, partner))
+    kinds = ["message", "request"]
+    peering.add_peer(
+        session,
+        _card(PARTNER_ID, PARTNER_NAME, PARTNER_URL, partner),
+        send_kinds=kinds,
+        receive_kinds=kinds,
+    )
     now = datetime.now(UTC)
     envelopes = []
     for message in MESSAGES:
@@ -99,6 +158,18 @@ def load(session: Session, keys_dir: Path, agency_id: int) -> bool:
             created_at=now - timedelta(hours=message["hours_ago"]),
         )
         envelopes.append(json.loads(env.wire()))
-    received = service.receive(session, keys, envelopes)
+    for request in REQUESTS:
+        env = wire.seal(
+            partner,
+            sender=PARTNER_ID,
+            recipient=node.node_id,
+            recipient_key=keys.encryption_public,
+            kind="request",
+            body=_request(request, now - timedelta(hours=request["hours_ago"])),
+            handling="H1",
+            created_at=now - timedelta(hours=request["hours_ago"]),
+        )
+        envelopes.append(json.loads(env.wire()))
+    received = inbox.receive(session, keys, envelopes)
     assert not received.rejected, received.rejected
     return True

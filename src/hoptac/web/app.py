@@ -18,7 +18,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hoptac import __version__
+from hoptac import __version__, capabilities  # noqa: F401 (capabilities: inbox handlers)
 from hoptac.auth import audit
 from hoptac.auth.principal import Principal
 from hoptac.db.engine import make_engine, make_sessionmaker
@@ -32,6 +32,7 @@ from hoptac.web.api import auth as api_auth
 from hoptac.web.api import exchange as api_exchange
 from hoptac.web.api import hotline as api_hotline
 from hoptac.web.api import records as api_records
+from hoptac.web.api import requests as api_requests
 from hoptac.web.api import screening as api_screening
 from hoptac.web.deps import LoginRequired, client_of, lang_of
 from hoptac.web.middleware import (
@@ -44,6 +45,7 @@ from hoptac.web.middleware import (
 from hoptac.web.pages import admin as admin_pages
 from hoptac.web.pages import hotline as hotline_pages
 from hoptac.web.pages import ingest as ingest_pages
+from hoptac.web.pages import requests as request_pages
 from hoptac.web.pages import routes as pages
 from hoptac.web.pages import screening as screening_pages
 from hoptac.web.pages import signin as signin_pages
@@ -192,9 +194,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_screening.router)
     app.include_router(api_records.router)
     app.include_router(api_hotline.router)
+    app.include_router(api_requests.router)
     app.include_router(signin_pages.router)
     app.include_router(screening_pages.router)
     app.include_router(hotline_pages.router)
+    app.include_router(request_pages.router)
     app.include_router(ingest_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(pages.router)

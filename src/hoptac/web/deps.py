@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hoptac.auth import service as auth_service
 from hoptac.auth.principal import Principal
 from hoptac.errors import Forbidden, Unauthenticated
-from hoptac.exchange import service as exchange_service
+from hoptac.exchange import identity as exchange_identity
 from hoptac.exchange.keys import NodeKeys
 from hoptac.settings import Settings
 from hoptac.web.i18n import LANGUAGES, translator
@@ -72,7 +72,7 @@ def node_keys(request: Request) -> NodeKeys:
     if keys is None:
         factory: sessionmaker[Session] = request.app.state.sessionmaker
         with factory() as session:
-            keys = exchange_service.load_keys(session, settings_of(request).keys_dir)
+            keys = exchange_identity.load_keys(session, settings_of(request).keys_dir)
         request.app.state.node_keys = keys
     return keys
 

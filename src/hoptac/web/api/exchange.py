@@ -15,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from hoptac.db.engine import transaction
 from hoptac.errors import InvalidInput
-from hoptac.exchange import service
+from hoptac.exchange import identity
+from hoptac.exchange import inbox as exchange_inbox
 from hoptac.web import problems
 from hoptac.web.api import RESPONSES, operation_id
 from hoptac.web.deps import DB, client_of, node_keys
@@ -36,7 +37,7 @@ ANONYMOUS_BATCH = 25
 
 @router.get("/card", summary="This node's public card", name="exchange_card")
 def get_card(request: Request, db: DB) -> dict[str, Any]:
-    return service.card(service.this_node(db), node_keys(request))
+    return identity.card(identity.this_node(db), node_keys(request))
 
 
 @router.post("/inbox", summary="Deliver envelopes to this node", name="exchange_inbox")
@@ -51,22 +52,22 @@ async def inbox(request: Request) -> JSONResponse:
     keys, client = node_keys(request), client_of(request)
     allowance: PeerAllowance = request.app.state.peer_allowance
 
-    def store() -> service.Received | int:
+    def store() -> exchange_inbox.Received | int:
         # stored and committed before the receipts go out: a receipt means on disk
         with transaction(request.app.state.sessionmaker) as session:
-            partner = service.partner_of(session, envelopes[0])
+            partner = exchange_inbox.partner_of(session, envelopes[0])
             if partner is None:
                 # Until a sender is known the node does the work of a few envelopes: the
                 # first ANONYMOUS_BATCH are answered (receipts or signed refusals), the
                 # rest left unanswered (the sender sends them again).
-                return service.receive(session, keys, envelopes[:ANONYMOUS_BATCH], client)
+                return exchange_inbox.receive(session, keys, envelopes[:ANONYMOUS_BATCH], client)
             # The partner's envelopes only: others in the same request are left unanswered.
             own = [e for e in envelopes if isinstance(e, dict) and e.get("from") == partner.node_id]
             wait = allowance.take(partner.node_id, len(own))
             if wait:
                 return wait  # counted as an anonymous request: its count is not given back
             mark_partner(request.scope)  # within its allowance: not an anonymous request
-            return service.receive(session, keys, own, client)
+            return exchange_inbox.receive(session, keys, own, client)
 
     received = await run_in_threadpool(store)
     if isinstance(received, int):

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from hoptac.errors import FieldError, InvalidInput
 from hoptac.exchange import envelope as wire
-from hoptac.exchange import service
+from hoptac.exchange import hotline
 from hoptac.registry.schemas import Page, UtcDateTime
 from hoptac.types import Priority
 from hoptac.web.api import RESPONSES, operation_id
@@ -61,9 +61,9 @@ class MessageIn(BaseModel):
     body: str = Field(description="The message text.")
     priority: str = Field(
         Priority.ROUTINE,
-        # checked with the body's other rules in one place (service.message_rules, the same
+        # checked with the body's other rules in one place (hotline.MessageBody, the same
         # for a message received), so that every refused field is named at once
-        json_schema_extra={"enum": list(service.PRIORITIES)},
+        json_schema_extra={"enum": list(hotline.PRIORITIES)},
         examples=["urgent"],
     )
     handling: str = Field(
@@ -85,7 +85,7 @@ class MessageIn(BaseModel):
     in_reply_to: str | None = Field(None, description="The message this answers (its thread).")
     attachments: list[AttachmentIn] = Field(
         default_factory=list,
-        description=f"At most {service.MAX_ATTACHMENTS_BYTES // 1024} KiB in all, decoded.",
+        description=f"At most {hotline.MAX_ATTACHMENTS_BYTES // 1024} KiB in all, decoded.",
     )
 
 
@@ -150,11 +150,11 @@ def _sent(row: Any) -> SentOut:
     return SentOut(id=row.envelope_id, thread=row.thread_id, status=row.status)
 
 
-def _decode(attachments: list[AttachmentIn]) -> list[service.Attachment]:
+def _decode(attachments: list[AttachmentIn]) -> list[hotline.Attachment]:
     out, errors = [], []
     for i, a in enumerate(attachments):
         try:
-            out.append(service.Attachment(a.name, a.type, base64.b64decode(a.data, validate=True)))
+            out.append(hotline.Attachment(a.name, a.type, base64.b64decode(a.data, validate=True)))
         except (binascii.Error, ValueError):
             errors.append(FieldError(f"attachments.{i}.data", "not base64"))
     if errors:
@@ -185,7 +185,7 @@ def list_peers(
             urgent=c.urgent,
             last_at=c.last_at,
         )
-        for c in service.conversations(db, principal)
+        for c in hotline.conversations(db, principal)
     ]
     return Page[PeerOut](
         items=peers[offset : offset + limit], total=len(peers), limit=limit, offset=offset
@@ -211,7 +211,7 @@ def list_messages(
 ) -> dict[str, Any]:
     """Sent and received messages with their status and subject (not their text: reading
     one is `GET /messages/{id}`, which marks it read)."""
-    rows, total = service.list_envelopes(
+    rows, total = hotline.list_envelopes(
         db,
         principal,
         node_keys(request),
@@ -234,7 +234,7 @@ def list_messages(
 def send_message(request: Request, db: DB, principal: ApiWriter, message: MessageIn) -> SentOut:
     """Queue a message for a partner (a new thread, or a reply with `in_reply_to`); the
     node's sender delivers it. The status says how far it went: `queued` at first."""
-    row = service.send_message(
+    row = hotline.send_message(
         db,
         node_keys(request),
         principal,
@@ -267,9 +267,9 @@ def read_message(
 ) -> dict[str, Any]:
     """The message with its text. Reading marks its thread read (the partner is told)
     and leaves an audit row."""
-    m = service.read_message(db, node_keys(request), principal, envelope_id, client_of(request))
+    m = hotline.read_message(db, node_keys(request), principal, envelope_id, client_of(request))
     out = {
-        **service.summary(m.row, m.body),
+        **hotline.summary(m.row, m.body),
         "text": m.body.get("text"),
         "author": m.body.get("author"),
     }
@@ -286,8 +286,8 @@ def read_message(
 )
 def acknowledge(request: Request, db: DB, principal: ApiWriter, envelope_id: EnvelopeId) -> AckOut:
     """An officer has seen to an urgent received message: it is no longer highlighted."""
-    row = service.acknowledge(db, principal, envelope_id, client_of(request))
-    out = AckOut(id=row.envelope_id, status=service.Message(row, {}).state)
+    row = hotline.acknowledge(db, principal, envelope_id, client_of(request))
+    out = AckOut(id=row.envelope_id, status=hotline.Message(row, {}).state)
     db.commit()
     return out
 
@@ -304,7 +304,7 @@ def forward(
 ) -> SentOut:
     """Pass a message on as a new thread. An H2 message without its provider's permission
     for that partner is refused (403) and the refusal audited; nothing is sent."""
-    row = service.forward(
+    row = hotline.forward(
         db, node_keys(request), principal, envelope_id, body.to, body.note, client_of(request)
     )
     out = _sent(row)
@@ -325,7 +325,7 @@ def permit(
 ) -> SentOut:
     """As the provider of a message: let its recipient pass it on to `grantee` (a node
     id, or `export`). Sent to the partner as a signed `permission` envelope."""
-    row = service.grant(
+    row = hotline.grant(
         db, node_keys(request), principal, envelope_id, body.grantee, client_of(request)
     )
     out = _sent(row)

@@ -15,7 +15,8 @@ from starlette.datastructures import UploadFile
 
 from hoptac.errors import FieldError, Forbidden, InvalidInput, NotFound
 from hoptac.exchange import envelope as wire
-from hoptac.exchange import service
+from hoptac.exchange import hotline as exchange_hotline
+from hoptac.exchange import identity, peering
 from hoptac.exchange.keys import NodeKeys
 from hoptac.web.deps import DB, Page, client_of, node_keys, wake_sender
 from hoptac.web.i18n import translate_error
@@ -47,7 +48,7 @@ ACCURACY_HELP = {
     3: "Not known personally to the source, but corroborated",
     4: "Cannot be judged",
 }
-# A message's state (service.Message.state) in words, by direction.
+# A message's state (exchange_hotline.Message.state) in words, by direction.
 STATE_WORDS = {
     ("out", "queued"): "Waiting to be sent",
     ("out", "sent"): "Sent, not yet confirmed",
@@ -64,7 +65,7 @@ TEMPLATES.env.globals.update(
     reliability_help=RELIABILITY_HELP,
     accuracy_help=ACCURACY_HELP,
     state_words=STATE_WORDS,
-    hotline_limits={"subject": service.MAX_SUBJECT, "body": service.MAX_TEXT},
+    hotline_limits={"subject": exchange_hotline.MAX_SUBJECT, "body": exchange_hotline.MAX_TEXT},
 )
 
 
@@ -75,15 +76,17 @@ class NoIdentity(Exception):
 def _keys(request: Request, db: Session) -> NodeKeys:
     """The node's keys, once it is known to have an identity."""
     try:
-        service.this_node(db)
+        identity.this_node(db)
     except NotFound:
         raise NoIdentity from None
     return node_keys(request)
 
 
-def _conversations(request: Request, page: Page, db: Session) -> list[service.Conversation]:
+def _conversations(
+    request: Request, page: Page, db: Session
+) -> list[exchange_hotline.Conversation]:
     try:
-        return service.conversations(db, page.principal)
+        return exchange_hotline.conversations(db, page.principal)
     except NotFound:
         _keys(request, db)  # no identity at all: say so instead of "not found"
         raise
@@ -119,12 +122,12 @@ def _errors(exc: InvalidInput, lang: str) -> dict[str, str]:
 
 def _form_context(db: Session) -> dict[str, Any]:
     return {
-        "priorities": service.PRIORITIES,
+        "priorities": exchange_hotline.PRIORITIES,
         "handlings": wire.HANDLING,
         "reliabilities": wire.RELIABILITY,
         "accuracies": wire.ACCURACY,
-        "max_kib": service.MAX_ATTACHMENTS_BYTES // 1024,
-        "peers": service.peers(db),
+        "max_kib": exchange_hotline.MAX_ATTACHMENTS_BYTES // 1024,
+        "peers": peering.peers(db),
     }
 
 
@@ -144,7 +147,7 @@ def _home(
     request: Request,
     page: Page,
     db: Session,
-    convs: list[service.Conversation],
+    convs: list[exchange_hotline.Conversation],
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     status: int = 200,
@@ -163,13 +166,13 @@ def _home(
     )
 
 
-async def _attachments(form: Any) -> list[service.Attachment]:
+async def _attachments(form: Any) -> list[exchange_hotline.Attachment]:
     files = []
     for upload in form.getlist("attachments"):
         if isinstance(upload, UploadFile) and upload.filename:
             data = await upload.read()
             kind = upload.content_type or "application/octet-stream"
-            files.append(service.Attachment(upload.filename, kind, data))
+            files.append(exchange_hotline.Attachment(upload.filename, kind, data))
     return files
 
 
@@ -183,7 +186,7 @@ async def send(request: Request, page: Page, db: DB) -> Response:
     values: dict[str, Any] = {k: _text(form, k) for k in (*names, "accuracy", "in_reply_to")}
     try:
         keys = _keys(request, db)
-        row = service.send_message(
+        row = exchange_hotline.send_message(
             db,
             keys,
             page.principal,
@@ -206,20 +209,20 @@ async def send(request: Request, page: Page, db: DB) -> Response:
     except (InvalidInput, NotFound) as exc:
         db.rollback()
         if isinstance(exc, NotFound):  # no hotline for this user (404), or no such partner
-            service.require_hotline(db, page.principal)
+            exchange_hotline.require_hotline(db, page.principal)
             exc = InvalidInput("choose a partner", errors=[FieldError("to", "choose a partner")])
         errors = _errors(exc, page.lang)
         if values["in_reply_to"] and "in_reply_to" not in errors:
             thread = _thread_of(db, page, values["in_reply_to"])
             return _thread_page(request, page, db, thread, reply=values, errors=errors)
-        convs = service.conversations(db, page.principal)
+        convs = exchange_hotline.conversations(db, page.principal)
         return _home(request, page, db, convs, values, errors, status=422)
     wake_sender(request)
     return RedirectResponse(f"/hotline/threads/{thread_id}?sent=1", status_code=303)
 
 
 def _thread_of(db: Session, page: Page, envelope_id: str) -> str:
-    row = service.message_row(db, page.principal, envelope_id)
+    row = exchange_hotline.message_row(db, page.principal, envelope_id)
     return row.thread_id or row.envelope_id
 
 
@@ -232,9 +235,9 @@ def conversation(request: Request, node_id: str, page: Page, db: DB) -> Response
         keys = _keys(request, db)
     except NoIdentity:
         return no_identity_page(request)
-    threads = service.threads(db, keys, page.principal, node_id, client_of(request))
+    threads = exchange_hotline.threads(db, keys, page.principal, node_id, client_of(request))
     db.commit()  # the listing's audit row
-    peer = service.peer_by_node(db, node_id)
+    peer = peering.peer_by_node(db, node_id)
     return render(
         request,
         "hotline_peer.html",
@@ -274,7 +277,7 @@ def _thread_page(
     """Opening a thread marks its received messages read and queues a `status` envelope
     for each: committed here, and the sender woken."""
     keys = _keys(request, db)
-    opened = service.open_thread(db, keys, page.principal, thread_id, client_of(request))
+    opened = exchange_hotline.open_thread(db, keys, page.principal, thread_id, client_of(request))
     db.commit()
     wake_sender(request)
     peer = opened.messages[0].row.peer
@@ -285,7 +288,7 @@ def _thread_page(
         "priority": last.row.priority or "routine",
         "handling": last.row.handling,
         "handling_note": last.row.handling_note or "",
-        "subject": subject[: service.MAX_SUBJECT],
+        "subject": subject[: exchange_hotline.MAX_SUBJECT],
     }
     values = {**values, "to": peer.node_id, "in_reply_to": last.row.envelope_id}
     if status is None:
@@ -300,7 +303,7 @@ def _thread_page(
             "values": values,
             "errors": errors or {},
             "error": error,
-            "others": [p for p in service.peers(db) if p.id != peer.id and p.active],
+            "others": [p for p in peering.peers(db) if p.id != peer.id and p.active],
             **_form_context(db),
         },
         status_code=status,
@@ -315,7 +318,7 @@ async def acknowledge(request: Request, envelope_id: str, page: Page, db: DB) ->
         _keys(request, db)
     except NoIdentity:
         return no_identity_page(request)
-    row = service.acknowledge(db, page.principal, envelope_id, client_of(request))
+    row = exchange_hotline.acknowledge(db, page.principal, envelope_id, client_of(request))
     thread_id = row.thread_id or row.envelope_id
     db.commit()
     return RedirectResponse(f"/hotline/threads/{thread_id}#m-{envelope_id}", status_code=303)
@@ -330,7 +333,7 @@ async def forward(request: Request, envelope_id: str, page: Page, db: DB) -> Res
     page.check_csrf(form)
     try:
         keys = _keys(request, db)
-        row = service.forward(
+        row = exchange_hotline.forward(
             db,
             keys,
             page.principal,
@@ -360,7 +363,7 @@ async def permit(request: Request, envelope_id: str, page: Page, db: DB) -> Resp
     page.check_csrf(form)
     try:
         keys = _keys(request, db)
-        service.grant(
+        exchange_hotline.grant(
             db,
             keys,
             page.principal,
@@ -390,7 +393,9 @@ def download(request: Request, envelope_id: str, index: int, page: Page, db: DB)
         keys = _keys(request, db)
     except NoIdentity:
         return no_identity_page(request)
-    found = service.attachment(db, keys, page.principal, envelope_id, index, client_of(request))
+    found = exchange_hotline.attachment(
+        db, keys, page.principal, envelope_id, index, client_of(request)
+    )
     db.commit()  # the audit row of the download
     return Response(
         found.data,

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hoptac.auth.scoping import can_edit
 from hoptac.errors import Forbidden, InvalidInput, NotFound, StaleEdit
-from hoptac.exchange import service as exchange_service
+from hoptac.exchange import hotline as exchange_hotline
 from hoptac.registry import ingest as registry_ingest
 from hoptac.registry import overview
 from hoptac.registry import service as svc
@@ -37,7 +37,7 @@ PAGE_SIZE = 50
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, page: Page, db: DB) -> HTMLResponse:
     data = overview.dashboard(db, page.principal, date.today())
-    hotline = exchange_service.unread_total(db, page.principal)  # None: no hotline here
+    hotline = exchange_hotline.unread_total(db, page.principal)  # None: no hotline here
     return render(request, "dashboard.html", {"page": page, "d": data, "hotline": hotline})
 
 
