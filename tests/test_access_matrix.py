@@ -67,6 +67,17 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/requests/{uid}/steps/{action}"): MINE_WRITE,
     ("POST", "/api/v1/requests/{uid}/extend"): MINE_WRITE,
     ("GET", "/api/v1/requests/{uid}/attachments/{index}"): MINE_WRITE,
+    ("POST", "/api/v1/requests/{uid}/handover"): MINE_WRITE,
+    # API: cases (the owning agency's officers and admins)
+    ("GET", "/api/v1/cases"): WRITE,  # each agency its own cases
+    ("POST", "/api/v1/cases"): WRITE,
+    ("GET", "/api/v1/cases/{ref}"): MINE_WRITE,
+    ("POST", "/api/v1/cases/{ref}/links"): MINE_WRITE,
+    ("POST", "/api/v1/cases/{ref}/evidence"): MINE_WRITE,
+    ("GET", "/api/v1/cases/{ref}/evidence/{item}/file"): MINE_WRITE,
+    ("POST", "/api/v1/cases/{ref}/evidence/{item}/custody"): MINE_WRITE,
+    ("POST", "/api/v1/cases/{ref}/transfer"): MINE_WRITE,
+    ("POST", "/api/v1/cases/{ref}/close"): MINE_WRITE,
     ("POST", "/api/v1/hotline/messages/{envelope_id}/forward"): MINE_WRITE,
     ("POST", "/api/v1/hotline/messages/{envelope_id}/permissions"): MINE_WRITE,
     # pages: screening
@@ -219,7 +230,24 @@ def owned(
     )
     pin_requests(session, net)
     ids["request"] = receive_request(session, net, files=[("ho-so.pdf", b"%PDF-1.4 Bi Mat")])
+    case = api_post_case(client, h)
+    ids["case"], ids["evidence"] = case["ref"], case["evidence"]
     return ids
+
+
+def api_post_case(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
+    """HCMC's case, with one evidence file: its ref and the item's id."""
+    made = client.post("/api/v1/cases", json={"title": "Hồ sơ Bí Mật"}, headers=headers)
+    assert made.status_code == 201, made.text
+    ref = made.json()["ref"]
+    item = client.post(
+        f"/api/v1/cases/{ref}/evidence",
+        data={"kind": "file", "description": "Ảnh Bí Mật", "holder": "Đội 1"},
+        files={"file": ("anh.jpg", b"\xff\xd8 Bi Mat", "image/jpeg")},
+        headers=headers,
+    )
+    assert item.status_code == 201, item.text
+    return {"ref": ref, "evidence": item.json()["id"]}
 
 
 def _fill(method: str, path: str, ids: dict[str, Any]) -> str:
@@ -243,9 +271,18 @@ def _fill(method: str, path: str, ids: dict[str, Any]) -> str:
         .replace("{uid}", ids["request"])
         .replace("{action}", "acknowledge")
         .replace("{index}", "0")
+        .replace("{ref}", ids["case"])
+        .replace("{item}", str(ids["evidence"]))
     )
 
 
+HANDOVER = {  # a handover the API accepts in shape
+    "persons": ["Kim"],
+    "place": "Cửa khẩu Mộc Bài",
+    "at": "2026-01-01T00:00:00Z",
+    "handing_agency": "A",
+    "receiving_agency": "B",
+}
 REQUEST = {  # a draft request for assistance the API accepts in shape
     "to": "kr-busan-pd",
     "kind": "locate",
@@ -280,6 +317,21 @@ def _body(method: str, path: str, form: str) -> dict[str, Any]:
             return {"json": {"to": "kr-busan-pd", "subject": "Kiểm tra", "body": "Kiểm tra"}}
         if path == "/api/v1/requests":
             return {"json": REQUEST}
+        if path == "/api/v1/cases":
+            return {"json": {"title": "Kiểm tra"}}
+        if path.endswith("/handover"):
+            return {"json": HANDOVER}
+        if path.endswith("/links"):
+            return {"json": {"kind": "person", "target": "1"}}
+        if path.endswith("/evidence"):
+            return {
+                "data": {"kind": "file", "description": "Bi Mat", "holder": "Kho"},
+                "files": {"file": ("x.pdf", b"%PDF", "application/pdf")},
+            }
+        if path.endswith("/custody"):
+            return {"json": {"to_holder": "Kho B", "place": "Hà Nội", "reason": "giám định"}}
+        if path.endswith("/transfer"):
+            return {"json": {"officer": "hcmc_officer", "reason": "phân công"}}
         if path.endswith("/extend"):
             return {"json": {"deadline": "answer", "due": "2099-01-01T00:00:00Z", "reason": "x"}}
         return {"json": {}}

@@ -33,10 +33,16 @@ from hoptac.db.models import (
     AssistanceRequest,
     AuditAnchor,
     Base,
+    Case,
+    CaseEvent,
+    CaseLink,
     Citation,
+    CustodyTransfer,
     EnvelopeRow,
+    EvidenceItem,
     ExchangeNode,
     ExchangePermission,
+    Handover,
     HeldEvent,
     NameKey,
     Notice,
@@ -234,6 +240,51 @@ def _fill(session: Session, home: Path) -> None:
             size=3,
             sha256="0" * 64,
             data=b"\x00\xff\n",
+        )
+    )
+    case = Case(ref="HS-2026-00001", agency_id=agency.id, officer="lan.nguyen", title="Hồ sơ")
+    session.add(case)
+    session.flush()
+    item = EvidenceItem(
+        case_id=case.id,
+        kind="file",
+        description="Ảnh",
+        name="a.jpg",
+        size=2,
+        sha256="f" * 64,
+        data=b"\xff\xd8",
+        holder="Đội 3",
+        added_by="lan.nguyen",
+    )
+    session.add_all(
+        [
+            item,
+            CaseLink(case_id=case.id, kind="request", ref=request.uid, added_by="lan.nguyen"),
+            CaseEvent(case_id=case.id, actor="lan.nguyen", action="opened", detail={"n": None}),
+        ]
+    )
+    session.flush()
+    session.add(
+        CustodyTransfer(
+            evidence_id=item.id,
+            from_holder="Đội 3",
+            to_holder="Viện KHHS",
+            at=datetime(2026, 12, 2, 1, 2, 3, 4),
+            place="Hà Nội",
+            reason="giám định",
+            recorded_by="lan.nguyen",
+        )
+    )
+    session.add(
+        Handover(
+            request_id=request.id,
+            persons=["Vương Kiện"],
+            place="Móng Cái",
+            at=datetime(2026, 12, 3, 9, 0),
+            handing_agency="北京市公安局",
+            receiving_agency="CATP Hà Nội",
+            documents=[],
+            recorded_by="kim@kr-busan",
         )
     )
     session.add(

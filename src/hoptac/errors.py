@@ -259,6 +259,12 @@ class Duplicate(Conflict, InvalidInput):
     problem = CONFLICT
 
 
+class TooLarge(HoptacError):
+    """A file over the limit its kind has (an evidence file): 413, nothing stored."""
+
+    problem = TOO_LARGE
+
+
 class UnsupportedMediaType(HoptacError):
     problem = UNSUPPORTED_MEDIA_TYPE
 

@@ -211,3 +211,20 @@ class StepBody(BaseModel):
 def iso(at: datetime) -> str:
     """A naive UTC time (as stored) as the wire writes it."""
     return at.isoformat(timespec="microseconds") + "Z"
+
+
+Name = Annotated[StrictStr, AfterValidator(_stripped), Field(max_length=300)]
+
+
+class HandoverData(BaseModel):
+    """A person handed over (a surrender): travels in the step that records it."""
+
+    model_config = ConfigDict(extra="forbid")
+    persons: list[Name] = Field(min_length=1, max_length=MAX_PERSONS)
+    place: Name = Field(description="Where: a border gate (Hữu Nghị, Móng Cái, Mộc Bài).")
+    at: AwareDatetime = Field(description="When the person was handed over.")
+    handing_agency: Name
+    receiving_agency: Name
+    handing_officers: list[Name] = Field(default_factory=list, max_length=20)
+    receiving_officers: list[Name] = Field(default_factory=list, max_length=20)
+    documents: list[Name] = Field(default_factory=list, max_length=50)

@@ -23,7 +23,7 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from hoptac.assistance import deadlines as clock
 from hoptac.assistance import states
-from hoptac.assistance.schemas import RequestIn, StepBody, WireRequest, iso
+from hoptac.assistance.schemas import HandoverData, RequestIn, StepBody, WireRequest, iso
 from hoptac.assistance.states import Action, RequestKind, RequestPriority, Side, State
 from hoptac.auth import audit
 from hoptac.auth.audit import Action as Audit
@@ -42,6 +42,7 @@ from hoptac.db.models import (
     Agreement,
     AssistanceRequest,
     ExchangeNode,
+    Handover,
     HeldEvent,
     Notice,
     Peer,
@@ -422,6 +423,9 @@ def take(
         ) from None
     at = now or datetime.now(UTC)
     typed = _typed(_known(details or {}))
+    if HANDOVER in typed:
+        _check_handover_step(row, Side(row.side), act, typed)
+        typed[HANDOVER] = handover_details(typed[HANDOVER])
     target = states.step(
         State(row.state),
         act,
@@ -474,6 +478,7 @@ def take(
     return row
 
 
+HANDOVER = "handover"  # a step's detail: the person handed over (HandoverData)
 DETAIL_KEYS = (
     states.REASON,
     states.QUESTION,
@@ -481,6 +486,7 @@ DETAIL_KEYS = (
     states.REASON_CODE,
     states.NEW_DATE,
     "partner_ref",
+    HANDOVER,
 )
 MAX_DETAIL = 20_000
 
@@ -489,6 +495,8 @@ def _known(details: Mapping[str, Any]) -> dict[str, Any]:
     """A step's details: known names, text values within their length (422 otherwise)."""
     errors = [FieldError(k, "not a detail of any step") for k in details if k not in DETAIL_KEYS]
     for k, v in details.items():
+        if k == HANDOVER:
+            continue  # checked whole by its model (handover_details)
         if k in DETAIL_KEYS and v is not None and not isinstance(v, str | date):
             errors.append(FieldError(k, "must be text"))
         elif isinstance(v, str) and len(v) > MAX_DETAIL:
@@ -571,6 +579,8 @@ def _append(
     if action is not None:
         _timestamps(row, action, at, details)
     session.flush()
+    if HANDOVER in details:
+        _record_handover(session, row, event)
     return event
 
 
@@ -810,6 +820,12 @@ def _check_remote(row: AssistanceRequest, msg: StepBody, now: datetime) -> State
         if rule is None or step.role not in rule.roles:
             raise _NotEntitled(f"a {row.kind} request does not start with '{step.action}'")
         return State.SENT
+    if HANDOVER in step.details:
+        try:
+            _check_handover_step(row, step.side, step.action, step.details)
+            HandoverData.model_validate(step.details[HANDOVER])
+        except (HoptacError, ValidationError) as exc:
+            raise _NotEntitled(f"handover refused: {exc}") from None
     if not isinstance(step.action, Action):  # extend: the receiving side moves a deadline
         if step.side is not Side.RECEIVING or row.state not in EXTENDABLE:
             raise _NotEntitled(f"no deadline of a '{row.state}' request is extended by {step.side}")
@@ -1179,3 +1195,135 @@ def attachment(
         detail={"request": row.uid, "file": index, "sha256": found.sha256},
     )
     return found
+
+
+# ---- handovers ---------------------------------------------------------------------------
+
+# who records a handover, with which step: the side executing the surrender answers with
+# it; the requesting side, receiving the person, closes with it (once the partner answered)
+HANDOVER_STEPS = {
+    (Side.RECEIVING, State.IN_EXECUTION): Action.ANSWER,
+    (Side.RECEIVING, State.PARTIALLY_ANSWERED): Action.ANSWER,
+    (Side.REQUESTING, State.ANSWERED): Action.CLOSE,
+}
+
+
+def handover_details(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A handover checked by its model, as a step carries it (422 otherwise)."""
+    try:
+        model = HandoverData.model_validate(data)
+    except ValidationError as exc:
+        errors = [FieldError(f"handover.{e.field}", e.message) for e in validation_errors(exc)]
+        raise InvalidInput("the handover is not valid", errors=errors) from None
+    out = model.model_dump(mode="json")
+    out["at"] = model.at.astimezone(UTC).isoformat()
+    return out
+
+
+def _check_handover_step(
+    row: AssistanceRequest, side: Side, action: Any, details: Mapping[str, Any]
+) -> None:
+    """A handover rides only on the step that records it (409 otherwise)."""
+    if row.kind != RequestKind.SURRENDER or not isinstance(details.get(HANDOVER), Mapping):
+        raise Conflict("only a hand-over request's step carries a handover")
+    if HANDOVER_STEPS.get((side, State(row.state))) is not action:
+        raise Conflict(f"a handover is not recorded by '{action}' from '{row.state}'")
+
+
+def record_handover(
+    session: Session,
+    keys: NodeKeys,
+    principal: Principal,
+    uid: str,
+    data: Mapping[str, Any],
+    *,
+    text: str | None = None,
+    version: int | None = None,
+    now: datetime | None = None,
+    client: str | None = None,
+) -> AssistanceRequest:
+    """Record the handover that completes a hand-over request, as the step it belongs to:
+    the executing side's answer, or the requesting side's close once the partner answered.
+    Both nodes then hold the handover, and the notices of the persons concerned are
+    marked executed on each node that holds them."""
+    row = get_request(session, principal, uid)
+    if row.kind != RequestKind.SURRENDER:
+        raise Conflict(f"a {row.kind} request has no handover; only a hand-over request does")
+    action = HANDOVER_STEPS.get((Side(row.side), State(row.state)))
+    if action is None:
+        raise Conflict(
+            f"a hand-over request that is '{row.state}' does not take a handover here: the "
+            "side that hands the person over records it while executing, the requesting "
+            "side once the partner has answered"
+        )
+    handover = handover_details(data)
+    at = now or datetime.now(UTC)
+    if datetime.fromisoformat(handover["at"]) > at + timedelta(minutes=5):
+        raise InvalidInput(
+            "a handover is recorded once it happened",
+            errors=[FieldError("handover.at", "in the future")],
+        )
+    details: dict[str, Any] = {HANDOVER: handover}
+    if action is Action.ANSWER:
+        details[states.TEXT] = (text or "").strip() or (
+            f"Handed over at {handover['place']}: {', '.join(handover['persons'])}"
+        )
+    return take(
+        session, keys, principal, uid, action.value, details, version=version, now=now,
+        client=client,
+    )  # fmt: skip
+
+
+def _record_handover(session: Session, row: AssistanceRequest, event: RequestEvent) -> None:
+    """The step carries a handover: store it (once per request) and mark the notices of
+    the persons concerned executed, here."""
+    if session.scalar(sa.select(Handover.id).where(Handover.request_id == row.id)) is not None:
+        return
+    try:
+        h = HandoverData.model_validate(event.details[HANDOVER])
+    except ValidationError as exc:
+        raise _NotEntitled(f"handover: {validation_errors(exc)[0].message}") from None
+    session.add(
+        Handover(
+            request_id=row.id,
+            persons=list(h.persons),
+            place=h.place,
+            at=_naive(h.at),
+            handing_agency=h.handing_agency,
+            receiving_agency=h.receiving_agency,
+            handing_officers=list(h.handing_officers),
+            receiving_officers=list(h.receiving_officers),
+            documents=list(h.documents),
+            recorded_by=event.actor,
+        )
+    )
+    node_principal = Principal.node(row.agency_id, f"{SYSTEM}:handover")
+    executed = []
+    for person in row.persons:
+        notice_id = person.get("notice_id")
+        if isinstance(notice_id, int):
+            notice = session.get(Notice, notice_id)
+            owned = notice is not None and notice.owner_agency_id == row.agency_id
+            if owned and notice is not None and notice.status != "executed":
+                screening.set_notice_status(session, node_principal, notice_id, "executed")
+                executed.append(notice_id)
+    session.flush()
+    audit.record(
+        session,
+        Audit.HANDOVER_RECORDED,
+        username=event.actor[:80],
+        agency_id=row.agency_id,
+        object_type="assistance_request",
+        object_id=row.id,
+        detail={
+            "request": row.uid,
+            "place": h.place,
+            "at": h.at.isoformat(),
+            "persons": list(h.persons),
+            "notices_executed": executed,
+        },
+    )
+
+
+def handover_of(session: Session, row: AssistanceRequest) -> Handover | None:
+    return session.scalar(sa.select(Handover).where(Handover.request_id == row.id))

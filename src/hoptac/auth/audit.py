@@ -97,6 +97,10 @@ class Action(StrEnum):
     REQUEST_STEP = "assistance.step"  # a state change, here or from the partner: before/after
     REQUEST_READ = "assistance.read"  # one request opened, or a page of them listed
     REQUEST_STEP_REFUSED = "assistance.step_refused"  # a partner's step it was not entitled to
+    CASE_CHANGED = "case.changed"  # opened, linked, item added, transferred, closed: before/after
+    CASE_READ = "case.read"  # a case (or an evidence file) opened, or a page of cases listed
+    CUSTODY_TRANSFERRED = "case.custody"  # an evidence item changed hands: holder before/after
+    HANDOVER_RECORDED = "assistance.handover"  # a person handed over; the notice executed
     DEMO_LOADED = "demo.loaded"
     EXPORTED = "data.exported"
     AUDIT_VIEWED = "audit.viewed"  # the audit log listed or exported: its filters

@@ -896,3 +896,120 @@ class HeldEvent(Base):
     body: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     envelope_id: Mapped[str] = mapped_column(sa.String(26))
     held_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Case(Versioned, Base):
+    """A case: what ties persons, requests (sent and received), hotline threads, notices,
+    screening hits and evidence together, owned by one agency and one officer in charge.
+    A case is closed only when none of its requests is open."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(sa.String(40), unique=True)  # shown: VA-2026-0001
+    agency_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agencies.id", ondelete="RESTRICT"), index=True
+    )
+    officer: Mapped[str] = mapped_column(sa.String(80))  # the officer in charge (username)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(10), default="open")  # open | closed
+    closed_at: Mapped[datetime | None] = mapped_column()
+
+    links: Mapped[list[CaseLink]] = relationship(order_by="CaseLink.id")
+    evidence: Mapped[list[EvidenceItem]] = relationship(order_by="EvidenceItem.id")
+    events: Mapped[list[CaseEvent]] = relationship(order_by="CaseEvent.id")
+
+
+class CaseLink(Base):
+    """A record the case ties in: a request (its uid), a notice, a hit, a person of the
+    registry, a hotline thread. Unique per case."""
+
+    __tablename__ = "case_links"
+    __table_args__ = (sa.UniqueConstraint("case_id", "kind", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(sa.String(10))  # request | notice | hit | person | thread
+    ref: Mapped[str] = mapped_column(sa.String(40))
+    added_by: Mapped[str] = mapped_column(sa.String(80))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EvidenceItem(Base):
+    """An item of evidence: a file (its bytes and SHA-256) or a physical item (its
+    description), with its current holder; every transfer is a custody row."""
+
+    __tablename__ = "evidence_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))  # file | physical
+    description: Mapped[str] = mapped_column(sa.Text)
+    name: Mapped[str | None] = mapped_column(sa.String(255))
+    content_type: Mapped[str | None] = mapped_column(sa.String(255))
+    size: Mapped[int | None] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    data: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    holder: Mapped[str] = mapped_column(sa.String(200))
+    location: Mapped[str | None] = mapped_column(sa.String(300))
+    added_by: Mapped[str] = mapped_column(sa.String(80))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    custody: Mapped[list[CustodyTransfer]] = relationship(order_by="CustodyTransfer.id")
+
+
+class CustodyTransfer(Base):
+    """One hand of an evidence item's chain of custody: who gave it to whom, when, where
+    and why. Append-only: rows are never changed or removed."""
+
+    __tablename__ = "custody_transfers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("evidence_items.id", ondelete="RESTRICT"), index=True
+    )
+    from_holder: Mapped[str] = mapped_column(sa.String(200))
+    to_holder: Mapped[str] = mapped_column(sa.String(200))
+    at: Mapped[datetime] = mapped_column()
+    place: Mapped[str] = mapped_column(sa.String(300))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    recorded_by: Mapped[str] = mapped_column(sa.String(80))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseEvent(Base):
+    """What happened to a case itself (opened, linked, an item added, ownership
+    transferred, closed): one source of its timeline."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="RESTRICT"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(sa.String(80))
+    action: Mapped[str] = mapped_column(sa.String(24))
+    detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+
+class Handover(Base):
+    """A person handed over (a surrender): who, where (a border gate), when, by and to
+    which agencies and officers, the documents exchanged; it completes a hand-over
+    request and is held the same on both nodes (it travels in the request's step)."""
+
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("assistance_requests.id", ondelete="RESTRICT"), unique=True
+    )
+    persons: Mapped[list[str]] = mapped_column(sa.JSON)
+    place: Mapped[str] = mapped_column(sa.String(300))
+    at: Mapped[datetime] = mapped_column()
+    handing_agency: Mapped[str] = mapped_column(sa.String(300))
+    receiving_agency: Mapped[str] = mapped_column(sa.String(300))
+    handing_officers: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    receiving_officers: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    documents: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    recorded_by: Mapped[str] = mapped_column(sa.String(200))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

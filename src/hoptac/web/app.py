@@ -29,6 +29,7 @@ from hoptac.screening import jobs
 from hoptac.settings import Settings, get_settings
 from hoptac.web import problems, validation
 from hoptac.web.api import auth as api_auth
+from hoptac.web.api import cases as api_cases
 from hoptac.web.api import exchange as api_exchange
 from hoptac.web.api import hotline as api_hotline
 from hoptac.web.api import records as api_records
@@ -195,6 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_records.router)
     app.include_router(api_hotline.router)
     app.include_router(api_requests.router)
+    app.include_router(api_cases.router)
     app.include_router(signin_pages.router)
     app.include_router(screening_pages.router)
     app.include_router(hotline_pages.router)

@@ -45,13 +45,14 @@ def refusal_page(status: int, vi: str, en: str, back: str = "/") -> str:
 </body></html>"""
 
 
-UPLOAD_SUFFIX = "/import"  # the CSV upload routes (POST)
+UPLOAD_SUFFIXES = ("/import", "/evidence")  # the upload routes (POST): CSV, evidence files
 MULTIPART_SLACK = 64 * 1024  # the form around the file: the file's own limit is exact
 
 
 class BodyLimit:
     """Refuse bodies over `max_bytes` with 413 before the app reads them into memory;
-    uploads (POST to a path ending in /import) may carry a file of `upload_bytes`."""
+    uploads (POST to a path ending in /import or /evidence) may carry a file of
+    `upload_bytes`."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int = 0) -> None:
         self.app = app
@@ -63,7 +64,7 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self.max_bytes
-        if scope.get("method") == "POST" and str(scope.get("path", "")).endswith(UPLOAD_SUFFIX):
+        if scope.get("method") == "POST" and str(scope.get("path", "")).endswith(UPLOAD_SUFFIXES):
             limit = max(limit, self.upload_bytes + MULTIPART_SLACK)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:

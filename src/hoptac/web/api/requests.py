@@ -132,7 +132,32 @@ class DeadlineOut(BaseModel):
     urgent: bool
 
 
+class HandoverIn(BaseModel):
+    persons: list[str] = Field(min_length=1, max_length=50, description="Who was handed over.")
+    place: str = Field(min_length=1, max_length=300, examples=["Cửa khẩu Móng Cái"])
+    at: datetime = Field(description="When, with its timezone.")
+    handing_agency: str = Field(min_length=1, max_length=300)
+    receiving_agency: str = Field(min_length=1, max_length=300)
+    handing_officers: list[str] = Field(default_factory=list, max_length=20)
+    receiving_officers: list[str] = Field(default_factory=list, max_length=20)
+    documents: list[str] = Field(default_factory=list, max_length=50)
+    text: str | None = Field(None, max_length=20000, description="The answer's text (optional).")
+
+
+class HandoverOut(BaseModel):
+    persons: list[str]
+    place: str
+    at: UtcDateTime
+    handing_agency: str
+    receiving_agency: str
+    handing_officers: list[str]
+    receiving_officers: list[str]
+    documents: list[str]
+    recorded_by: str
+
+
 class RequestFull(RequestOut):
+    handover: HandoverOut | None = Field(None, description="A hand-over request's handover.")
     history: list[StepOut] = Field(description="Oldest first.")
     deadlines: list[DeadlineOut]
     actions: list[Action] = Field(description="The steps the caller may take now.")
@@ -187,8 +212,28 @@ def _out(row: Any, now: datetime | None = None) -> dict[str, Any]:
 
 
 def _full(row: Any, principal: Any) -> dict[str, Any]:
+    from sqlalchemy.orm import object_session
+
+    session = object_session(row)
+    handover = service.handover_of(session, row) if session is not None else None
     return {
         **_out(row),
+        "handover": None
+        if handover is None
+        else {
+            k: getattr(handover, k)
+            for k in (
+                "persons",
+                "place",
+                "at",
+                "handing_agency",
+                "receiving_agency",
+                "handing_officers",
+                "receiving_officers",
+                "documents",
+                "recorded_by",
+            )
+        },
         "history": [
             {
                 "seq": e.seq,
@@ -414,6 +459,40 @@ def extend_deadline(
         data.deadline,
         data.due,
         data.reason,
+        version=parse_etag(if_match) if if_match else None,
+        client=client_of(request),
+    )
+    out = _answer(response, row, principal)
+    db.commit()
+    wake_sender(request)
+    return out
+
+
+@router.post(
+    "/{uid}/handover",
+    response_model=RequestFull,
+    summary="Record the handover of a hand-over request",
+    name="requests_handover",
+)
+def record_handover(
+    request: Request,
+    response: Response,
+    db: DB,
+    principal: ApiWriter,
+    uid: Uid,
+    data: HandoverIn,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """The side handing the person over records it with its answer; the requesting side,
+    receiving the person, with its close. Both nodes hold it; the notices of the persons
+    concerned are marked executed."""
+    row = service.record_handover(
+        db,
+        node_keys(request),
+        principal,
+        uid,
+        data.model_dump(exclude={"text"}, mode="json"),
+        text=data.text,
         version=parse_etag(if_match) if if_match else None,
         client=client_of(request),
     )
