@@ -11,6 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
+import assistance_bench
 import hotline_bench
 import ingest_bench
 import names_bench
@@ -29,6 +30,7 @@ def main() -> None:
         **ingest_bench.run(),
         **screening_bench.run(),
         **hotline_bench.run(),
+        **assistance_bench.run(),
     }
     print("\nagainst bench/baselines.json:")
     for name, value in results.items():

@@ -181,3 +181,41 @@ def test_the_service_levels_come_as_json_and_as_csv_for_the_liaison_only(
     assert (
         client.get("/api/v1/requests/sla", headers=_auth(client, "hue_officer")).status_code == 404
     )
+
+
+def test_a_case_through_the_api_and_an_evidence_file_past_the_limit_is_413(
+    client: TestClient, session: Session, requests_net: Net, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hoptac.assistance import cases
+
+    headers = _auth(client, "hcmc_officer")
+    made = client.post("/api/v1/cases", json={"title": "Hồ sơ Kim Min-jun"}, headers=headers)
+    assert made.status_code == 201, made.text
+    ref = made.json()["ref"]
+    uid = receive_request(session, requests_net)
+    linked = client.post(
+        f"/api/v1/cases/{ref}/links", json={"kind": "request", "target": uid}, headers=headers
+    )
+    assert linked.status_code == 200 and linked.json()["links"][0]["ref"] == uid
+    monkeypatch.setattr(cases, "EVIDENCE_MAX_BYTES", 100)
+    big = client.post(
+        f"/api/v1/cases/{ref}/evidence",
+        data={"kind": "file", "description": "Video", "holder": "Đội 2"},
+        files={"file": ("clip.mp4", b"\0" * 101, "video/mp4")},
+        headers=headers,
+    )
+    assert_problem(big, 413)
+    small = client.post(
+        f"/api/v1/cases/{ref}/evidence",
+        data={"kind": "file", "description": "Ảnh", "holder": "Đội 2"},
+        files={"file": ("a.jpg", b"\xff\xd8", "image/jpeg")},
+        headers=headers,
+    )
+    assert small.status_code == 201
+    got = client.get(f"/api/v1/cases/{ref}", headers=headers).json()
+    assert [e["name"] for e in got["evidence"]] == ["a.jpg"]  # the refused file left nothing
+    closing = client.post(f"/api/v1/cases/{ref}/close", headers=headers)
+    assert_problem(closing, 409)
+    assert uid in closing.json()["detail"]
+    for who, status in (("hcmc_viewer", 403), ("hue_officer", 404)):
+        assert client.get(f"/api/v1/cases/{ref}", headers=_auth(client, who)).status_code == status

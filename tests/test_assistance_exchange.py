@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -335,3 +336,100 @@ def test_the_service_levels_count_both_ways_per_quarter_and_export_as_csv(
     rows = sla.to_csv(lines).splitlines()
     assert rows[0].startswith("peer,peer_name,direction,quarter,requests,open,overdue")
     assert len(rows) == 1 + len(lines)
+
+
+# ---- what a partner may not do to this node's requests (review of dcf62fc) ---------------
+
+
+def _forge(src: Node, dst: Node, body: dict[str, Any]) -> inbox.Received:
+    """An envelope `src`'s node signs with whatever body it likes."""
+    with transaction(src.factory) as s:
+        outbox.enqueue(s, src.keys, peering.peer_by_node(s, dst.node_id), "request", body)
+    return deliver(src, dst)
+
+
+def _raw(uid: str, seq: int, action: str, **step_fields: Any) -> dict[str, Any]:
+    return {
+        "request": uid,
+        "step": {
+            "uid": ulid.new(), "seq": seq, "action": action, "side": "receiving",
+            "actor": "mallory@cn-beijing-psb", "role": "officer",
+            "at": datetime.now(UTC).isoformat(), "details": {}, **step_fields,
+        },
+    }  # fmt: skip
+
+
+def test_a_refused_crossing_step_leaves_the_withdrawal_as_it_was(
+    nodes: tuple[Node, Node],
+) -> None:
+    a, b = nodes
+    uid = new_request(a)
+    step(a, uid, "send")
+    settle_all(a, b)
+    step(b, uid, "acknowledge")
+    settle_all(a, b)
+    step(a, uid, "withdraw", reason="Đã bắt được tại Việt Nam")  # seq 4 here
+    before = history(a, uid)
+    got = _forge(b, a, _raw(uid, 4, "start"))  # not a step from 'acknowledged'
+    assert [r["code"] for r in got.rejected] == ["not_entitled"]
+    assert state(a, uid) == "withdrawn" and history(a, uid) == before
+
+
+def test_steps_out_of_order_around_a_withdrawal_still_converge(nodes: tuple[Node, Node]) -> None:
+    """Beijing acknowledges (3) and accepts (4) while Hanoi withdraws (3); Beijing's
+    accept reaches Hanoi before its acknowledge. It waits, and both end the same."""
+    a, b = nodes
+    uid = new_request(a)
+    step(a, uid, "send")
+    settle_all(a, b)
+    step(b, uid, "acknowledge")
+    step(b, uid, "accept")
+    step(a, uid, "withdraw", reason="x")
+    with b.factory() as s:
+        batch = outbox.next_batch(s, peering.peer_by_node(s, a.node_id), 100, None)
+        wires = [json.loads(r.wire) for r in batch]
+    for wire_form in reversed(wires):  # accept first, then acknowledge
+        with transaction(a.factory) as s:
+            got = inbox.receive(s, a.keys, [wire_form])
+        assert got.receipts and not got.rejected, got.rejected
+    settle_all(a, b)
+    step(b, uid, "acknowledge_withdrawal")
+    settle_all(a, b)
+    assert state(a, uid) == state(b, uid) == "closed"
+    assert history(a, uid) == history(b, uid)
+    assert [h[2] for h in history(a, uid)][-4:] == [
+        "acknowledge", "accept", "withdraw", "acknowledge_withdrawal",
+    ]  # fmt: skip
+
+
+def test_a_partners_step_with_odd_details_or_a_future_time_is_refused(
+    nodes: tuple[Node, Node],
+) -> None:
+    a, b = nodes
+    uid = new_request(a)
+    step(a, uid, "send")
+    settle_all(a, b)
+    before = history(a, uid)
+    for bad in (
+        _raw(uid, 3, "acknowledge", details={"reason_code": ["x"]}),
+        _raw(uid, 3, "acknowledge", details={"junk": "x"}),
+        _raw(uid, 3, "acknowledge", at=(datetime.now(UTC) + timedelta(days=400)).isoformat()),
+        _raw(uid, 3, "acknowledge", at="0001-01-01T00:30:00+01:00"),
+    ):
+        got = _forge(b, a, bad)  # (an earlier refused one may be offered again with it)
+        assert got.rejected and {r["code"] for r in got.rejected} == {"bad_payload"}
+    assert state(a, uid) == "delivered" and history(a, uid) == before
+
+
+def test_no_deadline_is_extended_while_the_requester_is_the_one_to_act(
+    nodes: tuple[Node, Node],
+) -> None:
+    a, b = nodes
+    uid = new_request(a)
+    step(a, uid, "send")
+    settle_all(a, b)
+    step(b, uid, "acknowledge")
+    step(b, uid, "request_info", question="?")
+    with pytest.raises(Conflict), transaction(b.factory) as s:
+        due = datetime.now(UTC) + timedelta(days=9)
+        service.extend(s, b.keys, person(b), uid, "answer", due, "cần thêm thời gian")

@@ -498,7 +498,7 @@ def timeline(session: Session, principal: Principal, case: Case) -> list[Entry]:
             row = requests.get_request(session, principal, uid)
         except (NotFound, Forbidden):
             continue  # no longer the caller's to see
-        for e in row.events:
+        for e in row.history:
             out.append(
                 Entry(
                     e.at, "request", e.action,

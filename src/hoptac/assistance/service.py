@@ -74,14 +74,22 @@ log = logging.getLogger(__name__)
 
 KIND = "request"  # the envelope kind every shared step travels in
 EXTEND = "extend"  # a step that moves a deadline and changes no state
-# the states a deadline may be extended in: the partner holds the request, it is not over
-EXTENDABLE = frozenset(State) - {
-    State.DRAFT,
-    State.AWAITING_VALIDATION,
-    State.SENT,
-    State.WITHDRAWN,
-    State.CLOSED,
-}
+# the states a deadline may be extended in: those where only the receiving side acts
+# (besides the requester's withdrawal, which may cross any step), so that an extension
+# never crosses another step of the requester
+EXTENDABLE = frozenset(
+    {
+        State.DELIVERED,
+        State.ACKNOWLEDGED,
+        State.ACCEPTED,
+        State.IN_EXECUTION,
+        State.POSTPONED,
+        State.PARTIALLY_ANSWERED,
+    }
+)
+HOLD_AHEAD = 50  # a partner's step at most this far ahead of the last applied is held
+HOLD_PER_PEER = 1_000  # steps held for one partner at most (more: refused, to retry)
+CLOCK_SKEW = timedelta(minutes=5)
 _UNSHARED = (State.DRAFT, State.AWAITING_VALIDATION)
 
 
@@ -489,6 +497,7 @@ DETAIL_KEYS = (
     HANDOVER,
 )
 MAX_DETAIL = 20_000
+LAST_YEAR = 2200  # a date past this is no date a request can mean (and nears datetime.max)
 
 
 def _known(details: Mapping[str, Any]) -> dict[str, Any]:
@@ -515,9 +524,9 @@ def _typed(details: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(value, str):
         text = value.strip().replace("Z", "+00:00")
         with contextlib.suppress(ValueError):
-            out[states.NEW_DATE] = (
-                date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
-            )
+            parsed = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+            if 1970 <= parsed.year <= LAST_YEAR:  # else the machine refuses the text by name
+                out[states.NEW_DATE] = parsed
     return out
 
 
@@ -707,20 +716,60 @@ def receive_step(
     row = session.scalar(sa.select(AssistanceRequest).where(AssistanceRequest.uid == msg.request))
     if row is not None and row.peer_id != peer.id:
         raise _NotEntitled("this request is not between this node and the sender")
-    known = session.scalar(sa.select(RequestEvent.id).where(RequestEvent.uid == msg.step.uid))
-    held = session.scalar(sa.select(HeldEvent.id).where(HeldEvent.event_uid == msg.step.uid))
+    known = session.scalar(
+        sa.select(RequestEvent.id)
+        .join(AssistanceRequest, AssistanceRequest.id == RequestEvent.request_id)
+        .where(RequestEvent.uid == msg.step.uid, AssistanceRequest.uid == msg.request)
+    )
+    held = session.scalar(
+        sa.select(HeldEvent.id).where(
+            HeldEvent.event_uid == msg.step.uid, HeldEvent.peer_id == peer.id
+        )
+    )
     if known is not None or held is not None:
         return Placement(thread_id=msg.request)
+    _check_time(msg, env)
+    _check_details(msg.step.action, msg.step.details)
     if row is None:
         if msg.step.seq != 1:
             _hold(session, peer, msg, env.id)
             return Placement(thread_id=msg.request)
-        row = _open_received(session, peer, msg)
+        row = _open_received(session, peer, msg, env)
     _apply_or_hold(session, batch.keys, peer, row, msg, env.id, batch.now)
     return Placement(thread_id=msg.request, priority=row.priority)
 
 
-def _open_received(session: Session, peer: Peer, msg: StepBody) -> AssistanceRequest:
+def _check_time(msg: StepBody, env: Envelope) -> None:
+    """A step is taken before the envelope that carries it was made (a few minutes of
+    clock skew allowed), and after the Unix epoch: the partner does not date our clocks
+    into the future or out of the calendar."""
+    from hoptac.exchange import envelope as wire
+
+    made = wire.parse_timestamp(env.created_at)
+    at = msg.step.at
+    if not datetime(1970, 1, 1, tzinfo=UTC) <= at <= made + CLOCK_SKEW:
+        raise Rejected("bad_payload", f"step time {at.isoformat()} is not before its envelope")
+
+
+def _check_details(action: Any, details: Mapping[str, Any]) -> None:
+    """A partner's step carries the details a step may carry, as text within its length
+    (a handover as its model; an extension its deadline, due and reason), like a step
+    taken here."""
+    allowed_keys = {"deadline", "due", states.REASON} if action == EXTEND else set(DETAIL_KEYS)
+    for key, value in details.items():
+        if key not in allowed_keys:
+            raise Rejected("bad_payload", f"details: {key!r} is not a detail of {action!r}")
+        if key == HANDOVER:
+            if not isinstance(value, dict):
+                raise Rejected("bad_payload", "details: a handover is an object")
+            continue
+        if not isinstance(value, str) or len(value) > MAX_DETAIL:
+            raise Rejected(
+                "bad_payload", f"details: {key!r} must be text of {MAX_DETAIL:,} at most"
+            )
+
+
+def _open_received(session: Session, peer: Peer, msg: StepBody, env: Envelope) -> AssistanceRequest:
     """The partner's new request, as the receiving side holds it (not yet flushed: its
     first step is checked before anything is written)."""
     data = msg.data
@@ -739,7 +788,14 @@ def _open_received(session: Session, peer: Peer, msg: StepBody) -> AssistanceReq
         # the state its first step left, on the partner's side; that step follows
         state=State.DRAFT if msg.step.action is Action.SEND else State.AWAITING_VALIDATION,
         created_by=msg.step.actor,
-        **_received_fields(data),
+        **{
+            **_received_fields(data),
+            # the envelope's code governs what it carries (the data's own is ignored)
+            "handling": env.handling,
+            "handling_note": env.handling_note,
+            "reliability": env.reliability,
+            "accuracy": env.accuracy,
+        },
     )
     row.attachments = [
         RequestAttachment(
@@ -773,6 +829,18 @@ def _received_fields(d: WireRequest) -> dict[str, Any]:
 
 
 def _hold(session: Session, peer: Peer, msg: StepBody, envelope_id: str) -> None:
+    """Keep a step that came early. Bounded: a partner's held steps, and how far ahead of
+    its request's last step one may be; past that, refused for now (`busy`: retried)."""
+    count = session.scalar(
+        sa.select(sa.func.count()).select_from(HeldEvent).where(HeldEvent.peer_id == peer.id)
+    )
+    if (count or 0) >= HOLD_PER_PEER:
+        raise Rejected("busy", f"{HOLD_PER_PEER} steps of this partner wait already")
+    last = session.scalar(
+        sa.select(AssistanceRequest.last_seq).where(AssistanceRequest.uid == msg.request)
+    )
+    if msg.step.seq > (last or 0) + HOLD_AHEAD:
+        raise Rejected("busy", f"step {msg.step.seq} is too far ahead; send the steps before it")
     session.add(
         HeldEvent(
             request_uid=msg.request,
@@ -797,7 +865,12 @@ def _apply_or_hold(
     now: datetime,
 ) -> None:
     step = msg.step
-    if row.id is not None and step.seq > row.last_seq + 1:
+    # Our withdrawal the partner has not seen yet floats: the partner numbers its steps
+    # without it, so its next step may carry our withdrawal's number (crossed), and any
+    # later one waits for the steps before it.
+    floating = _floating_withdrawal(row, msg)
+    base = row.last_seq - 1 if floating else row.last_seq
+    if row.id is not None and step.seq > base + 1:
         _hold(session, peer, msg, envelope_id)
         return
     if row.id is not None and step.seq <= row.last_seq:
@@ -805,6 +878,15 @@ def _apply_or_hold(
     else:
         _apply(session, keys, row, msg, envelope_id, now, seq=step.seq)
     _drain(session, keys, peer, row, now)
+
+
+def _floating_withdrawal(row: AssistanceRequest, msg: StepBody) -> bool:
+    if row.id is None or row.side != Side.REQUESTING or msg.step.side is not Side.RECEIVING:
+        return False
+    if msg.step.action is Action.ACKNOWLEDGE_WITHDRAWAL:
+        return False  # it follows our withdrawal: the partner has seen it
+    last = max((e for e in row.events if e.seq is not None), key=lambda e: e.seq or 0, default=None)
+    return last is not None and last.action == Action.WITHDRAW and last.side == Side.REQUESTING
 
 
 def _check_remote(row: AssistanceRequest, msg: StepBody, now: datetime) -> State:
@@ -957,6 +1039,14 @@ def _crossed(
         and withdrawals[0].action == Action.WITHDRAW
     ):
         w = withdrawals[0]
+        # the partner's step is checked against the state before our withdrawal first:
+        # a refusal must leave our history as it was
+        saved = (row.state, row.last_seq)
+        row.state, row.last_seq = w.from_state, step.seq - 1
+        try:
+            _check_remote(row, msg, now)
+        finally:
+            row.state, row.last_seq = saved
         row.state, row.last_seq = w.from_state, step.seq - 1
         w.seq = None  # free its number while the partner's step takes it
         session.flush()
@@ -986,7 +1076,11 @@ def _drain(
     while True:
         held = session.scalar(
             sa.select(HeldEvent)
-            .where(HeldEvent.request_uid == row.uid, HeldEvent.seq <= row.last_seq + 1)
+            .where(
+                HeldEvent.request_uid == row.uid,
+                HeldEvent.peer_id == peer.id,
+                HeldEvent.seq <= row.last_seq + 1,
+            )
             .order_by(HeldEvent.seq)
             .limit(1)
         )
@@ -1037,13 +1131,17 @@ def facts(row: AssistanceRequest) -> clock.Facts:
                     at,
                 )
             )
+    refusal = next((e for e in row.events if e.action == Action.REFUSE), None)
+    decided = row.decided_at
+    if refusal is not None and RequestKind(row.kind) not in states.COERCIVE:
+        decided = refusal.at  # a refusal answers a non-coercive request: when it came
     return clock.Facts(
         priority=RequestPriority(row.priority),
         kind=RequestKind(row.kind),
         received_at=_aware(row.received_at),
         acknowledged_at=_aware(row.acknowledged_at),
-        decided_at=_aware(row.decided_at),
-        refused=any(e.action == Action.REFUSE for e in row.events),
+        decided_at=_aware(decided),
+        refused=refusal is not None,
         answered_at=_aware(row.answered_at),
         pauses=pauses,
         extensions=extensions,
@@ -1168,6 +1266,11 @@ def _extension(
         raise InvalidInput(
             "the new due time needs its timezone",
             errors=[FieldError("due", "an ISO time with its offset, e.g. 2026-12-09T17:00Z")],
+        )
+    if due.year > LAST_YEAR or due - at > timedelta(days=5 * 366):
+        raise InvalidInput(
+            "a deadline is extended by five years at most",
+            errors=[FieldError("due", "within five years")],
         )
     ext = clock.extend(facts(row), name, due, reason, at)
     return {

@@ -75,7 +75,7 @@ def _history(row: Any) -> list[dict[str, Any]]:
             "to": e.to_state,
             "details": e.details,
         }
-        for e in row.events
+        for e in row.history
     ]
 
 

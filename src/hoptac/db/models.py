@@ -837,6 +837,12 @@ class AssistanceRequest(Versioned, Base):
     )
     attachments: Mapped[list[RequestAttachment]] = relationship(order_by="RequestAttachment.id")
 
+    @property
+    def history(self) -> list[RequestEvent]:
+        """The steps in the order both nodes share (`seq`), the steps inside the requesting
+        agency (no number: all taken before it was sent) first, by id."""
+        return sorted(self.events, key=lambda e: (e.seq or 0, e.id or 0))
+
 
 class RequestEvent(Base):
     """One step of a request's history, append-only. `seq` numbers the steps both nodes

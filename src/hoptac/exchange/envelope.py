@@ -45,7 +45,15 @@ _REFUSAL_CONTEXT = b"hoptac/v1/refusal\x00"
 # the envelope is sealed again to its new key): the envelope stays in the outbox and is
 # tried again. Every other refusal is final for that envelope.
 RETRYABLE = frozenset(
-    {"unknown_sender", "clock", "kind_not_allowed", "wrong_node", "bad_signature", "bad_payload"}
+    {
+        "unknown_sender",
+        "clock",
+        "kind_not_allowed",
+        "wrong_node",
+        "bad_signature",
+        "bad_payload",
+        "busy",  # too many early steps of a request wait already: later, they will not
+    }
 )
 _FIELDS = (
     "v",

@@ -247,7 +247,7 @@ def _full(row: Any, principal: Any) -> dict[str, Any]:
                 "details": e.details,
                 "envelope_id": e.envelope_id,
             }
-            for e in row.events
+            for e in row.history
         ],
         "deadlines": [d.__dict__ for d in service.deadlines(row)],
         "actions": service.actions_for(row, principal),
