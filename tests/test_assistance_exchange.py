@@ -433,3 +433,16 @@ def test_no_deadline_is_extended_while_the_requester_is_the_one_to_act(
     with pytest.raises(Conflict), transaction(b.factory) as s:
         due = datetime.now(UTC) + timedelta(days=9)
         service.extend(s, b.keys, person(b), uid, "answer", due, "cần thêm thời gian")
+
+
+def test_a_partners_request_cannot_link_this_nodes_notices(nodes: tuple[Node, Node]) -> None:
+    a, b = nodes
+    body = _raw(ulid.new(), 1, "send", side="requesting")
+    body["data"] = {
+        "kind": "locate", "title": "t", "summary": "s", "legal_basis": "MOU",
+        "persons": [{"name": "Lý Minh", "notice_id": 1}],
+    }  # fmt: skip
+    got = _forge(b, a, body)
+    assert [r["code"] for r in got.rejected] == ["bad_payload"]
+    with a.factory() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(AssistanceRequest)) == 0

@@ -79,6 +79,17 @@ class PersonRef(BaseModel):
         return self
 
 
+class WirePerson(BaseModel):
+    """A person as the request travels: no links (the ids of notices, hits and people are
+    each node's own, and a partner's would point at this node's records)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[StrictStr, AfterValidator(_stripped), Field(max_length=300)]
+    birth: StrictStr | None = Field(None, max_length=10)
+    nationality: StrictStr | None = Field(None, pattern=r"^[A-Z]{2}$")
+    document: StrictStr | None = Field(None, max_length=120)
+
+
 class FileIn(BaseModel):
     """A file attached to a request: its bytes as base64, checked against its SHA-256
     when one is given (always, on the wire)."""
@@ -183,6 +194,7 @@ class WireRequest(RequestData):
 
     agreement: StrictStr | None = Field(None, max_length=500)
     legal_basis: StrictStr | None = Field(None, max_length=2_000)
+    persons: list[WirePerson] = Field(default_factory=list, max_length=MAX_PERSONS)  # type: ignore[assignment]
     attachments: Annotated[list[FileIn], AfterValidator(_files_fit)] = Field(default_factory=list)
 
     @model_validator(mode="after")
