@@ -113,6 +113,17 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/requests/{uid}/steps/{action}"): MINE_WRITE,
     ("POST", "/requests/{uid}/extend"): MINE_WRITE,
     ("GET", "/requests/{uid}/files/{index:int}"): MINE_WRITE,
+    ("POST", "/requests/{uid}/handover"): MINE_WRITE,
+    # pages: cases (the owning agency's officers and admins)
+    ("GET", "/cases"): WRITE,  # each agency its own cases
+    ("POST", "/cases"): WRITE,
+    ("GET", "/cases/{ref}"): MINE_WRITE,
+    ("POST", "/cases/{ref}/links"): MINE_WRITE,
+    ("POST", "/cases/{ref}/evidence"): MINE_WRITE,
+    ("GET", "/cases/{ref}/evidence/{item}/file"): MINE_WRITE,
+    ("POST", "/cases/{ref}/evidence/{item}/custody"): MINE_WRITE,
+    ("POST", "/cases/{ref}/transfer"): MINE_WRITE,
+    ("POST", "/cases/{ref}/close"): MINE_WRITE,
     ("POST", "/hotline/messages/{envelope_id}/forward"): MINE_WRITE,
     ("POST", "/hotline/messages/{envelope_id}/permissions"): MINE_WRITE,
     ("GET", "/hotline/messages/{envelope_id}/attachments/{index:int}"): MINE_WRITE,
@@ -296,6 +307,18 @@ FORMS = {  # page forms by the route's last word: fields the form needs
     "forward": {"to": YUNNAN},
     "permissions": {"grantee": YUNNAN},
     "messages": {"to": "kr-busan-pd", "subject": "Kiểm tra", "body": "Kiểm tra"},
+    "cases": {"title": "Kiểm tra"},
+    "links": {"kind": "person", "target": "1"},
+    "evidence": {"kind": "file", "description": "Bi Mat", "holder": "Kho"},
+    "custody": {"to_holder": "Kho B", "place": "Hà Nội", "reason": "giám định"},
+    "transfer": {"officer": "hcmc_officer", "reason": "phân công"},
+    "handover": {
+        "persons": "Kim",
+        "place": "Cửa khẩu Mộc Bài",
+        "at": "2026-01-01T00:00",
+        "handing_agency": "A",
+        "receiving_agency": "B",
+    },
 }
 
 
@@ -338,6 +361,8 @@ def _body(method: str, path: str, form: str) -> dict[str, Any]:
     data = {"csrf_token": form, **FORMS.get(path.rsplit("/", 1)[1], {})}
     if path.endswith("/import"):
         return {"data": data, "files": {"file": ("x.csv", b"name\n", "text/csv")}}
+    if path.endswith("/evidence"):
+        return {"data": data, "files": {"file": ("x.pdf", b"%PDF", "application/pdf")}}
     return {"data": data}
 
 

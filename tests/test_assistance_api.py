@@ -219,3 +219,14 @@ def test_a_case_through_the_api_and_an_evidence_file_past_the_limit_is_413(
     assert uid in closing.json()["detail"]
     for who, status in (("hcmc_viewer", 403), ("hue_officer", 404)):
         assert client.get(f"/api/v1/cases/{ref}", headers=_auth(client, who)).status_code == status
+
+
+def test_numbers_in_other_scripts_are_refused_not_crashed_on(
+    client: TestClient, session: Session, requests_net: Net
+) -> None:
+    uid = _create(client)["uid"]
+    headers: dict[str, Any] = {
+        **_auth(client, "hcmc_officer"),
+        "If-Match": '"²"'.encode("latin-1"),  # a header may carry it
+    }
+    assert_problem(client.post(f"/api/v1/requests/{uid}/steps/send", json={}, headers=headers), 422)

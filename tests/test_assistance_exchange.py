@@ -446,3 +446,28 @@ def test_a_partners_request_cannot_link_this_nodes_notices(nodes: tuple[Node, No
     assert [r["code"] for r in got.rejected] == ["bad_payload"]
     with a.factory() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(AssistanceRequest)) == 0
+
+
+def test_requests_near_or_past_a_deadline_come_first_and_an_overdue_p1_is_urgent(
+    nodes: tuple[Node, Node],
+) -> None:
+    a, b = nodes
+    p1 = new_request(a, priority="P1", priority_reason="Đối tượng sắp xuất cảnh")
+    p3 = new_request(a, priority="P3")
+    for uid in (p1, p3):
+        step(a, uid, "send")
+    settle_all(a, b)
+    with b.factory() as s:
+        received = s.scalar(
+            sa.select(AssistanceRequest.received_at).where(AssistanceRequest.uid == p1)
+        )
+        assert received is not None
+        start = received.replace(tzinfo=UTC)
+        # nothing pressing yet; 50 minutes in, the P1's hour to acknowledge is near
+        assert service.pressing(s, person(b), now=start + timedelta(minutes=1)).items == []
+        near = service.pressing(s, person(b), now=start + timedelta(minutes=50))
+        assert [(r.uid, d.near, d.overdue) for r, d in near.items] == [(p1, True, False)]
+        late = service.pressing(s, person(b), now=start + timedelta(hours=2))
+        assert [(r.uid, d.overdue, d.urgent) for r, d in late.items] == [(p1, True, True)]
+        assert late.overdue == 1
+        assert service.pressing(s, person(b, Role.VIEWER)) is None

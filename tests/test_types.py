@@ -49,3 +49,30 @@ def test_displays_in_vietnamese_order() -> None:
     assert PartialDate(2024, 6, 9).display() == "09/06/2024"
     assert PartialDate(2024, 6).display() == "06/2024"
     assert PartialDate(2014).display() == "2014"
+
+
+def test_a_whole_number_is_ascii_digits_within_its_bound() -> None:
+    from hoptac.types import whole_number
+
+    assert whole_number("42") == 42 and whole_number("0") == 0
+    for text in ("²", "٣", "4²", "-1", "1.0", " 7", "", "1e3", None, 7):
+        assert whole_number(text) is None, text
+    assert whole_number("9" * 19) is None  # past 2^63 - 1
+    assert whole_number("2147483648", max_value=2**31 - 1) is None
+
+
+def test_no_isdigit_reads_a_number_in_the_code() -> None:
+    """`"²".isdigit()` is true and `int("²")` fails: a number typed or sent is read by
+    `types.whole_number`. (Bytes and ASCII-checked text are fine.)"""
+    import re
+    from pathlib import Path
+
+    src = Path(__file__).parents[1] / "src" / "hoptac"
+    found = [
+        f"{path.relative_to(src)}:{n}"
+        for path in src.rglob("*.py")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\.isdigit\(\)", line) and "isascii()" not in line
+        and "declared" not in line and "status.isdigit" not in line and "`" not in line
+    ]  # fmt: skip
+    assert found == [], found

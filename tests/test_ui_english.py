@@ -29,6 +29,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from hoptac.assistance import cases
+from hoptac.assistance import service as assistance
 from hoptac.auth import service as auth_service
 from hoptac.db.models import (
     Agency,
@@ -48,11 +50,21 @@ from hoptac.db.models import (
 from hoptac.exchange import identity, peering
 from hoptac.exchange.keys import NodeKeys
 from hoptac.screening import demo as screening_demo
+from hoptac.screening import service as screening_service
 from hoptac.settings import Settings
 from hoptac.types import Role
 from hoptac.web.pages import forms
 from tests.conftest import add_user, login
-from tests.helpers.hotline import BUSAN, HCMC, Net, card, pin_requests, receive, receive_request
+from tests.helpers.hotline import (
+    BUSAN,
+    HCMC,
+    Net,
+    card,
+    pin_requests,
+    receive,
+    receive_request,
+    receive_surrender,
+)
 from tests.helpers.routes import routes as _routes
 
 VIETNAMESE = re.compile(
@@ -245,7 +257,62 @@ def site(client: TestClient, app: Any, demo: Session, settings: Settings) -> dic
     conversation = client.get(f"/hotline/peers/{BUSAN}").text
     thread = re.search(r'href="/hotline/threads/([^"]+)"', conversation)
     assert thread, conversation
-    return {"thread": thread.group(1), "request": request}
+    admin = auth_service.principal_of(
+        session.scalars(sa.select(User).where(User.username == "ui_admin")).one()
+    )
+    # a surrender to hand over (its form), and one handed over (its record)
+    surrenders = [receive_surrender(session, net) for _ in range(2)]
+    for uid in surrenders:
+        for action in ("acknowledge", "accept", "start"):
+            assistance.take(session, keys, admin, uid, action, {})
+    assistance.record_handover(
+        session,
+        keys,
+        admin,
+        surrenders[1],
+        {
+            "persons": ["Kim Min-jun"],
+            "place": "Cửa khẩu Mộc Bài",
+            "at": "2025-03-01T02:30:00+00:00",
+            "handing_agency": "Công an TP.HCM",
+            "receiving_agency": "Sở Cảnh sát Busan",
+            "handing_officers": ["Đại úy Phạm D"],
+            "documents": ["Biên bản bàn giao"],
+        },
+    )
+    # a case that ties in something of every source: its timeline shows each
+    hit = session.scalars(sa.select(ScreeningHit).order_by(ScreeningHit.id)).first()
+    assert hit is not None
+    screening_service.decide(session, admin, hit.id, "confirmed", "Cùng hộ chiếu")
+    case = cases.open_case(session, admin, "Chuyên án lừa đảo Busan", "Đường dây lừa đảo")
+    item = cases.add_evidence(
+        session, admin, case.ref, kind="physical", description="Điện thoại", holder="Đội 3",
+        location="Kho vật chứng Quận 1",
+    )  # fmt: skip
+    cases.add_evidence(
+        session, admin, case.ref, kind="file", description="Ảnh hiện trường", holder="Đội 3",
+        file=cases.File("anh.jpg", "image/jpeg", b"\xff\xd8" * 700),
+    )  # fmt: skip
+    cases.transfer_custody(
+        session, admin, case.ref, item.id, to_holder="Viện Khoa học hình sự", place="Hà Nội",
+        reason="Giám định",
+    )  # fmt: skip
+    for kind, target in (
+        ("request", request),
+        ("request", surrenders[1]),
+        ("thread", thread.group(1)),
+        ("hit", str(hit.id)),
+        ("notice", str(hit.notice_id)),
+    ):
+        cases.link(session, admin, case.ref, kind, target)
+    cases.transfer(session, admin, case.ref, officer="demo", reason="Phân công lại")
+    session.commit()
+    return {
+        "thread": thread.group(1),
+        "request": request,
+        "case": case.ref,
+        "surrenders": " ".join(surrenders),
+    }
 
 
 def _first(session: Session, model: Any) -> str:
@@ -254,7 +321,7 @@ def _first(session: Session, model: Any) -> str:
     return str(found)
 
 
-def pages(app: Any, session: Session, thread: str, request: str) -> list[str]:
+def pages(app: Any, session: Session, site: dict[str, str]) -> list[str]:
     """Every page (GET, HTML) of the app, its path filled with a record of the demo."""
     ids = {
         "/agencies/": Agency,
@@ -276,10 +343,10 @@ def pages(app: Any, session: Session, thread: str, request: str) -> list[str]:
         skip = ("/api", "/static", "/lang", "/login", "/logout", "/problems")
         if method != "GET" or path.startswith(skip):
             continue
-        if path.endswith((".csv", "/{index:int}")) or path == "/favicon.ico":
+        if path.endswith((".csv", "/{index:int}", "/file")) or path == "/favicon.ico":
             continue  # files
-        path = path.replace("{node_id}", BUSAN).replace("{thread_id}", thread)
-        path = path.replace("{uid}", request)
+        path = path.replace("{node_id}", BUSAN).replace("{thread_id}", site["thread"])
+        path = path.replace("{uid}", site["request"]).replace("{ref}", site["case"])
         for filled in (
             [path.replace("{resource}", name) for name in forms.SPECS]
             if ("{resource}" in path)
@@ -292,6 +359,9 @@ def pages(app: Any, session: Session, thread: str, request: str) -> list[str]:
     assert not [p for p in out if "{" in p], out
     # and a few pages in the states that show more: a search, a filter, a page's second part
     out += ["/people?q=nguyen", "/agencies?q=busan", "/search?q=wang", "/commitments?status=open"]
+    # a surrender's handover form and its recorded handover; the cases' other tabs
+    out += [f"/requests/{uid}" for uid in site["surrenders"].split()]
+    out += ["/cases?status=closed", "/cases?status=all"]
     return out
 
 
@@ -301,7 +371,7 @@ def test_every_page_in_the_readers_language(
 ) -> None:
     client.cookies.set("hoptac_lang", lang)
     data = Data(demo, MESSAGE)
-    paths = pages(app, demo, site["thread"], site["request"])
+    paths = pages(app, demo, site)
     assert len(paths) >= 40, paths
     failures: list[str] = []
     for path in paths:

@@ -278,3 +278,15 @@ RANKS: tuple[tuple[str, str], ...] = (
     ("Thiếu úy", "Second Lieutenant"),
 )
 RANK_NAMES: frozenset[str] = frozenset(vi for vi, _ in RANKS)
+
+
+def whole_number(text: object, *, max_value: int = 2**63 - 1) -> int | None:
+    """`text` as a whole number if it is one written in ASCII digits (0-9) and within
+    `max_value`, else None. `str.isdigit()` is true of "²" and "٣", which `int()` then
+    refuses or reads: every number typed by a person or sent by a partner is read here."""
+    if not isinstance(text, str) or not text.isascii() or not text.isdecimal():
+        return None
+    if len(text) > len(str(max_value)):
+        return None
+    value = int(text)
+    return value if value <= max_value else None

@@ -147,3 +147,37 @@ def receive_request(
     }
     receive(session, net, kind="request", body=body)
     return uid
+
+
+def receive_surrender(session: Session, net: Net) -> str:
+    """A hand-over request Busan sends (a coercive kind: its first shared step is the
+    validation by Busan's admin), stored as the inbox stores it; its id."""
+    from datetime import UTC, datetime
+
+    from hoptac.exchange import ulid
+
+    uid = ulid.new()
+    body = {
+        "request": uid,
+        "step": {
+            "uid": ulid.new(),
+            "seq": 1,
+            "action": "validate",
+            "side": "requesting",
+            "actor": "park@kr-busan-pd",
+            "role": "admin",
+            "at": datetime.now(UTC).isoformat(),
+            "details": {},
+        },
+        "data": {
+            "kind": "surrender",
+            "priority": "P2",
+            "title": "Surrender of Kim Min-jun",
+            "summary": "Please hand over Kim Min-jun, wanted for fraud in Busan.",
+            "persons": [{"name": "Kim Min-jun", "birth": "1990", "nationality": "KR"}],
+            "legal_basis": "MOU 2019",
+            "attachments": [],
+        },
+    }
+    receive(session, net, kind="request", body=body)
+    return uid

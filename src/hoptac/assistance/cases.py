@@ -42,7 +42,7 @@ from hoptac.db.models import (
 )
 from hoptac.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, TooLarge
 from hoptac.screening import service as screening
-from hoptac.types import Role
+from hoptac.types import Role, whole_number
 
 LINK_KINDS = ("request", "notice", "hit", "person", "thread")
 EVIDENCE_KINDS = ("file", "physical")
@@ -243,13 +243,14 @@ def _check_target(session: Session, principal: Principal, kind: str, target: str
         if found is None or node_agency != principal.agency_id:
             raise missing
         return
-    if not target.isdigit() or int(target) > 2**62:
+    number = whole_number(target, max_value=2**62)
+    if number is None:
         raise missing
     try:
         if kind == "hit":
-            screening.read_hit(session, principal, int(target))
+            screening.read_hit(session, principal, number)
         else:
-            get_visible(session, Notice if kind == "notice" else Person, int(target), principal)
+            get_visible(session, Notice if kind == "notice" else Person, number, principal)
     except NotFound:
         raise missing from None
 

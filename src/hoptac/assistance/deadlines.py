@@ -37,6 +37,13 @@ class DeadlineName(StrEnum):
     EXECUTE = "execute"  # coercive kinds: answer, counted from acceptance
 
 
+DEADLINE_LABEL: dict[DeadlineName, tuple[str, str]] = {  # Vietnamese, English
+    DeadlineName.ACKNOWLEDGE: ("Tiếp nhận", "Acknowledge"),
+    DeadlineName.ANSWER: ("Trả lời", "Answer"),
+    DeadlineName.DECIDE: ("Quyết định", "Decide"),
+    DeadlineName.EXECUTE: ("Thực hiện", "Execute"),
+}
+
 ACKNOWLEDGE_WITHIN: dict[RequestPriority, timedelta] = {
     RequestPriority.P1: timedelta(hours=1),
     RequestPriority.P2: timedelta(hours=4),

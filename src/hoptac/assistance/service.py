@@ -1369,7 +1369,7 @@ def record_handover(
     details: dict[str, Any] = {HANDOVER: handover}
     if action is Action.ANSWER:
         details[states.TEXT] = (text or "").strip() or (
-            f"Handed over at {handover['place']}: {', '.join(handover['persons'])}"
+            f"Đã bàn giao tại {handover['place']}: {', '.join(handover['persons'])}"
         )
     return take(
         session, keys, principal, uid, action.value, details, version=version, now=now,
@@ -1430,3 +1430,50 @@ def _record_handover(session: Session, row: AssistanceRequest, event: RequestEve
 
 def handover_of(session: Session, row: AssistanceRequest) -> Handover | None:
     return session.scalar(sa.select(Handover).where(Handover.request_id == row.id))
+
+
+# ---- what needs action now (the dashboard and the hotline) -----------------------------
+
+
+@dataclass(frozen=True)
+class Pressing:
+    """The requests near or past a deadline, the most pressing first, and how many of the
+    agency's requests are overdue in all."""
+
+    items: list[tuple[AssistanceRequest, clock.Deadline]]
+    overdue: int
+
+
+def pressing(
+    session: Session, principal: Principal, now: datetime | None = None, limit: int = 5
+) -> Pressing | None:
+    """Open requests whose nearest deadline is past or near (overdue first; an overdue P1
+    is urgent to both sides), read from the scoped list: None where the caller handles no
+    requests (another agency, a viewer, a node without identity)."""
+    try:
+        query = _scoped(session, principal)
+    except (NotFound, Forbidden):
+        return None
+    at = now or datetime.now(UTC)
+    soon = _naive(at) + timedelta(days=1)
+    candidates = session.scalars(
+        query.where(
+            AssistanceRequest.state.not_in((State.CLOSED, State.WITHDRAWN)),
+            AssistanceRequest.due_at.is_not(None),
+            AssistanceRequest.due_at < soon,
+        )
+        .order_by(AssistanceRequest.due_at)
+        .limit(200)
+    ).all()
+    found = []
+    for row in candidates:
+        top = nearest(row, at)
+        if top is not None and (top.overdue or top.near):
+            found.append((row, top))
+    found.sort(key=lambda pair: clock.sort_key(pair[1]))
+    overdue = session.scalar(
+        sa.select(sa.func.count()).select_from(
+            query.where(AssistanceRequest.state != State.CLOSED, overdue_clause(at)).subquery()
+        )
+    )
+    return Pressing(found[:limit], int(overdue or 0))

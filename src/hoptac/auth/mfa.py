@@ -151,7 +151,7 @@ def _step(now: datetime) -> int:
 def matching_step(secret: str, code: str, now: datetime) -> int | None:
     """The time step `code` was made for, within DRIFT_STEPS of `now`, or None."""
     code = code.strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdecimal() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
     here = _step(now)

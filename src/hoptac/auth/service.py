@@ -22,7 +22,7 @@ from hoptac.db.models import Agency, ApiToken, RecoveryCode, User, UserSession, 
 from hoptac.errors import Conflict, InvalidInput, Unauthenticated
 from hoptac.names import fold
 from hoptac.settings import Settings
-from hoptac.types import Role
+from hoptac.types import Role, whole_number
 
 
 def _digest(raw: str) -> str:
@@ -35,8 +35,9 @@ def principal_of(user: User) -> Principal:
 
 def find_agency(session: Session, ident: str) -> Agency:
     """An agency by id, ref or any of its names (diacritics and case ignored), for the CLI."""
-    if ident.isdigit():
-        matches = list(session.scalars(sa.select(Agency).where(Agency.id == int(ident))))
+    number = whole_number(ident)
+    if number is not None:
+        matches = list(session.scalars(sa.select(Agency).where(Agency.id == number)))
     else:
         wanted = fold(ident)
         matches = [

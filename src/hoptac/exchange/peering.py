@@ -27,6 +27,7 @@ from hoptac.exchange.keys import NodeKeys
 from hoptac.types import (
     DeliveryStatus,
     Direction,
+    whole_number,
 )
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,8 @@ def add_peer(
         query = sa.select(Agreement.id).where(
             Agreement.owner_agency_id == node.agency_id,
             Agreement.ref == agreement
-            if not agreement.isdigit()
-            else Agreement.id == int(agreement),
+            if whole_number(agreement) is None
+            else Agreement.id == whole_number(agreement),
         )
         agreement_id = session.scalar(query)
         if agreement_id is None:

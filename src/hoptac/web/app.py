@@ -44,6 +44,7 @@ from hoptac.web.middleware import (
     SecurityHeaders,
 )
 from hoptac.web.pages import admin as admin_pages
+from hoptac.web.pages import cases as case_pages
 from hoptac.web.pages import hotline as hotline_pages
 from hoptac.web.pages import ingest as ingest_pages
 from hoptac.web.pages import requests as request_pages
@@ -201,6 +202,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(screening_pages.router)
     app.include_router(hotline_pages.router)
     app.include_router(request_pages.router)
+    app.include_router(case_pages.router)
     app.include_router(ingest_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(pages.router)

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Body, Header, Query, Response
 from hoptac.errors import FieldError, InvalidInput
 from hoptac.registry import schemas as s
 from hoptac.registry import service as svc
+from hoptac.types import whole_number
 from hoptac.web.api import RESPONSES, operation_id
 from hoptac.web.deps import DB, ApiPrincipal, ApiWriter
 from hoptac.web.params import Id
@@ -36,12 +37,13 @@ def parse_etag(value: str) -> int | None:
     if value.strip() == "*":
         return None
     text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    version = whole_number(text)
+    if version is None:
         raise InvalidInput(
             'If-Match must be an ETag returned by GET, such as "3"',
             errors=[FieldError("if-match", f"not an ETag of this API: {value[:40]!r}")],
         )
-    return int(text)
+    return version
 
 
 def _register(res: svc.Resource[Any]) -> None:

@@ -13,14 +13,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from hoptac.assistance import service as assistance
 from hoptac.errors import FieldError, Forbidden, InvalidInput, NotFound
 from hoptac.exchange import envelope as wire
 from hoptac.exchange import hotline as exchange_hotline
 from hoptac.exchange import identity, peering
 from hoptac.exchange.keys import NodeKeys
+from hoptac.types import whole_number
 from hoptac.web.deps import DB, Page, client_of, node_keys, wake_sender
 from hoptac.web.i18n import translate_error
-from hoptac.web.pages.render import TEMPLATES, render
+from hoptac.web.pages.render import TEMPLATES, render, request_words
 
 router = APIRouter(include_in_schema=False)
 
@@ -107,7 +109,7 @@ def _wake(request: Request) -> None:
 
 
 def _int(value: Any) -> int:
-    return int(value) if isinstance(value, str) and value.strip().isdigit() else 0
+    return whole_number(value.strip() if isinstance(value, str) else value) or 0
 
 
 def _text(form: Any, name: str) -> str:
@@ -156,6 +158,8 @@ def _home(
         request,
         "hotline.html",
         {
+            **request_words(request),
+            "pressing": assistance.pressing(db, page.principal),
             "page": page,
             "conversations": convs,
             "values": values,

@@ -248,3 +248,21 @@ def render_error(
         {"status": status, "message": message, "page": page},
         status_code=status,
     )
+
+
+def request_words(request: Request) -> dict[str, Any]:
+    """The words of requests for assistance in the reader's language: states, kinds,
+    actions, refusal reasons, deadlines (from `hoptac.assistance`, each a Vietnamese and
+    English pair), for every page that shows a request."""
+    from hoptac.assistance import states
+    from hoptac.assistance.deadlines import DEADLINE_LABEL, DeadlineName
+
+    i = 0 if lang_of(request) == "vi" else 1
+    return {
+        "state_word": {s.value: states.STATE_LABEL[s][i] for s in states.State},
+        "state_meaning": {s.value: states.MEANING[s][i] for s in states.State},
+        "kind_word": {k.value: states.KIND_LABEL[k][i] for k in states.RequestKind},
+        "action_word": {a.value: states.ACTION_LABEL[a][i] for a in states.Action},
+        "refusal_word": {r.value: states.REFUSAL_LABEL[r][i] for r in states.RefusalReason},
+        "deadline_word": {d.value: DEADLINE_LABEL[d][i] for d in DeadlineName},
+    }

@@ -4,24 +4,26 @@ take now. Each handler: parse, call one service (`hoptac.assistance.service`), r
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from hoptac.assistance import service, sla, states
-from hoptac.assistance.deadlines import DeadlineName
-from hoptac.assistance.states import Action, RequestKind, RequestPriority, State
+from hoptac.assistance.states import RequestKind, RequestPriority, Side, State
 from hoptac.auth.scoping import scoped
-from hoptac.db.models import Agreement
-from hoptac.errors import HoptacError, InvalidInput
+from hoptac.db.models import Agreement, AssistanceRequest, ScreeningHit
+from hoptac.errors import FieldError, HoptacError, InvalidInput
 from hoptac.exchange import peering
-from hoptac.web.deps import DB, Page, client_of, lang_of, node_keys, wake_sender
-from hoptac.web.i18n import translate_error
-from hoptac.web.pages.render import render
+from hoptac.screening import service as screening
+from hoptac.types import HitStatus, whole_number
+from hoptac.web.deps import DB, Page, PageContext, client_of, lang_of, node_keys, wake_sender
+from hoptac.web.i18n import dates_in_text, translate_error
+from hoptac.web.pages.render import render, request_words
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,25 +36,6 @@ STEP_FIELDS = {
     states.REASON_CODE: "code",
     states.NEW_DATE: "date",
 }
-DEADLINE_WORDS = {
-    DeadlineName.ACKNOWLEDGE: ("Tiếp nhận", "Acknowledge"),
-    DeadlineName.ANSWER: ("Trả lời", "Answer"),
-    DeadlineName.DECIDE: ("Quyết định", "Decide"),
-    DeadlineName.EXECUTE: ("Thực hiện", "Execute"),
-}
-
-
-def _words(request: Request) -> dict[str, Any]:
-    """The labels of states, kinds, actions and deadlines in the reader's language."""
-    i = 0 if lang_of(request) == "vi" else 1
-    return {
-        "state_word": {s.value: states.STATE_LABEL[s][i] for s in State},
-        "state_meaning": {s.value: states.MEANING[s][i] for s in State},
-        "kind_word": {k.value: states.KIND_LABEL[k][i] for k in RequestKind},
-        "action_word": {a.value: states.ACTION_LABEL[a][i] for a in Action},
-        "refusal_word": {r.value: states.REFUSAL_LABEL[r][i] for r in states.RefusalReason},
-        "deadline_word": {d.value: DEADLINE_WORDS[d][i] for d in DeadlineName},
-    }
 
 
 def _flag(value: str | None) -> bool:
@@ -94,7 +77,7 @@ def requests_list(
                 "overdue": query.overdue_only,
             },
             "states": [s.value for s in State],
-            **_words(request),
+            **request_words(request),
         },
     )
     db.commit()  # the listing's audit row
@@ -117,7 +100,7 @@ def _form_context(request: Request, page: Any, db: Session) -> dict[str, Any]:
         "coercive": [k.value for k in states.COERCIVE],
         "priorities": [p.value for p in RequestPriority],
         "agreements": agreements,
-        **_words(request),
+        **request_words(request),
     }
 
 
@@ -138,11 +121,56 @@ def requests_sla_csv(page: Page, db: DB, year: int | None = None) -> Response:
     )
 
 
+def _from_hit(hit: ScreeningHit, page: PageContext) -> dict[str, str]:
+    """A draft asking the partner to act on a confirmed hit: an arrest (the officer may
+    choose another kind), titled with the notice's name, the person as the register
+    recorded them, and the hit and the notice linked (they stay on this node)."""
+    n, r = hit.notice, hit.record
+    birth = screening.birth_of(r)
+    parts = [r.name, birth.iso() if birth else "", r.nationality or "", r.document_number or ""]
+    seen = f", {dates_in_text(r.seen_at, page.lang)}" if r.seen_at else ""
+    summary = page.t(
+        "Our screening matched the register record {record} ({register}{seen}) with the "
+        "notice {notice}. The match was confirmed by {reviewer}: {reason}"
+    ).format(
+        record=r.ref or r.id,
+        register=r.register.name,
+        seen=seen,
+        notice=n.ref or n.id,
+        reviewer=hit.reviewer or "",
+        reason=hit.decision_reason or "",
+    )
+    return {
+        "kind": RequestKind.ARREST.value,
+        "title": n.name[:300],
+        "summary": summary,
+        "persons": " | ".join(parts).rstrip(" |"),
+        "hit_id": str(hit.id),
+        "notice_id": str(n.id),
+    }
+
+
+HitId = Annotated[int | None, Query(ge=1, le=2**62)]
+
+
 @router.get("/requests/new", response_class=HTMLResponse)
-def request_new(request: Request, page: Page, db: DB, to: str | None = None) -> Response:
+def request_new(
+    request: Request, page: Page, db: DB, to: str | None = None, hit: HitId = None
+) -> Response:
     values = {"to": to or "", "kind": "verify_identity", "priority": "P3", "handling": "H0"}
     ctx = _form_context(request, page, db)
-    return render(request, "request_form.html", {**ctx, "values": values, "errors": {}})
+    error = None
+    if hit is not None:  # from a confirmed hit: ask the partner in one step
+        found = screening.read_hit(db, page.principal, hit)  # 404 unless the reader's; audited
+        if found.status is HitStatus.CONFIRMED:
+            values.update(_from_hit(found, page))
+        else:
+            error = page.t("Only a confirmed hit is put to a partner: confirm it first.")
+    out = render(
+        request, "request_form.html", {**ctx, "values": values, "errors": {}, "error": error}
+    )
+    db.commit()  # the hit's read, audited
+    return out
 
 
 def _lines(text: str) -> list[str]:
@@ -159,9 +187,22 @@ def _persons(text: str) -> list[dict[str, Any]]:
     return out
 
 
+def _linked_persons(values: dict[str, str]) -> list[dict[str, Any]]:
+    """The persons lines, the first carrying the hit and the notice the draft came from
+    (hidden fields; `create_draft` checks the reader may see them)."""
+    persons = _persons(values.get("persons", ""))
+    for key in ("hit_id", "notice_id"):
+        text = values.get(key, "")
+        if persons and whole_number(text) is not None:
+            persons[0][key] = int(text)
+    return persons
+
+
 @router.post("/requests", response_class=HTMLResponse)
 async def request_create(request: Request, page: Page, db: DB) -> Response:
+    page.require_write()
     form = await request.form()
+    page.check_csrf(form)
     values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
     agreement = values.get("legal_agreement_id", "")
     data: dict[str, Any] = {
@@ -172,8 +213,8 @@ async def request_create(request: Request, page: Page, db: DB) -> Response:
         "title": values.get("title", ""),
         "summary": values.get("summary", ""),
         "measures": _lines(values.get("measures", "")),
-        "persons": _persons(values.get("persons", "")),
-        "legal_agreement_id": int(agreement) if agreement.isdigit() else None,
+        "persons": _linked_persons(values),
+        "legal_agreement_id": whole_number(agreement),
         "legal_basis": values.get("legal_basis") or None,
         "handling": values.get("handling", "H0"),
         "handling_note": values.get("handling_note") or None,
@@ -193,6 +234,34 @@ async def request_create(request: Request, page: Page, db: DB) -> Response:
     return RedirectResponse(f"/requests/{quote(uid)}?created=1", status_code=303)
 
 
+# border gates where persons are handed over (the place's field offers them)
+BORDER_GATES = (
+    "Hữu Nghị",
+    "Móng Cái",
+    "Mộc Bài",
+    "Lào Cai",
+    "Tịnh Biên",
+    "Cầu Treo",
+    "Lao Bảo",
+    "Bờ Y",
+)
+HANDOVER_LISTS = ("persons", "handing_officers", "receiving_officers", "documents")
+HANDOVER_FIELDS = (*HANDOVER_LISTS, "place", "at", "handing_agency", "receiving_agency", "text")
+
+
+def _handover_values(db: Session, page: Any, row: AssistanceRequest) -> dict[str, str]:
+    """The handover form filled with what the request already says: its persons, and
+    the two agencies (the side executing the surrender hands over)."""
+    ours = service.require_liaison(db, page.principal).name
+    theirs = row.peer.name
+    receiving = row.side == Side.RECEIVING
+    return {
+        "persons": "\n".join(str(p.get("name", "")) for p in row.persons if p.get("name")),
+        "handing_agency": ours if receiving else theirs,
+        "receiving_agency": theirs if receiving else ours,
+    }
+
+
 def _detail(
     request: Request,
     page: Any,
@@ -201,9 +270,19 @@ def _detail(
     *,
     error: str | None = None,
     status_code: int = 200,
+    handover_values: dict[str, str] | None = None,
+    handover_errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
     row = service.read_request(db, page.principal, uid, client=client_of(request))
     actions = service.actions_for(row, page.principal)
+    handover = service.handover_of(db, row)
+    step = service.HANDOVER_STEPS.get((Side(row.side), State(row.state)))
+    takes_handover = (
+        row.kind == RequestKind.SURRENDER
+        and handover is None
+        and step is not None
+        and step in actions
+    )
     forms = []
     for action in actions:
         rules = [r for r in states.RULES if r.action is action]
@@ -222,7 +301,14 @@ def _detail(
             "extendable": [d.name.value for d in service.deadlines(row) if d.due and not d.met_at],
             "refusals": [c.value for c in states.RefusalReason],
             "error": error,
-            **_words(request),
+            "handover": handover,
+            "takes_handover": takes_handover,
+            "handover_step": step.value if step else None,
+            "handover_values": handover_values
+            or (_handover_values(db, page, row) if takes_handover else {}),
+            "handover_errors": handover_errors or {},
+            "gates": [(page.t("{gate} border gate").format(gate=g)) for g in BORDER_GATES],
+            **request_words(request),
         },
         status_code=status_code,
     )
@@ -237,7 +323,9 @@ def request_detail(request: Request, page: Page, db: DB, uid: str) -> Response:
 
 @router.post("/requests/{uid}/steps/{action}", response_class=HTMLResponse)
 async def request_step(request: Request, page: Page, db: DB, uid: str, action: str) -> Response:
+    page.require_write()
     form = await request.form()
+    page.check_csrf(form)
     details = {
         k: str(v).strip()
         for k, v in form.items()
@@ -252,7 +340,7 @@ async def request_step(request: Request, page: Page, db: DB, uid: str, action: s
             uid,
             action,
             details,
-            version=int(version) if version.isdigit() else None,
+            version=whole_number(version),
             client=client_of(request),
         )
     except HoptacError as exc:
@@ -268,9 +356,9 @@ async def request_step(request: Request, page: Page, db: DB, uid: str, action: s
 
 @router.post("/requests/{uid}/extend", response_class=HTMLResponse)
 async def request_extend(request: Request, page: Page, db: DB, uid: str) -> Response:
-    from datetime import UTC, datetime
-
+    page.require_write()
     form = await request.form()
+    page.check_csrf(form)
     text = str(form.get("due", "")).strip()
     try:
         due = datetime.fromisoformat(text).replace(tzinfo=UTC) if text else None
@@ -298,6 +386,65 @@ async def request_extend(request: Request, page: Page, db: DB, uid: str) -> Resp
     db.commit()
     wake_sender(request)
     return RedirectResponse(f"/requests/{quote(uid)}?done=extend", status_code=303)
+
+
+def _handover_data(values: dict[str, str]) -> dict[str, Any]:
+    """The handover form as `service.record_handover` takes it: lists one item a line,
+    the date and time read as UTC (the form says so)."""
+    data: dict[str, Any] = {k: _lines(values.get(k, "")) for k in HANDOVER_LISTS}
+    for key in ("place", "handing_agency", "receiving_agency"):
+        data[key] = values.get(key, "").strip()
+    text = values.get("at", "").strip()
+    if text:
+        try:
+            data["at"] = datetime.fromisoformat(text).replace(tzinfo=UTC).isoformat()
+        except ValueError:
+            raise InvalidInput(
+                "the handover is not valid",
+                errors=[FieldError("handover.at", "write the date and time")],
+            ) from None
+    return data  # no "at": the model says it is required
+
+
+@router.post("/requests/{uid}/handover", response_class=HTMLResponse)
+async def request_handover(request: Request, page: Page, db: DB, uid: str) -> Response:
+    """Record the person handed over: the executing side's answer, or the requesting
+    side's close once the partner answered (the service picks the step)."""
+    page.require_write()
+    form = await request.form()
+    page.check_csrf(form)
+    values = {k: str(form.get(k, "")) for k in HANDOVER_FIELDS if isinstance(form.get(k), str)}
+    version = str(form.get("version", ""))
+    lang = lang_of(request)
+    try:
+        service.record_handover(
+            db,
+            node_keys(request),
+            page.principal,
+            uid,
+            _handover_data(values),
+            text=values.get("text", "").strip() or None,
+            version=whole_number(version),
+            client=client_of(request),
+        )
+    except HoptacError as exc:
+        if exc.status not in (409, 412, 422):
+            raise
+        db.rollback()
+        errors: dict[str, str] = {}
+        message = translate_error(exc.detail, lang)
+        if isinstance(exc, InvalidInput) and exc.errors:
+            for e in exc.errors:
+                field = e.field.removeprefix("handover.").split(".")[0]
+                errors.setdefault(field, translate_error(e.message, lang))
+            message = page.t("Please correct the highlighted fields.")
+        return _detail(
+            request, page, db, uid, error=message, status_code=exc.status,
+            handover_values=values, handover_errors=errors,
+        )  # fmt: skip
+    db.commit()
+    wake_sender(request)
+    return RedirectResponse(f"/requests/{quote(uid)}?done=handover", status_code=303)
 
 
 @router.get("/requests/{uid}/files/{index:int}")

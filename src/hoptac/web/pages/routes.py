@@ -9,12 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from hoptac.assistance import service as assistance
 from hoptac.auth.scoping import can_edit
 from hoptac.errors import Forbidden, InvalidInput, NotFound, StaleEdit
 from hoptac.exchange import hotline as exchange_hotline
 from hoptac.registry import ingest as registry_ingest
 from hoptac.registry import overview
 from hoptac.registry import service as svc
+from hoptac.types import whole_number
 from hoptac.web.deps import (
     DB,
     Page,
@@ -22,7 +24,7 @@ from hoptac.web.deps import (
 from hoptac.web.i18n import translate_error
 from hoptac.web.pages import forms
 from hoptac.web.pages.passages import highlight, passage_spans, source_passages
-from hoptac.web.pages.render import render
+from hoptac.web.pages.render import render, request_words
 from hoptac.web.params import Id
 from hoptac.web.params import Offset as Offset  # pages.screening takes it from here
 from hoptac.web.resources import RESOURCES
@@ -38,7 +40,18 @@ PAGE_SIZE = 50
 def dashboard(request: Request, page: Page, db: DB) -> HTMLResponse:
     data = overview.dashboard(db, page.principal, date.today())
     hotline = exchange_hotline.unread_total(db, page.principal)  # None: no hotline here
-    return render(request, "dashboard.html", {"page": page, "d": data, "hotline": hotline})
+    pressing = assistance.pressing(db, page.principal)  # None: no requests here
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "page": page,
+            "d": data,
+            "hotline": hotline,
+            "pressing": pressing,
+            **request_words(request),
+        },
+    )
 
 
 # ---- lists --------------------------------------------------------------------------
@@ -325,9 +338,7 @@ async def update(request: Request, resource: str, record_id: Id, page: Page, db:
     # Every field of the form is sent: blanks clear optional fields.
     patch = {f.name: data.get(f.name) for f in forms.SPECS[resource]}
     sent_version = form.get("version")
-    started_from = (
-        int(sent_version) if isinstance(sent_version, str) and sent_version.isdigit() else None
-    )
+    started_from = whole_number(sent_version)
     try:
         svc.update_record(db, page.principal, res, record_id, patch, started_from)
         db.commit()

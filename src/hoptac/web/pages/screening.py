@@ -10,14 +10,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from hoptac.assistance import service as assistance
 from hoptac.auth.scoping import can_edit
-from hoptac.errors import Conflict, FieldError, InvalidInput, StaleEdit
+from hoptac.errors import Conflict, FieldError, HoptacError, InvalidInput, StaleEdit
 from hoptac.registry import service as svc
 from hoptac.screening import jobs, search
 from hoptac.screening import service as screening
 from hoptac.screening.engine import ENGINES
 from hoptac.screening.score import HIT_THRESHOLD
-from hoptac.types import HitStatus, JobStatus, NoticeStatus, Sharing
+from hoptac.types import HitStatus, JobStatus, NoticeStatus, Sharing, whole_number
 from hoptac.web.deps import DB, Page, settings_of
 from hoptac.web.i18n import translate_error
 from hoptac.web.pages.render import TEMPLATES, render
@@ -36,7 +37,7 @@ def _max_mb(request: Request) -> int:
 
 
 def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return whole_number(value)
 
 
 # ---- notices --------------------------------------------------------------------------------
@@ -306,6 +307,15 @@ def hits(
     )
 
 
+def _liaison(db: DB, page: Page) -> bool:
+    """Whether the reader may ask a partner (this node's agency's officers and admins)."""
+    try:
+        assistance.require_liaison(db, page.principal)
+    except HoptacError:
+        return False
+    return True
+
+
 def _hit_page(
     request: Request,
     page: Page,
@@ -318,6 +328,7 @@ def _hit_page(
     hit = screening.read_hit(db, page.principal, record_id)
     pending = screening.list_hits(db, page.principal, job_id=hit.job_id, limit=2)[0]
     next_hit = next((h for h in pending if h.id != hit.id), None)
+    can_ask = hit.status is HitStatus.CONFIRMED and _liaison(db, page)
     db.commit()  # the audit row of the read
     return render(
         request,
@@ -330,6 +341,7 @@ def _hit_page(
             "reasons": screening.reason_lines(hit.reasons),
             "editable": can_edit(hit.job, page.principal),
             "next_hit": next_hit,
+            "can_ask": can_ask,
             "error": error,
             "reason": reason,
             "birth_of": screening.birth_of,
