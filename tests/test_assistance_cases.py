@@ -224,3 +224,18 @@ def test_a_handover_completes_the_request_on_both_nodes_and_executes_the_notice(
     assert state(a, uid) == state(b, uid) == "closed"
     assert history(a, uid) == history(b, uid)
     assert _audits(a, "assistance.handover")[-1].detail["notices_executed"] == [notice_id]
+
+
+def test_a_hand_over_request_is_not_answered_without_its_handover(
+    nodes: tuple[Node, Node],
+) -> None:
+    a, b = nodes
+    uid = new_request(a, kind="surrender", title="Bàn giao")
+    step(a, uid, "submit", person(a, Role.OFFICER, "le"))
+    step(a, uid, "validate", person(a, Role.ADMIN, "tran"))
+    settle_all(a, b)
+    for action in ("acknowledge", "accept", "start"):
+        step(b, uid, action)
+    with pytest.raises(Conflict, match="handover"):
+        step(b, uid, "answer", text="Đã bàn giao")
+    assert state(b, uid) == "in_execution"

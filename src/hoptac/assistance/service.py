@@ -446,6 +446,7 @@ def take(
         submitted_by=row.submitted_by,
         now=at,
     )
+    _answer_has_handover(row, act, typed)  # (after the machine: the state is named first)
     details = _clean(typed)
     node = this_node(session)
     before = _snapshot(row)
@@ -465,7 +466,22 @@ def take(
     )
     if act is Action.SUBMIT:
         row.submitted_by = principal.username
-    if shared:
+    return _taken(session, keys, principal, row, event, before, at, client)
+
+
+def _taken(
+    session: Session,
+    keys: NodeKeys,
+    principal: Principal,
+    row: AssistanceRequest,
+    event: RequestEvent,
+    before: dict[str, Any],
+    at: datetime,
+    client: str | None,
+) -> AssistanceRequest:
+    """After a step taken here: a shared one (numbered) queued to the partner, the
+    deadlines read again, and the audit row with the values before and after."""
+    if event.seq is not None:
         event.envelope_id = _send(session, keys, row, event).envelope_id
     refresh(row, now=at)
     audit.record(
@@ -477,7 +493,7 @@ def take(
         client=client,
         detail={
             "request": row.uid,
-            "action": act.value,
+            "action": event.action,
             "seq": event.seq,
             "before": before,
             "after": _snapshot(row),
@@ -902,6 +918,10 @@ def _check_remote(row: AssistanceRequest, msg: StepBody, now: datetime) -> State
         if rule is None or step.role not in rule.roles:
             raise _NotEntitled(f"a {row.kind} request does not start with '{step.action}'")
         return State.SENT
+    try:
+        _answer_has_handover(row, step.action, step.details)
+    except HoptacError as exc:
+        raise _NotEntitled(exc.detail) from None
     if HANDOVER in step.details:
         try:
             _check_handover_step(row, step.side, step.action, step.details)
@@ -1231,24 +1251,7 @@ def extend(
         target=State(row.state),
         details=ext,
     )
-    event.envelope_id = _send(session, keys, row, event).envelope_id
-    refresh(row, now=at)
-    audit.record(
-        session,
-        Audit.REQUEST_STEP,
-        principal=principal,
-        object_type="assistance_request",
-        object_id=row.id,
-        client=client,
-        detail={
-            "request": row.uid,
-            "action": EXTEND,
-            "seq": event.seq,
-            "before": before,
-            "after": _snapshot(row),
-        },
-    )
-    return row
+    return _taken(session, keys, principal, row, event, before, at, client)
 
 
 def _extension(
@@ -1321,6 +1324,16 @@ def handover_details(data: Mapping[str, Any]) -> dict[str, Any]:
     out = model.model_dump(mode="json")
     out["at"] = model.at.astimezone(UTC).isoformat()
     return out
+
+
+def _answer_has_handover(row: AssistanceRequest, action: Any, details: Mapping[str, Any]) -> None:
+    """A hand-over request is answered with its handover: the person handed over, where,
+    when, by and to whom (409 otherwise: there is a form for it)."""
+    if row.kind == RequestKind.SURRENDER and action == Action.ANSWER and HANDOVER not in details:
+        raise Conflict(
+            "a hand-over request is answered with its handover: record the handover "
+            "(persons, border gate, time, agencies) instead"
+        )
 
 
 def _check_handover_step(

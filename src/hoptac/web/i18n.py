@@ -11,6 +11,8 @@ from hoptac.types import RANKS, VOCABULARIES
 LANGUAGES = ("vi", "en")
 
 VI: dict[str, str] = {
+    # our own reference
+    "Our reference": "Số hiệu của ta",
     # dashboard and hotline: requests to act on
     "Requests past a deadline": "Đề nghị tương trợ quá hạn",
     "Requests for assistance to act on now": "Đề nghị tương trợ cần xử lý ngay",

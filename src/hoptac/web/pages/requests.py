@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from hoptac.assistance import service, sla, states
-from hoptac.assistance.states import RequestKind, RequestPriority, Side, State
+from hoptac.assistance.states import Action, RequestKind, RequestPriority, Side, State
 from hoptac.auth.scoping import scoped
 from hoptac.db.models import Agreement, AssistanceRequest, ScreeningHit
 from hoptac.errors import FieldError, HoptacError, InvalidInput
@@ -285,6 +285,8 @@ def _detail(
     )
     forms = []
     for action in actions:
+        if action is Action.ANSWER and row.kind == RequestKind.SURRENDER:
+            continue  # a hand-over request is answered with its handover (the form above)
         rules = [r for r in states.RULES if r.action is action]
         needs = next((r.needs for r in rules if State(row.state) in r.sources), ())
         forms.append((action.value, [(n, STEP_FIELDS.get(n, "text")) for n in needs]))
