@@ -26,8 +26,10 @@ run: $(STAMP)
 demo-two-nodes: $(STAMP)
 	HOPTAC=$(BIN)/hoptac scripts/demo-two-nodes.sh
 
+# Two workers (pytest-xdist): each has its own SQLite files and PostgreSQL schema.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
