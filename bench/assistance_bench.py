@@ -26,13 +26,16 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hoptac import capabilities  # noqa: F401 (the inbox handlers)
+from hoptac import (
+    capabilities,  # noqa: F401 (the inbox handlers)
+    ulid,
+)
 from hoptac.assistance import service, sla
 from hoptac.auth.principal import Principal
 from hoptac.db import migrate
 from hoptac.db.engine import make_engine, make_sessionmaker, normalise_url, transaction
 from hoptac.db.models import AssistanceRequest, EnvelopeRow, Peer
-from hoptac.exchange import identity, inbox, outbox, peering, ulid
+from hoptac.exchange import identity, inbox, outbox, peering
 from hoptac.exchange.keys import NodeKeys, b64
 from hoptac.types import Role
 

@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from hoptac import ulid
 from hoptac.assistance import service
 from hoptac.auth.principal import Principal
 from hoptac.db.engine import transaction
 from hoptac.db.models import AssistanceRequest, AuditEvent, HeldEvent, RequestEvent
 from hoptac.errors import Conflict, Forbidden, InvalidInput, NotFound
-from hoptac.exchange import identity, inbox, outbox, peering, ulid
+from hoptac.exchange import identity, inbox, outbox, peering
 from hoptac.types import Role
 from tests.helpers.assistance import (
     KINDS,

@@ -21,12 +21,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from hoptac import ulid
 from hoptac.auth.principal import Principal
 from hoptac.db.engine import transaction
 from hoptac.db.models import AuditEvent, EnvelopeRow, ExchangePermission
 from hoptac.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hoptac.exchange import envelope as wire
-from hoptac.exchange import hotline, identity, inbox, outbox, peering, ulid
+from hoptac.exchange import hotline, identity, inbox, outbox, peering
 from hoptac.exchange.envelope import Envelope, Rejected
 from hoptac.exchange.keys import NodeKeys
 from hoptac.types import Role

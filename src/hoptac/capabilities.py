@@ -11,5 +11,6 @@ from __future__ import annotations
 from hoptac.assistance import service as assistance  # request
 from hoptac.exchange import hotline  # message, status, permission
 from hoptac.exchange.inbox import handled_kinds
+from hoptac.screening import exchange as notices  # notice
 
-__all__ = ["assistance", "handled_kinds", "hotline"]
+__all__ = ["assistance", "handled_kinds", "hotline", "notices"]

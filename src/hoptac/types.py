@@ -242,6 +242,7 @@ class HitStatus(StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
+    CLOSED = "closed"  # still pending when its notice stopped being active
 
 
 # Every vocabulary whose values the UI shows (and translates).

@@ -113,7 +113,7 @@ def receive_request(
     Busan's keys), stored as the inbox stores it; its id."""
     from datetime import UTC, datetime
 
-    from hoptac.exchange import ulid
+    from hoptac import ulid
 
     uid = ulid.new()
     body = {
@@ -154,7 +154,7 @@ def receive_surrender(session: Session, net: Net) -> str:
     validation by Busan's admin), stored as the inbox stores it; its id."""
     from datetime import UTC, datetime
 
-    from hoptac.exchange import ulid
+    from hoptac import ulid
 
     uid = ulid.new()
     body = {

@@ -23,8 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from hoptac import ulid
 from hoptac.assistance.states import Action, RequestKind, RequestPriority, Side
-from hoptac.exchange import ulid
 from hoptac.types import Role
 
 MAX_TITLE = 300
@@ -80,14 +80,16 @@ class PersonRef(BaseModel):
 
 
 class WirePerson(BaseModel):
-    """A person as the request travels: no links (the ids of notices, hits and people are
-    each node's own, and a partner's would point at this node's records)."""
+    """A person as the request travels. The ids of notices, hits and people are each
+    node's own and do not travel; a notice both nodes hold (sent by one to the other) is
+    named by its id among nodes (`notice`), which each node links to its own record."""
 
     model_config = ConfigDict(extra="forbid")
     name: Annotated[StrictStr, AfterValidator(_stripped), Field(max_length=300)]
     birth: StrictStr | None = Field(None, max_length=10)
     nationality: StrictStr | None = Field(None, pattern=r"^[A-Z]{2}$")
     document: StrictStr | None = Field(None, max_length=120)
+    notice: StrictStr | None = Field(None, pattern=r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
 
 
 class FileIn(BaseModel):

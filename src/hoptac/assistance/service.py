@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from hoptac import ulid
 from hoptac.assistance import deadlines as clock
 from hoptac.assistance import states
 from hoptac.assistance.schemas import HandoverData, RequestIn, StepBody, WireRequest, iso
@@ -45,6 +46,7 @@ from hoptac.db.models import (
     Handover,
     HeldEvent,
     Notice,
+    NoticeShare,
     Peer,
     Person,
     RequestAttachment,
@@ -59,7 +61,6 @@ from hoptac.errors import (
     NotFound,
     StaleEdit,
 )
-from hoptac.exchange import ulid
 from hoptac.exchange.envelope import Envelope, Rejected
 from hoptac.exchange.identity import SYSTEM, this_node
 from hoptac.exchange.inbox import Batch, Placement, handles
@@ -673,10 +674,13 @@ def _wire_request(session: Session, row: AssistanceRequest) -> dict[str, Any]:
     import base64
 
     agreement = session.get(Agreement, row.legal_agreement_id) if row.legal_agreement_id else None
-    persons = [
-        {k: v for k, v in p.items() if k not in ("notice_id", "hit_id", "person_id")}
-        for p in row.persons
-    ]
+    persons = []
+    for p in row.persons:
+        person = {k: v for k, v in p.items() if k not in ("notice_id", "hit_id", "person_id")}
+        uid = _shared_notice_uid(session, row, p.get("notice_id"))
+        if uid is not None:
+            person["notice"] = uid
+        persons.append(person)
     return {
         "kind": row.kind,
         "priority": row.priority,
@@ -813,6 +817,7 @@ def _open_received(session: Session, peer: Peer, msg: StepBody, env: Envelope) -
             "accuracy": env.accuracy,
         },
     )
+    _link_notices(session, row)
     row.attachments = [
         RequestAttachment(
             name=f.name,
@@ -824,6 +829,52 @@ def _open_received(session: Session, peer: Peer, msg: StepBody, env: Envelope) -
         for f in data.attachments
     ]
     return row
+
+
+def _shared_notice_uid(session: Session, row: AssistanceRequest, notice_id: Any) -> str | None:
+    """The id among nodes of a linked notice the partner holds too (ours, sent to it; or
+    its own, received from it), else None: another notice's id is nothing to the partner."""
+    if not isinstance(notice_id, int):
+        return None
+    notice = session.get(Notice, notice_id)
+    if notice is None or notice.owner_agency_id != row.agency_id:
+        return None
+    if notice.origin_peer_id == row.peer_id:
+        return notice.uid
+    sent = sa.select(NoticeShare.id).where(
+        NoticeShare.notice_id == notice.id, NoticeShare.peer_id == row.peer_id
+    )
+    return notice.uid if notice.origin_peer_id is None and session.scalar(sent) else None
+
+
+def _link_notices(session: Session, row: AssistanceRequest) -> None:
+    """A received request's persons linked to the notices both nodes hold, by their id
+    among nodes (`_shared_notice_uid` on the sender's side, the same rule here)."""
+    persons = []
+    for p in row.persons:
+        person = dict(p)
+        uid = person.get("notice")
+        if isinstance(uid, str):
+            ours = sa.select(Notice.id).where(
+                Notice.uid == uid,
+                Notice.owner_agency_id == row.agency_id,
+                sa.or_(
+                    Notice.origin_peer_id == row.peer_id,
+                    sa.and_(
+                        Notice.origin_peer_id.is_(None),
+                        Notice.id.in_(
+                            sa.select(NoticeShare.notice_id).where(
+                                NoticeShare.peer_id == row.peer_id
+                            )
+                        ),
+                    ),
+                ),
+            )
+            notice_id = session.scalar(ours)
+            if notice_id is not None:
+                person["notice_id"] = notice_id
+        persons.append(person)
+    row.persons = persons
 
 
 def _received_fields(d: WireRequest) -> dict[str, Any]:
@@ -1392,7 +1443,8 @@ def record_handover(
 
 def _record_handover(session: Session, row: AssistanceRequest, event: RequestEvent) -> None:
     """The step carries a handover: store it (once per request) and mark the notices of
-    the persons concerned executed, here."""
+    the persons concerned executed, here, where they are our own; the sender's producer
+    then sends the change to every node each notice was sent to."""
     if session.scalar(sa.select(Handover.id).where(Handover.request_id == row.id)) is not None:
         return
     try:
@@ -1419,7 +1471,12 @@ def _record_handover(session: Session, row: AssistanceRequest, event: RequestEve
         notice_id = person.get("notice_id")
         if isinstance(notice_id, int):
             notice = session.get(Notice, notice_id)
-            owned = notice is not None and notice.owner_agency_id == row.agency_id
+            # our own notice (a partner's copy changes when its issuer sends the change)
+            owned = (
+                notice is not None
+                and notice.owner_agency_id == row.agency_id
+                and notice.origin_peer_id is None
+            )
             if owned and notice is not None and notice.status != "executed":
                 screening.set_notice_status(session, node_principal, notice_id, "executed")
                 executed.append(notice_id)

@@ -81,6 +81,8 @@ class Action(StrEnum):
     JOB_FAILED = "screening.job_failed"
     HIT_READ = "screening.hit_read"
     HIT_DECIDED = "screening.hit_decided"  # confirmed or rejected, with the reason
+    NOTICE_SENT = "screening.notice_sent"  # a notice sent to partner nodes
+    NOTICE_RECEIVED = "screening.notice_received"  # a partner's notice, or a new version of it
     SEARCHED = "screening.searched"  # a person search over registers and notices
     NODE_CREATED = "exchange.node_created"
     PEER_PINNED = "exchange.peer_pinned"

@@ -76,8 +76,13 @@ def not_found(
 
 
 def can_edit(obj: Any, principal: Principal) -> bool:
-    """Only the owning agency's officers and admins change a record."""
-    return principal.can_write and obj.owner_agency_id == principal.agency_id
+    """Only the owning agency's officers and admins change a record, and never a copy
+    received from a partner node (its issuer changes it)."""
+    return (
+        principal.can_write
+        and obj.owner_agency_id == principal.agency_id
+        and getattr(obj, "origin_peer_id", None) is None
+    )
 
 
 def is_visible(obj: Any, principal: Principal | None) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
+from hoptac import ulid
 from hoptac.types import (
     AgencyLevel,
     AgreementKind,
@@ -483,6 +484,43 @@ class Notice(Owned, Base):
     document_number: Mapped[str | None] = mapped_column(sa.String(120))
     issuing_agency: Mapped[str | None] = mapped_column(sa.String(300))
     charges: Mapped[str | None] = mapped_column(sa.Text)
+    # The notice's id among nodes: made here for our own, the issuer's for a copy.
+    uid: Mapped[str] = mapped_column(sa.String(26), default=ulid.new, index=True)
+    # A copy received from a partner node (`hoptac.screening.exchange`): read-only here,
+    # changed only by a later version (`origin_version`) from the same issuer.
+    origin_peer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("exchange_peers.id", ondelete="RESTRICT")
+    )
+    origin_version: Mapped[int | None] = mapped_column()
+
+    origin_peer: Mapped[Peer | None] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("owner_agency_id", "ref"),
+        sa.UniqueConstraint("origin_peer_id", "uid"),
+    )
+
+
+class NoticeShare(Base):
+    """A partner node one of our notices was sent to, and the version it was last sent:
+    a notice whose `version` is ahead is sent again (`hoptac.screening.exchange.sync`)."""
+
+    __tablename__ = "notice_shares"
+    __table_args__ = (sa.UniqueConstraint("notice_id", "peer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("notices.id", ondelete="CASCADE"))
+    peer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("exchange_peers.id", ondelete="RESTRICT"), index=True
+    )
+    handling: Mapped[str] = mapped_column(sa.String(2))
+    handling_note: Mapped[str | None] = mapped_column(sa.String(500))
+    shared_by: Mapped[str] = mapped_column(sa.String(80))
+    shared_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+    peer: Mapped[Peer] = relationship()
 
 
 class Register(Owned, Base):

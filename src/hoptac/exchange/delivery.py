@@ -16,6 +16,10 @@ A 503's Retry-After lengthens its backoff. The backoff is the peer's row in the 
 (`failures`, `retry_at`, `last_error`), like everything else the sender knows: a sender
 killed at any point resumes from the outbox, its backoffs intact, and the receiver drops
 what it already stored (by id) but acknowledges it again.
+
+Given the node's keys, the sender also runs the outbox's producers (`outbox.produce`)
+before a round, at most once every `produce_every` seconds and at once when woken: what
+changed by any path since (a notice's new status) is queued and goes in that round.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import fcntl
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -36,6 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hoptac.db.models import EnvelopeRow, Peer, utcnow
 from hoptac.exchange import identity, outbox
+from hoptac.exchange.keys import NodeKeys
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +64,13 @@ class Sender:
         transport: httpx.BaseTransport | None = None,
         lock: Path | None = None,
         clock: Callable[[], datetime] = utcnow,
+        keys: NodeKeys | None = None,
+        produce_every: float = 1.0,
     ) -> None:
         self.factory = factory
+        self.keys = keys  # None: no producers run (the node's keys are not at hand)
+        self.produce_every = produce_every
+        self._produced_at = 0.0  # monotonic time of the producers' last run
         self.batch = batch
         self.max_backoff = max_backoff
         self.poll = poll
@@ -93,7 +104,8 @@ class Sender:
         return True
 
     def wake(self) -> None:
-        """Something was queued: look now rather than at the next poll."""
+        """Something was queued or changed: look now rather than at the next poll."""
+        self._produced_at = 0.0
         self._wake.set()
 
     def stop(self) -> None:
@@ -123,9 +135,20 @@ class Sender:
     def run_once(self) -> int:
         """One round over the peers with envelopes due; returns how many were settled."""
         self._backlog = False
+        self._run_producers()
         with self.factory() as session:
             due = [p.id for p in outbox.due_peers(session, self.clock())]
         return sum(self._deliver_isolated(peer_id) for peer_id in due)
+
+    def _run_producers(self) -> None:
+        if self.keys is None or time.monotonic() - self._produced_at < self.produce_every:
+            return
+        self._produced_at = time.monotonic()
+        with self.factory() as session:
+            queued = outbox.produce(session, self.keys)
+            session.commit()
+        if queued:
+            log.info("sender: %d envelope(s) queued by the producers", queued)
 
     def _deliver_isolated(self, peer_id: int) -> int:
         """One peer's round; whatever goes wrong with it is that peer's failure (backed

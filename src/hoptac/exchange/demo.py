@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hoptac import ulid
 from hoptac.db.models import ExchangeNode
 from hoptac.errors import NotFound
 from hoptac.exchange import envelope as wire
-from hoptac.exchange import identity, inbox, peering, ulid
+from hoptac.exchange import identity, inbox, peering
 from hoptac.exchange.keys import NodeKeys, b64
 
 NODE_ID = "vn-hcmc-pd"

@@ -23,7 +23,7 @@ from nacl.exceptions import BadSignatureError, CryptoError
 from nacl.public import PublicKey, SealedBox
 from nacl.signing import VerifyKey
 
-from hoptac.exchange import ulid
+from hoptac import ulid
 from hoptac.exchange.keys import NodeKeys, b64
 
 VERSION = 1

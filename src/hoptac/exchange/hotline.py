@@ -27,6 +27,7 @@ from pydantic import (
 )
 from sqlalchemy.orm import Session
 
+from hoptac import ulid
 from hoptac.auth import audit
 from hoptac.auth.audit import Action
 from hoptac.auth.principal import Principal
@@ -39,7 +40,6 @@ from hoptac.db.models import (
 )
 from hoptac.errors import FieldError, Forbidden, InvalidInput, NotFound
 from hoptac.exchange import envelope as wire
-from hoptac.exchange import ulid
 from hoptac.exchange.envelope import Envelope, Rejected
 from hoptac.exchange.identity import NODE_ID, open_row, this_node
 from hoptac.exchange.inbox import Batch, Placement, handles

@@ -1,12 +1,18 @@
 """The outbox: an envelope sealed, signed and queued in the caller's transaction
 (`enqueue`), and the steps of the sender (`delivery.Sender`) over it: which peers are due,
-the next batch, the receiver's answer settled, a failed try recorded."""
+the next batch, the receiver's answer settled, a failed try recorded.
+
+A capability whose records travel when they change, by whatever path they change (a
+notice's new status after an import, a form, a handover), registers a producer
+(`produces`): the sender runs the producers (`produce`) before its rounds, and each queues
+what its partners have not had yet."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -90,6 +96,23 @@ def enqueue(
     session.add(row)
     session.flush()
     return row
+
+
+Producer = Callable[[Session, NodeKeys], int]
+_PRODUCERS: list[Producer] = []
+
+
+def produces(producer: Producer) -> Producer:
+    """Register a producer: a function that queues (with `enqueue`, in the session it is
+    given) what has changed since it last ran, and returns how many envelopes it queued."""
+    if producer not in _PRODUCERS:
+        _PRODUCERS.append(producer)
+    return producer
+
+
+def produce(session: Session, keys: NodeKeys) -> int:
+    """Run every producer in the caller's transaction; the envelopes they queued."""
+    return sum(producer(session, keys) for producer in _PRODUCERS)
 
 
 def due_peers(session: Session, now: datetime) -> list[Peer]:

@@ -827,6 +827,8 @@ def update_record(
     stale copy is refused instead of silently overwriting someone else's change.
     """
     obj: Any = get_record(session, principal, res, record_id)
+    if getattr(obj, "origin_peer_id", None) is not None:
+        raise Forbidden(f"this {res.label} was received from a partner: only its issuer changes it")
     if not can_edit(obj, principal):
         raise Forbidden("Only the owning agency's officers may change this record.")
     if expected_version is not None and expected_version != obj.version:

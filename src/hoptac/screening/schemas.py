@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from hoptac.registry.schemas import (
     Description,
@@ -29,6 +29,8 @@ PersonName = Annotated[
 NoticeRef = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID)
 ]
+ULID = r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$"
+MAX_REF = 120  # the stored notice number (a partner's copy: "node/number")
 Document = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
 Issuer = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 
@@ -41,7 +43,11 @@ def _nationality(value: Any) -> str | None:
     return parse_nationality(value) if isinstance(value, str) else value
 
 
-class NoticeIn(RecordIn):
+class NoticeData(BaseModel):
+    """A notice's own fields: typed in, imported, or received from its issuer's node."""
+
+    model_config = ConfigDict(extra="forbid")
+
     ref: NoticeRef = Field(description="The notice number, unique among the agency's notices.")
     kind: NoticeKind = NoticeKind.WANTED
     status: NoticeStatus = Field(
@@ -62,6 +68,21 @@ class NoticeIn(RecordIn):
 
     _sex = field_validator("sex", mode="before")(_sex)
     _nationality = field_validator("nationality", mode="before")(_nationality)
+
+
+class NoticeIn(NoticeData, RecordIn):  # NoticeData first: its `ref` is required
+    pass
+
+
+class NoticeWire(BaseModel):
+    """The body of a `notice` envelope (docs/exchange-protocol.md §7): the issuer's notice
+    as it is now, with its id among nodes and its version at the issuer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    notice: Annotated[str, StringConstraints(pattern=ULID)]
+    version: Annotated[int, Field(strict=True, ge=1, le=2**31 - 1)]
+    data: NoticeData
 
 
 class RegisterIn(RecordIn):

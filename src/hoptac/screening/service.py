@@ -107,6 +107,30 @@ def _notice_filter(stmt: sa.Select[Any], q: svc.ListQuery) -> sa.Select[Any]:
     return stmt.where(*conds)
 
 
+def _notice_written(session: Session, notice: Notice) -> None:
+    search.index_notice(session, notice)
+    close_pending_hits(session, notice)
+
+
+def close_pending_hits(session: Session, notice: Notice) -> int:
+    """A notice no longer active (withdrawn, executed) is screened no more: its hits still
+    waiting for review are closed, with the reason. Returns how many."""
+    if notice.status == NoticeStatus.ACTIVE:
+        return 0
+    result = session.execute(
+        sa.update(ScreeningHit)
+        .where(ScreeningHit.notice_id == notice.id, ScreeningHit.status == HitStatus.PENDING)
+        .values(
+            status=HitStatus.CLOSED,
+            decision_reason=f"notice {notice.status.value}",
+            reviewer="hoptac",
+            reviewed_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
 def _register_apply(session: Session, p: Principal, obj: Register, d: s.RegisterIn) -> None:
     svc.apply_common(session, p, obj, d)
     obj.name, obj.kind = d.name, d.kind
@@ -137,7 +161,7 @@ NOTICES: svc.Resource[Notice] = svc.Resource(
     to_out=_notice_out,
     filter=_notice_filter,
     order_by=(Notice.updated_at.desc(), Notice.id.desc()),
-    after_write=search.index_notice,
+    after_write=_notice_written,
     audit_reads=True,
     schema_out=s.NoticeOut,
     filters=s.NoticeFilters,
@@ -410,6 +434,9 @@ def import_notices(
                     "charges": _blank(row.get("charges")),
                 }
                 old = existing.get(person.id)
+                if old is not None and old.origin_peer_id is not None:
+                    errors.append(RowError(line, "a partner's notice has this number"))
+                    continue
                 base = NOTICES.to_in(old) if old is not None else {"sharing": sharing}
                 try:
                     data = s.NoticeIn.model_validate({**base, **fields})

@@ -25,6 +25,8 @@ from hoptac.db.engine import make_engine, make_sessionmaker
 from hoptac.db.models import ExchangeNode
 from hoptac.errors import HoptacError, InvalidInput
 from hoptac.exchange import delivery
+from hoptac.exchange import identity as exchange_identity
+from hoptac.exchange.keys import NodeKeys
 from hoptac.screening import jobs
 from hoptac.settings import Settings, get_settings
 from hoptac.web import problems, validation
@@ -151,6 +153,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             max_backoff=settings.exchange_max_backoff_seconds,
             linger=settings.exchange_linger_ms / 1000,
             lock=settings.home / "sender.lock",
+            keys=_node_keys(app),
         )
         if not sender.start():
             sender = None
@@ -159,6 +162,19 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if sender is not None:
         sender.stop()
     app.state.jobs.shutdown()
+
+
+def _node_keys(app: FastAPI) -> NodeKeys | None:
+    """The node's keys for the sender's producers, or None (logged) if they cannot be read:
+    the sender then delivers what is queued and queues nothing itself."""
+    try:
+        with app.state.sessionmaker() as session:
+            keys: NodeKeys = exchange_identity.load_keys(session, app.state.settings.keys_dir)
+    except Exception:
+        log.exception("sender: the node's keys cannot be read; changed notices wait")
+        return None
+    app.state.node_keys = keys
+    return keys
 
 
 def _has_node(factory: sessionmaker[Session]) -> bool:
