@@ -51,6 +51,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
         for r in (*RESOURCES, "notices", "registers")
     },
     ("POST", "/api/v1/notices/import"): WRITE,
+    ("POST", "/api/v1/notices/{record_id}/send"): MINE_WRITE,
+    ("GET", "/api/v1/notices/{record_id}/shares"): MINE,
     ("POST", "/api/v1/registers/{record_id}/import"): MINE_WRITE,
     # API: the hotline (the node's own agency, its officers and admins)
     ("GET", "/api/v1/hotline/peers"): MINE_WRITE,
@@ -84,6 +86,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/notices"): READ,
     ("GET", "/notices/{record_id:int}"): MINE,
     ("POST", "/notices/{record_id:int}/status"): MINE_WRITE,
+    ("POST", "/notices/{record_id:int}/send"): MINE_WRITE,
     ("GET", "/registers"): READ,
     ("GET", "/registers/{record_id:int}"): MINE,
     ("GET", "/records/{record_id:int}"): MINE,
@@ -306,6 +309,7 @@ FORMS = {  # page forms by the route's last word: fields the form needs
     "decision": {"decision": "rejected", "reason": "khác người"},
     "forward": {"to": YUNNAN},
     "permissions": {"grantee": YUNNAN},
+    "send": {"to": YUNNAN},
     "messages": {"to": "kr-busan-pd", "subject": "Kiểm tra", "body": "Kiểm tra"},
     "cases": {"title": "Kiểm tra"},
     "links": {"kind": "person", "target": "1"},
@@ -334,6 +338,8 @@ def _body(method: str, path: str, form: str) -> dict[str, Any]:
             return {"json": {"to": YUNNAN}}
         if path.endswith("/permissions"):
             return {"json": {"grantee": YUNNAN}}
+        if path.endswith("/send"):
+            return {"json": {"to": [YUNNAN]}}
         if path.endswith("/ack"):
             return {}
         if path.endswith("/hotline/messages"):

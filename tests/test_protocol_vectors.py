@@ -15,6 +15,7 @@ from hoptac.assistance.schemas import StepBody
 from hoptac.exchange import envelope as wire
 from hoptac.exchange.envelope import Envelope
 from hoptac.exchange.keys import NodeKeys
+from hoptac.screening.schemas import NoticeWire
 
 DOC = (Path(__file__).parents[1] / "docs" / "exchange-protocol.md").read_text(encoding="utf-8")
 VECTORS = DOC[DOC.index("### Test vector") :]
@@ -75,3 +76,17 @@ def test_the_request_vector_verifies_opens_and_is_a_valid_first_step() -> None:
     assert step.step.seq == 1 and step.data is not None and step.data.kind == "verify_identity"
     sig = re.search(r"must give this `sig`:\n`([A-Za-z0-9+/=]+)`", VECTORS)
     assert sig and sig.group(1) == _wire_after("and the wire form is")["sig"]
+
+
+def test_the_notice_vector_verifies_opens_and_is_a_valid_notice() -> None:
+    a, b = _nodes()
+    start = VECTORS.index("A **`notice`** envelope")
+    documented = json.loads(re.search(r"```json\n(\{.*?\})\n```", VECTORS[start:], re.S).group(1))  # type: ignore[union-attr]
+    env_obj = _wire_after("and its wire form is")
+    body = _check(env_obj, a, b)
+    assert body == documented
+    notice = NoticeWire.model_validate(body)
+    assert notice.version == 3 and notice.data.status == "executed"
+    assert env_obj["kind"] == "notice"
+    sig = re.search(r"must give the `sig`\n`([A-Za-z0-9+/=]+)`", VECTORS)
+    assert sig and sig.group(1) == env_obj["sig"]

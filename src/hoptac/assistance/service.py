@@ -1443,7 +1443,7 @@ def record_handover(
 
 def _record_handover(session: Session, row: AssistanceRequest, event: RequestEvent) -> None:
     """The step carries a handover: store it (once per request) and mark the notices of
-    the persons concerned executed, here, where they are our own; the sender's producer
+    the persons handed over executed, here, where they are our own; the sender's producer
     then sends the change to every node each notice was sent to."""
     if session.scalar(sa.select(Handover.id).where(Handover.request_id == row.id)) is not None:
         return
@@ -1467,9 +1467,11 @@ def _record_handover(session: Session, row: AssistanceRequest, event: RequestEve
     )
     node_principal = Principal.node(row.agency_id, f"{SYSTEM}:handover")
     executed = []
+    handed = {_same_name(name) for name in h.persons}
     for person in row.persons:
         notice_id = person.get("notice_id")
-        if isinstance(notice_id, int):
+        # only the notices of the persons handed over (a request may name others)
+        if isinstance(notice_id, int) and _same_name(str(person.get("name", ""))) in handed:
             notice = session.get(Notice, notice_id)
             # our own notice (a partner's copy changes when its issuer sends the change)
             owned = (
@@ -1496,6 +1498,12 @@ def _record_handover(session: Session, row: AssistanceRequest, event: RequestEve
             "notices_executed": executed,
         },
     )
+
+
+def _same_name(name: str) -> str:
+    """A name as the handover form and the request write it, compared: spaces and case
+    aside (the form is filled in with the request's names)."""
+    return " ".join(name.split()).casefold()
 
 
 def handover_of(session: Session, row: AssistanceRequest) -> Handover | None:

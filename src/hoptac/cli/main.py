@@ -484,6 +484,39 @@ def screening_import_records(
     _import(file, user, lambda s, p, text: service.import_records(s, p, register, text))
 
 
+@screening_app.command("send-notice")
+def screening_send_notice(
+    ref: Annotated[str, typer.Argument(help="The notice's number (its notice_id).")],
+    to: Annotated[list[str], typer.Option("--to", help="A partner node's id (repeatable).")],
+    user: UserOpt,
+    handling: Annotated[str, typer.Option(help="H0, H1, H2 or H3.")] = "H0",
+    note: Annotated[str | None, typer.Option(help="The restrictions (H3).")] = None,
+    data: DataOpt = None,
+) -> None:
+    """Send one of the user's agency's notices to partner nodes over the hotline (the
+    running node's sender delivers it; each later change follows by itself)."""
+    import sqlalchemy as sa
+
+    from hoptac.db.models import Notice
+    from hoptac.exchange import identity
+    from hoptac.screening import exchange
+
+    with session_factory()() as session:
+        principal = as_user(session, user)
+        notice_id = session.scalar(
+            sa.select(Notice.id).where(
+                Notice.owner_agency_id == principal.agency_id, Notice.ref == ref
+            )
+        )
+        if notice_id is None:
+            raise typer.BadParameter(f"no notice {ref} of {user}'s agency", param_hint="REF")
+        keys = identity.load_keys(session, get_settings().keys_dir)
+        shares = exchange.send(session, keys, principal, notice_id, to, handling, note)
+        session.commit()
+        for share in shares:
+            typer.echo(f"{share.peer.node_id}\tsent {share.shared_at:%Y-%m-%d %H:%M} UTC")
+
+
 @screening_app.command("run")
 def screening_run(
     register: Annotated[int, typer.Argument(help="The register's id.")],

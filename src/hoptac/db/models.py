@@ -503,7 +503,8 @@ class Notice(Owned, Base):
 
 class NoticeShare(Base):
     """A partner node one of our notices was sent to, and the version it was last sent:
-    a notice whose `version` is ahead is sent again (`hoptac.screening.exchange.sync`)."""
+    a notice whose `version` is ahead is sent again if its data changed
+    (`hoptac.screening.exchange.sync`)."""
 
     __tablename__ = "notice_shares"
     __table_args__ = (sa.UniqueConstraint("notice_id", "peer_id"),)
@@ -519,6 +520,9 @@ class NoticeShare(Base):
     shared_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_version: Mapped[int] = mapped_column(default=0, server_default="0")
     sent_at: Mapped[datetime | None] = mapped_column()
+    # SHA-256 of the notice's data as last sent: a new version that changes nothing the
+    # partner sees (an unchanged re-import) is not sent again.
+    sent_digest: Mapped[str | None] = mapped_column(sa.String(64))
 
     peer: Mapped[Peer] = relationship()
 

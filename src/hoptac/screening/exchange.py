@@ -4,7 +4,8 @@ An agency sends one of its notices to chosen partners (`send`): each gets the wh
 and again each time it changes (its status above all: withdrawn, executed). A change made
 by any path (the form, the API, an import, a handover) moves the notice's `version`; the
 sender's round (`sync`, an outbox producer) sends every notice whose version a partner has
-not had yet, so none is missed and an unchanged re-import sends nothing.
+not had yet, so none is missed; a version whose data is what the partner already has (an
+unchanged re-import) is not sent again.
 
 The partner's node keeps the issuer's notice as a copy: owned by its own agency so that
 its officers see it, read-only there (`Notice.origin_peer_id`; only the issuer changes
@@ -15,6 +16,7 @@ on every node that holds it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -30,7 +32,7 @@ from hoptac.auth.scoping import can_edit
 from hoptac.db.models import Notice, NoticeShare, Peer, utcnow
 from hoptac.errors import FieldError, Forbidden, InvalidInput
 from hoptac.exchange import outbox
-from hoptac.exchange.envelope import HANDLING, Envelope, Rejected
+from hoptac.exchange.envelope import HANDLING, Envelope, Rejected, canonical
 from hoptac.exchange.identity import SYSTEM, this_node
 from hoptac.exchange.inbox import Batch, Placement, handles
 from hoptac.exchange.keys import NodeKeys
@@ -160,6 +162,11 @@ def sync(session: Session, keys: NodeKeys, notice_ids: Sequence[int] | None = No
         stmt = stmt.where(Notice.id.in_(notice_ids))
     queued = 0
     for share, notice in session.execute(stmt).all():
+        body = wire_notice(notice)
+        digest = hashlib.sha256(canonical(body["data"])).hexdigest()
+        if digest == share.sent_digest:  # a new version, the same notice for the partner
+            share.sent_version = notice.version
+            continue
         peer = session.get(Peer, share.peer_id)
         if peer is None or not peer.active or not allowed(peer.send_kinds, KIND):
             continue
@@ -168,12 +175,12 @@ def sync(session: Session, keys: NodeKeys, notice_ids: Sequence[int] | None = No
             keys,
             peer,
             KIND,
-            wire_notice(notice),
+            body,
             handling=share.handling,
             handling_note=share.handling_note,
             thread_id=notice.uid,
         )
-        share.sent_version, share.sent_at = notice.version, utcnow()
+        share.sent_version, share.sent_at, share.sent_digest = notice.version, utcnow(), digest
         queued += 1
     if queued:
         session.flush()

@@ -95,6 +95,10 @@ RegisterPatch = partial(RegisterIn)
 
 
 class NoticeOut(RecordOut):
+    uid: str = Field(description="The notice's id among partner nodes.")
+    origin: str | None = Field(
+        None, description="The partner node that issued it (read-only here), or null: ours."
+    )
     ref: str
     kind: NoticeKind
     status: NoticeStatus

@@ -93,7 +93,8 @@ def _notice_in(o: Notice) -> dict[str, Any]:
 
 def _notice_out(o: Notice, p: Principal | None) -> s.NoticeOut:
     birth = svc.iso_date(o.birth_on, o.birth_precision)
-    return svc.shaped(s.NoticeOut, _notice_in(o), o, p, birth=birth)
+    origin = o.origin_peer.node_id if o.origin_peer is not None else None
+    return svc.shaped(s.NoticeOut, _notice_in(o), o, p, birth=birth, uid=o.uid, origin=origin)
 
 
 def _notice_filter(stmt: sa.Select[Any], q: svc.ListQuery) -> sa.Select[Any]:
@@ -162,6 +163,7 @@ NOTICES: svc.Resource[Notice] = svc.Resource(
     filter=_notice_filter,
     order_by=(Notice.updated_at.desc(), Notice.id.desc()),
     after_write=_notice_written,
+    load=(selectinload(Notice.origin_peer),),
     audit_reads=True,
     schema_out=s.NoticeOut,
     filters=s.NoticeFilters,

@@ -11,6 +11,22 @@ from hoptac.types import RANKS, VOCABULARIES
 LANGUAGES = ("vi", "en")
 
 VI: dict[str, str] = {
+    # notices between partner nodes
+    "A partner's notice, received from": "Lệnh truy nã của đối tác, nhận từ",
+    "read-only here; only its issuer changes it.": "chỉ xem tại đây; chỉ cơ quan ban hành được thay đổi.",
+    "The notice was queued for the partner nodes.": "Lệnh truy nã đã được xếp hàng để gửi cho đối tác.",
+    "Sent to partner nodes": "Đã gửi cho đối tác",
+    "Partner node": "Hệ thống đối tác",
+    "Sent": "Đã gửi",
+    "Handling": "Mã xử lý",
+    "Version": "Phiên bản",
+    "up to date": "đã cập nhật",
+    "change waiting to be sent": "có thay đổi đang chờ gửi",
+    "Not sent to any partner yet.": "Chưa gửi cho đối tác nào.",
+    "Send to partner nodes": "Gửi cho đối tác",
+    "Restrictions (H3)": "Hạn chế (H3)",
+    "Each later change of this notice, its status above all, is sent to them by itself.": "Mỗi thay đổi sau này của lệnh truy nã, nhất là trạng thái, sẽ tự động được gửi cho họ.",
+    "Send the notice": "Gửi lệnh truy nã",
     # our own reference
     "Our reference": "Số hiệu của ta",
     # dashboard and hotline: requests to act on
@@ -101,7 +117,8 @@ VI: dict[str, str] = {
     "The case is open. Tie in its records and add its evidence below.": "Đã mở hồ sơ. Hãy liên kết các bản ghi và thêm chứng cứ ở bên dưới.",
     "The case is transferred. It is the other agency's now.": "Đã chuyển giao hồ sơ. Hồ sơ nay thuộc đơn vị nhận.",
     "opened": "mở lúc",
-    "closed": "đóng lúc",
+    "closed at": "đóng lúc",
+    "closed": "đã đóng",
     "Case reference": "Số hồ sơ",
     "Transfer the case": "Chuyển giao hồ sơ",
     "Name the new officer in charge, or give the case to another agency on this node (it is then theirs: you no longer read it).": "Chọn cán bộ thụ lý mới, hoặc chuyển hồ sơ cho đơn vị khác trên hệ thống (hồ sơ khi đó thuộc đơn vị nhận: anh/chị không còn xem được).",
@@ -147,7 +164,7 @@ VI: dict[str, str] = {
     "Record the handover": "Ghi nhận bàn giao đối tượng",
     "Once the person is handed over: this answers the request, and the partner holds the same record.": "Sau khi bàn giao đối tượng: việc ghi nhận này là câu trả lời cho đề nghị, và đối tác lưu cùng một biên bản.",
     "Once the person is received: this closes the request, and the partner holds the same record.": "Sau khi tiếp nhận đối tượng: việc ghi nhận này kết thúc đề nghị, và đối tác lưu cùng một biên bản.",
-    "The notices of the persons concerned are marked executed.": "Thông báo truy nã của các đối tượng liên quan được chuyển sang trạng thái đã bắt giữ.",
+    "The notices of the persons handed over are marked executed, on both nodes.": "Lệnh truy nã của các đối tượng đã được bàn giao chuyển sang trạng thái đã bắt giữ, trên cả hai hệ thống.",
     "Persons handed over": "Người được bàn giao",
     "Persons handed over, one a line": "Người được bàn giao, mỗi dòng một người",
     "Place (a border gate)": "Địa điểm (cửa khẩu)",

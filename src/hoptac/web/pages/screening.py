@@ -14,12 +14,13 @@ from hoptac.assistance import service as assistance
 from hoptac.auth.scoping import can_edit
 from hoptac.errors import Conflict, FieldError, HoptacError, InvalidInput, StaleEdit
 from hoptac.registry import service as svc
+from hoptac.screening import exchange as notice_exchange
 from hoptac.screening import jobs, search
 from hoptac.screening import service as screening
 from hoptac.screening.engine import ENGINES
 from hoptac.screening.score import HIT_THRESHOLD
 from hoptac.types import HitStatus, JobStatus, NoticeStatus, Sharing, whole_number
-from hoptac.web.deps import DB, Page, settings_of
+from hoptac.web.deps import DB, Page, node_keys, settings_of, wake_sender
 from hoptac.web.i18n import translate_error
 from hoptac.web.pages.render import TEMPLATES, render
 from hoptac.web.pages.routes import PAGE_SIZE, Offset, Q, detail_context, list_page, source_of
@@ -28,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 TEMPLATES.env.globals["record_count"] = screening.record_count
 
 NoticeStatusQ = Annotated[str | None, Query(pattern="^(active|withdrawn|executed)$")]
-HitStatusQ = Annotated[str, Query(pattern="^(pending|confirmed|rejected|all)$")]
+HitStatusQ = Annotated[str, Query(pattern="^(pending|confirmed|rejected|closed|all)$")]
 JobQ = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
@@ -57,16 +58,58 @@ def notices(
 
 @router.get("/notices/{record_id:int}", response_class=HTMLResponse)
 def notice(request: Request, record_id: int, page: Page, db: DB) -> HTMLResponse:
+    return _notice_page(request, page, db, record_id)
+
+
+def _notice_page(
+    request: Request,
+    page: Page,
+    db: DB,
+    record_id: int,
+    send_errors: list[str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     obj = svc.read_record(db, page.principal, screening.NOTICES, record_id)
-    context = {
-        **detail_context(page, obj),
+    context = detail_context(page, obj)
+    own = obj.owner_agency_id == page.principal.agency_id and obj.origin_peer_id is None
+    context |= {
         "hits": screening.confirmed_hits(db, page.principal, record_id),
         "pending": screening.list_hits(db, page.principal, notice_id=record_id, limit=0)[1],
         "source": source_of(db, page, obj.source_id),
         "statuses": [s.value for s in NoticeStatus],
+        "shares": notice_exchange.shares_of(db, obj) if own else [],
+        "partners": notice_exchange.partners_for(db) if context["editable"] else [],
+        "send_errors": send_errors or [],
     }
     db.commit()  # the audit row of the read
-    return render(request, "notice.html", context)
+    return render(request, "notice.html", context, status_code=status)
+
+
+@router.post("/notices/{record_id:int}/send", response_class=HTMLResponse)
+async def notice_send(request: Request, record_id: int, page: Page, db: DB) -> Response:
+    """Send the notice to the partner nodes ticked on its page."""
+    page.require_write()
+    form = await request.form()
+    page.check_csrf(form)
+    to = [str(v) for v in form.getlist("to")]
+    try:
+        notice_exchange.send(
+            db,
+            node_keys(request),
+            page.principal,
+            record_id,
+            to,
+            str(form.get("handling") or "H0"),
+            str(form.get("handling_note") or "") or None,
+        )
+        db.commit()
+    except InvalidInput as exc:  # a refusal (403) goes the usual way: audited
+        db.rollback()
+        errors = [f"{e.field}: {translate_error(e.message, page.lang)}" for e in exc.errors]
+        errors = errors or [translate_error(exc.detail, page.lang)]
+        return _notice_page(request, page, db, record_id, errors, status=exc.status)
+    wake_sender(request)
+    return RedirectResponse(f"/notices/{record_id}?sent=1", status_code=303)
 
 
 @router.post("/notices/{record_id:int}/status")

@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("shared_at", sa.DateTime(), nullable=False),
         sa.Column("sent_version", sa.Integer(), server_default="0", nullable=False),
         sa.Column("sent_at", sa.DateTime(), nullable=True),
+        sa.Column("sent_digest", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["notice_id"],
             ["notices.id"],
