@@ -8,9 +8,10 @@
    person of Hanoi, an admin, validates it and it leaves.
 3. Beijing's officer sees it arrive, acknowledges, accepts, starts, and records the
    handover at the Móng Cái border gate with the form on the request's page.
-4. Hanoi reads the request answered, with the handover card, and its notice executed.
-   (Notices are not exchanged between nodes yet, another issue: the notice lives on
-   Hanoi's node only, so "executed" is checked there.)
+   Hanoi had sent the notice to Beijing from its page, so Beijing's copy of it (read-only
+   there) is linked from the request's person.
+4. Hanoi reads the request answered, with the handover card, and its notice executed;
+   Beijing's copy of the notice shows "executed" too (Hanoi's node sent the change).
 5. Hanoi opens a case, ties in the request, the hit and the notice; the case's timeline
    shows every step of the request, the hit's decision, the notice and the case's own
    events.
@@ -39,7 +40,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed"),
 ]
-KINDS = "message,request"
+KINDS = "message,request,notice"
 WIDTHS = {1366: 900, 390: 844}
 SHARED = Path("/tmp/acceptance")  # for the engineer reading the screenshots
 DELIVERY = 20.0  # seconds a step may take to reach the other node (it takes one or two)
@@ -60,7 +61,7 @@ BASIS = "Hiệp ước dẫn độ giữa Việt Nam và Trung Quốc (2015), Đ
 @pytest.fixture
 def pair(tmp_path: Path) -> Iterator[tuple[NodeProcess, NodeProcess]]:
     """Hanoi (an officer and an admin) and Beijing (an officer), peered both ways for
-    messages and requests."""
+    messages, requests and notices."""
     a = NodeProcess(tmp_path / "hanoi", "vn-hanoi-pd", "Công an thành phố Hà Nội")
     b = NodeProcess(tmp_path / "beijing", "cn-beijing-psb", "北京市公安局")
     for me, other in ((a, b), (b, a)):
@@ -194,6 +195,13 @@ def test_a_confirmed_hit_becomes_a_handover_at_mong_cai_across_two_nodes(
         hn.get_by_label("Lý do").fill(reason)
         hn.get_by_role("button", name="Xác nhận: cùng một người").click()
         expect(hn.get_by_role("heading", name="Kết luận")).to_contain_text("Đã xác nhận")
+        # ... and the notice goes to Beijing from its page
+        hn.goto(f"/notices/{notice}")
+        hn.locator(f'input[name="to"][value="{b.node_id}"]').check()
+        hn.get_by_role("button", name="Gửi lệnh truy nã").click()
+        hn.wait_for_url(f"**/notices/{notice}?sent=1")
+        expect(hn.locator("section#partners")).to_contain_text(b.node_id)
+        hn.goto(f"/screening/hits/{hit}")
 
         # 2. From the hit, a hand-over request, saved, submitted and validated by an admin
         hn.get_by_role("link", name="Đề nghị đối tác…").click()
@@ -226,6 +234,8 @@ def test_a_confirmed_hit_becomes_a_handover_at_mong_cai_across_two_nodes(
         bj.wait_for_url(f"**/requests/{uid}")
         expect(bj.get_by_text(BASIS)).to_be_visible()
         expect(_state(bj)).to_have_text("Đã chuyển đến")
+        copy_href = bj.locator('.msg-text ~ ul a[href^="/notices/"]').first.get_attribute("href")
+        assert copy_href is not None, "the person is not linked to Beijing's copy of the notice"
         _step(bj, "Tiếp nhận", "Đã tiếp nhận")
         bj.locator("#accept-ref").fill("BJ-2026-0117")
         _step(bj, "Chấp nhận", "Đã chấp nhận")
@@ -261,6 +271,13 @@ def test_a_confirmed_hit_becomes_a_handover_at_mong_cai_across_two_nodes(
         flow.shoot(hn, "hanoi-request-handover-card")
         hn.goto(f"/notices/{notice}")
         expect(hn.locator(".kicker .badge")).to_have_text("Đã bắt giữ / tìm thấy")
+        # ... and on Beijing, its copy of Hanoi's notice, read-only there
+        bj.goto(copy_href)
+        executed = bj.locator(".kicker .badge", has_text="Đã bắt giữ / tìm thấy")
+        flow.until_shown(bj, executed, "the executed notice on Beijing")
+        expect(bj.locator(".notice-origin")).to_contain_text("Công an thành phố Hà Nội")
+        expect(bj.locator('form[action$="/status"]')).to_have_count(0)
+        flow.shoot(bj, "beijing-notice-executed")
 
         # 5. Hanoi: a case tying in the request, the hit and the notice; its timeline
         hn.goto("/cases")
