@@ -80,6 +80,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/cases/{ref}/evidence/{item}/custody"): MINE_WRITE,
     ("POST", "/api/v1/cases/{ref}/transfer"): MINE_WRITE,
     ("POST", "/api/v1/cases/{ref}/close"): MINE_WRITE,
+    ("POST", "/api/v1/cases/{ref}/shares"): MINE_WRITE,
+    ("DELETE", "/api/v1/cases/{ref}/shares/{agency_id}"): MINE_WRITE,
     ("POST", "/api/v1/hotline/messages/{envelope_id}/forward"): MINE_WRITE,
     ("POST", "/api/v1/hotline/messages/{envelope_id}/permissions"): MINE_WRITE,
     # pages: screening
@@ -127,6 +129,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/cases/{ref}/evidence/{item}/custody"): MINE_WRITE,
     ("POST", "/cases/{ref}/transfer"): MINE_WRITE,
     ("POST", "/cases/{ref}/close"): MINE_WRITE,
+    ("POST", "/cases/{ref}/shares"): MINE_WRITE,
+    ("POST", "/cases/{ref}/shares/{agency_id:int}/remove"): MINE_WRITE,
     ("POST", "/hotline/messages/{envelope_id}/forward"): MINE_WRITE,
     ("POST", "/hotline/messages/{envelope_id}/permissions"): MINE_WRITE,
     ("GET", "/hotline/messages/{envelope_id}/attachments/{index:int}"): MINE_WRITE,
@@ -246,6 +250,7 @@ def owned(
     ids["request"] = receive_request(session, net, files=[("ho-so.pdf", b"%PDF-1.4 Bi Mat")])
     case = api_post_case(client, h)
     ids["case"], ids["evidence"] = case["ref"], case["evidence"]
+    ids["busan"] = world["busan"]
     return ids
 
 
@@ -287,6 +292,8 @@ def _fill(method: str, path: str, ids: dict[str, Any]) -> str:
         .replace("{index}", "0")
         .replace("{ref}", ids["case"])
         .replace("{item}", str(ids["evidence"]))
+        .replace("{agency_id:int}", str(ids["busan"]))
+        .replace("{agency_id}", str(ids["busan"]))
     )
 
 
@@ -316,6 +323,8 @@ FORMS = {  # page forms by the route's last word: fields the form needs
     "evidence": {"kind": "file", "description": "Bi Mat", "holder": "Kho"},
     "custody": {"to_holder": "Kho B", "place": "Hà Nội", "reason": "giám định"},
     "transfer": {"officer": "hcmc_officer", "reason": "phân công"},
+    "shares": {"max_handling": "H1"},  # no agency: the owner gets 422, others 404
+    "remove": {},
     "handover": {
         "persons": "Kim",
         "place": "Cửa khẩu Mộc Bài",
@@ -361,6 +370,8 @@ def _body(method: str, path: str, form: str) -> dict[str, Any]:
             return {"json": {"to_holder": "Kho B", "place": "Hà Nội", "reason": "giám định"}}
         if path.endswith("/transfer"):
             return {"json": {"officer": "hcmc_officer", "reason": "phân công"}}
+        if path.endswith("/shares"):
+            return {"json": {"agency_id": 999_999, "max_handling": "H1"}}  # owner: 422
         if path.endswith("/extend"):
             return {"json": {"deadline": "answer", "due": "2099-01-01T00:00:00Z", "reason": "x"}}
         return {"json": {}}

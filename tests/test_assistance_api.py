@@ -230,3 +230,41 @@ def test_numbers_in_other_scripts_are_refused_not_crashed_on(
         "If-Match": '"²"'.encode("latin-1"),  # a header may carry it
     }
     assert_problem(client.post(f"/api/v1/requests/{uid}/steps/send", json={}, headers=headers), 422)
+
+
+def test_a_case_shared_through_the_api_is_read_by_the_other_agency_up_to_its_code(
+    client: TestClient, session: Session, requests_net: Net, world: dict[str, Any]
+) -> None:
+    owner, hue = _auth(client, "hcmc_officer"), _auth(client, "hue_officer")
+    ref = client.post("/api/v1/cases", json={"title": "Chuyên án chung"}, headers=owner).json()[
+        "ref"
+    ]
+    uid = receive_request(session, requests_net)  # Busan's request, H0
+    client.post(
+        f"/api/v1/cases/{ref}/links", json={"kind": "request", "target": uid}, headers=owner
+    )
+    assert client.get(f"/api/v1/cases/{ref}", headers=hue).status_code == 404
+    bad = client.post(
+        f"/api/v1/cases/{ref}/shares", json={"agency_id": world["hue"], "max_handling": "H7"},
+        headers=owner,
+    )  # fmt: skip
+    assert_problem(bad, 422)
+    shared = client.post(
+        f"/api/v1/cases/{ref}/shares", json={"agency_id": world["hue"], "max_handling": "H0"},
+        headers=owner,
+    )  # fmt: skip
+    assert shared.status_code == 200, shared.text
+    assert [(s["agency_id"], s["max_handling"]) for s in shared.json()["shares"]] == [
+        (world["hue"], "H0")
+    ]
+    seen = client.get(f"/api/v1/cases/{ref}", headers=hue)
+    assert seen.status_code == 200
+    body = seen.json()
+    assert body["shared_with_you"] == "H0" and body["shares"] == []  # whom else: not theirs
+    assert [x["ref"] for x in body["links"]] == [uid]
+    assert any(t["source"] == "request" and t["href"] is None for t in body["timeline"])
+    refused = client.post(f"/api/v1/cases/{ref}/close", headers=hue)
+    assert_problem(refused, 403)
+    gone = client.delete(f"/api/v1/cases/{ref}/shares/{world['hue']}", headers=owner)
+    assert gone.status_code == 200 and gone.json()["shares"] == []
+    assert client.get(f"/api/v1/cases/{ref}", headers=hue).status_code == 404

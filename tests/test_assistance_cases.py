@@ -239,3 +239,83 @@ def test_a_hand_over_request_is_not_answered_without_its_handover(
     with pytest.raises(Conflict, match="handover"):
         step(b, uid, "answer", text="Đã bàn giao")
     assert state(b, uid) == "in_execution"
+
+
+def test_a_case_shared_up_to_a_handling_code_shows_the_other_agency_only_that(
+    nodes: tuple[Node, Node],
+) -> None:
+    a, _ = nodes
+    officer = person(a)
+    low = new_request(a, title="Xác minh H1", handling="H1")
+    high = new_request(a, title="Nguồn tin mật H2", handling="H2")
+    step(a, low, "send")
+    step(a, high, "send")
+    with transaction(a.factory) as s:
+        other = Agency(
+            name_vi="Công an tỉnh Quảng Ninh", name_key="quang ninh", country="VN",
+            level=AgencyLevel.PROVINCE,
+        )  # fmt: skip
+        third = Agency(
+            name_vi="Công an tỉnh Lào Cai", name_key="lao cai", country="VN",
+            level=AgencyLevel.PROVINCE,
+        )  # fmt: skip
+        s.add_all([other, third])
+        s.flush()
+        other_id, third_id = other.id, third.id
+        ref = cases.open_case(s, officer, "Đường dây Móng Cái").ref
+        cases.link(s, officer, ref, "request", low)
+        cases.link(s, officer, ref, "request", high)
+        cases.add_evidence(
+            s, officer, ref, kind="physical", description="Sổ ghi chép", holder="Đội 2"
+        )
+    reader = Principal(None, "qn_officer", other_id, Role.OFFICER)
+    stranger = Principal(None, "lc_officer", third_id, Role.OFFICER)
+    with a.factory() as s, pytest.raises(NotFound):  # not shared yet: nobody finds it
+        cases.get_case(s, reader, ref)
+    with pytest.raises(InvalidInput), transaction(a.factory) as s:
+        cases.share(s, officer, ref, other_id, "H9")
+    with pytest.raises(Forbidden), transaction(a.factory) as s:
+        cases.share(s, person(a, Role.VIEWER), ref, other_id, "H1")
+    with transaction(a.factory) as s:
+        cases.share(s, officer, ref, other_id, "H1")
+    with a.factory() as s:
+        case = cases.read_case(s, reader, ref)
+        assert {x.ref for x in cases.visible_links(s, reader, case)} == {low}
+        shown = cases.timeline(s, reader, case)
+        titles = {e.detail.get("request") for e in shown if e.source == "request"}
+        assert titles == {"Xác minh H1"}  # the H2 request: neither its steps...
+        assert all(high not in str(e.detail) for e in shown)  # ...nor its linking
+        assert all(e.href is None for e in shown if e.source == "request")
+        assert [x.description for x in case.evidence] == ["Sổ ghi chép"]
+        own = cases.timeline(s, officer, case)
+        assert {e.detail.get("request") for e in own if e.source == "request"} == {
+            "Xác minh H1", "Nguồn tin mật H2",
+        }  # fmt: skip
+        listed, _ = cases.list_cases(s, reader)
+        assert [c.ref for c in listed] == [ref]
+        assert cases.list_cases(s, stranger)[0] == []
+        with pytest.raises(NotFound):
+            cases.get_case(s, stranger, ref)
+    # the reader reads; it does not change the case
+    for change in (
+        lambda s: cases.link(s, reader, ref, "request", low),
+        lambda s: cases.close(s, reader, ref),
+        lambda s: cases.share(s, reader, ref, third_id, "H3"),
+        lambda s: cases.transfer(s, reader, ref, officer="qn_officer", reason="x"),
+    ):
+        with pytest.raises(Forbidden), transaction(a.factory) as s:
+            change(s)
+    # a higher code shows more; stopping the share hides it all again
+    with transaction(a.factory) as s:
+        cases.share(s, officer, ref, other_id, "H2")
+    with a.factory() as s:
+        case = cases.get_case(s, reader, ref)
+        assert {x.ref for x in cases.visible_links(s, reader, case)} == {low, high}
+    with transaction(a.factory) as s:
+        cases.unshare(s, officer, ref, other_id)
+    with a.factory() as s, pytest.raises(NotFound):
+        cases.get_case(s, reader, ref)
+    steps = [r.detail for r in _audits(a, "case.changed") if "shared" in r.detail["step"]]
+    assert [d["after"]["shares"] for d in steps] == [
+        {str(other_id): "H1"}, {str(other_id): "H2"}, {},
+    ]  # fmt: skip

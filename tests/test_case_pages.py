@@ -273,6 +273,52 @@ def test_a_case_is_given_to_a_colleague(client: TestClient, session: Session, wo
     assert r.status_code == 422
 
 
+def test_a_case_shared_with_another_agency_is_read_there_and_not_changed(
+    client: TestClient, session: Session, world: Any
+) -> None:
+    login(client, "hcmc_officer")
+    ref = _open_case(client, "Chuyên án chung với Huế")
+    r = _add_item(client, ref, kind="physical", description="Sổ tay", holder="Đội 1")
+    assert r.status_code == 303
+    form = {"csrf_token": csrf(client, f"/cases/{ref}"), "max_handling": "H1"}
+    bad = client.post(f"/cases/{ref}/shares", data={**form, "agency_id": "x"})
+    assert bad.status_code == 422 and 'role="alert"' in bad.text
+    r = client.post(
+        f"/cases/{ref}/shares", data={**form, "agency_id": str(world["hue"])},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303, r.text
+    page = client.get(f"/cases/{ref}").text
+    assert "Công an tỉnh Thừa Thiên Huế" in page and "Ngừng chia sẻ" in page
+
+    client.cookies.clear()
+    login(client, "hue_officer")
+    assert "Chuyên án chung với Huế" in client.get("/cases").text
+    shown = client.get(f"/cases/{ref}")
+    assert shown.status_code == 200
+    assert "Công an TP.HCM" in shown.text and "H1" in shown.text and "Sổ tay" in shown.text
+    assert f'action="/cases/{ref}/' not in shown.text  # no form to change it
+    token_ = csrf(client, "/cases")
+    for path, data in (
+        (f"/cases/{ref}/close", {}),
+        (f"/cases/{ref}/links", {"kind": "person", "target": "1"}),
+        (f"/cases/{ref}/shares", {"agency_id": str(world["hue"]), "max_handling": "H3"}),
+    ):
+        r = client.post(path, data={"csrf_token": token_, **data}, follow_redirects=False)
+        assert r.status_code == 403, (path, r.status_code)
+
+    client.cookies.clear()
+    login(client, "hcmc_officer")
+    r = client.post(
+        f"/cases/{ref}/shares/{world['hue']}/remove",
+        data={"csrf_token": csrf(client, f"/cases/{ref}")}, follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303
+    client.cookies.clear()
+    login(client, "hue_officer")
+    assert client.get(f"/cases/{ref}").status_code == 404
+
+
 # ---- the handover of a surrender -----------------------------------------------------------
 
 

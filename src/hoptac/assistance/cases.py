@@ -4,9 +4,12 @@ charge; ownership moves by a recorded transfer. Evidence items are files (with S
 or physical items, each with an append-only chain of custody. A case is closed only when
 none of its requests is open. One timeline per case, from every source, newest first.
 
-Cases are read and changed by the owning agency's officers and admins only (another
-agency, even on the same node, gets 404; a viewer 403). Every change leaves an audit row
-with the values before and after; every read of a case or a file leaves one too.
+Cases are read and changed by the owning agency's officers and admins (a viewer gets
+403). The owner may share a case with another agency of the node up to a handling code
+(`share`): that agency's officers and admins then read it, never change it (403), and see
+of its requests and hotline threads only those at or under the code; notices, hits and
+people still through their own scope. Any other agency gets 404. Every change leaves an
+audit row with the values before and after; every read of a case or a file leaves one too.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from hoptac.db.models import (
     Case,
     CaseEvent,
     CaseLink,
+    CaseShare,
     CustodyTransfer,
     EnvelopeRow,
     EvidenceItem,
@@ -45,6 +49,7 @@ from hoptac.screening import service as screening
 from hoptac.types import Role, whole_number
 
 LINK_KINDS = ("request", "notice", "hit", "person", "thread")
+HANDLING = ("H0", "H1", "H2", "H3")  # least to most restricted
 EVIDENCE_KINDS = ("file", "physical")
 EVIDENCE_MAX_BYTES = 25 * 1024 * 1024  # one evidence file (413 past it)
 MAX_TEXT = 20_000
@@ -132,15 +137,101 @@ def open_case(
     return case
 
 
-def get_case(session: Session, principal: Principal, ref: str) -> Case:
-    """A case of the caller's agency (404 otherwise, whether missing or another's)."""
+def get_case(session: Session, principal: Principal, ref: str, *, write: bool = False) -> Case:
+    """A case of the caller's agency, or (to read: `write` False) one shared with it; 404
+    otherwise, whether missing or another's; 403 to change a case only shared with it."""
     _require(principal)
-    case = session.scalar(
-        sa.select(Case).where(Case.ref == ref, Case.agency_id == principal.agency_id)
-    )
-    if case is None:
+    case = session.scalar(sa.select(Case).where(Case.ref == ref))
+    if case is None or (
+        case.agency_id != principal.agency_id and share_of(case, principal) is None
+    ):
         raise NotFound(f"no case {ref!r}")
+    if write and case.agency_id != principal.agency_id:
+        raise Forbidden(f"case {case.ref} is shared with your agency to read, not to change")
     return case
+
+
+def share_of(case: Case, principal: Principal) -> CaseShare | None:
+    """The caller's agency's share of another agency's case (None: its own, or none)."""
+    if case.agency_id == principal.agency_id:
+        return None
+    return next((s for s in case.shares if s.agency_id == principal.agency_id), None)
+
+
+def ceiling(case: Case, principal: Principal) -> str:
+    """The highest handling code of what the caller reads in the case: all for its own."""
+    share = share_of(case, principal)
+    return share.max_handling if share is not None else HANDLING[-1]
+
+
+def within(handling: str, top: str) -> bool:
+    return HANDLING.index(handling) <= HANDLING.index(top) if handling in HANDLING else False
+
+
+def share(
+    session: Session,
+    principal: Principal,
+    ref: str,
+    agency_id: int,
+    max_handling: str,
+    *,
+    version: int | None = None,
+    client: str | None = None,
+) -> CaseShare:
+    """Let another agency of the node read the case, up to `max_handling` (H0-H3); sharing
+    again with the same agency changes its code."""
+    case = _open_for_change(session, principal, ref, version, closed_ok=True)
+    errors = []
+    if max_handling not in HANDLING:
+        errors.append(FieldError("max_handling", f"one of {', '.join(HANDLING)}"))
+    if agency_id == case.agency_id:
+        errors.append(FieldError("agency_id", "the case is already this agency's"))
+    elif session.get(Agency, agency_id) is None:
+        errors.append(FieldError("agency_id", "not found"))
+    if errors:
+        raise InvalidInput("the case cannot be shared so", errors=errors)
+    before = _shares(case)
+    row = next((s for s in case.shares if s.agency_id == agency_id), None)
+    if row is None:
+        row = CaseShare(case_id=case.id, agency_id=agency_id, shared_by=principal.username)
+        session.add(row)
+        case.shares.append(row)
+    row.max_handling = max_handling
+    _event(session, case, principal, "shared", agency_id=agency_id, max_handling=max_handling)
+    case.updated_at = utcnow()
+    session.flush()
+    _audit(
+        session, principal, case, f"shared with agency {agency_id}", before, _shares(case), client
+    )
+    return row
+
+
+def unshare(
+    session: Session,
+    principal: Principal,
+    ref: str,
+    agency_id: int,
+    *,
+    version: int | None = None,
+    client: str | None = None,
+) -> Case:
+    """Stop sharing the case with an agency (idempotent: not shared with it, no change)."""
+    case = _open_for_change(session, principal, ref, version, closed_ok=True)
+    row = next((s for s in case.shares if s.agency_id == agency_id), None)
+    if row is None:
+        return case
+    before = _shares(case)
+    case.shares.remove(row)
+    session.delete(row)
+    _event(session, case, principal, "unshared", agency_id=agency_id)
+    case.updated_at = utcnow()
+    session.flush()
+    _audit(session, principal, case, f"unshared agency {agency_id}", before, _shares(case), client)
+    return case
+
+
+def _shares(case: Case) -> dict[str, Any]:
+    return {"shares": {str(s.agency_id): s.max_handling for s in case.shares}}
 
 
 def read_case(session: Session, principal: Principal, ref: str, client: str | None = None) -> Case:
@@ -167,7 +258,10 @@ def list_cases(
     client: str | None = None,
 ) -> tuple[list[Case], int]:
     _require(principal)
-    query = sa.select(Case).where(Case.agency_id == principal.agency_id)
+    shared = sa.select(CaseShare.case_id).where(CaseShare.agency_id == principal.agency_id)
+    query = sa.select(Case).where(
+        sa.or_(Case.agency_id == principal.agency_id, Case.id.in_(shared))
+    )
     if status in ("open", "closed"):
         query = query.where(Case.status == status)
     total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
@@ -183,13 +277,15 @@ def list_cases(
     return list(rows), int(total)
 
 
-def _open_for_change(session: Session, principal: Principal, ref: str, version: int | None) -> Case:
-    case = get_case(session, principal, ref)
+def _open_for_change(
+    session: Session, principal: Principal, ref: str, version: int | None, closed_ok: bool = False
+) -> Case:
+    case = get_case(session, principal, ref, write=True)
     if version is not None and case.version != version:
         from hoptac.errors import StaleEdit
 
         raise StaleEdit(f"the case changed since it was read (version {case.version})")
-    if case.status == "closed":
+    if case.status == "closed" and not closed_ok:
         raise Conflict(f"case {case.ref} is closed")
     return case
 
@@ -385,8 +481,10 @@ def add_evidence(
     return item
 
 
-def _item(session: Session, principal: Principal, ref: str, item_id: int) -> EvidenceItem:
-    case = get_case(session, principal, ref)
+def _item(
+    session: Session, principal: Principal, ref: str, item_id: int, write: bool = False
+) -> EvidenceItem:
+    case = get_case(session, principal, ref, write=write)
     item = next((e for e in case.evidence if e.id == item_id), None)
     if item is None:
         raise NotFound(f"no evidence item {item_id} in case {case.ref}")
@@ -477,20 +575,61 @@ class Entry:
     href: str | None = None
 
 
+def _shared_requests(
+    session: Session, case: Case, uids: list[str], top: str
+) -> list[AssistanceRequest]:
+    """The owner's requests a reader of a shared case sees: at or under its code."""
+    if not uids:
+        return []
+    rows = session.scalars(
+        sa.select(AssistanceRequest).where(
+            AssistanceRequest.uid.in_(uids), AssistanceRequest.agency_id == case.agency_id
+        )
+    ).all()
+    return [r for r in rows if within(r.handling, top)]
+
+
+def _shared_threads(session: Session, threads: list[str], top: str) -> set[str]:
+    """The hotline threads a reader of a shared case sees: all their messages at or under
+    its code (one message above it hides the thread)."""
+    if not threads:
+        return set()
+    rows = session.execute(
+        sa.select(EnvelopeRow.thread_id, EnvelopeRow.handling).where(
+            EnvelopeRow.thread_id.in_(threads), EnvelopeRow.kind == "message"
+        )
+    ).all()
+    above = {str(thread) for thread, handling in rows if not within(handling, top)}
+    return {str(thread) for thread, _ in rows} - above
+
+
+def visible_links(session: Session, principal: Principal, case: Case) -> list[CaseLink]:
+    """The case's links the caller sees: all of them for its own agency; for an agency it
+    is shared with, its requests and threads only at or under the share's code (the
+    notices, hits and people it ties in each show what the reader's own scope lets it)."""
+    if share_of(case, principal) is None:
+        return list(case.links)
+    top = ceiling(case, principal)
+    uids = [x.ref for x in case.links if x.kind == "request"]
+    requests_seen = {r.uid for r in _shared_requests(session, case, uids, top)}
+    threads_seen = _shared_threads(session, [x.ref for x in case.links if x.kind == "thread"], top)
+    return [
+        x
+        for x in case.links
+        if (x.kind == "request" and x.ref in requests_seen)
+        or (x.kind == "thread" and x.ref in threads_seen)
+        or x.kind not in ("request", "thread")
+    ]
+
+
 def timeline(session: Session, principal: Principal, case: Case) -> list[Entry]:
-    """Everything that happened to the case and the records it ties in, newest first."""
+    """Everything that happened to the case and the records it ties in, newest first. A
+    reader of a shared case sees what `visible_links` lets it, without links to the
+    owner's requests and threads (its agency cannot open them)."""
+    if share_of(case, principal) is not None:
+        return _shared_timeline(session, principal, case)
     out = [Entry(e.at, "case", e.action, e.detail) for e in case.events]
-    for item in case.evidence:
-        for t in item.custody:
-            out.append(
-                Entry(
-                    t.at,
-                    "custody",
-                    "custody",
-                    {"item": item.id, "from": t.from_holder, "to": t.to_holder,
-                     "place": t.place, "reason": t.reason},
-                )
-            )  # fmt: skip
+    out += _custody_entries(case)
     by_kind: dict[str, list[str]] = {}
     for x in case.links:
         by_kind.setdefault(x.kind, []).append(x.ref)
@@ -507,29 +646,8 @@ def timeline(session: Session, principal: Principal, case: Case) -> list[Entry]:
                     f"/requests/{row.uid}",
                 )
             )  # fmt: skip
-    for hit_id in by_kind.get("hit", []):
-        hit = session.scalar(
-            screening.visible_hits(principal).where(ScreeningHit.id == int(hit_id))
-        )
-        if hit is not None and hit.reviewed_at is not None:
-            out.append(
-                Entry(
-                    hit.reviewed_at, "hit", str(hit.status),
-                    {"reason": hit.decision_reason or "", "by": hit.reviewer or ""},
-                    f"/screening/hits/{hit.id}",
-                )
-            )  # fmt: skip
-    for notice_id in by_kind.get("notice", []):
-        try:
-            notice = get_visible(session, Notice, int(notice_id), principal)
-        except NotFound:
-            continue
-        out.append(
-            Entry(
-                notice.updated_at, "notice", str(notice.status), {"name": notice.name},
-                f"/notices/{notice.id}",
-            )
-        )  # fmt: skip
+    out += _hit_entries(session, principal, by_kind.get("hit", []))
+    out += _notice_entries(session, principal, by_kind.get("notice", []))
     threads = by_kind.get("thread", [])
     if threads:
         for env in session.scalars(
@@ -545,4 +663,91 @@ def timeline(session: Session, principal: Principal, case: Case) -> list[Entry]:
                 )
             )  # fmt: skip
     out.sort(key=lambda e: e.at, reverse=True)
+    return out
+
+
+def _shared_timeline(session: Session, principal: Principal, case: Case) -> list[Entry]:
+    top = ceiling(case, principal)
+    links = visible_links(session, principal, case)
+    seen = {(x.kind, x.ref) for x in links}
+    out = [
+        Entry(e.at, "case", e.action, e.detail)
+        for e in case.events
+        # a request or thread above the share's code: not even its linking is shown
+        if not (e.action == "linked" and e.detail.get("kind") in ("request", "thread")
+                and (e.detail.get("kind"), e.detail.get("ref")) not in seen)
+    ]  # fmt: skip
+    out += _custody_entries(case)
+    uids = [x.ref for x in links if x.kind == "request"]
+    for row in _shared_requests(session, case, uids, top):
+        for e in row.history:
+            out.append(
+                Entry(e.at, "request", e.action,
+                      {"request": row.title, "actor": e.actor, "to": e.to_state, **e.details})
+            )  # fmt: skip
+    out += _hit_entries(session, principal, [x.ref for x in links if x.kind == "hit"])
+    out += _notice_entries(session, principal, [x.ref for x in links if x.kind == "notice"])
+    threads = [x.ref for x in links if x.kind == "thread"]
+    if threads:
+        for env in session.scalars(
+            sa.select(EnvelopeRow).where(
+                EnvelopeRow.thread_id.in_(threads), EnvelopeRow.kind == "message"
+            )
+        ):
+            out.append(
+                Entry(env.created_at, "message", "sent" if env.direction == "out" else "received",
+                      {"peer": env.peer.node_id})
+            )  # fmt: skip
+    out.sort(key=lambda e: e.at, reverse=True)
+    return out
+
+
+def _custody_entries(case: Case) -> list[Entry]:
+    return [
+        Entry(
+            t.at, "custody", "custody",
+            {"item": item.id, "from": t.from_holder, "to": t.to_holder,
+             "place": t.place, "reason": t.reason},
+        )
+        for item in case.evidence
+        for t in item.custody
+    ]  # fmt: skip
+
+
+def _hit_entries(session: Session, principal: Principal, hit_ids: list[str]) -> list[Entry]:
+    """The decisions on the hits the caller may see (through its own scope)."""
+    out = []
+    for hit_id in hit_ids:
+        number = whole_number(hit_id, max_value=2**62)
+        hit = (
+            session.scalar(screening.visible_hits(principal).where(ScreeningHit.id == number))
+            if number is not None
+            else None
+        )
+        if hit is not None and hit.reviewed_at is not None:
+            out.append(
+                Entry(
+                    hit.reviewed_at, "hit", str(hit.status),
+                    {"reason": hit.decision_reason or "", "by": hit.reviewer or ""},
+                    f"/screening/hits/{hit.id}",
+                )
+            )  # fmt: skip
+    return out
+
+
+def _notice_entries(session: Session, principal: Principal, notice_ids: list[str]) -> list[Entry]:
+    """The notices the caller may see (through its own scope), as they are now."""
+    out = []
+    for notice_id in notice_ids:
+        number = whole_number(notice_id, max_value=2**62)
+        try:
+            notice = get_visible(session, Notice, number or 0, principal)
+        except NotFound:
+            continue
+        out.append(
+            Entry(
+                notice.updated_at, "notice", str(notice.status), {"name": notice.name},
+                f"/notices/{notice.id}",
+            )
+        )  # fmt: skip
     return out

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -1467,11 +1468,11 @@ def _record_handover(session: Session, row: AssistanceRequest, event: RequestEve
     )
     node_principal = Principal.node(row.agency_id, f"{SYSTEM}:handover")
     executed = []
-    handed = {_same_name(name) for name in h.persons}
-    for person in row.persons:
+    handed = _handed_over([str(p.get("name", "")) for p in row.persons], list(h.persons))
+    for i, person in enumerate(row.persons):
         notice_id = person.get("notice_id")
         # only the notices of the persons handed over (a request may name others)
-        if isinstance(notice_id, int) and _same_name(str(person.get("name", ""))) in handed:
+        if isinstance(notice_id, int) and i in handed:
             notice = session.get(Notice, notice_id)
             # our own notice (a partner's copy changes when its issuer sends the change)
             owned = (
@@ -1500,10 +1501,21 @@ def _record_handover(session: Session, row: AssistanceRequest, event: RequestEve
     )
 
 
-def _same_name(name: str) -> str:
-    """A name as the handover form and the request write it, compared: spaces and case
-    aside (the form is filled in with the request's names)."""
-    return " ".join(name.split()).casefold()
+def _handed_over(names: list[str], handed: list[str]) -> set[int]:
+    """Which of a request's persons (by index) a handover lists. The form is filled in
+    with the request's names, and an officer may add to a line ("Vương Kiện (王健)"): a
+    person is listed when a line holds their whole name, spaces and case aside. A request
+    for one person whose handover lists one person: that person."""
+    if len(names) == 1 and len(handed) == 1:
+        return {0}
+
+    def words(text: str) -> str:
+        return " " + " ".join(re.findall(r"\w+", text.casefold())) + " "
+
+    lines = [words(line) for line in handed]
+    return {
+        i for i, name in enumerate(names) if name.strip() and any(words(name) in x for x in lines)
+    }
 
 
 def handover_of(session: Session, row: AssistanceRequest) -> Handover | None:

@@ -967,6 +967,27 @@ class Case(Versioned, Base):
     links: Mapped[list[CaseLink]] = relationship(order_by="CaseLink.id")
     evidence: Mapped[list[EvidenceItem]] = relationship(order_by="EvidenceItem.id")
     events: Mapped[list[CaseEvent]] = relationship(order_by="CaseEvent.id")
+    shares: Mapped[list[CaseShare]] = relationship(order_by="CaseShare.id")
+
+
+class CaseShare(Base):
+    """Another agency on this node that may read a case, up to a handling code: its
+    readers see the case, its evidence and custody, and of its requests and hotline
+    threads only those whose handling code is at most `max_handling` (H0 < H1 < H2 < H3)."""
+
+    __tablename__ = "case_shares"
+    __table_args__ = (sa.UniqueConstraint("case_id", "agency_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    agency_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agencies.id", ondelete="CASCADE"), index=True
+    )
+    max_handling: Mapped[str] = mapped_column(sa.String(2))
+    shared_by: Mapped[str] = mapped_column(sa.String(80))
+    shared_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    agency: Mapped[Agency] = relationship()
 
 
 class CaseLink(Base):

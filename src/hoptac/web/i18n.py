@@ -11,6 +11,18 @@ from hoptac.types import RANKS, VOCABULARIES
 LANGUAGES = ("vi", "en")
 
 VI: dict[str, str] = {
+    # cases shared with another agency
+    "A case of": "Hồ sơ của",
+    "shared with your agency to read, up to handling code": "được chia sẻ để đơn vị anh/chị xem, đến mã xử lý",
+    "Its requests and hotline threads above that code are not shown.": "Các đề nghị và trao đổi qua đường dây nóng có mã xử lý cao hơn không được hiển thị.",
+    "Shared with": "Chia sẻ với",
+    "up to": "đến mã",
+    "Stop sharing": "Ngừng chia sẻ",
+    "Only your agency reads this case.": "Chỉ đơn vị anh/chị xem được hồ sơ này.",
+    "Share with another agency": "Chia sẻ với đơn vị khác",
+    "Its officers and admins will read the case, its evidence and custody, and of its requests and hotline threads those at or under the handling code you choose. They cannot change it.": "Cán bộ và quản trị viên của đơn vị đó sẽ xem được hồ sơ, chứng cứ và quá trình giao nhận chứng cứ, cùng các đề nghị và trao đổi qua đường dây nóng có mã xử lý không cao hơn mã anh/chị chọn. Họ không thể thay đổi hồ sơ.",
+    "Up to handling code": "Đến mã xử lý",
+    "Share": "Chia sẻ",
     # notices between partner nodes
     "A partner's notice, received from": "Lệnh truy nã của đối tác, nhận từ",
     "read-only here; only its issuer changes it.": "chỉ xem tại đây; chỉ cơ quan ban hành được thay đổi.",

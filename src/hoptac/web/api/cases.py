@@ -9,8 +9,12 @@ GET  /api/v1/cases/{ref}/evidence/{item}/file         the file; audited
 POST /api/v1/cases/{ref}/evidence/{item}/custody      one more hand in its chain of custody
 POST /api/v1/cases/{ref}/transfer                     to another officer or agency, with a reason
 POST /api/v1/cases/{ref}/close                        refused (409) while a request is open
+POST /api/v1/cases/{ref}/shares                       let another agency read it, up to H0-H3
+DELETE /api/v1/cases/{ref}/shares/{agency_id}         stop sharing it with that agency
 
-The owning agency's officers and admins only: another agency gets 404, a viewer 403.
+The owning agency's officers and admins change a case; an agency it is shared with reads
+it (its requests and threads up to the share's handling code) and gets 403 on a change;
+any other agency gets 404, a viewer 403.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the signatures at runtime.
@@ -118,7 +122,26 @@ class CaseOut(BaseModel):
     updated_at: UtcDateTime
 
 
+class ShareIn(BaseModel):
+    agency_id: int = Field(ge=1, le=2**31 - 1)
+    max_handling: str = Field(pattern="^H[0-3]$", description="H0, H1, H2 or H3.")
+
+
+class ShareOut(BaseModel):
+    agency_id: int
+    agency: str
+    max_handling: str
+    shared_by: str
+    shared_at: UtcDateTime
+
+
 class CaseFull(CaseOut):
+    shared_with_you: str | None = Field(
+        None,
+        description="The handling code up to which the case is shared with your agency "
+        "(null: it is your agency's).",
+    )
+    shares: list[ShareOut] = Field(description="The agencies it is shared with (owner only).")
     links: list[LinkOut]
     evidence: list[EvidenceOut]
     timeline: list[EntryOut] = Field(description="Newest first.")
@@ -136,11 +159,18 @@ def _out(case: Any) -> dict[str, Any]:
 
 def _full(db: Any, principal: Any, case: Any, response: Response) -> dict[str, Any]:
     response.headers["ETag"] = etag(case.version)
+    share = cases.share_of(case, principal)
     return {
         **_out(case),
+        "shared_with_you": share.max_handling if share is not None else None,
+        "shares": [] if share is not None else [
+            {"agency_id": s.agency_id, "agency": s.agency.name_vi,
+             "max_handling": s.max_handling, "shared_by": s.shared_by, "shared_at": s.shared_at}
+            for s in case.shares
+        ],
         "links": [
             {"kind": x.kind, "ref": x.ref, "added_by": x.added_by, "added_at": x.added_at}
-            for x in case.links
+            for x in cases.visible_links(db, principal, case)
         ],
         "evidence": [
             {
@@ -342,5 +372,48 @@ def close(
     case = cases.close(db, principal, ref, version=_version(if_match), client=client_of(request))
     out = _out(case)
     response.headers["ETag"] = etag(case.version)
+    db.commit()
+    return out
+
+
+@router.post(
+    "/{ref}/shares", response_model=CaseFull, summary="Share the case with an agency",
+    name="cases_share",
+)  # fmt: skip
+def share(
+    request: Request,
+    response: Response,
+    db: DB,
+    principal: ApiWriter,
+    ref: Ref,
+    data: ShareIn,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    cases.share(
+        db, principal, ref, data.agency_id, data.max_handling, version=_version(if_match),
+        client=client_of(request),
+    )  # fmt: skip
+    out = _full(db, principal, cases.get_case(db, principal, ref), response)
+    db.commit()
+    return out
+
+
+@router.delete(
+    "/{ref}/shares/{agency_id}", response_model=CaseFull, summary="Stop sharing the case",
+    name="cases_unshare",
+)  # fmt: skip
+def unshare(
+    request: Request,
+    response: Response,
+    db: DB,
+    principal: ApiWriter,
+    ref: Ref,
+    agency_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    case = cases.unshare(
+        db, principal, ref, agency_id, version=_version(if_match), client=client_of(request)
+    )
+    out = _full(db, principal, case, response)
     db.commit()
     return out

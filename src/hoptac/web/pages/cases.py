@@ -59,6 +59,8 @@ EVENT_WORDS = {
     "evidence_added": ("Thêm chứng cứ", "Evidence added"),
     "transferred": ("Chuyển giao hồ sơ", "Case transferred"),
     "closed": ("Đóng hồ sơ", "Case closed"),
+    "shared": ("Chia sẻ hồ sơ", "Case shared"),
+    "unshared": ("Ngừng chia sẻ hồ sơ", "Case no longer shared"),
     "custody": ("Bàn giao chứng cứ", "Custody handed on"),
     "sent": ("Ta gửi tin", "Message sent"),
     "received": ("Nhận tin của đối tác", "Message received"),
@@ -222,6 +224,11 @@ def _link_label(db: Session, page: PageContext, kind: str, ref: str) -> str | No
     return None
 
 
+def _owner_name(db: Session, agency_id: int, lang: str) -> str:
+    agency = db.get(Agency, agency_id)
+    return agency_name(agency, lang) if agency is not None else str(agency_id)
+
+
 def _agency_choices(db: Session, page: PageContext) -> list[tuple[int, str]]:
     """Agencies a case may be transferred to: those with officers on this node, that the
     reader may see; its own first."""
@@ -285,6 +292,10 @@ def _entry_view(
             agency = db.get(Agency, d["agency_id"]) if isinstance(d.get("agency_id"), int) else None
             add("Agency", agency_name(agency, lang) if agency is not None else None)
             add("Reason", d.get("reason"))
+        elif entry.what in ("shared", "unshared"):
+            agency = db.get(Agency, d["agency_id"]) if isinstance(d.get("agency_id"), int) else None
+            add("Agency", agency_name(agency, lang) if agency is not None else None)
+            add("Up to handling code", d.get("max_handling"))
     elif entry.source == "custody":
         add("Item", f"#{d.get('item')}")
         add("Handed", f"{d.get('from')} → {d.get('to')}")
@@ -348,8 +359,13 @@ def _detail(
             "added_by": x.added_by,
             "added_at": x.added_at,
         }
-        for x in case.links
+        for x in cases.visible_links(db, page.principal, case)
     ]
+    share = cases.share_of(case, page.principal)
+    if share is not None:  # the owner's requests and threads: not the reader's to open
+        for x in links:
+            if x["kind"] in ("request", "thread"):
+                x["href"] = None
     timeline = [_entry_view(db, e, lang, page.t) for e in cases.timeline(db, page.principal, case)]
     out = render(
         request,
@@ -361,6 +377,9 @@ def _detail(
             "timeline": timeline,
             "officers": _officers(db, page),
             "agencies": _agency_choices(db, page),
+            "shared": share.max_handling if share is not None else None,
+            "owner": _owner_name(db, case.agency_id, lang) if share is not None else None,
+            "handling_codes": cases.HANDLING,
             # the smaller of the two limits: the evidence file's and the upload's
             "evidence_max": min(cases.EVIDENCE_MAX_BYTES, settings_of(request).max_upload_bytes),
             "failed": failed,
@@ -419,6 +438,42 @@ async def case_link(request: Request, page: Page, db: DB, ref: str) -> Response:
         return _mend(request, page, db, ref, exc, "link", values)
     db.commit()
     return _done(ref, "linked", "#links")
+
+
+@router.post("/cases/{ref}/shares", response_class=HTMLResponse)
+async def case_share(request: Request, page: Page, db: DB, ref: str) -> Response:
+    """Share the case with another agency of the node, up to a handling code."""
+    page.require_write()
+    form = await request.form()
+    page.check_csrf(form)
+    values = {k: _text(form, k) for k in ("agency_id", "max_handling")}
+    try:
+        agency_id = whole_number(values["agency_id"], max_value=2**31 - 1)
+        if agency_id is None:
+            raise InvalidInput("choose an agency", errors=[FieldError("agency_id", "required")])
+        cases.share(
+            db, page.principal, ref, agency_id, values["max_handling"],
+            version=_version(form), client=client_of(request),
+        )  # fmt: skip
+    except HoptacError as exc:
+        return _mend(request, page, db, ref, exc, "share", values)
+    db.commit()
+    return _done(ref, "shared", "#shares")
+
+
+@router.post("/cases/{ref}/shares/{agency_id:int}/remove", response_class=HTMLResponse)
+async def case_unshare(request: Request, page: Page, db: DB, ref: str, agency_id: int) -> Response:
+    page.require_write()
+    form = await request.form()
+    page.check_csrf(form)
+    try:
+        cases.unshare(
+            db, page.principal, ref, agency_id, version=_version(form), client=client_of(request)
+        )
+    except HoptacError as exc:
+        return _mend(request, page, db, ref, exc, "share", {})
+    db.commit()
+    return _done(ref, "unshared", "#shares")
 
 
 async def _upload(form: FormData) -> cases.File | None:
