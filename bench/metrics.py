@@ -82,3 +82,30 @@ def score(found: set[Pair], truth: dict[Pair, str]) -> Score:
         cross_script_precision=cross_precision,
         cross_script_f1=f1(cross_recall, cross_precision),
     )
+
+
+class Ceiling(TypedDict):
+    distinguishable_recall: float
+    rival_free_precision: float
+    indistinguishable: int
+    planted: int
+
+
+def score_within_reach(
+    found: set[Pair], truth: dict[Pair, str], rivals: dict[Pair, set[str]]
+) -> Ceiling:
+    """The figures the data allows (issue 18's (b)): a planted pair with a *rival* (a
+    non-planted record of the same notice that ties or beats it on every piece of
+    evidence, `rivals`: planted pair -> the rivals' record ids) cannot be ranked above a
+    false hit by any scoring over these fields. Recall over the other planted pairs;
+    precision that does not count a rival of a planted pair of the same notice as a false
+    hit."""
+    reachable = {pair for pair in truth if not rivals.get(pair)}
+    excused = {(pair[0], r) for pair, ids in rivals.items() for r in ids}
+    right = {pair for pair in found if pair in truth or pair in excused}
+    return Ceiling(
+        distinguishable_recall=(len(found & reachable) / len(reachable) if reachable else 1.0),
+        rival_free_precision=len(right) / len(found) if found else 1.0,
+        indistinguishable=len(truth) - len(reachable),
+        planted=len(truth),
+    )

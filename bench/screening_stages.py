@@ -71,35 +71,64 @@ def main() -> None:
         }
     )
     if os.environ.get("CEILING") == "1":
-        _ceiling(notices, register, pairs, levels, strength, truth)
+        rivals, met = _ceiling(notices, register, pairs, levels, strength, truth)
+        tied = collections.Counter(truth[p] for p in rivals)
+        print(
+            f"planted pairs met at a name level {met} of {len(truth)}; tied or beaten by a "
+            f"non-planted record: {len(rivals)} ({len(rivals) / max(len(truth), 1):.3f})"
+        )
+        print(dict(sorted(tied.items())))
 
 
-def _ceiling(notices, register, pairs, levels, strength, truth) -> None:  # type: ignore[no-untyped-def]
+def rivals_of(folder: Path, truth: dict[tuple[str, str], str]) -> tuple[dict, int]:
+    """(planted pair -> the record ids of its rivals, planted pairs met at a name level):
+    the candidates of every notice with a planted pair, scored as the engine scores them,
+    and for each planted pair the non-planted records of the same notice whose name level
+    is at least as close and whose other evidence is at least as strong: no scoring over
+    these fields could rank it above them."""
+    notices, _ = read_notices(folder / "notices.csv")
+    register, _ = read_register(folder / "register.csv")
+    wanted = {n for n, _ in truth}
+    notices = [n for n in notices if n.id in wanted]
+    workers = os.cpu_count() or 1
+    keys = engine._keyed(notices, register, workers, None)
+    try:
+        pairs = engine.ENGINES["python"](notices, register, None, workers, keys)
+        names, which = engine.name_scores(keys, pairs, workers)
+        levels, _ = engine.namesakes(keys, pairs, names, which)
+    finally:
+        keys.close()
+    strength = np.zeros(len(pairs))
+    for i in np.flatnonzero(levels >= 0).tolist():
+        factors = evidence(notices[int(pairs[i, 0])].evidence, register[int(pairs[i, 1])].evidence)
+        p = probability(factors) if factors else 0.5
+        strength[i] = p / (1 - p) if p < 1 else float("inf")
+    return _ceiling(notices, register, pairs, levels, strength, truth)
+
+
+def _ceiling(notices, register, pairs, levels, strength, truth) -> tuple[dict, int]:  # type: ignore[no-untyped-def]
     planted = np.array(
         [(notices[n].id, register[r].id) in truth for n, r in pairs.tolist()], dtype=bool
     )
     by_notice: dict[int, list[int]] = collections.defaultdict(list)
     for i in np.flatnonzero(levels >= 0).tolist():
         by_notice[int(pairs[i, 0])].append(i)
-    tied = collections.Counter()
-    seen = collections.Counter()
+    rivals: dict[tuple[str, str], set[str]] = {}
+    met = 0
     for n, rows in by_notice.items():
         for i in rows:
             if not planted[i]:
                 continue
-            variant = truth[(notices[n].id, register[int(pairs[i, 1])].id)]
-            seen[variant] += 1
-            if any(
-                not planted[j] and levels[j] <= levels[i] and strength[j] >= strength[i] * 0.999
+            met += 1
+            pair = (notices[n].id, register[int(pairs[i, 1])].id)
+            beaten = {
+                register[int(pairs[j, 1])].id
                 for j in rows
-            ):
-                tied[variant] += 1
-    total = sum(tied.values())
-    print(
-        f"planted pairs met at a name level {sum(seen.values())} of {len(truth)}; tied or "
-        f"beaten by a non-planted record: {total} ({total / max(len(truth), 1):.3f})"
-    )
-    print({k: f"{tied[k]}/{seen[k]}" for k in sorted(seen)})
+                if not planted[j] and levels[j] <= levels[i] and strength[j] >= strength[i] * 0.999
+            }
+            if beaten:
+                rivals[pair] = beaten
+    return rivals, met
 
 
 if __name__ == "__main__":

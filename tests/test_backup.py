@@ -36,6 +36,7 @@ from hoptac.db.models import (
     Case,
     CaseEvent,
     CaseLink,
+    CaseShare,
     Citation,
     CustodyTransfer,
     EnvelopeRow,
@@ -46,6 +47,7 @@ from hoptac.db.models import (
     HeldEvent,
     NameKey,
     Notice,
+    NoticeShare,
     Peer,
     RecordShare,
     RecoveryCode,
@@ -261,6 +263,16 @@ def _fill(session: Session, home: Path) -> None:
             item,
             CaseLink(case_id=case.id, kind="request", ref=request.uid, added_by="lan.nguyen"),
             CaseEvent(case_id=case.id, actor="lan.nguyen", action="opened", detail={"n": None}),
+            CaseShare(case_id=case.id, agency_id=agency.id, max_handling="H1", shared_by="lan"),
+            NoticeShare(
+                notice_id=notice.id,
+                peer_id=peer.id,
+                handling="H2",
+                handling_note=None,
+                shared_by="lan.nguyen",
+                sent_version=1,
+                sent_digest="e" * 64,
+            ),
         ]
     )
     session.flush()

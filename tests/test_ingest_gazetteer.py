@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import unicodedata
 
 import pytest
@@ -322,23 +321,6 @@ def test_coverage() -> None:
     la = [p for p in g.places() if p.country == "LA"]
     assert len(la) == 18
     assert all(g.police_of(p.key) is not None for p in la)
-
-
-def test_timing() -> None:
-    g = gazetteer()
-    texts = [p.read_text("utf-8") for p in sorted((DEMO / "articles").glob("*.txt"))]
-    # Distinct texts each round, so nothing comes from the per-text cache.
-    rounds = [[f"{t}\n{i}" for t in texts] for i in range(3)]
-    best = float("inf")
-    for batch in rounds:
-        t0 = time.perf_counter()
-        for t in batch:
-            g.agencies_in(t), g.geo_in(t), g.titles_in(t)
-        best = min(best, time.perf_counter() - t0)
-    assert best < 0.05
-
-
-# ---- the seeds ------------------------------------------------------------------------------
 
 
 def _seed_agencies() -> list[tuple[dict[str, object], str]]:

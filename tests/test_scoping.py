@@ -200,6 +200,8 @@ def _url(path: str) -> str:
         .replace("{thread_id}", "01J00000000000000000000000")
         .replace("{envelope_id}", "01J00000000000000000000000")
         .replace("{index:int}", "0")
+        .replace("{agency_id:int}", "1")
+        .replace("{agency_id}", "1")
     )
 
 
