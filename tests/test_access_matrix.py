@@ -53,6 +53,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/notices/import"): WRITE,
     ("POST", "/api/v1/notices/{record_id}/send"): MINE_WRITE,
     ("GET", "/api/v1/notices/{record_id}/shares"): MINE,
+    ("GET", "/api/v1/screening/hits"): READ,
+    ("GET", "/api/v1/screening/hits/{record_id}"): MINE,
     ("POST", "/api/v1/registers/{record_id}/import"): MINE_WRITE,
     # API: the hotline (the node's own agency, its officers and admins)
     ("GET", "/api/v1/hotline/peers"): MINE_WRITE,
@@ -271,7 +273,9 @@ def api_post_case(client: TestClient, headers: dict[str, str]) -> dict[str, Any]
 
 def _fill(method: str, path: str, ids: dict[str, Any]) -> str:
     """A URL of the route that names the owning agency's records."""
-    if path.startswith("/api/v1/"):
+    if path.startswith("/api/v1/screening/"):
+        kind = path.split("/")[4]
+    elif path.startswith("/api/v1/"):
         kind = path.split("/")[3]
     elif path.startswith("/admin/") or path.startswith("/screening/"):
         kind = path.split("/")[2]

@@ -317,6 +317,30 @@ def test_a_page_of_the_review_queue_leaves_an_audit_row(
         "status": "all",
         "job": ids["job"],
         "notice": None,
+        "band": None,
         "offset": 0,
         "shown": 3,
     }
+
+
+def test_the_review_queue_through_the_api_carries_band_rivals_and_reasons(
+    client: TestClient, app: Any, world: dict[str, Any], session: Session
+) -> None:
+    from tests.conftest import token
+
+    ids = screening_world(client, app)
+    h = token(client, "hcmc_officer")
+    page = client.get(f"/api/v1/screening/hits?status=all&job={ids['job']}", headers=h)
+    assert page.status_code == 200, page.text
+    items = page.json()["items"]
+    assert page.json()["total"] == len(items) > 0
+    bands = [i["band"] for i in items]
+    assert bands == sorted(bands, key=lambda b: b != "likely")  # likely first
+    first = client.get(f"/api/v1/screening/hits/{items[0]['id']}", headers=h).json()
+    assert first["notice"]["name"] and first["record"]["name"] and first["rivals"] >= 1
+    assert first["reasons"][0].startswith("name ")
+    bad = client.get("/api/v1/screening/hits?band=maybe", headers=h)
+    assert bad.status_code == 422
+    hue = token(client, "hue_officer")
+    assert client.get(f"/api/v1/screening/hits/{items[0]['id']}", headers=hue).status_code == 404
+    assert client.get(f"/api/v1/screening/hits?job={ids['job']}", headers=hue).json()["items"] == []

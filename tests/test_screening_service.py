@@ -499,3 +499,38 @@ def test_a_page_of_register_records_is_audited_and_withdrawn_notices_leave_the_q
     session.commit()
     left = service.list_hits(session, hcmc, job_id=job)[0]
     assert left and all(h.notice.ref != "N1" for h in left)
+
+
+def test_a_job_keeps_each_hits_band_and_rivals_and_the_queue_shows_likely_first(
+    session: Session, factory: sessionmaker[Session], people: dict[str, Principal]
+) -> None:
+    hcmc = people["hcmc_officer"]
+    service.import_notices(
+        session,
+        hcmc,
+        _stream(
+            f"{NOTICE_HEADER}\n"
+            "N1,Đàm Quốc Khánh,,1971,M,,,,\n"
+            "N2,Nguyễn Văn Hùng,,1980-01-01,M,VN,,,\n"
+        ),
+    )
+    register = add_register(session, hcmc, "Lưu trú")
+    service.import_records(
+        session,
+        hcmc,
+        register,
+        _stream(
+            f"{REGISTER_HEADER}\n"
+            "R1,Tan Guoqing,1971-05-02,,,,hotel,\n"
+            "R2,Nguyen Van Hung,1980-01-01,M,VN,,hotel,\n"
+            "R3,NGUYỄN VĂN HÙNG,1980-01-01,M,VN,,hotel,\n"
+        ),
+    )
+    job = _job(session, factory, hcmc, register)
+    rows, total = service.list_hits(session, hcmc, job_id=job)
+    shown = [(h.notice.ref, h.record.ref, h.band, h.rivals) for h in rows]
+    assert total == 3
+    assert shown[-1] == ("N1", "R1", "possible", 1)  # after every likely hit
+    assert sorted(shown[:2]) == [("N2", "R2", "likely", 2), ("N2", "R3", "likely", 2)]
+    possible, _ = service.list_hits(session, hcmc, job_id=job, band="possible")
+    assert [h.record.ref for h in possible] == ["R1"]

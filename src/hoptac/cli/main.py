@@ -556,7 +556,9 @@ if __name__ == "__main__":  # pragma: no cover
 def screen(
     notices: Annotated[Path, typer.Option(help="Notices CSV (notice_id,name,alt_names,...).")],
     register: Annotated[Path, typer.Option(help="Register CSV (record_id,name,...).")],
-    output: Annotated[Path, typer.Option(help="Hits CSV: notice_id,record_id,score,reasons.")],
+    output: Annotated[
+        Path, typer.Option(help="Hits CSV: notice_id,record_id,score,band,rivals,reasons.")
+    ],
     engine: Annotated[str, typer.Option(help="python (in process) or duckdb (large jobs)")] = (
         "python"
     ),
@@ -597,11 +599,17 @@ def screen(
         hits = python_engine.screen(wanted, records, limit, progress, engine, workers)
     with output.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["notice_id", "record_id", "score", "reasons"])
+        writer.writerow(["notice_id", "record_id", "score", "band", "rivals", "reasons"])
         for hit in hits:
-            writer.writerow([hit.notice_id, hit.record_id, f"{hit.score:.4f}", hit.reasons])
+            writer.writerow(
+                [
+                    hit.notice_id, hit.record_id, f"{hit.score:.4f}", hit.band, hit.rivals,
+                    hit.reasons,
+                ]
+            )  # fmt: skip
     typer.echo(
-        f"{len(wanted)} notices x {len(records)} records: {len(hits)} hits -> {output}"
+        f"{len(wanted)} notices x {len(records)} records: {len(hits)} hits "
+        f"({sum(h.band == 'likely' for h in hits)} likely) -> {output}"
         + (
             f" ({len(notice_errors) + len(record_errors)} bad rows skipped)"
             if notice_errors or record_errors

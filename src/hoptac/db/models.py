@@ -646,6 +646,10 @@ class ScreeningHit(Base):
     )
     score: Mapped[float] = mapped_column(sa.Float)
     reasons: Mapped[str] = mapped_column(sa.Text)
+    # likely: at or above the job's threshold; possible: below it (reviewed after)
+    band: Mapped[str] = mapped_column(sa.String(10), default="likely", server_default="likely")
+    # how many of the notice's hits in the job share this score (1: none): reviewed together
+    rivals: Mapped[int] = mapped_column(default=1, server_default="1")
     status: Mapped[HitStatus] = mapped_column(
         enum_column(HitStatus, "hit_status"), default=HitStatus.PENDING, index=True
     )

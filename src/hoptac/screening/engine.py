@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,10 +32,13 @@ from hoptac.parallel import fork_map
 from hoptac.screening.records import Person
 from hoptac.screening.score import (
     HIT_THRESHOLD,
+    LIKELY,
     LOWEST_NAME,
     NAME_LEVELS,
+    POSSIBLE_THRESHOLD,
     YEAR_GAP,
     Coded,
+    band,
     code_evidence,
     evidence,
     explain,
@@ -53,6 +57,10 @@ class Hit:
     record_id: str
     score: float
     reasons: str
+    band: str = LIKELY  # likely: at or above the threshold; possible: below, down to POSSIBLE
+    # How many of the notice's hits share this score (1: none): records the evidence
+    # cannot tell apart, reviewed together ("tell them apart by photo or document").
+    rivals: int = 1
 
 
 RARE_KEY = 512  # records under a key at or below which it reads records of unknown date
@@ -651,21 +659,26 @@ def screen(
     progress: Progress | None = None,
     engine: str = "python",
     workers: int = 1,
+    possible: float | None = POSSIBLE_THRESHOLD,
 ) -> list[Hit]:
-    """Hits of `notices` in `register`, best first (ties by notice id, then record id).
-    Both engines find the same candidate pairs and score them with the same functions;
-    `workers` > 1 shares the work of a large screening among forked processes (`_forked`)."""
+    """Hits of `notices` in `register`, best first (ties by notice id, then record id):
+    band `likely` at or above `threshold`, `possible` below it down to `possible` (None:
+    no such band), each with the number of the notice's hits that share its score
+    (`rivals`). Both engines find the same candidate pairs and score them with the same
+    functions; `workers` > 1 shares the work of a large screening among forked processes
+    (`_forked`)."""
+    floor = min(threshold, possible) if possible is not None else threshold
     keys = _keyed(notices, register, workers, None)
     try:
         pairs, names, which = _scored_pairs(
-            notices, register, engine, keys, threshold, progress, workers
+            notices, register, engine, keys, floor, progress, workers
         )
     finally:
         keys.close()
     if not len(pairs):
         return []
     levels, counts = namesakes(keys, pairs, names, which)
-    likely = _likely(keys, pairs, levels, counts, threshold)
+    likely = _likely(keys, pairs, levels, counts, floor)
 
     def part(start: int, end: int) -> list[Hit]:
         hits = []
@@ -677,19 +690,45 @@ def screen(
                 *evidence(notice.evidence, record.evidence),
             ]
             chance = probability(factors)
-            if chance < threshold:
+            if chance < floor:
                 continue
             name = float(names[i])
             how = _best_comparison(notice.names[int(which[i])], record, name).explain()
-            hits.append(Hit(notice.id, record.id, chance, explain(name, how, factors)))
+            reasons = explain(name, how, factors)
+            hits.append(Hit(notice.id, record.id, chance, reasons, band(chance, threshold)))
         return hits
 
     if workers > 1 and len(likely) >= PARALLEL_HITS:
         hits = [hit for found in _forked(part, len(likely), workers) for hit in found]
     else:
         hits = part(0, len(likely))
-    hits.sort(key=lambda h: (-h.score, h.notice_id, h.record_id))
-    return hits
+    return rival_groups(hits)
+
+
+TIE = 1e-9  # scores this close are one score: the evidence tells the records apart no more
+
+
+def rival_groups(hits: list[Hit]) -> list[Hit]:
+    """The hits best first (ties by notice id, then record id), each with the number of its
+    notice's hits whose score ties with its own (`rivals`): a planted record and its
+    namesakes born the same day reach the queue together, neither dropped."""
+    hits = sorted(hits, key=lambda h: (-h.score, h.notice_id, h.record_id))
+    by_notice: dict[str, list[int]] = {}
+    for i, hit in enumerate(hits):
+        by_notice.setdefault(hit.notice_id, []).append(i)
+    out = list(hits)
+    for rows in by_notice.values():
+        start = 0
+        while start < len(rows):  # the notice's hits, best first: runs of equal scores
+            end = start + 1
+            top = hits[rows[start]].score
+            while end < len(rows) and top - hits[rows[end]].score <= TIE * max(top, 1.0):
+                end += 1
+            if end - start > 1:
+                for i in rows[start:end]:
+                    out[i] = dataclasses.replace(hits[i], rivals=end - start)
+            start = end
+    return out
 
 
 def _best_comparison(name: str, record: Person, score: float) -> Comparison:

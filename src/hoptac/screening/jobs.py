@@ -253,6 +253,8 @@ def _store(session: Session, job_id: int, principal: Principal, hits: list[engin
             "record_id": record_id,
             "score": hit.score,
             "reasons": hit.reasons,
+            "band": hit.band,
+            "rivals": hit.rivals,
             "status": HitStatus.PENDING,
             "reviewer_id": None,
             "reviewer": None,

@@ -34,7 +34,20 @@ import numpy as np
 
 from hoptac.types import PartialDate
 
-HIT_THRESHOLD = 0.5  # the probability at which a pair is worth an officer's review
+HIT_THRESHOLD = 0.5  # the probability at which a pair is a hit for review: band "likely"
+# Below it, down to this, a pair is still shown, after the likely ones: band "possible".
+# A name that is the only one of its kind in the register, read across scripts, with only
+# the birth year to confirm it (Đàm Quốc Khánh / Tan Guoqing, 1971: about 0.44) is what
+# an officer must see, yet not ahead of the pairs the evidence supports.
+POSSIBLE_THRESHOLD = 0.2
+LIKELY, POSSIBLE = "likely", "possible"
+
+
+def band(score: float, threshold: float = HIT_THRESHOLD) -> str:
+    """`likely` at or above the threshold, `possible` below it."""
+    return LIKELY if score >= threshold else POSSIBLE
+
+
 PRIOR_RECORDS = 1.0  # K: records of a wanted person in the register, before any evidence
 
 # Name levels: (lowest name score, m = the share of true pairs whose names meet so, label).

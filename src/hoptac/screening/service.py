@@ -44,7 +44,7 @@ from hoptac.screening.records import (
     notice_rows,
     register_rows,
 )
-from hoptac.screening.score import Evidence, document_key
+from hoptac.screening.score import LIKELY, Evidence, document_key
 from hoptac.types import (
     HitStatus,
     NoticeKind,
@@ -658,9 +658,13 @@ def list_hits(
     offset: int = 0,
     limit: int = 50,
     audited: bool = False,
+    band: str | None = None,
 ) -> tuple[list[ScreeningHit], int]:
-    """Hits, best first; `audited`: a page shows them (an audit row with the filters)."""
+    """Hits, the likely band first, best first; `audited`: a page shows them (an audit
+    row with the filters)."""
     stmt = visible_hits(principal)
+    if band is not None:
+        stmt = stmt.where(ScreeningHit.band == band)
     if status is not None:
         stmt = stmt.where(ScreeningHit.status == status)
     if status is HitStatus.PENDING:  # a withdrawn or executed notice needs no review
@@ -674,7 +678,11 @@ def list_hits(
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
     rows = list(
         session.scalars(
-            stmt.order_by(ScreeningHit.score.desc(), ScreeningHit.id)
+            stmt.order_by(  # the likely band first, then the best score
+                sa.case((ScreeningHit.band == LIKELY, 0), else_=1),
+                ScreeningHit.score.desc(),
+                ScreeningHit.id,
+            )
             .limit(limit)
             .offset(offset)
             .options(*_HIT_LOAD)
@@ -690,6 +698,7 @@ def list_hits(
             "status": status.value if status else "all",
             "job": job_id,
             "notice": notice_id,
+            "band": band,
             "offset": offset,
             "shown": len(rows),
         },

@@ -11,6 +11,13 @@ from hoptac.types import RANKS, VOCABULARIES
 LANGUAGES = ("vi", "en")
 
 VI: dict[str, str] = {
+    # screening bands and rivals
+    "Below the hit threshold: reviewed after the likely ones.": "Dưới ngưỡng trùng khớp: xem xét sau các kết quả khả năng cao.",
+    "possible": "có thể",
+    "likely": "khả năng cao",
+    "These records are equally likely: tell them apart by photo or document.": "Các bản ghi này có khả năng như nhau: hãy phân biệt bằng ảnh hoặc giấy tờ.",
+    "equally likely": "khả năng như nhau",
+    "review them together": "xem xét cùng nhau",
     # cases shared with another agency
     "A case of": "Hồ sơ của",
     "shared with your agency to read, up to handling code": "được chia sẻ để đơn vị anh/chị xem, đến mã xử lý",

@@ -5,6 +5,8 @@ POST /api/v1/notices/import              body: the CSV (Content-Type: text/csv)
 POST /api/v1/registers/{id}/import       body: the CSV
 POST /api/v1/notices/{id}/send           {"to": [node ids], "handling": "H0".."H3"}
 GET  /api/v1/notices/{id}/shares         the partner nodes a notice was sent to
+GET  /api/v1/screening/hits              the review queue: likely first, best first; audited
+GET  /api/v1/screening/hits/{id}         one hit with its reasons; audited
 
 The imports answer how many rows were added, updated (same id) and refused, with each
 refused row's line and reason. Officers and admins of the owning agency only.
@@ -13,7 +15,7 @@ refused row's line and reason. Officers and admins of the owning agency only.
 # No `from __future__ import annotations`: FastAPI reads the signatures at runtime.
 import io
 from datetime import datetime
-from typing import Annotated, Literal, TextIO
+from typing import Annotated, Any, Literal, TextIO
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,8 +24,9 @@ from starlette.concurrency import run_in_threadpool
 from hoptac.db.models import NoticeShare
 from hoptac.errors import UnsupportedMediaType
 from hoptac.registry import service as svc
+from hoptac.registry.schemas import Page
 from hoptac.screening import exchange, service
-from hoptac.types import Sharing
+from hoptac.types import HitStatus, Sharing
 from hoptac.web.api import RESPONSES, operation_id
 from hoptac.web.deps import DB, ApiPrincipal, ApiWriter, node_keys, settings_of, wake_sender
 from hoptac.web.params import Id
@@ -177,3 +180,98 @@ def notice_shares(record_id: Id, db: DB, principal: ApiPrincipal) -> list[Notice
     if notice.owner_agency_id != principal.agency_id:
         return []
     return _shares_out(exchange.shares_of(db, notice))
+
+
+class HitSide(BaseModel):
+    id: int
+    ref: str | None
+    name: str
+    birth: str | None
+
+
+class HitOut(BaseModel):
+    id: int
+    job_id: int
+    notice: HitSide
+    record: HitSide
+    register_id: int
+    score: float
+    band: Literal["likely", "possible"] = Field(
+        description="likely: at or above the screening's threshold; possible: below it."
+    )
+    rivals: int = Field(
+        description="How many of the notice's hits in the screening share this score "
+        "(1: none): records to tell apart by photo or document, reviewed together."
+    )
+    reasons: list[str]
+    status: str
+    decision_reason: str | None
+    reviewer: str | None
+    reviewed_at: datetime | None
+
+
+def _side(obj: Any) -> HitSide:
+    return HitSide(
+        id=obj.id,
+        ref=obj.ref,
+        name=obj.name,
+        birth=svc.iso_date(obj.birth_on, obj.birth_precision),
+    )
+
+
+def _hit_out(hit: Any) -> HitOut:
+    return HitOut(
+        id=hit.id,
+        job_id=hit.job_id,
+        notice=_side(hit.notice),
+        record=_side(hit.record),
+        register_id=hit.record.register_id,
+        score=hit.score,
+        band=hit.band,
+        rivals=hit.rivals,
+        reasons=service.reason_lines(hit.reasons),
+        status=hit.status.value,
+        decision_reason=hit.decision_reason,
+        reviewer=hit.reviewer,
+        reviewed_at=hit.reviewed_at,
+    )
+
+
+@router.get(
+    "/screening/hits",
+    response_model=Page[HitOut],
+    summary="The review queue",
+    name="screening_hits",
+)
+def list_hits(
+    db: DB,
+    principal: ApiPrincipal,
+    status: Annotated[
+        Literal["pending", "confirmed", "rejected", "closed", "all"], Query()
+    ] = "pending",
+    job: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    notice: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    band: Annotated[Literal["likely", "possible"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> dict[str, Any]:
+    """Hits the caller may see, the likely band first, best score first."""
+    chosen = None if status == "all" else HitStatus(status)
+    rows, total = service.list_hits(
+        db, principal, chosen, job, notice, offset, limit, audited=True, band=band
+    )
+    items = [_hit_out(h) for h in rows]
+    db.commit()  # the audit row of the listing
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@router.get(
+    "/screening/hits/{record_id}",
+    response_model=HitOut,
+    summary="One hit",
+    name="screening_hit",
+)
+def get_hit(record_id: Id, db: DB, principal: ApiPrincipal) -> HitOut:
+    out = _hit_out(service.read_hit(db, principal, record_id))
+    db.commit()  # the audit row of the read
+    return out
