@@ -50,9 +50,10 @@ def f1(recall: float, precision: float) -> float:
     return 2 * recall * precision / (recall + precision) if recall + precision else 0.0
 
 
-def read_truth(folder: Path) -> dict[Pair, str]:
-    """truth.csv of make_screening_data.py in `folder`: planted pair -> variant."""
-    with (folder / "truth.csv").open(encoding="utf-8") as f:
+def read_truth(folder: Path, name: str = "truth.csv") -> dict[Pair, str]:
+    """truth.csv of make_screening_data.py in `folder` (or another truth file of the same
+    shape, `name`): planted pair -> variant."""
+    with (folder / name).open(encoding="utf-8") as f:
         return {(row["notice_id"], row["record_id"]): row["variant"] for row in csv.DictReader(f)}
 
 

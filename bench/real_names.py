@@ -8,6 +8,11 @@ set as extra notices and register records, each pair in four birth-date forms:
 - `real_year_register`: the register knows only the year;
 - `real_swapped`: the register swaps day and month (the day is 12 or less).
 
+Each pair and form has a birth date of its own, so that the copies of one person do not
+crowd each other's namesake counts. Their hits on each other (the same figure under
+another pair) are right in life, so only the recall of the planted pairs is reported, and
+the synthetic figures leave the `RN-` notices out.
+
 Their truth goes to real_truth.csv (notice_id, record_id, variant), apart from truth.csv,
 so the generator's own figures stay comparable between runs and these are reported apart.
 The synthetic rows are left as they are; a notice or record added here has an id that
@@ -49,13 +54,15 @@ def plant(folder: Path, seed: int = 7) -> int:
     rng = random.Random(seed)
     notices, records, truth = [], [], []
     for i, (person, a, b, nat) in enumerate(pairs()):
-        year, month = rng.randint(1950, 2000), rng.randint(1, 12)
-        day = rng.randint(1, 12)  # 12 or less: the swapped form stays a valid date
-        if day == month:
-            day = day % 12 + 1
-        full, year_only = f"{year}-{month:02d}-{day:02d}", f"{year}"
-        swapped = f"{year}-{day:02d}-{month:02d}"
         for form in FORMS:
+            # a date of its own for each pair and form: the copies of one public figure
+            # must not be each other's namesakes born the same year
+            year, month = rng.randint(1940, 2005), rng.randint(1, 12)
+            day = rng.randint(1, 12)  # 12 or less: the swapped form stays a valid date
+            if day == month:
+                day = day % 12 + 1
+            full, year_only = f"{year}-{month:02d}-{day:02d}", f"{year}"
+            swapped = f"{year}-{day:02d}-{month:02d}"
             nid, rid = f"RN-{i:04d}-{form[5:]}", f"RR-{i:04d}-{form[5:]}"
             notice_birth = year_only if form == "real_year_notice" else full
             record_birth = {"real_year_register": year_only, "real_swapped": swapped}.get(

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from make_screening_data import generate
-from metrics import read_truth, score
+from metrics import read_truth, score, score_within_reach
+from real_names import plant
 
 SIZES = [(10_000, 100_000), (10_000, 1_000_000), (100_000, 1_000_000)]  # (notices, records)
 SPLINK = Path(__file__).parents[1] / ".venv-splink" / "bin" / "python"
@@ -29,7 +30,10 @@ TARGET = "100,000 x 1,000,000 in <= 120 s, peak <= 6 GB, recall >= 0.98 at preci
 
 
 def _one(directory: str, engine: str) -> None:
-    """Child process: screen and print one JSON line of measurements."""
+    """Child process: screen and print one JSON line of measurements: (a) the raw figures
+    of the likely band, and of both bands; (b) the figures within the data's reach (the
+    rivals found by the `ceiling` child, rivals.json); the real-name pairs' recall; the
+    review load of the possible band."""
     from hoptac.screening.engine import screen
     from hoptac.screening.records import read_notices, read_register
 
@@ -39,20 +43,54 @@ def _one(directory: str, engine: str) -> None:
     register, _ = read_register(folder / "register.csv")
     hits = screen(notices, register, engine=engine, workers=os.cpu_count() or 1)
     seconds = time.perf_counter() - start
-    found = {(h.notice_id, h.record_id) for h in hits}
+    # the generator's figures over its own notices (the real-name pairs are reported apart)
+    synthetic = [h for h in hits if not h.notice_id.startswith("RN-")]
+    likely = {(h.notice_id, h.record_id) for h in synthetic if h.band == "likely"}
+    both = {(h.notice_id, h.record_id) for h in synthetic}
+    real_likely = {(h.notice_id, h.record_id) for h in hits if h.band == "likely"}
+    real_both = {(h.notice_id, h.record_id) for h in hits}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # forked workers: the largest one's RSS (much of it pages shared with this process)
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(
-        json.dumps(
-            {
-                "seconds": seconds,
-                "peak_mb": peak,
-                "worker_peak_mb": workers,
-                **score(found, read_truth(folder)),
-            }
-        )
-    )
+    truth = read_truth(folder)
+    out: dict[str, Any] = {
+        "seconds": seconds,
+        "peak_mb": peak,
+        "worker_peak_mb": workers,
+        **score(likely, truth),
+        "both_bands": score(both, truth),
+        "possible_per_notice": (len(both) - len(likely))
+        / max(sum(not n.id.startswith("RN-") for n in notices), 1),
+    }
+    rivals_file = folder / "rivals.json"
+    if rivals_file.exists():
+        rivals = {
+            (n, r): set(ids) for n, r, ids in json.loads(rivals_file.read_text(encoding="utf-8"))
+        }
+        out["within_reach"] = score_within_reach(likely, truth, rivals)
+        out["within_reach_both"] = score_within_reach(both, truth, rivals)
+    real_file = folder / "real_truth.csv"
+    if real_file.exists():
+        real = read_truth(folder, "real_truth.csv")
+        out["real_names"] = {
+            "likely": score(real_likely, real)["variant_recall"],
+            "both": score(real_both, real)["variant_recall"],
+            "pairs": len(real),
+        }
+    print(json.dumps(out))
+
+
+def _rivals(directory: str) -> None:
+    """Child process: the planted pairs' rivals (screening_stages.rivals_of), written to
+    rivals.json in the data's folder, and how many there are."""
+    from screening_stages import rivals_of
+
+    folder = Path(directory)
+    truth = read_truth(folder)
+    rivals, met = rivals_of(folder, truth)
+    rows = [[n, r, sorted(ids)] for (n, r), ids in sorted(rivals.items())]
+    (folder / "rivals.json").write_text(json.dumps(rows), encoding="utf-8")
+    print(json.dumps({"indistinguishable": len(rows), "met": met, "planted": len(truth)}))
 
 
 def _run(command: list[str]) -> dict[str, Any] | str:
@@ -71,6 +109,16 @@ def run() -> dict[str, float]:
     for notices, records in SIZES:
         with tempfile.TemporaryDirectory() as directory:
             generate(notices, records, seed=42, out=Path(directory))
+            planted = plant(Path(directory))
+            reach = _run([sys.executable, __file__, directory, "rivals"])
+            if isinstance(reach, str):
+                print(f"  {notices:,} x {records:,} rivals: {reach}")
+            else:
+                print(
+                    f"  {notices:,} x {records:,} data: {reach['planted']:,} planted pairs, "
+                    f"{reach['indistinguishable']:,} indistinguishable (a non-planted record "
+                    f"ties or beats them on every factor); {planted:,} real-name pairs added"
+                )
             runs = [("python", [sys.executable, __file__, directory, "python"])]
             runs.append(("duckdb", [sys.executable, __file__, directory, "duckdb"]))
             if SPLINK.exists():
@@ -99,6 +147,7 @@ def run() -> dict[str, float]:
                     f"precision {m['precision']:.3f} F1 {m['f1']:.3f} ({m['hits']:,} hits)  "
                     f"cross-script F1 {m['cross_script_f1']:.3f}"
                 )
+                _quality(m)
                 if (notices, records) == SIZES[-1]:
                     weakest = sorted(m["variant_recall"].items(), key=lambda kv: kv[1])[:3]
                     print(
@@ -120,8 +169,36 @@ def run() -> dict[str, float]:
     return results
 
 
+def _quality(m: dict[str, Any]) -> None:
+    """The lines under a run: both bands, the figures within reach, the real names."""
+    both = m.get("both_bands")
+    if both:  # splink has no bands
+        print(
+            f"      (a) likely+possible: recall {both['recall']:.3f} precision "
+            f"{both['precision']:.3f}; possible rows per notice {m['possible_per_notice']:.3f}"
+        )
+    for key, label in (("within_reach", "likely"), ("within_reach_both", "likely+possible")):
+        r = m.get(key)
+        if r:
+            print(
+                f"      (b) {label}: recall {r['distinguishable_recall']:.3f} over the "
+                f"{r['planted'] - r['indistinguishable']:,} distinguishable pairs, precision "
+                f"{r['rival_free_precision']:.3f} (a rival is no false hit)"
+            )
+    real = m.get("real_names")
+    if real:
+        print(
+            f"      real names ({real['pairs']} pairs): likely "
+            + ", ".join(f"{k[5:]} {v:.2f}" for k, v in real["likely"].items())
+            + "; with possible "
+            + ", ".join(f"{k[5:]} {v:.2f}" for k, v in real["both"].items())
+        )
+
+
 if __name__ == "__main__":
-    if len(sys.argv) == 3:
+    if len(sys.argv) == 3 and sys.argv[2] == "rivals":
+        _rivals(sys.argv[1])
+    elif len(sys.argv) == 3:
         _one(sys.argv[1], sys.argv[2])
     else:
         run()
