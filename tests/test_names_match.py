@@ -214,3 +214,32 @@ def test_titles_and_suffixes_are_not_names(written: str, plain: str) -> None:
     from hoptac.names.parse import parse
 
     assert parse(written).syllables == parse(plain).syllables
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Đỗ Thị An", "Đỗ Thị Anh"),  # Vietnamese names, not Korean spellings of one
+        ("Do Thi An", "Do Thi Anh"),
+        ("Trần Văn Minh", "Trần Văn Min"),
+    ],
+)
+def test_a_korean_spelling_variant_is_not_applied_to_vietnamese_syllables(a: str, b: str) -> None:
+    """A newcomer's false hit (issue 18): An ~ Anh scored as a Korean spelling variant, so
+    two women named Đỗ Thị An and Đỗ Thị Anh born the same day were a hit. `Anh` is no
+    Korean spelling; the variant is for syllables a Korean name may be written with."""
+    result = compare(a, b)
+    assert not result.match
+    assert all(how != "Korean spelling variant" for *_, how in result.pairs)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Ahn Jung-hwan", "An Jeong-hwan"),
+        ("Choi Soo-min", "Choe Su-min"),
+        ("Lee Min-ho", "Rhee Min-ho"),
+    ],
+)
+def test_korean_spelling_variants_still_meet(a: str, b: str) -> None:
+    assert compare(a, b).match

@@ -221,7 +221,7 @@ def _syllable_score(a_text: str, a_script: str, b_text: str, b_script: str) -> t
             if _initial_sound_variants(a.text, b.text)
             else (0.0, "")
         )
-    if sa.loose & sb.loose:
+    if sa.loose & sb.loose and _korean_variants(a, sa, b, sb):
         return 0.9, "Korean spelling variant"
     common = (sa.chars & sb.chars) if HANGUL in (a.script, b.script) else _common_reading(sa, sb)
     if common:
@@ -244,6 +244,18 @@ def _syllable_score(a_text: str, a_script: str, b_text: str, b_script: str) -> t
     if min(len(sa.text), len(sb.text)) >= 4 and not both_marked:
         return TYPO_BETWEEN_SYLLABLES, "one letter differs, both real syllables"
     return 0.0, ""
+
+
+def _korean_variants(a: Syllable, sa: Sound, b: Syllable, sb: Sound) -> bool:
+    """Whether two syllables whose Korean-spelling keys meet may be one Korean syllable.
+    Against hangul, yes: the hangul says the name is Korean, and people spell their own
+    names freely (Duck-soo, Doo-hwan). Two Latin syllables, only if both are Korean
+    spellings (Ahn / An, Jung / Jeong), so that `Đỗ Thị An` is not `Đỗ Thị Anh`: Anh is
+    no Korean spelling."""
+    if HANGUL in (a.script, b.script):
+        return True
+    spellings = _parse.korean_spellings()
+    return sa.text in spellings and sb.text in spellings
 
 
 def _initial_sound_variants(x: str, y: str) -> bool:
