@@ -102,11 +102,13 @@ def _run(command: list[str]) -> dict[str, Any] | str:
     return result
 
 
-def run() -> dict[str, float]:
+def run(sizes: list[tuple[int, int]] | None = None) -> dict[str, float]:
+    """Every size of SIZES (or `sizes`), each engine in a process of its own."""
+    sizes = sizes or SIZES
     results: dict[str, float] = {}
     print("\nscreening (planted matches; one process per run; splink = bench/splink_baseline.py):")
     seconds: dict[tuple[str, int, int], float] = {}
-    for notices, records in SIZES:
+    for notices, records in sizes:
         with tempfile.TemporaryDirectory() as directory:
             generate(notices, records, seed=42, out=Path(directory))
             planted = plant(Path(directory))
@@ -148,7 +150,7 @@ def run() -> dict[str, float]:
                     f"cross-script F1 {m['cross_script_f1']:.3f}"
                 )
                 _quality(m)
-                if (notices, records) == SIZES[-1]:
+                if (notices, records) == sizes[-1]:
                     weakest = sorted(m["variant_recall"].items(), key=lambda kv: kv[1])[:3]
                     print(
                         "      weakest variants: " + ", ".join(f"{k} {v:.3f}" for k, v in weakest)
@@ -198,6 +200,8 @@ def _quality(m: dict[str, Any]) -> None:
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[2] == "rivals":
         _rivals(sys.argv[1])
+    elif len(sys.argv) == 3 and sys.argv[1] == "--sizes":  # e.g. --sizes 10000x100000
+        run([(int(a), int(b)) for a, b in (s.split("x") for s in sys.argv[2].split(","))])
     elif len(sys.argv) == 3:
         _one(sys.argv[1], sys.argv[2])
     else:
