@@ -401,3 +401,27 @@ def test_garbage_collection_is_back_on_afterwards() -> None:
         assert not gc.isenabled()  # a pause the caller made stays
     finally:
         gc.enable()
+
+
+def test_several_threads_key_alike_while_the_memos_are_dropped() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = EDGES + _names_of_the_bench()
+    want = [list(keys_reference(parse_reference(n))) for n in names]
+
+    def key(chunk: list[str]) -> list[list[int]]:
+        out = []
+        for name in chunk:
+            k, _, _, _ = blocking._keys_of_names([name], True)
+            out.append(k)
+        return out
+
+    chunks = [names[i::4] for i in range(4)]
+    for _ in range(3):
+        with ThreadPoolExecutor(4) as pool:
+            running = [pool.submit(key, chunk) for chunk in chunks]
+            for _ in range(20):
+                blocking.clear_memos()
+            got = [f.result() for f in running]
+        for chunk, keys in zip(chunks, got, strict=True):
+            assert keys == [want[names.index(n)] for n in chunk]

@@ -207,15 +207,19 @@ class _Part(NamedTuple):
     whole: tuple[tuple[str, str], bool] | None
 
 
-_code_sets: _Interner[tuple[int, ...]] = _Interner()  # codes -> an id (never reused)
+# Sound-code sets (sorted `_codes`, `_own`; `_deletions`) -> an id, for the life of the
+# process (one per distinct syllable and Latin part), so that the memos below may be
+# dropped at any time, even while another thread keys a name.
+_code_sets: _Interner[tuple[int, ...]] = _Interner()
 _parts: dict[RawPart, _Part] = {}
 _pairs: dict[int, frozenset[int]] = {}  # (id << 32) | id -> `_pair_set` of the two
-PARTS_KEPT = 1 << 18  # past these sizes the memo starts again
-PAIRS_KEPT = 1 << 20
+PARTS_KEPT = 1 << 18  # past these sizes a memo starts again (~100k parts, ~1M pairs
+PAIRS_KEPT = 1 << 20  # at a million names: a few hundred MB)
 
 
 @lru_cache(maxsize=1 << 16)
 def _sounds(text: str, script: str) -> _Sounds:
+    """One syllable as the fast path reads it (memoised)."""
     vi, py = _forms(text, script)
     return _Sounds(
         _code_sets(_codes(text, script)),
@@ -228,6 +232,7 @@ def _sounds(text: str, script: str) -> _Sounds:
 
 
 def _part(raw: RawPart) -> _Part:
+    """One part as the fast path reads it, memoised in `_parts`."""
     if len(_parts) >= PARTS_KEPT:
         _parts.clear()
     deletions = -1
@@ -245,7 +250,8 @@ def _part(raw: RawPart) -> _Part:
 
 
 def _pair(key: int) -> frozenset[int]:
-    """`_pair_keys` of two code sets, by their ids `(first << 32) | second`."""
+    """`_pair_keys` of two code sets, by their ids `(first << 32) | second`, memoised in
+    `_pairs`."""
     if len(_pairs) >= PAIRS_KEPT:
         _pairs.clear()
     sets = _code_sets.values
@@ -508,7 +514,5 @@ def clear_memos() -> None:
         _sounds,
     ):
         memo.cache_clear()
-    global _code_sets
-    _parts.clear()
+    _parts.clear()  # (`_code_sets` stays: its ids are what other threads' parts hold)
     _pairs.clear()
-    _code_sets = _Interner()
