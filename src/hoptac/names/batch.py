@@ -154,6 +154,19 @@ def _plain(parsed: ParsedName) -> Plain:
     return texts, sizes, parsed.family_known, optional
 
 
+_middle_of: dict[tuple[tuple[int, ...], bool], tuple[bool, ...]] = {}
+
+
+def layout_middle(sizes: tuple[int, ...], family_known: bool) -> tuple[bool, ...]:
+    """`Layout.middle` of a name's layout (its part sizes, whether the family name is
+    known), the layout interned on first sight as `encode` interns it."""
+    found = _middle_of.get((sizes, family_known))
+    if found is None:
+        found = _layouts[_layout_id(Layout(sizes, family_known))].middle
+        _middle_of[(sizes, family_known)] = found
+    return found
+
+
 def encode(parsed: ParsedName) -> Encoded:
     """What `NameTable.add_encoded` needs of a parsed name: computed where the name was
     parsed (a blocking worker), so that the table need not parse it again."""

@@ -17,23 +17,26 @@ process (Spark included); a collision only adds a candidate pair, never loses on
 
 from __future__ import annotations
 
+import gc
 import zlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations, pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 from hoptac.names import match, readings
-from hoptac.names.batch import Encoded, NameTable, encode
+from hoptac.names.batch import Encoded, NameTable, _Interner, layout_middle
 from hoptac.names.fold import fold
-from hoptac.names.match import korean_loose, prepare, sound
-from hoptac.names.parse import HAN, HANGUL, ParsedName, korean_spellings
+from hoptac.names.match import _MIDDLE_NAMES, korean_loose, prepare, sound
+from hoptac.names.parse import HAN, HANGUL, LATIN, ParsedName, RawPart, korean_spellings, raw_parts
 from hoptac.parallel import fork_map
 
 LIKELY_CHARACTERS = 6  # a Latin or hangul syllable's characters kept, commonest first
 MAX_SYLLABLES = 4  # syllables of a name that make keys (the first ones)
+FORK_FROM = 20_000  # distinct names from which `keys_of_people` shares them among workers
 
 
 def _pinyin(char: str) -> str | None:
@@ -112,11 +115,13 @@ def _pair_key(a: int, b: int) -> int:
     return (a << 32) | b if a <= b else (b << 32) | a
 
 
-@lru_cache(maxsize=1 << 20)
-def _pair_keys(first: tuple[int, ...], second: tuple[int, ...]) -> frozenset[int]:
+def _pair_set(first: tuple[int, ...], second: tuple[int, ...]) -> frozenset[int]:
     """Every unordered pair of a code of `first` and a code of `second`, as one key
     (`_pair_key`, written out: this is the hot loop of keying a register)."""
-    return frozenset((a << 32) | b if a <= b else (b << 32) | a for a in first for b in second)
+    return frozenset([(a << 32) | b if a <= b else (b << 32) | a for a in first for b in second])
+
+
+_pair_keys = lru_cache(maxsize=1 << 20)(_pair_set)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -152,6 +157,8 @@ def _canons(parsed: ParsedName) -> tuple[int, ...]:
 
 
 def _keys_parsed(parsed: ParsedName) -> frozenset[int]:
+    """A parsed name's keys: what `name_keys` computes (by `_fast_keys`, the same set built
+    in the same order)."""
     syllables = parsed.syllables[:MAX_SYLLABLES]
     codes = [_codes(s.text, s.script) for s in syllables]
     if len(codes) == 1:
@@ -170,10 +177,153 @@ def _keys_parsed(parsed: ParsedName) -> frozenset[int]:
     return frozenset().union(*sets)
 
 
+# The fast path. `_keys_parsed`, `_canons` and `batch.encode` say what a name's keys, canons
+# and encoded form are, from its `ParsedName`. A register of a million names holds some
+# 100,000 distinct words and far fewer syllables: below, whatever depends on one part (a
+# written word) or one pair of syllables is computed once (memoised), and a name only
+# assembles it. Its key set is the union of the same pair sets in the same order as in
+# `_keys_parsed`, so that even its iteration order is the same (the tests hold the two
+# paths equal on every script).
+
+
+class _Sounds(NamedTuple):
+    """One syllable as the fast path reads it."""
+
+    codes: int  # `_codes`: its sound keys, as an id of `_code_sets`
+    own: int  # `_own`: the sound keys a slip is paired with, as an id of `_code_sets`
+    vi: str  # `_forms`: read the Sino-Vietnamese way, without spaces
+    py: str  # and the pinyin way
+    plain: tuple[str, str]  # as `batch.encode` writes it
+    optional: bool  # a Latin Vietnamese middle name (`batch.encode`, in a middle part)
+
+
+class _Part(NamedTuple):
+    """One part (a written word) as the fast path reads it."""
+
+    syllables: tuple[_Sounds, ...]
+    deletions: int  # a Latin part's `_deletions` of four letters or more (an id), else -1
+    # A part of several Latin syllables as one (`ParsedName.joined`), as `batch.encode`
+    # writes it, and whether that is a middle name; None for other parts.
+    whole: tuple[tuple[str, str], bool] | None
+
+
+# Sound-code sets (sorted `_codes`, `_own`; `_deletions`) -> an id, for the life of the
+# process (one per distinct syllable and Latin part), so that the memos below may be
+# dropped at any time, even while another thread keys a name.
+_code_sets: _Interner[tuple[int, ...]] = _Interner()
+_parts: dict[RawPart, _Part] = {}
+_pairs: dict[int, frozenset[int]] = {}  # (id << 32) | id -> `_pair_set` of the two
+PARTS_KEPT = 1 << 18  # past these sizes a memo starts again (~100k parts, ~1M pairs
+PAIRS_KEPT = 1 << 20  # at a million names: a few hundred MB)
+
+
+@lru_cache(maxsize=1 << 16)
+def _sounds(text: str, script: str) -> _Sounds:
+    """One syllable as the fast path reads it (memoised)."""
+    vi, py = _forms(text, script)
+    return _Sounds(
+        _code_sets(_codes(text, script)),
+        _code_sets(_own(text, script)),
+        vi.replace(" ", ""),
+        py.replace(" ", ""),
+        (text.lower() if script == LATIN else text, script),
+        script == LATIN and vi in _MIDDLE_NAMES,  # a Latin syllable's form is `fold(text)`
+    )
+
+
+def _part(raw: RawPart) -> _Part:
+    """One part as the fast path reads it, memoised in `_parts`."""
+    if len(_parts) >= PARTS_KEPT:
+        _parts.clear()
+    deletions = -1
+    if raw[0][1] not in (HAN, HANGUL):
+        letters = _part_letters(tuple([text for text, _ in raw]))
+        if len(letters) >= 4:
+            deletions = _code_sets(_deletions(letters))
+    whole = None
+    if len(raw) > 1 and all(script == LATIN for _, script in raw):
+        text = "".join([text for text, _ in raw])
+        whole = (text.lower(), LATIN), fold(text) in _MIDDLE_NAMES
+    part = _Part(tuple([_sounds(text, script) for text, script in raw]), deletions, whole)
+    _parts[raw] = part
+    return part
+
+
+def _pair(key: int) -> frozenset[int]:
+    """`_pair_keys` of two code sets, by their ids `(first << 32) | second`, memoised in
+    `_pairs`."""
+    if len(_pairs) >= PAIRS_KEPT:
+        _pairs.clear()
+    sets = _code_sets.values
+    found = _pairs[key] = _pair_set(sets[key >> 32], sets[key & 0xFFFFFFFF])
+    return found
+
+
+def _read(name: str) -> tuple[list[_Part], bool]:
+    """A name's parts as the fast path reads them, and whether its family name is known."""
+    raw, family_known = raw_parts(name)
+    return [_parts.get(r) or _part(r) for r in raw], family_known
+
+
+def _fast_keys(parts: list[_Part]) -> frozenset[int]:
+    """`_keys_parsed`, from the name's `_read` parts."""
+    syllables = [(s, i) for i, part in enumerate(parts) for s in part.syllables][:MAX_SYLLABLES]
+    if len(syllables) == 1:
+        return frozenset(_code_sets.values[syllables[0][0].codes])
+    pairs = [(a.codes << 32) | b.codes for (a, _), (b, _) in combinations(syllables, 2)]
+    for index, part in enumerate(parts[:MAX_SYLLABLES]):
+        if part.deletions >= 0:
+            first = part.deletions << 32
+            pairs += [first | s.own for s, at in syllables if at != index]
+    known = _pairs.get
+    return frozenset().union(*[known(key) or _pair(key) for key in pairs])
+
+
+def _fast_canons(parts: list[_Part]) -> tuple[int, int]:
+    """`_canons` (both, the smaller first: one twice if they are the same)."""
+    syllables = [s for p in parts for s in p.syllables]
+    vi = zlib.crc32("".join(sorted("".join([s.vi for s in syllables]))).encode())
+    py = zlib.crc32("".join(sorted("".join([s.py for s in syllables]))).encode())
+    return (vi, py) if vi <= py else (py, vi)
+
+
+def _fast_encode(parts: list[_Part], family_known: bool) -> Encoded:
+    """`batch.encode`, from the name's `_read` parts."""
+    syllables = [s for p in parts for s in p.syllables]
+    sizes = tuple([len(p.syllables) for p in parts])
+    middle = layout_middle(sizes, family_known)
+    plain = (
+        tuple([s.plain for s in syllables]),
+        sizes,
+        family_known,
+        tuple([m and s.optional for m, s in zip(middle, syllables, strict=True)]),
+    )
+    if all(p.whole is None for p in parts):
+        return plain, None
+    texts: list[tuple[str, str]] = []
+    optional: list[bool] = []
+    for p in parts:
+        if p.whole is None:
+            texts += [s.plain for s in p.syllables]
+            optional += [s.optional for s in p.syllables]
+        else:
+            texts.append(p.whole[0])
+            optional.append(p.whole[1])
+    sizes = tuple([len(p.syllables) if p.whole is None else 1 for p in parts])
+    middle = layout_middle(sizes, family_known)
+    whole = (
+        tuple(texts),
+        sizes,
+        family_known,
+        tuple([m and o for m, o in zip(middle, optional, strict=True)]),
+    )
+    return plain, whole
+
+
 @lru_cache(maxsize=1 << 17)
 def name_keys(name: str) -> frozenset[int]:
     """Blocking keys of one name (see the module docstring)."""
-    return _keys_parsed(prepare(name))
+    return _fast_keys(_read(name)[0])
 
 
 def described_keys(name: str) -> dict[int, str]:
@@ -215,22 +365,36 @@ def _keys_of_names(
     names: list[str], encoded: bool = False
 ) -> tuple[list[int], list[int], list[int], list[Encoded]]:
     """Flat keys of each name, how many each has, its two canons (`_canons`) and, if
-    `encoded`, its `batch.encode`d form, from one parse per name (uncached: every name
-    is new here)."""
+    `encoded`, its `batch.encode`d form, from one reading per name (uncached: every name
+    is new here, its words and syllables are not)."""
     keys: list[int] = []
     counts: list[int] = []
     canons: list[int] = []
     forms: list[Encoded] = []
-    for name in names:
-        parsed = prepare(name)
-        mine = _keys_parsed(parsed)
-        keys.extend(mine)
-        counts.append(len(mine))
-        two = _canons(parsed)
-        canons += (two[0], two[-1])
-        if encoded:
-            forms.append(encode(parsed))
+    with _gc_paused():
+        for name in names:
+            parts, family_known = _read(name)
+            mine = _fast_keys(parts)
+            keys.extend(mine)
+            counts.append(len(mine))
+            canons += _fast_canons(parts)
+            if encoded:
+                forms.append(_fast_encode(parts, family_known))
     return keys, counts, canons, forms
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: keying a register makes millions of objects
+    and no cycles, and each full collection would walk every object the process holds
+    (the reading table, the memos), a large part of the time."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _keys_part(job: tuple[list[str], bool]) -> tuple[bytes, bytes, bytes, list[Encoded]]:
@@ -267,18 +431,30 @@ def keys_of_people(
     """Every person's keys (the same keys as `person_keys`) and canons, computed once per
     distinct name (in `workers` forked processes for many names); each distinct name is
     added to `table`, if given, from the same parse."""
+    with _gc_paused():  # the forked workers inherit the pause
+        return _keys_of_people(people, workers, table)
+
+
+def _keys_of_people(
+    people: Sequence[tuple[str, ...]], workers: int, table: NameTable | None
+) -> Keyed:
     import numpy as np
 
     encoded = table is not None
 
     name_of: dict[str, int] = {}
     distinct: list[str] = []
+    named: list[int] = []  # each person's names as indexes of `distinct`, one after another
+    sizes: list[int] = []  # how many names each person has
     for names in people:
+        sizes.append(len(names))
         for name in names:
-            if name not in name_of:
-                name_of[name] = len(distinct)
+            found = name_of.get(name)
+            if found is None:
+                found = name_of[name] = len(distinct)
                 distinct.append(name)
-    if workers > 1 and len(distinct) > 20_000:
+            named.append(found)
+    if workers > 1 and len(distinct) > FORK_FROM:
         # warm the shared memos (readings, syllable sounds) before forking
         _keys_of_names(distinct[:2000])
         edges = np.linspace(0, len(distinct), workers * 4 + 1).astype(int).tolist()
@@ -299,10 +475,13 @@ def keys_of_people(
     del forms
     starts = np.r_[0, np.cumsum(counts)]
     # person -> its names' key spans
-    width = max((len(names) for names in people), default=1)
+    many = np.array(sizes, dtype=np.int64)
+    width = int(many.max()) if len(people) else 1
     slots = np.full((len(people), width), -1, dtype=np.int64)
-    for p, names in enumerate(people):
-        slots[p, : len(names)] = [name_of[n] for n in names]
+    slots[
+        np.repeat(np.arange(len(people)), many),
+        np.arange(len(named)) - np.repeat(np.cumsum(many) - many, many),
+    ] = named
     present = slots >= 0
     owners = np.nonzero(present)[0]
     which = slots[present]
@@ -332,5 +511,8 @@ def clear_memos() -> None:
         _pair_keys,
         _part_letters,
         _forms,
+        _sounds,
     ):
         memo.cache_clear()
+    _parts.clear()  # (`_code_sets` stays: its ids are what other threads' parts hold)
+    _pairs.clear()

@@ -439,7 +439,7 @@ def clear_memos() -> None:
         _syllable_score,
         korean_loose,
         _parse._word,
-        _parse._fold_word,
+        _parse._written,
         _parse._segment,
         _parse.script_of,
     ):

@@ -276,19 +276,37 @@ def _segment(token: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=1 << 18)  # a national register has ~100k distinct words
-def _fold_word(word: str) -> str:
-    return fold(word)
+def _title_heads() -> frozenset[str]:
+    """Every beginning of a title (`ong`, `dong c`...): a name whose first word is none of
+    them starts with no title."""
+    return frozenset(title[:n] for title in _TITLES for n in range(1, len(title) + 1))
 
 
-def _strip_titles(words: list[str]) -> list[str]:
+_TITLE_HEADS = _title_heads()
+
+
+RawPart = tuple[tuple[str, str], ...]  # a part's syllables as (text, script)
+
+
+class _Written(NamedTuple):
+    """One written word, as `raw_parts` reads it."""
+
+    folded: str  # empty for punctuation, which is no word
+    first: tuple[RawPart, ...]  # the parts it adds as the name's first part
+    later: tuple[RawPart, ...]  # the parts it adds after other parts
+    capitals: bool  # a Latin word written in capitals (XI)
+
+
+def _strip_titles(words: list[_Written]) -> list[_Written]:
     # Punctuation between titles (`Ông - Bộ trưởng`, `Mr. & Mrs.`) is not a word.
-    kept = [(w, f) for w in words if (f := _fold_word(w))]
-    words, folded = [w for w, _ in kept], [f for _, f in kept]
+    words = [w for w in words if w.folded]
     start = 0
-    while start < len(words):
+    while start < len(words) and words[start].folded in _TITLE_HEADS:
         for n in (3, 2, 1):
-            if len(words) - start > n and " ".join(folded[start : start + n]) in _TITLES:
+            if (
+                len(words) - start > n
+                and " ".join([w.folded for w in words[start : start + n]]) in _TITLES
+            ):
                 start += n
                 break
         else:
@@ -297,7 +315,6 @@ def _strip_titles(words: list[str]) -> list[str]:
 
 
 _PUNCTUATION = re.compile(r"[-‐'’.]")
-_SPACES = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=1 << 18)  # a national register has ~100k distinct words
@@ -312,7 +329,22 @@ def _word(word: str) -> tuple[str, tuple[str, ...]]:
     return LATIN, tuple(s for p in pieces for s in _segment(p) if any(c.isalpha() for c in s))
 
 
-def parse(name: str) -> ParsedName:
+@lru_cache(maxsize=1 << 18)  # a national register has ~100k distinct words
+def _written(word: str) -> _Written:
+    script, syllables = _word(word)
+    if script != LATIN:
+        chars = list(syllables)
+        first, later = _split_cjk(chars, script, True), _split_cjk(chars, script, False)
+        return _Written(fold(word), first, later, False)
+    letters = "".join(syllables)
+    parts = (tuple([(s, LATIN) for s in syllables]),) if syllables else ()
+    return _Written(fold(word), parts, parts, len(letters) > 1 and letters.isupper())
+
+
+def raw_parts(name: str) -> tuple[tuple[RawPart, ...], bool]:
+    """`parse` as plain values: each part's syllables as (text, script), and whether the
+    family name is known. Each written word is read once (memoised): a register of a
+    million names has some 100,000 distinct words."""
     # NFKC: fullwidth and styled letters (ＸＩ, 𝐖𝐚𝐧𝐠) become plain ones; invisible spaces count.
     text = unicodedata.normalize("NFKC", name.translate(_INVISIBLE)).strip()
     while text.endswith(_SUFFIXES):
@@ -321,35 +353,40 @@ def parse(name: str) -> ParsedName:
     if "," in text:  # "FAMILY, Given"
         family, _, given = text.partition(",")
         text, family_known = f"{family.strip()} {given.strip()}", True
-    words = _strip_titles([w for w in _SPACES.split(text) if w])
-    raw_parts: list[list[tuple[str, str]]] = []
+    # str.split() cuts at Unicode whitespace, the characters `\s` matches.
+    words = _strip_titles([_written(w) for w in text.split()])
+    parts: list[RawPart] = []
     upper = []  # Latin parts written in capitals
     for word in words:
-        script, syllables = _word(word)
-        if script != LATIN:
-            raw_parts.extend(_split_cjk(list(syllables), script, first=not raw_parts))
-        elif syllables:
-            letters = "".join(syllables)
-            if len(letters) > 1 and letters.isupper():
-                upper.append(len(raw_parts))
-            raw_parts.append([(s, LATIN) for s in syllables])
+        if word.capitals:
+            upper.append(len(parts))
+        parts.extend(word.later if parts else word.first)
     # One upper-cased Latin part among mixed-case ones is the family name: XI Jinping.
-    if not family_known and len(upper) == 1 and len(upper) < len(raw_parts):
-        raw_parts.insert(0, raw_parts.pop(upper[0]))
+    if not family_known and len(upper) == 1 and len(upper) < len(parts):
+        parts.insert(0, parts.pop(upper[0]))
         family_known = True
-    parts = tuple(
-        tuple([Syllable(text, script, i) for text, script in part[:MAX_SYLLABLES]])
-        for i, part in enumerate(raw_parts[:MAX_PARTS])
+    return tuple([part[:MAX_SYLLABLES] for part in parts[:MAX_PARTS]]), family_known
+
+
+def parse(name: str) -> ParsedName:
+    parts, family_known = raw_parts(name)
+    return ParsedName(
+        tuple(
+            tuple([Syllable(text, script, i) for text, script in part])
+            for i, part in enumerate(parts)
+        ),
+        family_known,
     )
-    return ParsedName(parts, family_known)
 
 
-def _split_cjk(chars: list[str], script: str, first: bool) -> list[list[tuple[str, str]]]:
+def _split_cjk(chars: list[str], script: str, first: bool) -> tuple[RawPart, ...]:
     """A name written without spaces: family name first (two syllables for compound
     Korean surnames like 황보), the rest one given-name part."""
     if not first or len(chars) < 2:
-        return [[(c, script) for c in chars]]
+        return (tuple([(c, script) for c in chars]),)
     family = 1
     if script == HANGUL and len(chars) >= 3 and "".join(chars[:2]) in _korean_surnames():
         family = 2
-    return [[(c, script) for c in chars[:family]], [(c, script) for c in chars[family:]]]
+    return tuple([(c, script) for c in chars[:family]]), tuple(
+        [(c, script) for c in chars[family:]]
+    )
