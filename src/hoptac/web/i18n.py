@@ -137,7 +137,7 @@ VI: dict[str, str] = {
     "The case is transferred. It is the other agency's now.": "Đã chuyển giao hồ sơ. Hồ sơ nay thuộc đơn vị nhận.",
     "opened": "mở lúc",
     "closed at": "đóng lúc",
-    "closed": "đã đóng",
+    "closed": "Đã đóng",
     "Case reference": "Số hồ sơ",
     "Transfer the case": "Chuyển giao hồ sơ",
     "Name the new officer in charge, or give the case to another agency on this node (it is then theirs: you no longer read it).": "Chọn cán bộ thụ lý mới, hoặc chuyển hồ sơ cho đơn vị khác trên hệ thống (hồ sơ khi đó thuộc đơn vị nhận: anh/chị không còn xem được).",
