@@ -129,7 +129,7 @@ def load(session: Session, keys_dir: Path, agency_id: int) -> bool:
         agency_ref=str(agency_id),
     )  # fmt: skip
     partner = NodeKeys.generate()
-    kinds = ["message", "request"]
+    kinds = ["message", "request", "notice"]
     peering.add_peer(
         session,
         _card(PARTNER_ID, PARTNER_NAME, PARTNER_URL, partner),
