@@ -162,13 +162,13 @@ def sync(session: Session, keys: NodeKeys, notice_ids: Sequence[int] | None = No
         stmt = stmt.where(Notice.id.in_(notice_ids))
     queued = 0
     for share, notice in session.execute(stmt).all():
+        peer = session.get(Peer, share.peer_id)
+        if peer is None or not peer.active or not allowed(peer.send_kinds, KIND):
+            continue  # tried again once the agreement allows it
         body = wire_notice(notice)
         digest = hashlib.sha256(canonical(body["data"])).hexdigest()
         if digest == share.sent_digest:  # a new version, the same notice for the partner
             share.sent_version = notice.version
-            continue
-        peer = session.get(Peer, share.peer_id)
-        if peer is None or not peer.active or not allowed(peer.send_kinds, KIND):
             continue
         outbox.enqueue(
             session,
