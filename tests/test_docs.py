@@ -116,3 +116,19 @@ def test_the_architecture_import_table_is_what_the_code_imports() -> None:
         if "*" not in allowed.get(pkg, set()) and used - allowed.get(pkg, set())
     }
     assert wrong == {}, f"imports missing from docs/architecture.md's table: {wrong}"
+
+
+def test_every_envelope_kind_a_node_takes_has_its_body_in_the_protocol() -> None:
+    """docs/exchange-protocol.md §7 describes the body of every kind this node has a handler
+    for, and says which kinds it still refuses: a partner building its own node reads them."""
+    from hoptac import capabilities
+    from hoptac.exchange.envelope import KINDS
+
+    doc = (Path(__file__).parents[1] / "docs" / "exchange-protocol.md").read_text(encoding="utf-8")
+    bodies = doc[doc.index("## 7. Bodies by kind") : doc.index("## 8. Transport")]
+    handled = capabilities.handled_kinds()
+    assert set(handled) <= set(KINDS)
+    missing = [kind for kind in handled if f"**`{kind}`**" not in bodies]
+    assert missing == [], f"kinds with a handler but no body in §7: {missing}"
+    for kind in sorted(set(KINDS) - set(handled)):  # refused: the doc must say so
+        assert f"`{kind}` is reserved" in doc, kind
