@@ -45,11 +45,12 @@ from hoptac.db.models import (
     utcnow,
 )
 from hoptac.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, TooLarge
+from hoptac.exchange import envelope as wire
 from hoptac.screening import service as screening
 from hoptac.types import Role, whole_number
 
 LINK_KINDS = ("request", "notice", "hit", "person", "thread")
-HANDLING = ("H0", "H1", "H2", "H3")  # least to most restricted
+HANDLING = wire.HANDLING  # least to most restricted
 EVIDENCE_KINDS = ("file", "physical")
 EVIDENCE_MAX_BYTES = 25 * 1024 * 1024  # one evidence file (413 past it)
 MAX_TEXT = 20_000
@@ -609,17 +610,25 @@ def visible_links(session: Session, principal: Principal, case: Case) -> list[Ca
     notices, hits and people it ties in each show what the reader's own scope lets it)."""
     if share_of(case, principal) is None:
         return list(case.links)
-    top = ceiling(case, principal)
+    return _shared_view(session, case, ceiling(case, principal))[0]
+
+
+def _shared_view(
+    session: Session, case: Case, top: str
+) -> tuple[list[CaseLink], list[AssistanceRequest]]:
+    """(the links, the owner's requests) a reader of the case shared up to `top` sees."""
     uids = [x.ref for x in case.links if x.kind == "request"]
-    requests_seen = {r.uid for r in _shared_requests(session, case, uids, top)}
+    rows = _shared_requests(session, case, uids, top)
+    seen = {r.uid for r in rows}
     threads_seen = _shared_threads(session, [x.ref for x in case.links if x.kind == "thread"], top)
-    return [
+    links = [
         x
         for x in case.links
-        if (x.kind == "request" and x.ref in requests_seen)
+        if (x.kind == "request" and x.ref in seen)
         or (x.kind == "thread" and x.ref in threads_seen)
         or x.kind not in ("request", "thread")
     ]
+    return links, rows
 
 
 def timeline(session: Session, principal: Principal, case: Case) -> list[Entry]:
@@ -667,8 +676,7 @@ def timeline(session: Session, principal: Principal, case: Case) -> list[Entry]:
 
 
 def _shared_timeline(session: Session, principal: Principal, case: Case) -> list[Entry]:
-    top = ceiling(case, principal)
-    links = visible_links(session, principal, case)
+    links, rows = _shared_view(session, case, ceiling(case, principal))
     seen = {(x.kind, x.ref) for x in links}
     out = [
         Entry(e.at, "case", e.action, e.detail)
@@ -678,8 +686,7 @@ def _shared_timeline(session: Session, principal: Principal, case: Case) -> list
                 and (e.detail.get("kind"), e.detail.get("ref")) not in seen)
     ]  # fmt: skip
     out += _custody_entries(case)
-    uids = [x.ref for x in links if x.kind == "request"]
-    for row in _shared_requests(session, case, uids, top):
+    for row in rows:
         for e in row.history:
             out.append(
                 Entry(e.at, "request", e.action,

@@ -44,7 +44,7 @@ from hoptac.exchange.envelope import Envelope, Rejected
 from hoptac.exchange.identity import NODE_ID, open_row, this_node
 from hoptac.exchange.inbox import Batch, Placement, handles
 from hoptac.exchange.keys import NodeKeys, b64
-from hoptac.exchange.outbox import enqueue
+from hoptac.exchange.outbox import enqueue, handling_errors
 from hoptac.exchange.peering import allowed, peer_by_node, peers
 from hoptac.registry.service import validation_errors
 from hoptac.types import (
@@ -105,11 +105,7 @@ def send_message(
     require_hotline(session, principal)
     peer = peer_by_node(session, to)
     attachments = attachments or []
-    errors: list[FieldError] = []
-    if handling not in wire.HANDLING:
-        errors.append(FieldError("handling", f"one of {', '.join(wire.HANDLING)}"))
-    if handling == "H3" and not (handling_note or "").strip():
-        errors.append(FieldError("handling_note", "H3 needs the restrictions written out"))
+    errors: list[FieldError] = handling_errors(handling, handling_note)
     if reliability not in wire.RELIABILITY:
         errors.append(FieldError("reliability", "one of A, B, C, X"))
     if accuracy not in wire.ACCURACY:

@@ -25,7 +25,7 @@ from hoptac.db.models import (
     Peer,
     utcnow,
 )
-from hoptac.errors import Forbidden, InvalidInput
+from hoptac.errors import FieldError, Forbidden, InvalidInput
 from hoptac.exchange import envelope as wire
 from hoptac.exchange.envelope import Rejected
 from hoptac.exchange.identity import this_node, utc
@@ -38,6 +38,16 @@ from hoptac.types import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def handling_errors(handling: str, handling_note: str | None) -> list[FieldError]:
+    """What is wrong with a handling code and its note as a person gave them (none: [])."""
+    errors = []
+    if handling not in wire.HANDLING:
+        errors.append(FieldError("handling", f"one of {', '.join(wire.HANDLING)}"))
+    if handling == "H3" and not (handling_note or "").strip():
+        errors.append(FieldError("handling_note", "H3 needs the restrictions written out"))
+    return errors
 
 
 def enqueue(

@@ -32,7 +32,7 @@ from hoptac.auth.scoping import can_edit
 from hoptac.db.models import Notice, NoticeShare, Peer, utcnow
 from hoptac.errors import FieldError, Forbidden, InvalidInput
 from hoptac.exchange import outbox
-from hoptac.exchange.envelope import HANDLING, Envelope, Rejected, canonical
+from hoptac.exchange.envelope import Envelope, Rejected, canonical
 from hoptac.exchange.identity import SYSTEM, this_node
 from hoptac.exchange.inbox import Batch, Placement, handles
 from hoptac.exchange.keys import NodeKeys
@@ -41,6 +41,7 @@ from hoptac.registry import service as svc
 from hoptac.screening import schemas as s
 from hoptac.screening import search
 from hoptac.screening import service as screening
+from hoptac.types import Sharing
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +94,8 @@ def send(
         raise Forbidden("this notice was received from a partner: only its issuer sends it")
     if not can_edit(notice, principal):
         raise Forbidden("Only the owning agency's officers may send this notice.")
-    errors = []
-    if handling not in HANDLING:
-        errors.append(FieldError("handling", f"one of {', '.join(HANDLING)}"))
+    errors = outbox.handling_errors(handling, handling_note)
     note = (handling_note or "").strip() or None
-    if handling == "H3" and not note:
-        errors.append(FieldError("handling_note", "H3 needs its restrictions written out"))
     if note is not None and len(note) > 500:
         errors.append(FieldError("handling_note", "at most 500 characters"))
     wanted = list(dict.fromkeys(n.strip() for n in node_ids if n.strip()))
@@ -223,12 +220,11 @@ def receive_notice(
     if notice is None:
         notice = Notice(owner_agency_id=node.agency_id, uid=msg.notice, origin_peer_id=peer.id)
         session.add(notice)
-    notice.ref = ref
-    notice.kind, notice.status, notice.name = data.kind, data.status, data.name
-    notice.alt_names = list(data.alt_names)
-    notice.birth_on, notice.birth_precision = svc.split_date(data.birth)
-    notice.sex, notice.nationality = data.sex, data.nationality
-    notice.document_number, notice.charges = data.document_number, data.charges
+    # the notice's fields through the one path every notice takes (its agency alone reads it)
+    fields = s.NoticeIn.model_validate({**data.model_dump(mode="json"), "sharing": Sharing.AGENCY})
+    acting = Principal.node(node.agency_id, f"{SYSTEM}:{peer.node_id}"[:80])
+    screening.NOTICES.apply(session, acting, notice, fields)
+    notice.ref = ref  # its number here: the issuer's, under the issuer's node id
     notice.issuing_agency = data.issuing_agency or peer.name
     notice.origin_version = msg.version
     notice.updated_at = utcnow()
