@@ -18,7 +18,14 @@ import sqlalchemy as sa
 
 from hoptac.auth.principal import Principal
 from hoptac.db.engine import transaction
-from hoptac.db.models import AssistanceRequest, AuditEvent, Notice, NoticeShare, ScreeningHit
+from hoptac.db.models import (
+    AssistanceRequest,
+    AuditEvent,
+    EnvelopeRow,
+    Notice,
+    NoticeShare,
+    ScreeningHit,
+)
 from hoptac.errors import Forbidden, InvalidInput
 from hoptac.exchange import identity, outbox, peering
 from hoptac.registry import service as svc
@@ -126,6 +133,17 @@ def test_a_notice_sent_to_a_partner_is_its_read_only_copy_there(
     # sending it again changes nothing: one copy, no second envelope
     send(a, b, notice_id)
     assert produce(a) == 0 and not deliver(a, b).receipts
+    # ... unless under another handling code: then again, under that code
+    shares = send(a, b, notice_id, handling="H2")
+    assert [sh.handling for sh in shares] == ["H2"]
+    with a.factory() as ss:
+        queued = ss.scalars(
+            sa.select(EnvelopeRow.handling).where(
+                EnvelopeRow.kind == "notice", EnvelopeRow.status == "queued"
+            )
+        ).all()
+    assert queued == ["H2"]
+    assert len(deliver(a, b).receipts) == 1
 
 
 def test_every_later_change_by_any_path_reaches_the_partner_and_closes_its_pending_hits(

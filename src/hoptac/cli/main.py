@@ -489,7 +489,9 @@ def screening_send_notice(
     ref: Annotated[str, typer.Argument(help="The notice's number (its notice_id).")],
     to: Annotated[list[str], typer.Option("--to", help="A partner node's id (repeatable).")],
     user: UserOpt,
-    handling: Annotated[str, typer.Option(help="H0, H1, H2 or H3.")] = "H0",
+    handling: Annotated[
+        str | None, typer.Option(help="H0, H1, H2 or H3 (H0 for a new partner if omitted).")
+    ] = None,
     note: Annotated[str | None, typer.Option(help="The restrictions (H3).")] = None,
     data: DataOpt = None,
 ) -> None:

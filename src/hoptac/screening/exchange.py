@@ -83,18 +83,21 @@ def send(
     principal: Principal,
     notice_id: int,
     node_ids: Sequence[str],
-    handling: str = "H0",
+    handling: str | None = None,
     handling_note: str | None = None,
 ) -> list[NoticeShare]:
     """Send one of the caller's agency's notices to partner nodes (queued in the caller's
     transaction; audited). A partner it was sent to before is not sent it twice: it gets
-    each later version by itself. Returns the notice's shares, those made now included."""
+    each later version by itself; unless a handling code is given and it (or its note) is
+    another now, then it gets the notice again under the new code, and later versions
+    under it too. No code given: H0 for a new partner, the code it had for the others.
+    Returns the notice's shares, those made now included."""
     notice = svc.get_record(session, principal, screening.NOTICES, notice_id)
     if notice.origin_peer_id is not None:
         raise Forbidden("this notice was received from a partner: only its issuer sends it")
     if not can_edit(notice, principal):
         raise Forbidden("Only the owning agency's officers may send this notice.")
-    errors = outbox.handling_errors(handling, handling_note)
+    errors = outbox.handling_errors(handling or "H0", handling_note)
     note = (handling_note or "").strip() or None
     if note is not None and len(note) > 500:
         errors.append(FieldError("handling_note", "at most 500 characters"))
@@ -114,14 +117,23 @@ def send(
             peers.append(peer)
     if errors:
         raise InvalidInput("the notice cannot be sent", errors=errors)
-    known = {sh.peer_id for sh in shares_of(session, notice)}
+    known = {sh.peer_id: sh for sh in shares_of(session, notice)}
     new = [p for p in peers if p.id not in known]
+    recoded = []
+    for peer in peers:  # sent before under another code: sent again under this one
+        share = known.get(peer.id)
+        if share is None or handling is None:
+            continue
+        if (share.handling, share.handling_note) != (handling, note):
+            share.handling, share.handling_note = handling, note
+            share.sent_version, share.sent_digest = 0, None
+            recoded.append(peer.node_id)
     for peer in new:
         session.add(
             NoticeShare(
                 notice_id=notice.id,
                 peer_id=peer.id,
-                handling=handling,
+                handling=handling or "H0",
                 handling_note=note,
                 shared_by=principal.username[:80],
                 shared_at=utcnow(),
@@ -137,7 +149,8 @@ def send(
         detail={
             "to": [p.node_id for p in new],
             "already": [p.node_id for p in peers if p.id in known],
-            "handling": handling,
+            "recoded": recoded,
+            "handling": handling or "H0",
             "version": notice.version,
         },
     )

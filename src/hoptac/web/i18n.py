@@ -46,6 +46,7 @@ VI: dict[str, str] = {
     "Restrictions (H3)": "Hạn chế (H3)",
     "Each later change of this notice, its status above all, is sent to them by itself.": "Mỗi thay đổi sau này của lệnh truy nã, nhất là trạng thái, sẽ tự động được gửi cho họ.",
     "Send the notice": "Gửi lệnh truy nã",
+    "As before (H0 for a new partner)": "Như lần trước (H0 với đối tác mới)",
     # our own reference
     "Our reference": "Số hiệu của ta",
     # dashboard and hotline: requests to act on

@@ -113,7 +113,11 @@ class NoticeSendIn(BaseModel):
     to: list[Annotated[str, Field(max_length=64)]] = Field(
         min_length=1, max_length=50, description="The partner nodes' ids."
     )
-    handling: Literal["H0", "H1", "H2", "H3"] = "H0"
+    handling: Literal["H0", "H1", "H2", "H3"] | None = Field(
+        None,
+        description="H0 if omitted for a new partner; for a partner that has the notice, "
+        "omitted keeps its code, another sends it again under the new one.",
+    )
     handling_note: str | None = Field(None, max_length=500, description="Required with H3.")
 
 

@@ -99,7 +99,7 @@ async def notice_send(request: Request, record_id: int, page: Page, db: DB) -> R
             page.principal,
             record_id,
             to,
-            str(form.get("handling") or "H0"),
+            str(form.get("handling") or "") or None,
             str(form.get("handling_note") or "") or None,
         )
         db.commit()
