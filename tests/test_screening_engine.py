@@ -132,7 +132,11 @@ def test_engines_agree_on_generated_data(
     notices, bad_notices = read_notices(tmp_path / "notices.csv")
     register, bad_records = read_register(tmp_path / "register.csv")
     assert bad_notices == [] and bad_records == []
-    assert candidates(notices, register).tolist() == candidates_duckdb(notices, register).tolist()
+    found = candidates(notices, register).tolist()
+    assert found == candidates_duckdb(notices, register).tolist()
+    monkeypatch.setattr(engine, "PACKED_BITS", 0)  # the index sorted (key, date), unpacked
+    assert candidates(notices, register).tolist() == found
+    monkeypatch.setattr(engine, "PACKED_BITS", 64)
     python = screen(notices, register)
     assert python == screen(notices, register, engine="duckdb")
     # the two passes give what one pass over every read gives
@@ -264,3 +268,21 @@ def test_records_the_evidence_cannot_tell_apart_come_as_one_group() -> None:
         assert [(h.record_id, h.rivals, h.band) for h in again] == [
             (h.record_id, h.rivals, h.band) for h in hits
         ]
+
+
+@pytest.mark.parametrize("notices", [50, 10_000_000])
+def test_namesakes_by_level_count_each_notice_names_pairs_at_that_level(notices: int) -> None:
+    """Each pair's count is the number of pairs of its notice's name at its name level,
+    whether the notices are few (counted in bins) or their numbers sparse (sorted)."""
+    from hoptac.screening.engine import name_levels
+    from hoptac.screening.score import NAME_LEVELS
+
+    rng = np.random.default_rng(7)
+    pairs = np.stack([rng.integers(0, notices, 400), rng.integers(0, 30, 400)], axis=1)
+    pairs[:200, 0] = pairs[200:, 0]  # notices with several pairs
+    names = rng.choice([0.0, 0.5, *(lowest for lowest, _, _ in NAME_LEVELS)], 400)
+    which = rng.integers(0, 3, 400)
+    level, counted = name_levels(pairs, names, which)
+    for i in range(400):
+        same = (pairs[:, 0] == pairs[i, 0]) & (which == which[i]) & (level == level[i])
+        assert counted[i] == same.sum()

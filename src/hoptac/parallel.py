@@ -1,12 +1,15 @@
 """Work shared among forked processes: each a copy of this one, its arrays and memos
 included, so that only each part's arguments and result cross a pipe. For the command line
-and the bench, not from a threaded server (a fork copies one thread)."""
+and the bench, not from a threaded server (a fork copies one thread). Bulk work pauses the
+garbage collector (`gc_paused`)."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 A = TypeVar("A")
@@ -30,3 +33,17 @@ def fork_map(task: Callable[[A], R], parts: Iterable[A], workers: int) -> list[R
             return list(pool.map(_run, parts))
     finally:
         _TASK = None
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: reading or keying a register makes millions of
+    objects and no cycles, and each full collection would walk every object the process
+    holds (the reading table, the memos, the rows read so far), a large part of the time."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()

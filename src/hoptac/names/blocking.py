@@ -17,11 +17,9 @@ process (Spark included); a collision only adds a candidate pair, never loses on
 
 from __future__ import annotations
 
-import gc
 import zlib
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations, pairwise
@@ -32,7 +30,7 @@ from hoptac.names.batch import Encoded, NameTable, _Interner, layout_middle
 from hoptac.names.fold import fold
 from hoptac.names.match import _MIDDLE_NAMES, korean_loose, prepare, sound
 from hoptac.names.parse import HAN, HANGUL, LATIN, ParsedName, RawPart, korean_spellings, raw_parts
-from hoptac.parallel import fork_map
+from hoptac.parallel import fork_map, gc_paused
 
 LIKELY_CHARACTERS = 6  # a Latin or hangul syllable's characters kept, commonest first
 MAX_SYLLABLES = 4  # syllables of a name that make keys (the first ones)
@@ -371,7 +369,7 @@ def _keys_of_names(
     counts: list[int] = []
     canons: list[int] = []
     forms: list[Encoded] = []
-    with _gc_paused():
+    with gc_paused():
         for name in names:
             parts, family_known = _read(name)
             mine = _fast_keys(parts)
@@ -381,20 +379,6 @@ def _keys_of_names(
             if encoded:
                 forms.append(_fast_encode(parts, family_known))
     return keys, counts, canons, forms
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: keying a register makes millions of objects
-    and no cycles, and each full collection would walk every object the process holds
-    (the reading table, the memos), a large part of the time."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _keys_part(job: tuple[list[str], bool]) -> tuple[bytes, bytes, bytes, list[Encoded]]:
@@ -431,7 +415,7 @@ def keys_of_people(
     """Every person's keys (the same keys as `person_keys`) and canons, computed once per
     distinct name (in `workers` forked processes for many names); each distinct name is
     added to `table`, if given, from the same parse."""
-    with _gc_paused():  # the forked workers inherit the pause
+    with gc_paused():  # the forked workers inherit the pause
         return _keys_of_people(people, workers, table)
 
 
@@ -492,9 +476,11 @@ def _keys_of_people(
     first = np.repeat(starts[which] - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
     keys = flat[first + np.arange(total)]
     person = np.repeat(owners, lengths)
-    if width > 1:  # aliases may share keys: keep each once
-        both = np.unique(np.stack([person.astype(np.uint64), keys]), axis=1)
-        person, keys = both[0].astype(np.int64), both[1]
+    if width > 1:  # aliases may share keys: keep each once, sorted by (person, key)
+        _, dense = np.unique(keys, return_inverse=True)  # keys in order, as 32-bit ranks
+        packed = (person.astype(np.uint64) << np.uint64(32)) | dense.astype(np.uint64)
+        _, first = np.unique(packed, return_index=True)
+        person, keys = person[first], keys[first]
     return Keyed(keys, person, canons, in_table)
 
 
