@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from hoptac.names import batch
 from hoptac.names.match import _syllable_score, prepare
@@ -70,9 +71,11 @@ def test_every_pair_that_scores_is_listed() -> None:
         assert (i, j) in listed
 
 
-def test_scores_after_learning_meetings_are_those_of_compare() -> None:
+@pytest.mark.parametrize("forked", [False, True])
+def test_scores_after_learning_meetings_are_those_of_compare(forked: bool) -> None:
     """Once every pair that can meet is scored, a pair never computed scores 0, and the
-    batch still gives exactly `compare`'s scores."""
+    batch still gives exactly `compare`'s scores; also where the pairs were scored in a
+    process forked to run beside this one (`start_learning_meetings`)."""
     from hoptac.names import compare
 
     batch.clear_memo()
@@ -80,7 +83,10 @@ def test_scores_after_learning_meetings_are_those_of_compare() -> None:
         pairs = [(a, b) for _, a, b, _ in make_pairs(load_people())]
         table = batch.NameTable()
         index = {name: table.add(name) for name in {n for pair in pairs for n in pair}}
-        batch.learn_meetings()
+        if forked:
+            batch.start_learning_meetings(workers=2)()
+        else:
+            batch.learn_meetings()
         complete = batch._memo.table[4]
         assert complete == len(batch._syllables)
         learned = len(batch._memo.table[0])

@@ -58,3 +58,32 @@ def test_expand_reference_works_in_slices(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(compiled, "SLICE", 7)
     assert compiled.expand_reference(lo, hi, n, record, 50, 90).tolist() == whole.tolist()
     assert compiled.expand(lo, hi, n, record, 50, 90).tolist() == whole.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, (1 << 64) - 1), st.integers(0, 59)), max_size=300),
+    st.lists(
+        st.sampled_from([0, 19850000, 19850300, 19850307, 19850703, 19860101, 20010911]),
+        min_size=60,
+        max_size=60,
+    ),
+    st.booleans(),
+)
+def test_index_equals_its_reference(
+    entries: list[tuple[int, int]], dates: list[int], few_keys: bool
+) -> None:
+    """Keys of all 64 bits (or a few keys shared by many records), dates repeated."""
+    keys = np.array([k % 5 if few_keys else k for k, _ in entries], dtype=np.uint64)
+    owner = np.array([r for _, r in entries], dtype=np.int64)
+    dcodes = np.array(dates, dtype=np.int64)
+    want = compiled.index_reference(keys, owner, dcodes, 38, 25)
+    got = compiled.index(keys, owner, dcodes, 38, 25)
+    assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+    # each entry once, sorted by folded key and date
+    folded = compiled.fold_keys(keys, 38)
+    assert sorted(zip(got[0].tolist(), got[1].tolist(), strict=True)) == sorted(
+        ((int(k) << 25) | int(dcodes[r]), int(r)) for k, r in zip(folded, owner, strict=True)
+    )
+    assert got[0].tolist() == sorted(got[0].tolist())
+    assert all(0 <= int(k) < (1 << 38) for k in folded)

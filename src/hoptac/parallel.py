@@ -35,6 +35,41 @@ def fork_map(task: Callable[[A], R], parts: Iterable[A], workers: int) -> list[R
         _TASK = None
 
 
+def fork_start(task: Callable[[], R]) -> Callable[[], R]:
+    """`task()` in a process forked now, while this one goes on; the function returned
+    waits for its result (or raises what it raised)."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def run() -> None:
+        try:
+            result: tuple[bool, Any] = (True, task())
+        except BaseException as exc:  # handed to the parent, which raises it
+            result = (False, exc)
+        send.send(result)
+        send.close()
+
+    process = context.Process(target=run)  # not a daemon: it may fork workers of its own
+    process.start()
+    send.close()
+
+    def finish() -> R:
+        try:
+            ok, value = receive.recv()
+        except EOFError:  # it died (killed, out of memory)
+            ok, value = False, None
+        finally:
+            receive.close()
+            process.join()
+        if not ok:
+            if value is None:
+                raise RuntimeError(f"a forked worker ended with no result ({process.exitcode})")
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    return finish
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection inside: reading or keying a register makes millions of

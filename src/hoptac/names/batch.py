@@ -20,7 +20,7 @@ last bit (the tests hold the two to it).
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Generic, TypeVar
@@ -38,7 +38,7 @@ from hoptac.names.match import (
 )
 from hoptac.names.meet import meeting_pairs
 from hoptac.names.parse import LATIN, ParsedName
-from hoptac.parallel import fork_map
+from hoptac.parallel import fork_map, fork_start
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -447,10 +447,24 @@ def learn_meetings(workers: int = 1) -> None:
     """Score every pair of the syllables known so far that can meet (`meet`), once (in
     `workers` forked processes), so that any other pair of them scores 0 uncomputed: a
     register's syllables are far fewer than the syllable pairs its name pairs hold."""
+    _learn(*_meetings(workers))
+
+
+def start_learning_meetings(workers: int = 1) -> Callable[[], None]:
+    """`learn_meetings`, computed in a process forked now while this one goes on (a
+    screening builds its key index meanwhile); the function returned waits for it and
+    learns its scores. The syllables are those known now."""
+    if _memo.table[4] >= len(_syllables):
+        return lambda: None
+    finish = fork_start(lambda: _meetings(workers))
+    return lambda: _learn(*finish())
+
+
+def _meetings(workers: int) -> tuple[Ints, Floats, int]:
     syllables = list(_syllables)
     complete = _memo.table[4]
     if complete >= len(syllables):
-        return
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), complete
     pairs = np.array(sorted(meeting_pairs(syllables)), dtype=np.int64).reshape(-1, 2)
     pairs = pairs[pairs[:, 1] >= complete]  # pairs of older syllables are known
     codes = (pairs[:, 0] << _ID_BITS) | pairs[:, 1]
@@ -461,7 +475,12 @@ def learn_meetings(workers: int = 1) -> None:
         values = _score_codes(codes)
     # a syllable score is symmetric (`compare` is): each pair in both orders
     swapped = (pairs[:, 1] << _ID_BITS) | pairs[:, 0]
-    _memo.learn(np.concatenate([codes, swapped]), np.concatenate([values, values]), len(syllables))
+    return np.concatenate([codes, swapped]), np.concatenate([values, values]), len(syllables)
+
+
+def _learn(codes: Ints, values: Floats, complete: int) -> None:
+    if len(codes) or complete > _memo.table[4]:
+        _memo.learn(codes, values, complete)
 
 
 def learn_scores(codes: Ints, values: Floats) -> None:

@@ -77,10 +77,7 @@ PACKED_BITS = 64  # a key and a record number sort packed in one uint64 (`_Index
 
 def _short(keys: np.ndarray) -> np.ndarray:
     """A key folded to SHORT_KEY_BITS (a collision only adds a candidate, as a CRC's)."""
-    k = keys.view(np.uint64) if keys.dtype.itemsize == 8 else keys.astype(np.uint64)
-    k = k ^ (k >> np.uint64(SHORT_KEY_BITS))
-    k &= np.uint64((1 << SHORT_KEY_BITS) - 1)
-    return k.view(np.int64)
+    return compiled.fold_keys(keys, SHORT_KEY_BITS)
 
 
 @dataclass(frozen=True)
@@ -173,28 +170,16 @@ class _Index:
 
     def __init__(self, register: Sequence[Person], keyed: Keyed, dcodes: np.ndarray) -> None:
         self.register = register
-        kid = _short(keyed.keys)
         bits = max(len(register), 1).bit_length()
         if SHORT_KEY_BITS + bits <= PACKED_BITS:
             # One sort of (key, record numbered in birth-date order) packed in a uint64:
             # within a key, the records come out in date order, as (key, date) would sort
-            # them (ties in any order: the pairs come out sorted anyway), at a third of
-            # the time of an argsort of (key, date) and its gathers.
-            by_date = np.argsort(dcodes, kind="stable")
-            rank = np.empty(len(register), dtype=np.uint64)
-            rank[by_date] = np.arange(len(register), dtype=np.uint64)
-            packed = (kid.view(np.uint64) << np.uint64(bits)) | rank[keyed.owner]
-            del kid, rank
-            packed.sort()
-            at = (packed & np.uint64((1 << bits) - 1)).view(np.int64)
-            self.record = by_date[at]
-            self.code = ((packed >> np.uint64(bits)).view(np.int64) << DCODE_BITS) | dcodes[
-                self.record
-            ]
-            del packed, at
+            # them (ties in any order: the pairs come out sorted anyway).
+            self.code, self.record = compiled.index(
+                keyed.keys, keyed.owner, dcodes, SHORT_KEY_BITS, DCODE_BITS
+            )
         else:  # a register too large to pack: (key, date) sorted, then gathered
-            code = (kid << DCODE_BITS) | dcodes[keyed.owner]
-            del kid
+            code = (_short(keyed.keys) << DCODE_BITS) | dcodes[keyed.owner]
             order = np.argsort(code)
             self.code = code[order]
             self.record = keyed.owner[order]
@@ -667,7 +652,13 @@ def _scored_pairs(
     pair that could still be a hit."""
     tick = None if progress is None else lambda: progress(len(notices), len(notices))
     find = ENGINES[engine]
+    learned = None
+    if workers > 1 and len(register) >= PARALLEL_PAIRS:
+        # the syllable pairs that can meet, scored while the first pass builds its index
+        learned = batch.start_learning_meetings(workers)
     first = find(notices, register, progress, workers, keys, False)
+    if learned is not None:
+        learned()
     names, which = name_scores(keys, first, workers, tick)
     if not len(first):
         return first, names, which

@@ -216,22 +216,21 @@ def code_evidence(*sides: Sequence[Evidence]) -> list[Coded]:
     ids: dict[str | None, int] = {None: 0, "": 0}
     sexes = {"M": 1, "F": 2}
     out = []
-    for side in sides:
-        birth = np.zeros(len(side), dtype=np.int64)
-        sex = np.zeros(len(side), dtype=np.int64)
-        nationality = np.zeros(len(side), dtype=np.int64)
-        document = np.zeros(len(side), dtype=np.int64)
-        for i, e in enumerate(side):
-            b = e.birth
-            if b is not None:
-                birth[i] = b.year * 10000 + (b.month or 0) * 100 + (b.day or 0)
-            sex[i] = sexes.get(e.sex or "", 0)
-            nationality[i] = ids.setdefault(
-                f"n:{e.nationality}" if e.nationality else None, len(ids)
-            )
-            key = document_key(e.document)
-            document[i] = ids.setdefault(f"d:{key}" if key else None, len(ids))
-        out.append(Coded(birth, sex, nationality, document))
+
+    def code(b: PartialDate | None) -> int:
+        return 0 if b is None else b.year * 10000 + (b.month or 0) * 100 + (b.day or 0)
+
+    def known(key: str | None, kind: str) -> int:
+        return ids.setdefault(f"{kind}:{key}" if key else None, len(ids))
+
+    for side in sides:  # lists first: a million assignments into arrays cost more
+        birth = [code(e.birth) for e in side]
+        sex = [sexes.get(e.sex or "", 0) for e in side]
+        nationality = [known(e.nationality, "n") for e in side]
+        document = [known(document_key(e.document), "d") if e.document else 0 for e in side]
+        out.append(
+            Coded(*(np.array(x, dtype=np.int64) for x in (birth, sex, nationality, document)))
+        )
     return out
 
 
