@@ -132,9 +132,9 @@ def _index(
         for d in range(buckets):
             start[d + 1] += start[d]
         for i in range(n):
-            d = np.int64((a[i] >> s) & mask)
-            spare[start[d]] = a[i]
-            start[d] += 1
+            at = np.int64((a[i] >> s) & mask)
+            spare[start[at]] = a[i]
+            start[at] += 1
         a, spare = spare, a
         shift += digit
     record = np.empty(n, dtype=np.int64)
