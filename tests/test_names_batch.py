@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hoptac.names import compare
+from hoptac.names import batch, compare
 from hoptac.names.batch import NameTable
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
@@ -20,10 +20,21 @@ def _check(pairs: list[tuple[str, str]]) -> None:
     index: dict[str, int] = {}
     for name in {n for pair in pairs for n in pair}:
         index[name] = table.add(name)
-    got = table.score([index[a] for a, _ in pairs], [index[b] for _, b in pairs])
+    a, b = [index[a] for a, _ in pairs], [index[b] for _, b in pairs]
+    got = table.score(a, b)
     want = [compare(a, b).score for a, b in pairs]
     wrong = [(a, b, w, g) for (a, b), w, g in zip(pairs, want, got, strict=True) if w != g]
     assert wrong == []
+    # the compiled alignment (`batch._group_loop`) and the numpy one agree to the bit, with
+    # the screening's floor (pairs that cannot reach it score 0 unaligned) too
+    for floor in (0.0, 0.5, 0.7, 0.93):
+        compiled = table.score(a, b, floor=floor)
+        batch.COMPILED = False
+        try:
+            reference = table.score(a, b, floor=floor)
+        finally:
+            batch.COMPILED = True
+        assert compiled.tobytes() == reference.tobytes(), floor
 
 
 def test_development_set_pairs_score_as_compare_does() -> None:

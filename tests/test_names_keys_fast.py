@@ -309,10 +309,41 @@ def _check_people(people: list[tuple[str, ...]], workers: int = 1) -> None:
     for a, b in zip(fast_table.pack(), slow_table.pack(), strict=True):
         assert a.tobytes() == b.tobytes()
     assert blocking.keys_of_people(people).keys.tobytes() == want.keys.tobytes()  # no table
+    # two sides keyed together (a name on both once) key each side as it alone keys
+    half = len(people) // 2
+    sides = [people[: half + 1], people[half:]]
+    table = NameTable()
+    for side, together in zip(sides, blocking.keys_of_sides(sides, workers, table), strict=True):
+        alone_table = NameTable()
+        alone = blocking.keys_of_people(side, 1, alone_table)
+        for field in ("keys", "owner", "canons"):
+            assert getattr(together, field).tobytes() == getattr(alone, field).tobytes(), field
+        assert _rows(together, table) == _rows(alone, alone_table)
     for names in people:
         assert blocking.person_keys(names) == frozenset().union(
             *(keys_reference(parse_reference(n)) for n in names)
         )
+
+
+def _rows(keyed: blocking.Keyed, table: NameTable) -> list[tuple[object, ...]]:
+    """Each person's names as the table encoded them (syllable ids, layout, whole form)."""
+    ids, optional, layouts, name_row, whole_row = table.pack()
+    out: list[tuple[object, ...]] = []
+    for index in keyed.names.ravel().tolist():
+        if index < 0:
+            out.append(())
+            continue
+        row, whole = name_row[index], whole_row[index]
+        width = int((ids[row] >= 0).sum())  # past it, the table's padding
+        out.append(
+            (
+                ids[row, :width].tolist(),
+                optional[row, :width].tolist(),
+                int(layouts[row]),
+                None if whole < 0 else [i for i in ids[whole].tolist() if i >= 0],
+            )
+        )
+    return out
 
 
 # --- the tests --------------------------------------------------------------------------

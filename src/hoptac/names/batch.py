@@ -28,6 +28,7 @@ from typing import Generic, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from hoptac.jit import compiled
 from hoptac.names.fold import fold
 from hoptac.names.match import (
     _MIDDLE_NAMES,
@@ -294,10 +295,13 @@ def _score_rows(
         la, lb = _layouts[layouts[ra[members[0]]]], _layouts[layouts[rb[members[0]]]]
         xa, xb = ra[members], rb[members]
         s = _syllable_scores(ids[xa, : la.length], ids[xb, : lb.length])
+        oa, ob = optional[xa, : la.length], optional[xb, : lb.length]
+        if COMPILED:
+            scores[members] = _group_compiled(s, oa, ob, la, lb, floor)
+            continue
         # No syllable in common: nothing aligns and the score is 0, as in compare.
         some = (s > 0).any(axis=(1, 2))
-        oa, ob = optional[xa, : la.length], optional[xb, : lb.length]
-        if floor > 0:
+        if floor > 0 and s.size:  # (an empty name has no syllable to bound)
             some &= _may_reach(s, oa, ob, floor)
         if not some.all():
             members, xa, xb, s = members[some], xa[some], xb[some], s[some]
@@ -314,6 +318,199 @@ def _score_rows(
             best = np.maximum(best, two)
         scores[members] = best
     return scores
+
+
+COMPILED = True  # `_score_rows` aligns through `_group_loop` (numba), else numpy (reference)
+
+
+def _group_compiled(
+    s: Floats, oa: Bools, ob: Bools, la: Layout, lb: Layout, floor: float
+) -> Floats:
+    """What `_score_rows` computes for one group of pairs of layouts (la, lb), in
+    compiled loops (`_group_loop`): the same steps and arithmetic in the same order."""
+
+    if not la.length or not lb.length:
+        return np.zeros(len(s), dtype=np.float64)  # an empty name aligns with nothing
+
+    def orders(layout: Layout) -> Ints:
+        return np.array(layout.orders, dtype=np.int64).reshape(-1, layout.length)
+
+    s = np.ascontiguousarray(s, dtype=np.float64)
+    return compiled(_group_loop)(  # type: ignore[no-any-return]
+        s,
+        np.ascontiguousarray(oa),
+        np.ascontiguousarray(ob),
+        orders(la),
+        orders(lb),
+        np.array(la.part_of, dtype=np.int64),
+        np.array(lb.part_of, dtype=np.int64),
+        la.parts,
+        lb.parts,
+        floor,
+        MIDDLE_MISSING,
+    )
+
+
+def _group_loop(
+    s: Floats,
+    oa: Bools,
+    ob: Bools,
+    orders_a: Ints,
+    orders_b: Ints,
+    part_a: Ints,
+    part_b: Ints,
+    parts_a: int,
+    parts_b: int,
+    floor: float,
+    middle_missing: float,
+) -> Floats:  # pragma: no cover - compiled; held to the numpy path by the tests
+    n, na, nb = s.shape
+    out = np.zeros(n, dtype=np.float64)
+    big = max(na, nb)
+    table = np.zeros((big + 1, big + 1), dtype=np.float64)
+    matched_x = np.zeros(big, dtype=np.bool_)
+    score_x = np.zeros(big, dtype=np.float64)
+    matched_y = np.zeros(big, dtype=np.bool_)
+    part_matched = np.zeros(big, dtype=np.bool_)
+    best_r = np.zeros(na, dtype=np.float64)
+    best_c = np.zeros(nb, dtype=np.float64)
+    for p in range(n):
+        some = False
+        for r in range(na):
+            for c in range(nb):
+                if s[p, r, c] > 0:
+                    some = True
+        if not some:
+            continue  # nothing aligns: 0, as in compare
+        if floor > 0:  # _may_reach
+            for r in range(na):
+                m = 0.0
+                for c in range(nb):
+                    if c == 0 or s[p, r, c] > m:
+                        m = s[p, r, c]
+                best_r[r] = m
+            for c in range(nb):
+                m = 0.0
+                for r in range(na):
+                    if r == 0 or s[p, r, c] > m:
+                        m = s[p, r, c]
+                best_c[c] = m
+            nr = 0
+            lost_r = 0.0
+            light_r = 1.0
+            for r in range(na):
+                w = middle_missing if oa[p, r] else 1.0
+                if best_r[r] > 0:
+                    nr += 1
+                    lost_r += 0.0
+                    light_r = min(light_r, w)
+                else:
+                    lost_r += w
+            nc = 0
+            lost_c = 0.0
+            light_c = 1.0
+            for c in range(nb):
+                w = middle_missing if ob[p, c] else 1.0
+                if best_c[c] > 0:
+                    nc += 1
+                    lost_c += 0.0
+                    light_c = min(light_c, w)
+                else:
+                    lost_c += w
+            top_r = -np.sort(-best_r)
+            top_c = -np.sort(-best_c)
+            sum_r = 0.0
+            sum_c = 0.0
+            reach = False
+            for m in range(1, min(na, nb) + 1):
+                sum_r += top_r[m - 1]
+                sum_c += top_c[m - 1]
+                total = 2 * min(sum_r, sum_c)
+                weight = 2 * m + lost_r + lost_c + light_r * (nr - m) + light_c * (nc - m)
+                if m <= nr and m <= nc and total >= (floor - 1e-9) * weight:
+                    reach = True
+            if not reach:
+                continue
+        best = 0.0
+        for direction in range(2):
+            if direction == 0:
+                orders, nx, ny, parts_x, parts_y = orders_a, na, nb, parts_a, parts_b
+            else:
+                orders, nx, ny, parts_x, parts_y = orders_b, nb, na, parts_b, parts_a
+            for k in range(orders.shape[0]):
+                perm = orders[k]
+                # best alignment of x[r:] (x in this order) with y[c:] (y as written)
+                for r in range(nx + 1):
+                    table[r, ny] = 0.0
+                for c in range(ny + 1):
+                    table[nx, c] = 0.0
+                for r in range(nx - 1, -1, -1):
+                    for c in range(ny - 1, -1, -1):
+                        src = s[p, perm[r], c] if direction == 0 else s[p, c, perm[r]]
+                        take = src + table[r + 1, c + 1] if src > 0 else 0.0
+                        table[r, c] = max(max(take, table[r + 1, c]), table[r, c + 1])
+                for r in range(nx):
+                    matched_x[r] = False
+                    score_x[r] = 0.0
+                for c in range(ny):
+                    matched_y[c] = False
+                i = 0
+                j = 0
+                for _ in range(nx + ny):
+                    if not (i < nx and j < ny):
+                        break
+                    sij = s[p, perm[i], j] if direction == 0 else s[p, j, perm[i]]
+                    here = table[i, j]
+                    take_it = sij > 0 and abs(here - (sij + table[i + 1, j + 1])) < 1e-9
+                    down = (not take_it) and here == table[min(i + 1, nx), j]
+                    if take_it:
+                        matched_x[i] = True
+                        score_x[i] = sij
+                        matched_y[j] = True
+                    if take_it or down:
+                        i += 1
+                    if take_it or not down:
+                        j += 1
+                total = 0.0
+                count = 0
+                for col in range(nx):
+                    total = total + (2 * score_x[col] if matched_x[col] else 0.0)
+                    if matched_x[col]:
+                        count += 1
+                weight = 2.0 * count
+                # unmatched syllables of x (in this order), then of y
+                for side in range(2):
+                    if side == 0:
+                        length, parts, left_out = nx, parts_x, parts_y < parts_x
+                    else:
+                        length, parts, left_out = ny, parts_y, parts_x < parts_y
+                    for q in range(parts):
+                        part_matched[q] = False
+                    for col in range(length):
+                        if side == 0:
+                            part = part_a[perm[col]] if direction == 0 else part_b[perm[col]]
+                            hit = matched_x[col]
+                        else:
+                            part = part_b[col] if direction == 0 else part_a[col]
+                            hit = matched_y[col]
+                        part_matched[part] = part_matched[part] or hit
+                    for col in range(length):
+                        if side == 0:
+                            part = part_a[perm[col]] if direction == 0 else part_b[perm[col]]
+                            hit = matched_x[col]
+                            opt = oa[p, perm[col]] if direction == 0 else ob[p, perm[col]]
+                        else:
+                            part = part_b[col] if direction == 0 else part_a[col]
+                            hit = matched_y[col]
+                            opt = ob[p, col] if direction == 0 else oa[p, col]
+                        w = 1.0
+                        if left_out and opt and not part_matched[part]:
+                            w = middle_missing
+                        weight = weight + (0.0 if hit else w)
+                one = total / weight if weight > 0 else 0.0
+                best = max(best, one)
+        out[p] = best
+    return out
 
 
 def _may_reach(s: Floats, oa: Bools, ob: Bools, floor: float) -> Bools:

@@ -415,29 +415,43 @@ def keys_of_people(
     """Every person's keys (the same keys as `person_keys`) and canons, computed once per
     distinct name (in `workers` forked processes for many names); each distinct name is
     added to `table`, if given, from the same parse."""
+    return keys_of_sides([people], workers, table)[0]
+
+
+def keys_of_sides(
+    sides: Sequence[Sequence[tuple[str, ...]]], workers: int = 1, table: NameTable | None = None
+) -> list[Keyed]:
+    """`keys_of_people` of each side (notices, a register), their names keyed together:
+    a name on both sides once, one share of the work among the workers."""
     with gc_paused():  # the forked workers inherit the pause
-        return _keys_of_people(people, workers, table)
+        return _keys_of_sides(sides, workers, table)
 
 
-def _keys_of_people(
-    people: Sequence[tuple[str, ...]], workers: int, table: NameTable | None
-) -> Keyed:
+def _keys_of_sides(
+    sides: Sequence[Sequence[tuple[str, ...]]], workers: int, table: NameTable | None
+) -> list[Keyed]:
     import numpy as np
 
     encoded = table is not None
 
     name_of: dict[str, int] = {}
     distinct: list[str] = []
-    named: list[int] = []  # each person's names as indexes of `distinct`, one after another
-    sizes: list[int] = []  # how many names each person has
-    for names in people:
-        sizes.append(len(names))
-        for name in names:
-            found = name_of.get(name)
-            if found is None:
-                found = name_of[name] = len(distinct)
-                distinct.append(name)
-            named.append(found)
+    named: list[list[int]] = []  # per side: each person's names as indexes of `distinct`
+    sizes: list[list[int]] = []  # per side: how many names each person has
+    for people in sides:
+        ids: list[int] = []
+        counts_of: list[int] = []
+        for names in people:
+            counts_of.append(len(names))
+            for name in names:
+                found = name_of.get(name)
+                if found is None:
+                    found = name_of[name] = len(distinct)
+                    distinct.append(name)
+                ids.append(found)
+        named.append(ids)
+        sizes.append(counts_of)
+    del name_of
     if workers > 1 and len(distinct) > FORK_FROM:
         # warm the shared memos (readings, syllable sounds) before forking
         _keys_of_names(distinct[:2000])
@@ -458,30 +472,33 @@ def _keys_of_people(
     )
     del forms
     starts = np.r_[0, np.cumsum(counts)]
-    # person -> its names' key spans
-    many = np.array(sizes, dtype=np.int64)
-    width = int(many.max()) if len(people) else 1
-    slots = np.full((len(people), width), -1, dtype=np.int64)
-    slots[
-        np.repeat(np.arange(len(people)), many),
-        np.arange(len(named)) - np.repeat(np.cumsum(many) - many, many),
-    ] = named
-    present = slots >= 0
-    owners = np.nonzero(present)[0]
-    which = slots[present]
-    canons = np.where(present[:, :, None], canon[np.maximum(slots, 0)], -1)
-    in_table = None if table is None else np.where(present, rows[np.maximum(slots, 0)], -1)
-    lengths = counts[which]
-    total = int(lengths.sum())
-    first = np.repeat(starts[which] - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
-    keys = flat[first + np.arange(total)]
-    person = np.repeat(owners, lengths)
-    if width > 1:  # aliases may share keys: keep each once, sorted by (person, key)
-        _, dense = np.unique(keys, return_inverse=True)  # keys in order, as 32-bit ranks
-        packed = (person.astype(np.uint64) << np.uint64(32)) | dense.astype(np.uint64)
-        _, first = np.unique(packed, return_index=True)
-        person, keys = person[first], keys[first]
-    return Keyed(keys, person, canons, in_table)
+    out = []
+    for people, mine, side_sizes in zip(sides, named, sizes, strict=True):
+        # person -> its names' key spans
+        many = np.array(side_sizes, dtype=np.int64)
+        width = int(many.max()) if len(people) else 1
+        slots = np.full((len(people), width), -1, dtype=np.int64)
+        slots[
+            np.repeat(np.arange(len(people)), many),
+            np.arange(len(mine)) - np.repeat(np.cumsum(many) - many, many),
+        ] = mine
+        present = slots >= 0
+        owners = np.nonzero(present)[0]
+        which = slots[present]
+        canons = np.where(present[:, :, None], canon[np.maximum(slots, 0)], -1)
+        in_table = None if table is None else np.where(present, rows[np.maximum(slots, 0)], -1)
+        lengths = counts[which]
+        total = int(lengths.sum())
+        first = np.repeat(starts[which] - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
+        keys = flat[first + np.arange(total)]
+        person = np.repeat(owners, lengths)
+        if width > 1:  # aliases may share keys: keep each once, sorted by (person, key)
+            _, dense = np.unique(keys, return_inverse=True)  # keys in order, as 32-bit ranks
+            packed = (person.astype(np.uint64) << np.uint64(32)) | dense.astype(np.uint64)
+            _, first = np.unique(packed, return_index=True)
+            person, keys = person[first], keys[first]
+        out.append(Keyed(keys, person, canons, in_table))
+    return out
 
 
 def clear_memos() -> None:

@@ -6,15 +6,16 @@ that overlap heavily (a record shares tens of keys with a notice of its name), a
 only drop the repeats by sorting every pair read (tens of millions per slice of notices). A
 loop that marks each record with the last notice that read it drops them as they come and
 sorts only each notice's own records. numba compiles such loops from Python at first use
-(cached on disk) and installs from PyPI wheels (numba, llvmlite) with no compiler.
+(`hoptac.jit`) and installs from PyPI wheels (numba, llvmlite) with no compiler.
 """
 
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Any
 
 import numpy as np
+
+from hoptac.jit import compiled
 
 SLICE = 20_000  # notices expanded at once by the numpy reference (bounds its memory)
 
@@ -159,22 +160,8 @@ def index(
     rank[by_date] = np.arange(records, dtype=np.int64)
     raw = np.ascontiguousarray(keys).view(np.uint64)
     as64 = (np.ascontiguousarray(x, dtype=np.int64) for x in (owner, dcodes))
-    code, record = _compiled("_index")(raw, *as64, by_date, rank, bits, key_bits, date_bits)
+    code, record = compiled(_index)(raw, *as64, by_date, rank, bits, key_bits, date_bits)
     return code, record
-
-
-_KERNELS: dict[str, Any] = {}
-
-
-def _compiled(name: str) -> Any:
-    """The loop `name` of this module compiled, on first use (numba's import alone takes a
-    second or two: the app and the tests that never screen a register do without it)."""
-    kernel = _KERNELS.get(name)
-    if kernel is None:
-        from numba import njit
-
-        kernel = _KERNELS[name] = njit(cache=True, nogil=True)(globals()[name])
-    return kernel
 
 
 def expand(
@@ -184,5 +171,5 @@ def expand(
     it, so that a repeat is dropped as it comes, and only each notice's records are sorted."""
     del notices  # the reference's slices only
     as64 = (np.ascontiguousarray(x, dtype=np.int64) for x in (lo, hi, n, record))
-    notice, found = _compiled("_expand")(*as64, total)
+    notice, found = compiled(_expand)(*as64, total)
     return np.stack([notice, found], axis=1)

@@ -1,6 +1,6 @@
 """The in-process screening engine: notices against a register, in memory.
 
-1. Block: every name gives blocking keys (`hoptac.names.blocking.keys_of_people`); a
+1. Block: every name gives blocking keys (`hoptac.names.blocking.keys_of_sides`); a
    notice reads, under each of its keys, only the register records whose birth date could
    still make a hit (`reads`: its date, day and month swapped, the same year written
    without day or month; the whole year window under a rare key; unknown dates only under
@@ -27,7 +27,7 @@ import numpy as np
 
 from hoptac.names import Comparison, batch, compare
 from hoptac.names.batch import NameTable
-from hoptac.names.blocking import Keyed, keys_of_people, person_keys
+from hoptac.names.blocking import Keyed, keys_of_sides, person_keys
 from hoptac.parallel import fork_map
 from hoptac.screening import compiled
 from hoptac.screening.records import Person
@@ -264,7 +264,7 @@ class _Index:
 
 
 class Keys:
-    """The notices' and the register's keys (`hoptac.names.blocking.keys_of_people`) and
+    """The notices' and the register's keys (`hoptac.names.blocking.keys_of_sides`) and
     evidence (`score.code_evidence`: birth dates, documents...), and what the engines and
     the namesake count build from them, built once for the passes of one screening."""
 
@@ -341,9 +341,12 @@ def _keyed(
     if keys is not None:
         return keys
     table = NameTable()
+    notice_keys, register_keys = keys_of_sides(
+        [[n.names for n in notices], [r.names for r in register]], workers, table
+    )
     return Keys(
-        keys_of_people([n.names for n in notices], workers, table),
-        keys_of_people([r.names for r in register], workers, table),
+        notice_keys,
+        register_keys,
         code_evidence([n.evidence for n in notices], [r.evidence for r in register]),
         table,
     )
