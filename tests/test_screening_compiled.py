@@ -12,6 +12,12 @@ from hypothesis import strategies as st
 from hoptac.screening import compiled
 
 
+@pytest.fixture(autouse=True)
+def _always_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled loops even for these small inputs (the app's small ones go to numpy)."""
+    monkeypatch.setattr(compiled, "COMPILED_FROM", 0)
+
+
 @st.composite
 def _ranges(draw: st.DrawFn) -> tuple[np.ndarray, ...]:
     """An index (its record per entry) and notices' ranges over it, notices ascending."""

@@ -288,6 +288,7 @@ def _score_rows(
     scores = np.zeros(len(ra), dtype=np.float64)
     if not len(ra):
         return scores
+    aligned = COMPILED_FROM is not None and len(ra) >= COMPILED_FROM
     groups = layouts[ra] * len(_layouts) + layouts[rb]
     order = np.argsort(groups, kind="stable")
     bounds = np.flatnonzero(np.diff(groups[order])) + 1
@@ -296,7 +297,7 @@ def _score_rows(
         xa, xb = ra[members], rb[members]
         s = _syllable_scores(ids[xa, : la.length], ids[xb, : lb.length])
         oa, ob = optional[xa, : la.length], optional[xb, : lb.length]
-        if COMPILED:
+        if aligned:
             scores[members] = _group_compiled(s, oa, ob, la, lb, floor)
             continue
         # No syllable in common: nothing aligns and the score is 0, as in compare.
@@ -320,7 +321,10 @@ def _score_rows(
     return scores
 
 
-COMPILED = True  # `_score_rows` aligns through `_group_loop` (numba), else numpy (reference)
+# `_score_rows` aligns a batch of at least this many pairs through `_group_loop` (numba);
+# a smaller one (a person search's few candidates) with numpy, without importing numba
+# (a second or two, once per process); None: always numpy (the reference, for the tests).
+COMPILED_FROM: int | None = 20_000
 
 
 def _group_compiled(

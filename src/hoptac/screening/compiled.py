@@ -18,6 +18,9 @@ import numpy as np
 from hoptac.jit import compiled
 
 SLICE = 20_000  # notices expanded at once by the numpy reference (bounds its memory)
+# Fewer entries than this go through the numpy reference, without importing numba (a
+# second or two, once per process): a small screening in the app does not wait for it.
+COMPILED_FROM = 200_000
 
 
 def expand_reference(
@@ -153,6 +156,8 @@ def index(
 ) -> tuple[np.ndarray, np.ndarray]:
     """`index_reference`, compiled: the keys folded and packed in one loop, sorted by an
     LSD radix sort (11 bits a pass) and unpacked in place, without numpy's temporaries."""
+    if len(keys) < COMPILED_FROM:
+        return index_reference(keys, owner, dcodes, key_bits, date_bits)
     records = len(dcodes)
     bits = max(records, 1).bit_length()
     by_date = np.argsort(dcodes, kind="stable")
@@ -169,7 +174,8 @@ def expand(
 ) -> np.ndarray:
     """`expand_reference`, compiled: each record is marked with the last notice that read
     it, so that a repeat is dropped as it comes, and only each notice's records are sorted."""
-    del notices  # the reference's slices only
+    if int((hi - lo).sum()) < COMPILED_FROM:
+        return expand_reference(lo, hi, n, record, notices, total)
     as64 = (np.ascontiguousarray(x, dtype=np.int64) for x in (lo, hi, n, record))
     notice, found = compiled(_expand)(*as64, total)
     return np.stack([notice, found], axis=1)
