@@ -127,6 +127,13 @@ def test_the_notice_page_sends_it_to_the_partners_ticked(
     assert f'value="{BUSAN}"' in page.text and f'value="{YUNNAN}"' not in page.text
     empty = client.post(f"/notices/{notice['id']}/send", data={"csrf_token": csrf(client)})
     assert empty.status_code == 422 and 'role="alert"' in empty.text
+    # an error names the field as the form labels it, in the page's language, not as code
+    h3 = client.post(
+        f"/notices/{notice['id']}/send",
+        data={"csrf_token": csrf(client), "to": BUSAN, "handling": "H3"},
+    )
+    assert h3.status_code == 422 and "Hạn chế (H3):" in h3.text
+    assert "handling_note" not in h3.text.split('role="alert"')[1].split("</div>")[0]
     sent = client.post(
         f"/notices/{notice['id']}/send",
         data={"csrf_token": csrf(client), "to": BUSAN, "handling": "H1"},

@@ -21,7 +21,7 @@ from hoptac.screening.engine import ENGINES
 from hoptac.screening.score import HIT_THRESHOLD
 from hoptac.types import HitStatus, JobStatus, NoticeStatus, Sharing, whole_number
 from hoptac.web.deps import DB, Page, node_keys, settings_of, wake_sender
-from hoptac.web.i18n import translate_error
+from hoptac.web.i18n import translate_error, translator
 from hoptac.web.pages.render import TEMPLATES, render
 from hoptac.web.pages.routes import PAGE_SIZE, Offset, Q, detail_context, list_page, source_of
 
@@ -85,6 +85,14 @@ def _notice_page(
     return render(request, "notice.html", context, status_code=status)
 
 
+# the send form's fields as its labels name them (an error names the field it is about)
+_SEND_FIELDS = {
+    "to": "Send to partner nodes",
+    "handling": "Handling code",
+    "handling_note": "Restrictions (H3)",
+}
+
+
 @router.post("/notices/{record_id:int}/send", response_class=HTMLResponse)
 async def notice_send(request: Request, record_id: int, page: Page, db: DB) -> Response:
     """Send the notice to the partner nodes ticked on its page."""
@@ -105,7 +113,11 @@ async def notice_send(request: Request, record_id: int, page: Page, db: DB) -> R
         db.commit()
     except InvalidInput as exc:  # a refusal (403) goes the usual way: audited
         db.rollback()
-        errors = [f"{e.field}: {translate_error(e.message, page.lang)}" for e in exc.errors]
+        _ = translator(page.lang)
+        errors = [
+            f"{_(_SEND_FIELDS.get(e.field, e.field))}: {translate_error(e.message, page.lang)}"
+            for e in exc.errors
+        ]
         errors = errors or [translate_error(exc.detail, page.lang)]
         return _notice_page(request, page, db, record_id, errors, status=exc.status)
     wake_sender(request)
