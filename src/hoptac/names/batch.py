@@ -378,49 +378,36 @@ def _group_loop(
     part_matched = np.zeros(big, dtype=np.bool_)
     best_r = np.zeros(na, dtype=np.float64)
     best_c = np.zeros(nb, dtype=np.float64)
+    can = np.zeros(2, dtype=np.int64)  # rows, columns with a score above 0
+    lost = np.zeros(2, dtype=np.float64)  # their weight with nothing matched
+    light = np.ones(2, dtype=np.float64)  # the lightest weight of those that can match
     for p in range(n):
-        some = False
+        # each row's and column's best syllable score (scores are >= 0); any above 0?
+        best_r[:] = 0.0
+        best_c[:] = 0.0
         for r in range(na):
             for c in range(nb):
-                if s[p, r, c] > 0:
-                    some = True
-        if not some:
+                v = s[p, r, c]
+                best_r[r] = max(best_r[r], v)
+                best_c[c] = max(best_c[c], v)
+        if best_r.max() <= 0:
             continue  # nothing aligns: 0, as in compare
-        if floor > 0:  # _may_reach
-            for r in range(na):
-                m = 0.0
-                for c in range(nb):
-                    if c == 0 or s[p, r, c] > m:
-                        m = s[p, r, c]
-                best_r[r] = m
-            for c in range(nb):
-                m = 0.0
-                for r in range(na):
-                    if r == 0 or s[p, r, c] > m:
-                        m = s[p, r, c]
-                best_c[c] = m
-            nr = 0
-            lost_r = 0.0
-            light_r = 1.0
-            for r in range(na):
-                w = middle_missing if oa[p, r] else 1.0
-                if best_r[r] > 0:
-                    nr += 1
-                    lost_r += 0.0
-                    light_r = min(light_r, w)
-                else:
-                    lost_r += w
-            nc = 0
-            lost_c = 0.0
-            light_c = 1.0
-            for c in range(nb):
-                w = middle_missing if ob[p, c] else 1.0
-                if best_c[c] > 0:
-                    nc += 1
-                    lost_c += 0.0
-                    light_c = min(light_c, w)
-                else:
-                    lost_c += w
+        if floor > 0:  # _may_reach, rows then columns: matched, weight lost, lightest weight
+            can[:] = 0
+            lost[:] = 0.0
+            light[:] = 1.0
+            for side in range(2):
+                maxima = best_r if side == 0 else best_c
+                opt = oa if side == 0 else ob
+                for k in range(len(maxima)):
+                    w = middle_missing if opt[p, k] else 1.0
+                    if maxima[k] > 0:
+                        can[side] += 1
+                        light[side] = min(light[side], w)
+                    else:
+                        lost[side] += w
+            nr, nc = can[0], can[1]
+            lost_r, lost_c, light_r, light_c = lost[0], lost[1], light[0], light[1]
             top_r = -np.sort(-best_r)
             top_c = -np.sort(-best_c)
             sum_r = 0.0
