@@ -659,9 +659,11 @@ def _scored_pairs(
     if workers > 1 and len(register) >= PARALLEL_PAIRS:
         # the syllable pairs that can meet, scored while the first pass builds its index
         learned = batch.start_learning_meetings(workers)
-    first = find(notices, register, progress, workers, keys, False)
-    if learned is not None:
-        learned()
+    try:
+        first = find(notices, register, progress, workers, keys, False)
+    finally:
+        if learned is not None:  # also on a failure: the process is waited for, not left
+            learned()
     names, which = name_scores(keys, first, workers, tick)
     if not len(first):
         return first, names, which
