@@ -9,7 +9,8 @@ import csv
 import re
 import unicodedata
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -165,7 +166,8 @@ def keys_of_names_reference(names: list[str]) -> tuple[list[int], list[int], lis
 
 
 def keys_of_people_reference(people: Sequence[tuple[str, ...]], table: NameTable) -> blocking.Keyed:
-    """`keys_of_people` in one process, as it was."""
+    """`keys_of_people` in one process, as it was (but for each person's keys, now in
+    ascending order, as the bulk path gives them)."""
     name_of: dict[str, int] = {}
     distinct: list[str] = []
     for names in people:
@@ -174,6 +176,8 @@ def keys_of_people_reference(people: Sequence[tuple[str, ...]], table: NameTable
                 name_of[name] = len(distinct)
                 distinct.append(name)
     k, c, n, forms = keys_of_names_reference(distinct)
+    k = [key for start, end in zip(np.r_[0, np.cumsum(c)][:-1], np.cumsum(c), strict=True)
+         for key in sorted(k[start:end])]  # fmt: skip
     flat, counts = np.array(k, dtype=np.uint64), np.array(c, dtype=np.int64)
     canon = np.array(n, dtype=np.int64).reshape(-1, 2)
     rows = np.array([table.add_encoded(f) for f in forms], dtype=np.int64)
@@ -299,7 +303,23 @@ def _check_names(names: list[str]) -> None:
         assert list(blocking.name_keys(name)) == list(keys_reference(parse_reference(name)))
 
 
-def _check_people(people: list[tuple[str, ...]], workers: int = 1) -> None:
+@contextmanager
+def _bulk(on: bool) -> Iterator[None]:
+    """Key every list of names in bulk (`hoptac.names.bulk`), or every one one at a time."""
+    before = blocking.BULK_FROM
+    blocking.BULK_FROM = 0 if on else 1 << 62
+    try:
+        yield
+    finally:
+        blocking.BULK_FROM = before
+
+
+def _check_people(people: list[tuple[str, ...]], workers: int = 1, bulk: bool = False) -> None:
+    with _bulk(bulk):
+        _check_people_keyed(people, workers)
+
+
+def _check_people_keyed(people: list[tuple[str, ...]], workers: int = 1) -> None:
     fast_table, slow_table = NameTable(), NameTable()
     got = blocking.keys_of_people(people, workers, fast_table)
     want = keys_of_people_reference(people, slow_table)
@@ -361,6 +381,13 @@ def test_generated_people_key_as_before(people: list[tuple[str, ...]]) -> None:
     _check_people(people)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(NAME, min_size=1, max_size=3).map(tuple), min_size=1, max_size=12))
+def test_generated_people_key_as_before_in_bulk(people: list[tuple[str, ...]]) -> None:
+    """The compiled bulk path: the same keys, canons and table rows as one name at a time."""
+    _check_people(people, bulk=True)
+
+
 def _names_of_the_bench() -> list[str]:
     """Every name form of the matcher's development and held-out sets."""
     rows = []
@@ -396,10 +423,12 @@ EDGES = [
 ]
 
 
-def test_edge_cases_and_the_bench_names_key_as_before() -> None:
+@pytest.mark.parametrize("bulk", [False, True], ids=["one-at-a-time", "bulk"])
+def test_edge_cases_and_the_bench_names_key_as_before(bulk: bool) -> None:
     names = EDGES + _names_of_the_bench()
     _check_names(names)
-    _check_people([(n,) for n in names] + [tuple(names[i : i + 3]) for i in range(0, 60, 3)])
+    people = [(n,) for n in names] + [tuple(names[i : i + 3]) for i in range(0, 60, 3)]
+    _check_people(people, bulk=bulk)
 
 
 def test_memos_that_start_again_key_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -412,12 +441,32 @@ def test_memos_that_start_again_key_as_before(monkeypatch: pytest.MonkeyPatch) -
         blocking.clear_memos()
 
 
-def test_forked_workers_key_as_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("bulk", [False, True], ids=["one-at-a-time", "bulk"])
+def test_forked_workers_key_as_one_process(monkeypatch: pytest.MonkeyPatch, bulk: bool) -> None:
     monkeypatch.setattr(blocking, "FORK_FROM", 100)
     names = _names_of_the_bench()
     assert len(names) > 200
-    _check_people([(n,) for n in names], workers=2)  # one name each: the keys in their order
-    _check_people([tuple(names[i : i + 1 + i % 3]) for i in range(len(names))], workers=2)
+    people = [(n,) for n in names]  # one name each: the keys in their order
+    _check_people(people, workers=2, bulk=bulk)
+    people = [tuple(names[i : i + 1 + i % 3]) for i in range(len(names))]
+    _check_people(people, workers=2, bulk=bulk)
+
+
+def test_a_table_mixes_names_added_one_at_a_time_and_in_bulk() -> None:
+    """Rows added by `NameTable.add` before and after a bulk add keep their indexes and
+    score as in a table of single adds."""
+    names = _names_of_the_bench()[:300]
+    mixed, single = NameTable(), NameTable()
+    first = [mixed.add(n) for n in names[:50]]
+    with _bulk(True):
+        keyed = blocking.keys_of_people([(n,) for n in names[50:250]], 1, mixed)
+    last = [mixed.add(n) for n in names[250:]]
+    assert first == list(range(50)) and last == list(range(250, 300))
+    assert keyed.names.ravel().tolist() == list(range(50, 250))
+    for n in names:
+        single.add(n)
+    a, b = np.repeat(np.arange(300), 7), np.tile(np.arange(0, 300, 43), 300)
+    assert mixed.score(a, b).tolist() == single.score(a, b).tolist()
 
 
 def test_garbage_collection_is_back_on_afterwards() -> None:

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hoptac.jit import compiled
+from hoptac.names.bulk import Assembled, layout_of_code
 from hoptac.names.fold import fold
 from hoptac.names.match import (
     _MIDDLE_NAMES,
@@ -178,6 +179,14 @@ def encode(parsed: ParsedName) -> Encoded:
 _layout_of: dict[tuple[tuple[int, ...], bool], int] = {}  # (sizes, family known) -> id
 
 
+def layout_of(sizes: tuple[int, ...], family_known: bool) -> int:
+    """The id of the layout of a name's part sizes, whether its family name is known."""
+    layout = _layout_of.get((sizes, family_known))
+    if layout is None:
+        layout = _layout_of[(sizes, family_known)] = _layout_id(Layout(sizes, family_known))
+    return layout
+
+
 def _row(plain: Plain) -> _Row:
     # A screening adds a million names: dictionary lookups first, the interners on a miss.
     syllables, sizes, family_known, optional = plain
@@ -185,17 +194,17 @@ def _row(plain: Plain) -> _Row:
     ids = tuple([known(s, -1) for s in syllables])
     if -1 in ids:
         ids = tuple([_syllable_interner(s) for s in syllables])
-    layout = _layout_of.get((sizes, family_known))
-    if layout is None:
-        layout = _layout_of[(sizes, family_known)] = _layout_id(Layout(sizes, family_known))
-    return _Row(ids, optional, layout)
+    return _Row(ids, optional, layout_of(sizes, family_known))
 
 
 class NameTable:
     """Names encoded for batch scoring; a name is addressed by the index `add` returns."""
 
     def __init__(self, names: Iterable[str] = ()) -> None:
-        self._rows: list[_Row] = []  # names and their whole-part forms
+        self._rows: list[_Row] = []  # rows added one name at a time, after the blocks'
+        # rows packed: those added in bulk (`add_assembled`), and earlier single rows
+        self._blocks: list[tuple[Ints, Bools, Ints]] = []
+        self._packed = 0  # rows in the blocks
         self._name_row: list[int] = []  # name index -> its row
         self._whole_row: list[int] = []  # name index -> row of its whole-part form, or -1
         self._arrays: tuple[Ints, Bools, Ints, Ints, Ints] | None = None
@@ -219,19 +228,73 @@ class NameTable:
     def _append(self, plain: Plain) -> int:
         self._rows.append(_row(plain))
         self._arrays = None
-        return len(self._rows) - 1
+        return self._packed + len(self._rows) - 1
+
+    def _pack_rows(self) -> None:
+        """The rows added one at a time, as a block."""
+        if not self._rows:
+            return
+        width = max(len(r.ids) for r in self._rows)
+        ids = np.full((len(self._rows), max(width, 1)), -1, dtype=np.int64)
+        optional = np.zeros(ids.shape, dtype=np.bool_)
+        for k, row in enumerate(self._rows):
+            ids[k, : len(row.ids)] = row.ids
+            optional[k, : len(row.optional)] = row.optional
+        layouts = np.array([r.layout for r in self._rows], dtype=np.int64)
+        self._blocks.append((ids, optional, layouts))
+        self._packed += len(self._rows)
+        self._rows = []
+
+    def add_assembled(self, names: Assembled) -> Ints:
+        """Add the names `bulk.assemble` encoded (in their order) and return their
+        indexes: as `add_encoded` of each would."""
+        self._pack_rows()
+        self._arrays = None
+        whole = names.whole_layout >= 0
+        # each name's row, then its whole-part form's where it has one
+        rows_before = np.r_[0, np.cumsum(1 + whole)][:-1]
+        order = len(names.layout) + int(whole.sum())
+        ids = np.empty((order, names.ids.shape[1]), dtype=np.int64)
+        optional = np.empty(ids.shape, dtype=np.bool_)
+        codes = np.empty(order, dtype=np.int64)
+        at, whole_at = rows_before, rows_before[whole] + 1
+        ids[at], optional[at], codes[at] = names.ids, names.optional, names.layout
+        ids[whole_at] = names.whole_ids[whole]
+        optional[whole_at] = names.whole_optional[whole]
+        codes[whole_at] = names.whole_layout[whole]
+        # layouts by their codes: each once
+        unique, inverse = np.unique(codes, return_inverse=True)
+        layouts = np.empty(len(unique), dtype=np.int64)
+        middle = np.zeros((len(unique), ids.shape[1]), dtype=np.bool_)
+        for k, code in enumerate(unique.tolist()):
+            sizes, family_known = layout_of_code(code)
+            layouts[k] = layout_of(sizes, family_known)
+            flags = _layouts[int(layouts[k])].middle
+            middle[k, : len(flags)] = flags
+        optional &= middle[inverse]
+        self._blocks.append((ids, optional, layouts[inverse]))
+        first = len(self._name_row)
+        self._name_row += (self._packed + at).tolist()
+        self._whole_row += np.where(whole, self._packed + rows_before + 1, -1).tolist()
+        self._packed += order
+        return np.arange(first, len(self._name_row), dtype=np.int64)
 
     def pack(self) -> tuple[Ints, Bools, Ints, Ints, Ints]:
         """Rows as arrays (syllable ids, optional flags, layouts), and name index -> row of
         the name and of its whole-part form; rebuilt only after `add`."""
         if self._arrays is None:
-            width = max((len(r.ids) for r in self._rows), default=0)
-            ids = np.full((len(self._rows), max(width, 1)), -1, dtype=np.int64)
+            self._pack_rows()
+            width = max((b[0].shape[1] for b in self._blocks), default=1)
+            ids = np.full((self._packed, width), -1, dtype=np.int64)
             optional = np.zeros(ids.shape, dtype=np.bool_)
-            for k, row in enumerate(self._rows):
-                ids[k, : len(row.ids)] = row.ids
-                optional[k, : len(row.optional)] = row.optional
-            layouts = np.array([r.layout for r in self._rows], dtype=np.int64)
+            at = 0
+            for block_ids, block_optional, _ in self._blocks:
+                ids[at : at + len(block_ids), : block_ids.shape[1]] = block_ids
+                optional[at : at + len(block_ids), : block_ids.shape[1]] = block_optional
+                at += len(block_ids)
+            layouts = np.concatenate([b[2] for b in self._blocks] or [np.zeros(0, np.int64)])
+            if len(self._blocks) > 1:  # one block from now on
+                self._blocks = [(ids, optional, layouts)]
             name_row = np.array(self._name_row, dtype=np.int64)
             whole_row = np.array(self._whole_row, dtype=np.int64)
             self._arrays = ids, optional, layouts, name_row, whole_row

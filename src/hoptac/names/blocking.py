@@ -25,7 +25,7 @@ from functools import lru_cache
 from itertools import combinations, pairwise
 from typing import Any, NamedTuple
 
-from hoptac.names import match, readings
+from hoptac.names import bulk, match, readings
 from hoptac.names.batch import Encoded, NameTable, _Interner, layout_middle
 from hoptac.names.fold import fold
 from hoptac.names.match import _MIDDLE_NAMES, korean_loose, prepare, sound
@@ -35,6 +35,9 @@ from hoptac.parallel import fork_map, gc_paused
 LIKELY_CHARACTERS = 6  # a Latin or hangul syllable's characters kept, commonest first
 MAX_SYLLABLES = 4  # syllables of a name that make keys (the first ones)
 FORK_FROM = 20_000  # distinct names from which `keys_of_people` shares them among workers
+# Distinct names from which `keys_of_people` assembles keys, canons and rows in one compiled
+# loop (`hoptac.names.bulk`) rather than one name at a time (importing numba costs a second).
+BULK_FROM = 20_000
 
 
 def _pinyin(char: str) -> str | None:
@@ -393,11 +396,112 @@ def _keys_part(job: tuple[list[str], bool]) -> tuple[bytes, bytes, bytes, list[E
     )
 
 
+# The bulk path (`hoptac.names.bulk`): each distinct name read into parts (Python, in the
+# workers), each distinct part described once as arrays, the rest compiled.
+
+
+def _read_names(names: list[str]) -> tuple[bytes, bytes, bytes, list[RawPart]]:
+    """Each name's parts, as ids of the parts in the order this call first met them, how
+    many parts each name has, whether its family name is known; and those parts."""
+    import numpy as np
+
+    ids: dict[RawPart, int] = {}
+    flat: list[int] = []
+    counts: list[int] = []
+    family: list[bool] = []
+    with gc_paused():
+        for name in names:
+            raw, family_known = raw_parts(name)
+            flat += [ids.setdefault(part, len(ids)) for part in raw]
+            counts.append(len(raw))
+            family.append(family_known)
+    return (
+        np.array(flat, dtype=np.int32).tobytes(),
+        np.array(counts, dtype=np.int8).tobytes(),
+        np.array(family, dtype=np.bool_).tobytes(),
+        list(ids),
+    )
+
+
+def _describe(raws: list[RawPart]) -> bulk.Parts:
+    """The parts `raws` as `bulk.Parts` (ids of the process's code sets and syllables)."""
+    import numpy as np
+
+    from hoptac.names.batch import _syllable_interner
+
+    parts = [_parts.get(r) or _part(r) for r in raws]
+    syllables = [s for p in parts for s in p.syllables]
+    sizes = np.array([len(p.syllables) for p in parts], dtype=np.int64)
+    plain = [_syllable_interner(s.plain) for s in syllables]
+    whole = [-1 if p.whole is None else _syllable_interner(p.whole[0]) for p in parts]
+    sets = _code_sets.values[: len(_code_sets.values)]  # (grown by other threads: a copy)
+    set_sizes = np.array([len(codes) for codes in sets], dtype=np.int64)
+
+    def letters(forms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        lengths = np.array([len(f) for f in forms], dtype=np.int64)
+        chars = np.frombuffer("".join(forms).encode("utf-32-le"), dtype=np.uint32)
+        return np.r_[0, np.cumsum(lengths)], chars.astype(np.int64)
+
+    vi_start, vi_chars = letters([s.vi for s in syllables])
+    py_start, py_chars = letters([s.py for s in syllables])
+    return bulk.Parts(
+        start=np.r_[0, np.cumsum(sizes)],
+        codes=np.array([s.codes for s in syllables], dtype=np.int64),
+        own=np.array([s.own for s in syllables], dtype=np.int64),
+        plain=np.array(plain, dtype=np.int64),
+        optional=np.array([s.optional for s in syllables], dtype=np.bool_),
+        vi_start=vi_start,
+        vi_chars=vi_chars,
+        py_start=py_start,
+        py_chars=py_chars,
+        deletions=np.array([p.deletions for p in parts], dtype=np.int64),
+        whole=np.array(whole, dtype=np.int64),
+        whole_optional=np.array(
+            [p.whole is not None and p.whole[1] for p in parts], dtype=np.bool_
+        ),
+        set_start=np.r_[0, np.cumsum(set_sizes)],
+        set_values=np.fromiter(
+            (c for codes in sets for c in codes), dtype=np.uint64, count=int(set_sizes.sum())
+        ),
+    )
+
+
+def _keys_in_bulk(
+    names: list[str], workers: int, table: NameTable | None
+) -> tuple[Any, Any, Any, Any]:
+    """`_keys_of_names` of many names at once: flat keys (each name's sorted), how many
+    each name has, its canons [names, 2], its row in `table` (empty without a table)."""
+    import numpy as np
+
+    if workers > 1 and len(names) > FORK_FROM:
+        _read_names(names[:2000])  # warm the shared memos (words) before forking
+        edges = np.linspace(0, len(names), workers * 4 + 1).astype(int).tolist()
+        read = fork_map(_read_names, [names[a:b] for a, b in pairwise(edges)], workers)
+    else:
+        read = [_read_names(names)]
+    index: dict[RawPart, int] = {}  # every part met, in the order first met
+    flat, counts, family = [], [], []
+    for part_ids, part_counts, known, seen in read:
+        remap = np.array([index.setdefault(p, len(index)) for p in seen], dtype=np.int64)
+        flat.append(remap[np.frombuffer(part_ids, dtype=np.int32)])
+        counts.append(np.frombuffer(part_counts, dtype=np.int8))
+        family.append(np.frombuffer(known, dtype=np.bool_))
+    del read
+    parts = _describe(list(index))
+    del index
+    name_counts = np.concatenate(counts).astype(np.int64)
+    got = bulk.assemble(
+        np.r_[0, np.cumsum(name_counts)], np.concatenate(flat), np.concatenate(family), parts
+    )
+    rows = np.zeros(0, dtype=np.int64) if table is None else table.add_assembled(got)
+    return got.keys, np.diff(got.key_start), got.canons, rows
+
+
 @dataclass(frozen=True)
 class Keyed:
     """People's blocking keys and namesake-table spellings, as arrays.
 
-    keys, owner: one entry per (person, key), each person's keys once.
+    keys, owner: one entry per (person, key), each person's keys once, in ascending order.
     canons: [people, most names, 2], the two `_canons` of each of a person's names, in the
     order of the names (-1 past a person's last name).
     names: [people, most names], each name's index in the `NameTable` given to
@@ -452,25 +556,31 @@ def _keys_of_sides(
         named.append(ids)
         sizes.append(counts_of)
     del name_of
-    if workers > 1 and len(distinct) > FORK_FROM:
-        # warm the shared memos (readings, syllable sounds) before forking
-        _keys_of_names(distinct[:2000])
-        edges = np.linspace(0, len(distinct), workers * 4 + 1).astype(int).tolist()
-        jobs = [(distinct[a:b], encoded) for a, b in pairwise(edges)]
-        parts = fork_map(_keys_part, jobs, workers)
-        flat = np.concatenate([np.frombuffer(p[0], dtype=np.uint64) for p in parts])
-        counts = np.concatenate([np.frombuffer(p[1], dtype=np.int64) for p in parts])
-        canon = np.concatenate([np.frombuffer(p[2], dtype=np.int64) for p in parts])
-        forms = [form for p in parts for form in p[3]]
+    if len(distinct) >= BULK_FROM:
+        flat, counts, canon, rows = _keys_in_bulk(distinct, workers, table)
     else:
-        k, c, n, forms = _keys_of_names(distinct, encoded)
-        flat, counts = np.array(k, dtype=np.uint64), np.array(c, dtype=np.int64)
-        canon = np.array(n, dtype=np.int64)
+        if workers > 1 and len(distinct) > FORK_FROM:
+            # warm the shared memos (readings, syllable sounds) before forking
+            _keys_of_names(distinct[:2000])
+            edges = np.linspace(0, len(distinct), workers * 4 + 1).astype(int).tolist()
+            jobs = [(distinct[a:b], encoded) for a, b in pairwise(edges)]
+            parts = fork_map(_keys_part, jobs, workers)
+            flat = np.concatenate([np.frombuffer(p[0], dtype=np.uint64) for p in parts])
+            counts = np.concatenate([np.frombuffer(p[1], dtype=np.int64) for p in parts])
+            canon = np.concatenate([np.frombuffer(p[2], dtype=np.int64) for p in parts])
+            forms = [form for p in parts for form in p[3]]
+        else:
+            k, c, n, forms = _keys_of_names(distinct, encoded)
+            flat, counts = np.array(k, dtype=np.uint64), np.array(c, dtype=np.int64)
+            canon = np.array(n, dtype=np.int64)
+        rows = np.array(
+            [table.add_encoded(f) for f in forms] if table is not None else [], dtype=np.int64
+        )
+        del forms
+        # each name's keys sorted, as the bulk path gives them
+        of_name = np.repeat(np.arange(len(counts)), counts)
+        flat = flat[np.lexsort((flat, of_name))]
     canon = canon.reshape(-1, 2)
-    rows = np.array(
-        [table.add_encoded(f) for f in forms] if table is not None else [], dtype=np.int64
-    )
-    del forms
     starts = np.r_[0, np.cumsum(counts)]
     out = []
     for people, mine, side_sizes in zip(sides, named, sizes, strict=True):
