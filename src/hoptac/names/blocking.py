@@ -396,13 +396,31 @@ def _keys_part(job: tuple[list[str], bool]) -> tuple[bytes, bytes, bytes, list[E
     )
 
 
-# The bulk path (`hoptac.names.bulk`): each distinct name read into parts (Python, in the
-# workers), each distinct part described once as arrays, the rest compiled.
+# The bulk path (`hoptac.names.bulk`): each distinct name read into parts and each part
+# described, as arrays (Python, in the workers); the rest compiled, in this process.
 
 
-def _read_names(names: list[str]) -> tuple[bytes, bytes, bytes, list[RawPart]]:
-    """Each name's parts, as ids of the parts in the order this call first met them, how
-    many parts each name has, whether its family name is known; and those parts."""
+def _csr(groups: list[tuple[int, ...]]) -> tuple[Any, Any]:
+    """Tuples of codes as (starts, values): tuple k is `values[starts[k]:starts[k + 1]]`."""
+    import numpy as np
+
+    sizes = np.array([len(g) for g in groups], dtype=np.int64)
+    values = np.fromiter((c for g in groups for c in g), dtype=np.uint64, count=int(sizes.sum()))
+    return np.r_[0, np.cumsum(sizes)], values
+
+
+def _letters(forms: list[str]) -> tuple[Any, Any]:
+    """Strings as (starts, code points)."""
+    import numpy as np
+
+    sizes = np.array([len(f) for f in forms], dtype=np.int64)
+    chars = np.frombuffer("".join(forms).encode("utf-32-le"), dtype=np.uint32)
+    return np.r_[0, np.cumsum(sizes)], chars.astype(np.int64)
+
+
+def _read_names(names: list[str]) -> tuple[Any, Any, Any, list[RawPart]]:
+    """Each name's parts, as indexes of the parts in the order this call first met them,
+    how many parts each name has, whether its family name is known; and those parts."""
     import numpy as np
 
     ids: dict[RawPart, int] = {}
@@ -416,64 +434,67 @@ def _read_names(names: list[str]) -> tuple[bytes, bytes, bytes, list[RawPart]]:
             counts.append(len(raw))
             family.append(family_known)
     return (
-        np.array(flat, dtype=np.int32).tobytes(),
-        np.array(counts, dtype=np.int8).tobytes(),
-        np.array(family, dtype=np.bool_).tobytes(),
+        np.array(flat, dtype=np.int32),
+        np.array(counts, dtype=np.int8),
+        np.array(family, dtype=np.bool_),
         list(ids),
     )
 
 
-def _describe(raws: list[RawPart]) -> bulk.Parts:
-    """The parts `raws` as `bulk.Parts` (ids of the process's code sets and syllables)."""
+def _describe(raws: list[RawPart]) -> bulk.Described:
+    """The parts `raws` described (`bulk.Described`)."""
     import numpy as np
 
-    from hoptac.names.batch import _syllable_interner
-
-    parts = [_parts.get(r) or _part(r) for r in raws]
-    syllables = [s for p in parts for s in p.syllables]
-    sizes = np.array([len(p.syllables) for p in parts], dtype=np.int64)
-    plain = [_syllable_interner(s.plain) for s in syllables]
-    whole = [-1 if p.whole is None else _syllable_interner(p.whole[0]) for p in parts]
-    sets = _code_sets.values[: len(_code_sets.values)]  # (grown by other threads: a copy)
-    set_sizes = np.array([len(codes) for codes in sets], dtype=np.int64)
-
-    def letters(forms: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        lengths = np.array([len(f) for f in forms], dtype=np.int64)
-        chars = np.frombuffer("".join(forms).encode("utf-32-le"), dtype=np.uint32)
-        return np.r_[0, np.cumsum(lengths)], chars.astype(np.int64)
-
-    vi_start, vi_chars = letters([s.vi for s in syllables])
-    py_start, py_chars = letters([s.py for s in syllables])
-    return bulk.Parts(
-        start=np.r_[0, np.cumsum(sizes)],
-        codes=np.array([s.codes for s in syllables], dtype=np.int64),
-        own=np.array([s.own for s in syllables], dtype=np.int64),
-        plain=np.array(plain, dtype=np.int64),
-        optional=np.array([s.optional for s in syllables], dtype=np.bool_),
-        vi_start=vi_start,
-        vi_chars=vi_chars,
-        py_start=py_start,
-        py_chars=py_chars,
-        deletions=np.array([p.deletions for p in parts], dtype=np.int64),
-        whole=np.array(whole, dtype=np.int64),
-        whole_optional=np.array(
-            [p.whole is not None and p.whole[1] for p in parts], dtype=np.bool_
-        ),
-        set_start=np.r_[0, np.cumsum(set_sizes)],
-        set_values=np.fromiter(
-            (c for codes in sets for c in codes), dtype=np.uint64, count=int(set_sizes.sum())
-        ),
-    )
+    with gc_paused():
+        parts = [_parts.get(r) or _part(r) for r in raws]
+        syllables = [s for p in parts for s in p.syllables]
+        sets = _code_sets.values
+        code_start, codes = _csr([sets[s.codes] for s in syllables])
+        own_start, own = _csr([sets[s.own] for s in syllables])
+        deletion_start, deletions = _csr(
+            [() if p.deletions < 0 else sets[p.deletions] for p in parts]
+        )
+        vi_start, vi_chars = _letters([s.vi for s in syllables])
+        py_start, py_chars = _letters([s.py for s in syllables])
+        sizes = np.array([len(p.syllables) for p in parts], dtype=np.int64)
+        return bulk.Described(
+            bulk.Parts(
+                start=np.r_[0, np.cumsum(sizes)],
+                code_start=code_start,
+                codes=codes,
+                own_start=own_start,
+                own=own,
+                plain=np.zeros(len(syllables), dtype=np.int64),  # ids of this process
+                optional=np.array([s.optional for s in syllables], dtype=np.bool_),
+                vi_start=vi_start,
+                vi_chars=vi_chars,
+                py_start=py_start,
+                py_chars=py_chars,
+                deletion_start=deletion_start,
+                deletions=deletions,
+                whole=np.zeros(len(parts), dtype=np.int64),
+                whole_optional=np.array(
+                    [p.whole is not None and p.whole[1] for p in parts], dtype=np.bool_
+                ),
+            ),
+            [s.plain for s in syllables],
+            [None if p.whole is None else p.whole[0] for p in parts],
+        )
 
 
 def _keys_in_bulk(
     names: list[str], workers: int, table: NameTable | None
 ) -> tuple[Any, Any, Any, Any]:
     """`_keys_of_names` of many names at once: flat keys (each name's sorted), how many
-    each name has, its canons [names, 2], its row in `table` (empty without a table)."""
+    each name has, its canons [names, 2], its row in `table` (empty without a table).
+    The names are read into parts, then the parts met described, each once: in `workers`
+    forked processes for many names."""
     import numpy as np
 
-    if workers > 1 and len(names) > FORK_FROM:
+    from hoptac.names.batch import _syllable_interner
+
+    forked = workers > 1 and len(names) > FORK_FROM
+    if forked:
         _read_names(names[:2000])  # warm the shared memos (words) before forking
         edges = np.linspace(0, len(names), workers * 4 + 1).astype(int).tolist()
         read = fork_map(_read_names, [names[a:b] for a, b in pairwise(edges)], workers)
@@ -481,14 +502,26 @@ def _keys_in_bulk(
         read = [_read_names(names)]
     index: dict[RawPart, int] = {}  # every part met, in the order first met
     flat, counts, family = [], [], []
-    for part_ids, part_counts, known, seen in read:
-        remap = np.array([index.setdefault(p, len(index)) for p in seen], dtype=np.int64)
-        flat.append(remap[np.frombuffer(part_ids, dtype=np.int32)])
-        counts.append(np.frombuffer(part_counts, dtype=np.int8))
-        family.append(np.frombuffer(known, dtype=np.bool_))
+    with gc_paused():
+        for part_ids, part_counts, known, seen in read:
+            remap = np.array([index.setdefault(p, len(index)) for p in seen], dtype=np.int64)
+            flat.append(remap[part_ids])
+            counts.append(part_counts)
+            family.append(known)
     del read
-    parts = _describe(list(index))
+    raws = list(index)
     del index
+    if forked:
+        edges = np.linspace(0, len(raws), workers * 2 + 1).astype(int).tolist()
+        described = bulk.Described.concat(
+            fork_map(_describe, [raws[a:b] for a, b in pairwise(edges)], workers)
+        )
+    else:
+        described = _describe(raws)
+    with gc_paused():  # syllable ids of this process
+        parts = described.parts
+        parts.plain[:] = [_syllable_interner(t) for t in described.plain]
+        parts.whole[:] = [-1 if t is None else _syllable_interner(t) for t in described.whole]
     name_counts = np.concatenate(counts).astype(np.int64)
     got = bulk.assemble(
         np.r_[0, np.cumsum(name_counts)], np.concatenate(flat), np.concatenate(family), parts
@@ -597,18 +630,32 @@ def _keys_of_sides(
         which = slots[present]
         canons = np.where(present[:, :, None], canon[np.maximum(slots, 0)], -1)
         in_table = None if table is None else np.where(present, rows[np.maximum(slots, 0)], -1)
-        lengths = counts[which]
-        total = int(lengths.sum())
-        first = np.repeat(starts[which] - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
-        keys = flat[first + np.arange(total)]
-        person = np.repeat(owners, lengths)
-        if width > 1:  # aliases may share keys: keep each once, sorted by (person, key)
-            _, dense = np.unique(keys, return_inverse=True)  # keys in order, as 32-bit ranks
-            packed = (person.astype(np.uint64) << np.uint64(32)) | dense.astype(np.uint64)
-            _, first = np.unique(packed, return_index=True)
-            person, keys = person[first], keys[first]
+        if len(distinct) >= BULK_FROM:
+            keys, person = bulk.people_keys(flat, starts, slots)
+        else:
+            keys, person = _people_keys(flat, counts, starts, which, owners, width)
         out.append(Keyed(keys, person, canons, in_table))
     return out
+
+
+def _people_keys(
+    flat: Any, counts: Any, starts: Any, which: Any, owners: Any, width: int
+) -> tuple[Any, Any]:
+    """`bulk.people_keys` in numpy, of the names `which` of the people `owners` (each
+    person's names in a row), `width` the most names of a person."""
+    import numpy as np
+
+    lengths = counts[which]
+    total = int(lengths.sum())
+    first = np.repeat(starts[which] - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
+    keys = flat[first + np.arange(total)]
+    person = np.repeat(owners, lengths)
+    if width > 1:  # aliases may share keys: keep each once, sorted by (person, key)
+        _, dense = np.unique(keys, return_inverse=True)  # keys in order, as 32-bit ranks
+        packed = (person.astype(np.uint64) << np.uint64(32)) | dense.astype(np.uint64)
+        _, first = np.unique(packed, return_index=True)
+        person, keys = person[first], keys[first]
+    return keys, person
 
 
 def clear_memos() -> None:

@@ -38,19 +38,21 @@ CRC_TABLE = _crc_table()
 
 @dataclass(frozen=True)
 class Parts:
-    """Distinct parts (written words) as arrays; a part's syllables are the entries
-    `start[p]:start[p + 1]` of the per-syllable arrays.
+    """Parts (written words) as arrays; a part's syllables are the entries
+    `start[p]:start[p + 1]` of the per-syllable arrays, and a (starts, values) pair holds
+    one tuple per syllable or part, tuple k being `values[starts[k]:starts[k + 1]]`.
 
-    codes, own: each syllable's sound-code sets (`blocking._codes`, `blocking._own`) as
-    entries of `sets`; plain: its `batch` syllable id; optional: whether it is a Latin
-    Vietnamese middle name; vi, py: its `blocking._forms` without spaces, as code points
-    (`vi_chars[vi_start[s]:vi_start[s + 1]]`). deletions: a part's `blocking._deletions`
-    set, or -1; whole: the `batch` syllable id of a part of several Latin syllables read
-    as one, or -1, and whether that is a middle name. sets: code sets, `set_values`
-    `[set_start[i]:set_start[i + 1]]`, each code below 2**32."""
+    Per syllable: codes, own: its sound codes (`blocking._codes`, `blocking._own`), each
+    below 2**32; plain: its `batch` syllable id; optional: whether it is a Latin Vietnamese
+    middle name; vi, py: its `blocking._forms` without spaces, as code points. Per part:
+    deletions: its `blocking._deletions` (none for most); whole: the `batch` syllable id of
+    a part of several Latin syllables read as one, or -1, and whether that is a middle
+    name."""
 
     start: np.ndarray
+    code_start: np.ndarray
     codes: np.ndarray
+    own_start: np.ndarray
     own: np.ndarray
     plain: np.ndarray
     optional: np.ndarray
@@ -58,11 +60,48 @@ class Parts:
     vi_chars: np.ndarray
     py_start: np.ndarray
     py_chars: np.ndarray
+    deletion_start: np.ndarray
     deletions: np.ndarray
     whole: np.ndarray
     whole_optional: np.ndarray
-    set_start: np.ndarray
-    set_values: np.ndarray
+
+
+def _join(starts: list[np.ndarray]) -> np.ndarray:
+    """Concatenated start arrays (each beginning at 0), each shifted past the ones before."""
+    out = [np.zeros(1, dtype=np.int64)]
+    end = 0
+    for s in starts:
+        out.append(s[1:] + end)
+        end += int(s[-1])
+    return np.concatenate(out)
+
+
+@dataclass(frozen=True)
+class Described:
+    """Parts described, and their syllables and whole forms as `batch` writes them
+    ((text, script); None for no whole form): their ids in the process that scores go into
+    `parts.plain` and `parts.whole`."""
+
+    parts: Parts
+    plain: list[tuple[str, str]]
+    whole: list[tuple[str, str] | None]
+
+    @staticmethod
+    def concat(described: list[Described]) -> Described:
+        """The parts of `described`, in order, as one."""
+        ps = [d.parts for d in described]
+        return Described(
+            Parts(
+                **{
+                    f: _join([getattr(p, f) for p in ps])
+                    if f.endswith("start")
+                    else np.concatenate([getattr(p, f) for p in ps])
+                    for f in Parts.__dataclass_fields__
+                }
+            ),
+            [t for d in described for t in d.plain],
+            [t for d in described for t in d.whole],
+        )
 
 
 @dataclass(frozen=True)
@@ -104,16 +143,18 @@ def layout_of_code(code: int) -> tuple[tuple[int, ...], bool]:
 def assemble(
     name_start: np.ndarray, name_parts: np.ndarray, family: np.ndarray, parts: Parts
 ) -> Assembled:
-    """Every name's keys, canons and batch rows, the name `i` being the parts
-    `name_parts[name_start[i]:name_start[i + 1]]` (ids of `parts`), its family name known
-    where `family[i]`."""
+    """Every name's keys, canons and batch rows, name i being the parts
+    `name_parts[name_start[i]:name_start[i + 1]]` (indexes of `parts`), its family name
+    known where `family[i]`."""
     p = parts
     out = compiled(_assemble)(
         name_start.astype(np.int64),
         name_parts.astype(np.int64),
         family.astype(np.bool_),
         p.start,
+        p.code_start,
         p.codes,
+        p.own_start,
         p.own,
         p.plain,
         p.optional,
@@ -121,11 +162,10 @@ def assemble(
         p.vi_chars,
         p.py_start,
         p.py_chars,
+        p.deletion_start,
         p.deletions,
         p.whole,
         p.whole_optional,
-        p.set_start,
-        p.set_values,
         CRC_TABLE,
     )
     return Assembled(*out)
@@ -136,7 +176,9 @@ def _assemble(
     name_parts: Any,
     family: Any,
     start: Any,
+    code_start: Any,
     codes: Any,
+    own_start: Any,
     own: Any,
     plain: Any,
     optional: Any,
@@ -144,16 +186,15 @@ def _assemble(
     vi_chars: Any,
     py_start: Any,
     py_chars: Any,
+    deletion_start: Any,
     deletions: Any,
     whole: Any,
     whole_optional: Any,
-    set_start: Any,
-    set_values: Any,
     table: Any,
 ) -> tuple[Any, ...]:  # pragma: no cover - compiled; tested against the Python path
     names = len(name_start) - 1
-    # each name's first syllables: their code sets, own sounds, parts; how many
-    at = np.zeros((names, KEYED_SYLLABLES, 3), dtype=np.int64)
+    # each name's first syllables, and their parts (the name's k-th); how many
+    at = np.zeros((names, KEYED_SYLLABLES, 2), dtype=np.int64)
     keyed = np.zeros(names, dtype=np.int64)
     for i in range(names):
         m = 0
@@ -161,9 +202,8 @@ def _assemble(
             part = name_parts[k]
             for s in range(start[part], start[part + 1]):
                 if m < KEYED_SYLLABLES:
-                    at[i, m, 0] = codes[s]
-                    at[i, m, 1] = own[s]
-                    at[i, m, 2] = k - name_start[i]
+                    at[i, m, 0] = s
+                    at[i, m, 1] = k - name_start[i]
                     m += 1
         keyed[i] = m
     # then: how many keys at most (before repeats are dropped), the widest row
@@ -174,19 +214,23 @@ def _assemble(
         m = keyed[i]
         total = 0
         if m == 1:
-            total = set_start[at[i, 0, 0] + 1] - set_start[at[i, 0, 0]]
+            s = at[i, 0, 0]
+            total = code_start[s + 1] - code_start[s]
         else:
             for a in range(m):
-                size_a = set_start[at[i, a, 0] + 1] - set_start[at[i, a, 0]]
+                sa = at[i, a, 0]
                 for b in range(a + 1, m):
-                    total += size_a * (set_start[at[i, b, 0] + 1] - set_start[at[i, b, 0]])
+                    sb = at[i, b, 0]
+                    total += (code_start[sa + 1] - code_start[sa]) * (
+                        code_start[sb + 1] - code_start[sb]
+                    )
             for k in range(name_start[i], min(name_start[i] + KEYED_SYLLABLES, name_start[i + 1])):
-                d = deletions[name_parts[k]]
-                if d >= 0:
-                    size_d = set_start[d + 1] - set_start[d]
-                    for t in range(m):
-                        if at[i, t, 2] != k - name_start[i]:
-                            total += size_d * (set_start[at[i, t, 1] + 1] - set_start[at[i, t, 1]])
+                part = name_parts[k]
+                size_d = deletion_start[part + 1] - deletion_start[part]
+                for t in range(m):
+                    if at[i, t, 1] != k - name_start[i]:
+                        st = at[i, t, 0]
+                        total += size_d * (own_start[st + 1] - own_start[st])
         bound[i + 1] = bound[i] + total
         length = 0
         letters_vi = 0
@@ -219,32 +263,34 @@ def _assemble(
         m = keyed[i]
         w = bound[i]
         if m == 1:
-            for c in range(set_start[at[i, 0, 0]], set_start[at[i, 0, 0] + 1]):
-                keys[w] = set_values[c]
+            s = at[i, 0, 0]
+            for c in range(code_start[s], code_start[s + 1]):
+                keys[w] = codes[c]
                 w += 1
         else:
             for a in range(m):
+                sa = at[i, a, 0]
                 for b in range(a + 1, m):
-                    for x in range(set_start[at[i, a, 0]], set_start[at[i, a, 0] + 1]):
-                        first = set_values[x]
-                        for y in range(set_start[at[i, b, 0]], set_start[at[i, b, 0] + 1]):
-                            second = set_values[y]
+                    sb = at[i, b, 0]
+                    for x in range(code_start[sa], code_start[sa + 1]):
+                        first = codes[x]
+                        for y in range(code_start[sb], code_start[sb + 1]):
+                            second = codes[y]
                             if first <= second:
                                 keys[w] = (first << shift) | second
                             else:
                                 keys[w] = (second << shift) | first
                             w += 1
             for k in range(name_start[i], min(name_start[i] + KEYED_SYLLABLES, name_start[i + 1])):
-                d = deletions[name_parts[k]]
-                if d < 0:
-                    continue
+                part = name_parts[k]
                 for t in range(m):
-                    if at[i, t, 2] == k - name_start[i]:
+                    if at[i, t, 1] == k - name_start[i]:
                         continue
-                    for x in range(set_start[d], set_start[d + 1]):
-                        first = set_values[x]
-                        for y in range(set_start[at[i, t, 1]], set_start[at[i, t, 1] + 1]):
-                            second = set_values[y]
+                    st = at[i, t, 0]
+                    for x in range(deletion_start[part], deletion_start[part + 1]):
+                        first = deletions[x]
+                        for y in range(own_start[st], own_start[st + 1]):
+                            second = own[y]
                             if first <= second:
                                 keys[w] = (first << shift) | second
                             else:
@@ -336,3 +382,46 @@ def _assemble(
         whole_opt,
         whole_layout,
     )
+
+
+def people_keys(keys: np.ndarray, key_start: np.ndarray, names: np.ndarray) -> tuple[Any, Any]:
+    """(keys, owner): one entry per (person, key), each person's keys once and in ascending
+    order, of people whose names are `names` [people, most names] (name indexes, -1 past a
+    person's last), name i's keys being `keys[key_start[i]:key_start[i + 1]]`, ascending."""
+    out_keys, owner = compiled(_people_keys)(keys, key_start.astype(np.int64), names)
+    return out_keys, owner
+
+
+def _people_keys(keys: Any, key_start: Any, names: Any) -> tuple[Any, Any]:  # pragma: no cover
+    people, width = names.shape
+    total = 0
+    for p in range(people):
+        for j in range(width):
+            n = names[p, j]
+            if n >= 0:
+                total += key_start[n + 1] - key_start[n]
+    out = np.empty(total, dtype=np.uint64)
+    owner = np.empty(total, dtype=np.int64)
+    w = 0
+    for p in range(people):
+        begin = w
+        many = 0
+        for j in range(width):
+            n = names[p, j]
+            if n < 0:
+                continue
+            many += 1
+            for k in range(key_start[n], key_start[n + 1]):
+                out[w] = keys[k]
+                w += 1
+        if many > 1:  # aliases may share keys: each once, in order
+            mine = out[begin:w]
+            mine.sort()
+            kept = 0
+            for k in range(len(mine)):
+                if k == 0 or mine[k] != mine[k - 1]:
+                    out[begin + kept] = mine[k]
+                    kept += 1
+            w = begin + kept
+        owner[begin:w] = p
+    return out[:w].copy(), owner[:w].copy()
