@@ -165,3 +165,26 @@ def test_bad_index_lists_are_refused() -> None:
     for a, b in (([0, 1], [1]), ([0], [2]), ([-1], [0]), ([0.9], [1])):
         with pytest.raises(ValueError):
             table.score(a, b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sets(st.tuples(st.integers(0, 40), st.integers(0, 60)), max_size=300),
+    st.lists(st.tuples(st.integers(0, 45), st.integers(0, 65)), max_size=300),
+)
+def test_the_compiled_pair_lookup_finds_what_the_sorted_search_finds(
+    table: set[tuple[int, int]], queries: list[tuple[int, int]]
+) -> None:
+    """`_find_loop` (each code searched among its first syllable's pairs) fills and flags
+    the same entries as `_find` (one search over the whole table), ids past the table's
+    largest first syllable included."""
+    from hoptac.jit import compiled
+
+    codes = np.array(sorted((a << 32) | b for a, b in table), dtype=np.int64)
+    values = np.arange(len(codes), dtype=np.float64) / 7 + 0.5
+    flat = np.array([(a << 32) | b for a, b in queries], dtype=np.int64)
+    want, got = np.full(len(flat), -1.0), np.full(len(flat), -1.0)
+    known = batch._find(codes, values, flat, want)
+    found = compiled(batch._find_loop)(codes, values, batch._row_starts(codes), flat, got)
+    assert found.tolist() == known.tolist()
+    assert got.tobytes() == want.tobytes()

@@ -22,3 +22,9 @@ def compiled(loop: Callable[..., Any]) -> Callable[..., Any]:
 
         kernel = _compiled[loop] = njit(cache=True, nogil=True)(loop)
     return kernel
+
+
+def is_compiled(loop: Callable[..., Any]) -> bool:
+    """Whether `loop` was compiled in this process already (numba is then imported: a
+    small batch may take the compiled path at no extra cost)."""
+    return loop in _compiled

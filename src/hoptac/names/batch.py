@@ -28,7 +28,7 @@ from typing import Generic, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from hoptac.jit import compiled
+from hoptac.jit import compiled, is_compiled
 from hoptac.names.bulk import Assembled, layout_of_code
 from hoptac.names.fold import fold
 from hoptac.names.match import (
@@ -351,7 +351,7 @@ def _score_rows(
     scores = np.zeros(len(ra), dtype=np.float64)
     if not len(ra):
         return scores
-    aligned = COMPILED_FROM is not None and len(ra) >= COMPILED_FROM
+    aligned = COMPILED_FROM is not None and (len(ra) >= COMPILED_FROM or is_compiled(_group_loop))
     groups = layouts[ra] * len(_layouts) + layouts[rb]
     order = np.argsort(groups, kind="stable")
     bounds = np.flatnonzero(np.diff(groups[order])) + 1
@@ -384,9 +384,10 @@ def _score_rows(
     return scores
 
 
-# `_score_rows` aligns a batch of at least this many pairs through `_group_loop` (numba);
-# a smaller one (a person search's few candidates) with numpy, without importing numba
-# (a second or two, once per process); None: always numpy (the reference, for the tests).
+# `_score_rows` aligns a batch of at least this many pairs through `_group_loop` (numba),
+# and any batch once the loop is compiled; a smaller one before (a person search's few
+# candidates) with numpy, without importing numba (a second or two, once per process);
+# None: always numpy (the reference, for the tests).
 COMPILED_FROM: int | None = 20_000
 
 
@@ -600,6 +601,41 @@ def _find(codes: Ints, values: Floats, flat: Ints, out: Floats) -> Bools:
     return known
 
 
+def _row_starts(codes: Ints) -> Ints:
+    """Where each first syllable's pairs start in the sorted pair `codes` (one more entry
+    than the largest first syllable id + 1)."""
+    first = codes >> _ID_BITS
+    top = int(first[-1]) + 1 if len(first) else 0
+    return np.searchsorted(first, np.arange(top + 1)).astype(np.int64)
+
+
+def _find_loop(
+    codes: Ints, values: Floats, rows: Ints, flat: Ints, out: Floats
+) -> Bools:  # pragma: no cover - compiled; tested against `_find`
+    """`_find`, each code searched among its first syllable's pairs only (`_row_starts`:
+    tens of entries that stay in cache, not millions)."""
+    known = np.zeros(len(flat), dtype=np.bool_)
+    top = len(rows) - 1
+    for k in range(len(flat)):
+        code = flat[k]
+        first = code >> 32
+        if first >= top:
+            continue
+        lo = rows[first]
+        end = rows[first + 1]
+        hi = end
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if codes[mid] < code:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < end and codes[lo] == code:
+            out[k] = values[lo]
+            known[k] = True
+    return known
+
+
 class _PairMemo:
     """Syllable-pair scores already computed, as sorted arrays for vectorised lookup: a
     large table and a small one that new scores join, merged into the large one when it
@@ -617,6 +653,20 @@ class _PairMemo:
         # concurrent reader sees either the old tables or the new ones, never a mix.
         self.table: tuple[Ints, Floats, Ints, Floats, int] = (*empty, *empty, 0)
         self.fresh: list[tuple[Ints, Floats]] | None = None  # scores computed, if kept
+        # the large table's codes and their `_row_starts`, for `_find_loop`
+        self._rows: tuple[Ints, Ints] | None = None
+
+    def _find_large(self, codes: Ints, values: Floats, flat: Ints, out: Floats) -> Bools:
+        """`_find` in the large table: compiled once the name loop is (numba is then
+        imported), for a large batch first."""
+        if COMPILED_FROM is None or not (
+            (len(flat) >= COMPILED_FROM and is_compiled(_group_loop)) or is_compiled(_find_loop)
+        ):
+            return _find(codes, values, flat, out)
+        rows = self._rows
+        if rows is None or rows[0] is not codes:
+            rows = self._rows = (codes, _row_starts(codes))
+        return compiled(_find_loop)(codes, values, rows[1], flat, out)  # type: ignore[no-any-return]
 
     def learn(self, codes: Ints, values: Floats, complete: int = 0) -> None:
         """Take scores computed elsewhere (another process's `fresh`); with `complete`,
@@ -634,7 +684,7 @@ class _PairMemo:
         old_codes, old_values, new_codes, new_values, complete = self.table
         flat = codes.ravel()
         out = np.empty(len(flat), dtype=np.float64)
-        known = _find(old_codes, old_values, flat, out)
+        known = self._find_large(old_codes, old_values, flat, out)
         if not known.all():
             rest = np.flatnonzero(~known)
             part = np.empty(len(rest), dtype=np.float64)
