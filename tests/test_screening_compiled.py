@@ -93,3 +93,25 @@ def test_index_equals_its_reference(
     )
     assert got[0].tolist() == sorted(got[0].tolist())
     assert all(0 <= int(k) < (1 << 38) for k in folded)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 40)), min_size=1, max_size=150),
+    st.lists(st.tuples(st.integers(0, 7), st.integers(0, 45), st.integers(0, 6)), max_size=60),
+)
+def test_searches_within_a_key_find_what_a_search_of_the_index_finds(
+    entries: list[tuple[int, int]], needles: list[tuple[int, int, int]]
+) -> None:
+    """`ranges_within`: each (key, date) needle searched among its key's entries alone
+    lands where `np.searchsorted` over the whole index does (keys absent from the index,
+    empty date ranges and dates past every entry included)."""
+    bits = 6
+    code = np.sort(np.array([(k << bits) | d for k, d in entries], dtype=np.int64))
+    key = np.array([k for k, _, _ in needles], dtype=np.int64)
+    lo = (key << bits) + np.array([d for _, d, _ in needles], dtype=np.int64)
+    hi = np.minimum(lo + np.array([w for _, _, w in needles], dtype=np.int64), (key + 1) << bits)
+    start, end = np.searchsorted(code, key << bits), np.searchsorted(code, (key + 1) << bits)
+    first, last = compiled.ranges_within(code, start, end, lo, hi)
+    assert first.tolist() == np.searchsorted(code, lo).tolist()
+    assert last.tolist() == np.searchsorted(code, hi).tolist()

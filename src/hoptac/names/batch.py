@@ -38,7 +38,7 @@ from hoptac.names.match import (
     _syllable_score,
     prepare,
 )
-from hoptac.names.meet import meeting_pairs
+from hoptac.names.meet import meeting_codes
 from hoptac.names.parse import LATIN, ParsedName
 from hoptac.parallel import fork_map, fork_start
 
@@ -766,7 +766,8 @@ def _meetings(workers: int) -> tuple[Ints, Floats, int]:
     complete = _memo.table[4]
     if complete >= len(syllables):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), complete
-    pairs = np.array(sorted(meeting_pairs(syllables)), dtype=np.int64).reshape(-1, 2)
+    codes = meeting_codes(syllables)
+    pairs = np.stack([codes >> _ID_BITS, codes & 0xFFFFFFFF], axis=1)
     pairs = pairs[pairs[:, 1] >= complete]  # pairs of older syllables are known
     codes = (pairs[:, 0] << _ID_BITS) | pairs[:, 1]
     if workers > 1 and len(codes) > 100_000:

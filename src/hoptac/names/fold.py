@@ -16,6 +16,8 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 def fold(text: str) -> str:
     """Lower-case, strip combining marks, collapse punctuation and spaces to one space."""
+    if text.isascii():  # no marks, nothing special: the same steps, the no-ops left out
+        return " ".join(_NON_WORD.sub(" ", text.lower()).split())
     decomposed = unicodedata.normalize("NFD", text.translate(_SPECIAL))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     cleaned = _NON_WORD.sub(" ", stripped.casefold().translate(_SPECIAL))

@@ -51,13 +51,16 @@ _LOOSE_RULES = [
 ]
 
 
+_LOOSE_COMPILED = [(re.compile(pattern), repl) for pattern, repl in _LOOSE_RULES]
+
+
 @lru_cache(maxsize=65536)
 def korean_loose(syllable: str) -> str:
     """A spelling-insensitive key for one romanized Korean syllable: Soo/Su, Jung/Jeong,
     Kwan/Gwan, Chul/Cheol, Oh/O meet; vowels and consonant classes collapse."""
     key = fold(syllable)
-    for pattern, repl in _LOOSE_RULES:
-        key = re.sub(pattern, repl, key)
+    for pattern, repl in _LOOSE_COMPILED:
+        key = pattern.sub(repl, key)
     return key
 
 

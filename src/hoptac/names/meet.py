@@ -25,11 +25,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 from hoptac.names import readings
 from hoptac.names.fold import fold, vietnamese_key, vietnamese_syllable_key
 from hoptac.names.hangul import jamo
 from hoptac.names.match import sound
 from hoptac.names.parse import HAN, HANGUL, LATIN
+from hoptac.parallel import gc_paused
 
 Index = defaultdict[object, list[int]]
 
@@ -43,6 +46,18 @@ def _deletions(text: str) -> Iterable[str]:
 def meeting_pairs(syllables: Sequence[tuple[str, str]]) -> set[tuple[int, int]]:
     """(i, j) with i <= j for every pair of `syllables` [(text, script)] that may score
     above 0 (a superset: a pair listed may still score 0; a pair not listed never does)."""
+    codes = meeting_codes(syllables)
+    return set(zip((codes >> 32).tolist(), (codes & 0xFFFFFFFF).tolist(), strict=True))
+
+
+def meeting_codes(syllables: Sequence[tuple[str, str]]) -> np.ndarray:
+    """`meeting_pairs` as sorted codes `(i << 32) | j`, each once: the pairs of each large
+    index group made by numpy, not one by one."""
+    with gc_paused():  # tens of thousands of sounds and index lists, no cycles
+        return _meeting_codes(syllables)
+
+
+def _meeting_codes(syllables: Sequence[tuple[str, str]]) -> np.ndarray:
     by: dict[str, Index] = {
         name: defaultdict(list)
         for name in (
@@ -88,16 +103,25 @@ def meeting_pairs(syllables: Sequence[tuple[str, str]]) -> set[tuple[int, int]]:
             else:
                 by["plain"][folded].append(i)
                 by["plain_letters"][vietnamese_syllable_key(folded)].append(i)
-    found: set[tuple[int, int]] = set()
+    firsts: list[np.ndarray] = []  # pairs of large groups, as arrays
+    seconds: list[np.ndarray] = []
+    first: list[int] = []  # and the rest one by one
+    second: list[int] = []
 
-    def meet(i: int, others: Iterable[int]) -> None:
-        for j in others:
-            found.add((i, j) if i <= j else (j, i))
+    def meet(i: int, others: Sequence[int]) -> None:
+        second.extend(others)
+        first.extend([i] * len(others))
 
     for group in ("letters", "loose", "written", "edit", "vowel_final"):
         for members in by[group].values():
-            for k, i in enumerate(members):
-                meet(i, members[k:])
+            if len(members) > 16:  # every pair of the group (each meets itself below)
+                a, b = np.triu_indices(len(members), 1)
+                ids = np.array(members, dtype=np.int64)
+                firsts.append(ids[a])
+                seconds.append(ids[b])
+            else:
+                for k, i in enumerate(members[:-1]):
+                    meet(i, members[k + 1 :])
     for i, ((_, script), s) in enumerate(zip(syllables, sounds, strict=True)):
         meet(i, [i])
         if script == LATIN:
@@ -119,4 +143,6 @@ def meeting_pairs(syllables: Sequence[tuple[str, str]]) -> set[tuple[int, int]]:
                 for v in r.vietnamese:
                     meet(i, by["marked"].get(vietnamese_key(v)[0], ()))
                     meet(i, by["plain_letters"].get(vietnamese_syllable_key(fold(v)), ()))
-    return found
+    left = np.concatenate([*firsts, np.array(first, dtype=np.int64)])
+    right = np.concatenate([*seconds, np.array(second, dtype=np.int64)])
+    return np.unique((np.minimum(left, right) << 32) | np.maximum(left, right))

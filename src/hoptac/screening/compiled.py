@@ -106,56 +106,40 @@ def index_reference(
     return code, record
 
 
-def _index(
-    key: np.ndarray,
-    owner: np.ndarray,
-    dcodes: np.ndarray,
-    by_date: np.ndarray,
-    rank: np.ndarray,
-    bits: int,
-    key_bits: int,
-    date_bits: int,
-) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled; tested against the reference
-    n = len(key)
+def _pack(
+    key: np.ndarray, owner: np.ndarray, rank: np.ndarray, bits: int, key_bits: int
+) -> np.ndarray:  # pragma: no cover - compiled; tested against the reference
+    """Each entry's key, folded as `fold_keys` folds it, above its record's date rank."""
     b = np.uint64(bits)
-    a = np.empty(n, dtype=np.uint64)
+    packed = np.empty(len(key), dtype=np.uint64)
     low_key = np.uint64((1 << key_bits) - 1)
-    for i in range(n):
-        k = key[i]  # folded as fold_keys folds it
-        a[i] = (((k ^ (k >> np.uint64(key_bits))) & low_key) << b) | np.uint64(rank[owner[i]])
-    spare = np.empty(n, dtype=np.uint64)
-    digit = 11  # an LSD radix sort, 11 bits a pass
-    buckets = 1 << digit
-    mask = np.uint64(buckets - 1)
-    shift = 0
-    while shift < key_bits + bits:
-        s = np.uint64(shift)
-        start = np.zeros(buckets + 1, dtype=np.int64)
-        for i in range(n):
-            start[np.int64((a[i] >> s) & mask) + 1] += 1
-        for d in range(buckets):
-            start[d + 1] += start[d]
-        for i in range(n):
-            at = np.int64((a[i] >> s) & mask)
-            spare[start[at]] = a[i]
-            start[at] += 1
-        a, spare = spare, a
-        shift += digit
-    record = np.empty(n, dtype=np.int64)
+    for i in range(len(key)):
+        k = key[i]
+        packed[i] = (((k ^ (k >> np.uint64(key_bits))) & low_key) << b) | np.uint64(rank[owner[i]])
+    return packed
+
+
+def _unpack(
+    packed: np.ndarray, dcodes: np.ndarray, by_date: np.ndarray, bits: int, date_bits: int
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled; tested against the reference
+    """The sorted packed entries as (key << date_bits | date code, record), the codes in
+    place of the packed entries."""
+    b = np.uint64(bits)
+    record = np.empty(len(packed), dtype=np.int64)
     low = np.uint64((1 << bits) - 1)
-    code = a.view(np.int64)  # in place
-    for i in range(n):
-        r = by_date[np.int64(a[i] & low)]
+    code = packed.view(np.int64)
+    for i in range(len(packed)):
+        r = by_date[np.int64(packed[i] & low)]
         record[i] = r
-        code[i] = (np.int64(a[i] >> b) << date_bits) | dcodes[r]
+        code[i] = (np.int64(packed[i] >> b) << date_bits) | dcodes[r]
     return code, record
 
 
 def index(
     keys: np.ndarray, owner: np.ndarray, dcodes: np.ndarray, key_bits: int, date_bits: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """`index_reference`, compiled: the keys folded and packed in one loop, sorted by an
-    LSD radix sort (11 bits a pass) and unpacked in place, without numpy's temporaries."""
+    """`index_reference`, compiled: the keys folded and packed in one loop, sorted in
+    place (numpy's SIMD sort), unpacked in place: none of numpy's temporaries."""
     if len(keys) < COMPILED_FROM:
         return index_reference(keys, owner, dcodes, key_bits, date_bits)
     records = len(dcodes)
@@ -164,8 +148,10 @@ def index(
     rank = np.empty(records, dtype=np.int64)
     rank[by_date] = np.arange(records, dtype=np.int64)
     raw = np.ascontiguousarray(keys).view(np.uint64)
-    as64 = (np.ascontiguousarray(x, dtype=np.int64) for x in (owner, dcodes))
-    code, record = compiled(_index)(raw, *as64, by_date, rank, bits, key_bits, date_bits)
+    owner, dcodes = (np.ascontiguousarray(x, dtype=np.int64) for x in (owner, dcodes))
+    packed = compiled(_pack)(raw, owner, rank, bits, key_bits)
+    packed.sort()
+    code, record = compiled(_unpack)(packed, dcodes, by_date, bits, date_bits)
     return code, record
 
 
@@ -179,3 +165,43 @@ def expand(
     as64 = (np.ascontiguousarray(x, dtype=np.int64) for x in (lo, hi, n, record))
     notice, found = compiled(_expand)(*as64, total)
     return np.stack([notice, found], axis=1)
+
+
+def _within(
+    code: np.ndarray, start: np.ndarray, end: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled; tested against searchsorted
+    first = np.empty(len(lo), dtype=np.int64)
+    last = np.empty(len(lo), dtype=np.int64)
+    for i in range(len(lo)):
+        a = start[i]
+        b = end[i]
+        while a < b:
+            mid = (a + b) >> 1
+            if code[mid] < lo[i]:
+                a = mid + 1
+            else:
+                b = mid
+        first[i] = a
+        b = end[i]  # hi >= lo: at or after lo's place
+        while a < b:
+            mid = (a + b) >> 1
+            if code[mid] < hi[i]:
+                a = mid + 1
+            else:
+                b = mid
+        last[i] = a
+    return first, last
+
+
+def ranges_within(
+    code: np.ndarray, start: np.ndarray, end: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`np.searchsorted(code, lo)` and `(code, hi)` (left), hi >= lo, given that each
+    needle lies within the span of `code[start[i]:end[i]]` (its key's entries: `start` the
+    first entry not below the span, `end` the first above it): each searched in that range
+    alone, a few cache lines, not the whole index (needles in key order sweep it once)."""
+    if len(lo) < COMPILED_FROM:
+        return np.searchsorted(code, lo), np.searchsorted(code, hi)
+    as64 = (np.ascontiguousarray(x, dtype=np.int64) for x in (code, start, end, lo, hi))
+    first, last = compiled(_within)(*as64)
+    return first, last

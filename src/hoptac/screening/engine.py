@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -168,7 +167,9 @@ class _Index:
     (key, record), so that a notice reads each of its keys only over the dates `reads`
     allows, by `searchsorted`."""
 
-    def __init__(self, register: Sequence[Person], keyed: Keyed, dcodes: np.ndarray) -> None:
+    def __init__(
+        self, register: Sequence[Person], keyed: Keyed, dcodes: np.ndarray, documents: np.ndarray
+    ) -> None:
         self.register = register
         bits = max(len(register), 1).bit_length()
         if SHORT_KEY_BITS + bits <= PACKED_BITS:
@@ -184,53 +185,58 @@ class _Index:
             self.code = code[order]
             self.record = keyed.owner[order]
             del code, order
-        self.documents: dict[str, list[int]] = defaultdict(list)
-        for r, record in enumerate(register):
-            if record.evidence.document:
-                self.documents[record.evidence.document].append(r)
+        # the records by document number (`Coded.document` ids; 0: none), for `pairs`
+        self.by_document = np.argsort(documents, kind="stable")
+        self.documents = documents[self.by_document]
 
     def pairs(
         self,
         notices: Sequence[Person],
         keyed: Keyed,
-        ndc: np.ndarray,
+        coded: Coded,
         wide: bool = True,
         only: np.ndarray | None = None,
     ) -> np.ndarray:
-        """[pairs, 2] (notice, record) sorted: what `reads` lets through (the notices born
-        on `ndc`, as `Coded.birth`), and records carrying a notice's document number under a
-        shared key."""
+        """[pairs, 2] (notice, record) sorted: what `reads` lets through (the notices'
+        evidence `coded`: born on `coded.birth`), and records carrying a notice's document
+        number under a shared key."""
+        ndc = coded.birth
         kid, owner = _short(keyed.keys), keyed.owner
         if only is not None:  # the keys of those notices only
             kid, owner = kid[only[owner]], owner[only[owner]]
         first, last = _ranges(self.code, kid << DCODE_BITS, (kid + 1) << DCODE_BITS)
         found = last > first
-        kid, owner = kid[found], owner[found]
-        want = reads(kid, owner, (last - first)[found], ndc, wide)
+        # in key order, so that the searches below sweep the index once per kind of read
+        order = np.flatnonzero(found)[np.argsort(kid[found], kind="stable")]
+        kid, owner, first, last = kid[order], owner[order], first[order], last[order]
+        # what each key reads, by its place k here: searched within the key's entries
+        want = reads(np.arange(len(kid)), owner, last - first, ndc, wide)
+
+        def within(k: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, ...]:
+            key = kid[k] << DCODE_BITS
+            return compiled.ranges_within(self.code, first[k], last[k], key + lo, key + hi)
+
         los, his, who = [], [], []
         k, n, c = want.exact
-        lo, hi = _ranges(self.code, (k << DCODE_BITS) + c, (k << DCODE_BITS) + c + 1)
+        lo, hi = within(k, c, c + 1)
         los.append(lo)
         his.append(hi)
         who.append(n)
         k, n, year, month = want.years
-        base = (k << DCODE_BITS) + year * 10000
+        base = year * 10000
         in_month = month > 0
         lo = base + month * 100
-        lo, hi = _ranges(
-            self.code, np.where(in_month, lo, base), np.where(in_month, lo + 100, base + 10000)
-        )
+        lo, hi = within(k, np.where(in_month, lo, base), np.where(in_month, lo + 100, base + 10000))
         los.append(lo)
         his.append(hi)
         who.append(n)
-        lo, hi = _ranges(self.code, base[in_month], base[in_month] + 1)  # the year, no month
+        lo, hi = within(k[in_month], base[in_month], base[in_month] + 1)  # the year, no month
         los.append(lo)
         his.append(hi)
         who.append(n[in_month])
         k, n = want.whole
-        lo, hi = _ranges(self.code, k << DCODE_BITS, (k + 1) << DCODE_BITS)
-        los.append(lo)
-        his.append(hi)
+        los.append(first[k])
+        his.append(last[k])
         who.append(n)
         lo, hi, n = np.concatenate(los), np.concatenate(his), np.concatenate(who)
         keep = hi > lo
@@ -240,15 +246,15 @@ class _Index:
             lo[order], hi[order], n[order], self.record, len(notices), max(len(self.register), 1)
         )
         extra = []
-        for i, notice in enumerate(notices):
-            document = notice.evidence.document
-            if only is not None and not only[i]:
-                continue
-            if document and document in self.documents:
-                keys = person_keys(notice.names)
+        asking = np.flatnonzero(coded.document > 0 if only is None else (coded.document > 0) & only)
+        lo = np.searchsorted(self.documents, coded.document[asking], side="left")
+        hi = np.searchsorted(self.documents, coded.document[asking], side="right")
+        for i, a, b in zip(asking.tolist(), lo.tolist(), hi.tolist(), strict=True):
+            if b > a:
+                keys = person_keys(notices[i].names)
                 extra += [
                     (i, r)
-                    for r in self.documents[document]
+                    for r in self.by_document[a:b].tolist()  # ascending: a stable sort
                     if keys & person_keys(self.register[r].names)
                 ]
         if extra:  # few: merged as (notice, record) codes
@@ -285,7 +291,8 @@ class Keys:
         """The in-process engine's index (then the register's key arrays are let go: the
         index holds them, sorted)."""
         if self._index is None:
-            self._index = _Index(register, self.register, self.register_dates)
+            documents = self.evidence[1].document
+            self._index = _Index(register, self.register, self.register_dates, documents)
             self.register = Keyed(None, None, self.register.canons, self.register.names)
         return self._index
 
@@ -372,12 +379,12 @@ def candidates(
         mine[start:end] = True
         if only is not None:
             mine &= only
-        return index.pairs(notices, prepared.notices, prepared.notice_dates, wide, mine)
+        return index.pairs(notices, prepared.notices, prepared.evidence[0], wide, mine)
 
     if workers > 1 and len(notices) >= PARALLEL_NOTICES:
         found = np.concatenate(_forked(part, len(notices), workers))  # sorted: by notice
     else:
-        found = index.pairs(notices, prepared.notices, prepared.notice_dates, wide, only)
+        found = index.pairs(notices, prepared.notices, prepared.evidence[0], wide, only)
     if progress is not None:
         progress(len(notices), len(notices))
     return found
