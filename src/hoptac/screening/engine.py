@@ -26,7 +26,7 @@ import numpy as np
 
 from hoptac.names import Comparison, batch, compare
 from hoptac.names.batch import NameTable
-from hoptac.names.blocking import Keyed, keys_of_sides, person_keys
+from hoptac.names.blocking import Keyed, keys_of_sides
 from hoptac.parallel import fork_map
 from hoptac.screening import compiled
 from hoptac.screening.records import Person
@@ -162,6 +162,12 @@ def _ranges(haystack: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.nd
     return first, last
 
 
+def _spans(start: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """The indexes `start[i]:start[i] + size[i]` of every i, one after another."""
+    total = int(size.sum())
+    return np.repeat(start - np.r_[0, np.cumsum(size)[:-1]], size) + np.arange(total)
+
+
 class _Index:
     """Blocking keys -> register records as one sorted array: (key, birth date code) per
     (key, record), so that a notice reads each of its keys only over the dates `reads`
@@ -171,6 +177,7 @@ class _Index:
         self, register: Sequence[Person], keyed: Keyed, dcodes: np.ndarray, documents: np.ndarray
     ) -> None:
         self.register = register
+        self.dcodes = dcodes
         bits = max(len(register), 1).bit_length()
         if SHORT_KEY_BITS + bits <= PACKED_BITS:
             # One sort of (key, record numbered in birth-date order) packed in a uint64:
@@ -245,21 +252,9 @@ class _Index:
         pairs = compiled.expand(
             lo[order], hi[order], n[order], self.record, len(notices), max(len(self.register), 1)
         )
-        extra = []
-        asking = np.flatnonzero(coded.document > 0 if only is None else (coded.document > 0) & only)
-        lo = np.searchsorted(self.documents, coded.document[asking], side="left")
-        hi = np.searchsorted(self.documents, coded.document[asking], side="right")
-        for i, a, b in zip(asking.tolist(), lo.tolist(), hi.tolist(), strict=True):
-            if b > a:
-                keys = person_keys(notices[i].names)
-                extra += [
-                    (i, r)
-                    for r in self.by_document[a:b].tolist()  # ascending: a stable sort
-                    if keys & person_keys(self.register[r].names)
-                ]
-        if extra:  # few: merged as (notice, record) codes
+        more = self._same_document(keyed, coded.document, only)
+        if len(more):  # few: merged as (notice, record) codes
             total = max(len(self.register), 1)
-            more = np.array(extra, dtype=np.int64)
             flat = np.concatenate(
                 [pairs[:, 0] * total + pairs[:, 1], more[:, 0] * total + more[:, 1]]
             )
@@ -267,6 +262,33 @@ class _Index:
             flat = flat[np.r_[True, flat[1:] != flat[:-1]]]
             pairs = np.stack([flat // total, flat % total], axis=1)
         return pairs
+
+    def _same_document(
+        self, keyed: Keyed, documents: np.ndarray, only: np.ndarray | None
+    ) -> np.ndarray:
+        """[pairs, 2] (notice, record): the records that carry a notice's document number
+        (`Coded.document` ids) and share one of its keys, as the index holds them (under
+        the key and the record's birth date)."""
+        asking = documents > 0 if only is None else (documents > 0) & only
+        notice = np.flatnonzero(asking)
+        lo = np.searchsorted(self.documents, documents[notice], side="left")
+        hi = np.searchsorted(self.documents, documents[notice], side="right")
+        size = hi - lo
+        notice = np.repeat(notice, size)
+        record = self.by_document[_spans(lo, size)]  # ascending per notice: a stable sort
+        # each (notice, record) against each key of the notice (`Keyed`: by owner)
+        key_start = np.searchsorted(keyed.owner, np.arange(len(documents) + 1))
+        many = key_start[notice + 1] - key_start[notice]
+        pair = np.repeat(np.arange(len(notice)), many)
+        key = _short(keyed.keys[_spans(key_start[notice], many)])
+        code = (key << DCODE_BITS) | self.dcodes[record[pair]]
+        first = np.searchsorted(self.code, code, side="left")
+        last = np.searchsorted(self.code, code, side="right")
+        # the index's records under that key and date: is the pair's record among them?
+        width = last - first
+        shares = self.record[_spans(first, width)] == np.repeat(record[pair], width)
+        found = np.unique(np.repeat(pair, width)[shares])
+        return np.stack([notice[found], record[found]], axis=1)
 
 
 class Keys:
