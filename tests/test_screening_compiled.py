@@ -115,3 +115,24 @@ def test_searches_within_a_key_find_what_a_search_of_the_index_finds(
     first, last = compiled.ranges_within(code, start, end, lo, hi)
     assert first.tolist() == np.searchsorted(code, lo).tolist()
     assert last.tolist() == np.searchsorted(code, hi).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 30), max_size=12).map(sorted), min_size=1, max_size=20),
+    st.lists(st.tuples(st.integers(0, 19), st.integers(0, 31)), max_size=40),
+)
+def test_holds_equals_its_reference(runs: list[list[int]], asks: list[tuple[int, int]]) -> None:
+    """`holds`: whether a value is among an ascending range of the array (empty ranges,
+    repeats, values past the range's ends)."""
+    values = np.array([v for run in runs for v in run], dtype=np.int64)
+    ends = np.cumsum([len(run) for run in runs])
+    starts = ends - np.array([len(run) for run in runs])
+    which = np.array([min(k, len(runs) - 1) for k, _ in asks], dtype=np.int64)
+    wanted = np.array([w for _, w in asks], dtype=np.int64)
+    got = compiled.holds(values, starts[which], ends[which], wanted)
+    want = compiled.holds_reference(values, starts[which], ends[which], wanted)
+    assert got.tolist() == want.tolist()
+    assert want.tolist() == [
+        int(w) in runs[int(k)] for k, w in zip(which.tolist(), wanted.tolist(), strict=True)
+    ]

@@ -295,3 +295,22 @@ def test_namesakes_by_level_count_each_notice_names_pairs_at_that_level(notices:
     for i in range(400):
         same = (pairs[:, 0] == pairs[i, 0]) & (which == which[i]) & (level == level[i])
         assert counted[i] == same.sum()
+
+
+def test_a_shared_document_pairs_records_under_a_shared_key_only() -> None:
+    """A document number read through the key index: every record carrying it under a key
+    the notice shares is a candidate, however common its key and however many records of
+    unknown birth date sit under it; a record carrying it under another name is not."""
+    notices = [
+        _person("N1", "Nguyễn Văn Nam", "1985-03-07", document="B7654321"),
+        _person("N2", "王健", "1985-03-07"),  # no document
+    ]
+    register = [_person(f"R{i}", "Nguyen Van Nam") for i in range(300)]  # unknown dates
+    register += [
+        _person("D1", "NGUYEN VAN NAM", "1950", document="B7654321"),
+        _person("D2", "Nguyễn Văn Nam", document="b 765-4321"),  # written otherwise
+        _person("D3", "Lý Cường", "1985-03-07", document="B7654321"),  # another name
+    ]
+    found = {(n, register[r].id) for n, r in candidates(notices, register).tolist()}
+    assert {(0, "D1"), (0, "D2")} <= found
+    assert (0, "D3") not in found and not any(n == 1 for n, _ in found)

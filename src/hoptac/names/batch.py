@@ -293,8 +293,7 @@ class NameTable:
                 optional[at : at + len(block_ids), : block_ids.shape[1]] = block_optional
                 at += len(block_ids)
             layouts = np.concatenate([b[2] for b in self._blocks] or [np.zeros(0, np.int64)])
-            if len(self._blocks) > 1:  # one block from now on
-                self._blocks = [(ids, optional, layouts)]
+            self._blocks = [(ids, optional, layouts)]  # one block from now on, held once
             name_row = np.array(self._name_row, dtype=np.int64)
             whole_row = np.array(self._whole_row, dtype=np.int64)
             self._arrays = ids, optional, layouts, name_row, whole_row

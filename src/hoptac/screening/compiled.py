@@ -205,3 +205,40 @@ def ranges_within(
     as64 = (np.ascontiguousarray(x, dtype=np.int64) for x in (code, start, end, lo, hi))
     first, last = compiled(_within)(*as64)
     return first, last
+
+
+def _holds(
+    values: np.ndarray, start: np.ndarray, end: np.ndarray, wanted: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled; tested against the reference
+    found = np.zeros(len(wanted), dtype=np.bool_)
+    for i in range(len(wanted)):
+        a = start[i]
+        b = end[i]
+        while a < b:
+            mid = (a + b) >> 1
+            if values[mid] < wanted[i]:
+                a = mid + 1
+            else:
+                b = mid
+        found[i] = a < end[i] and values[a] == wanted[i]
+    return found
+
+
+def holds_reference(
+    values: np.ndarray, start: np.ndarray, end: np.ndarray, wanted: np.ndarray
+) -> np.ndarray:
+    """Whether `wanted[i]` is among `values[start[i]:end[i]]` (each such range ascending):
+    one `searchsorted` per range."""
+    found = np.zeros(len(wanted), dtype=np.bool_)
+    for i, (a, b, w) in enumerate(zip(start.tolist(), end.tolist(), wanted.tolist(), strict=True)):
+        at = a + int(np.searchsorted(values[a:b], w))
+        found[i] = at < b and values[at] == w
+    return found
+
+
+def holds(values: np.ndarray, start: np.ndarray, end: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """`holds_reference`, compiled: a binary search in each range."""
+    if len(wanted) < COMPILED_FROM // 100:  # a Python loop per range below that
+        return holds_reference(values, start, end, wanted)
+    as64 = (np.ascontiguousarray(x, dtype=np.int64) for x in (values, start, end, wanted))
+    return compiled(_holds)(*as64)  # type: ignore[no-any-return]

@@ -188,7 +188,7 @@ class _Index:
             )
         else:  # a register too large to pack: (key, date) sorted, then gathered
             code = (_short(keyed.keys) << DCODE_BITS) | dcodes[keyed.owner]
-            order = np.argsort(code)
+            order = np.argsort(code, kind="stable")  # records ascending within a code
             self.code = code[order]
             self.record = keyed.owner[order]
             del code, order
@@ -284,10 +284,11 @@ class _Index:
         code = (key << DCODE_BITS) | self.dcodes[record[pair]]
         first = np.searchsorted(self.code, code, side="left")
         last = np.searchsorted(self.code, code, side="right")
-        # the index's records under that key and date: is the pair's record among them?
-        width = last - first
-        shares = self.record[_spans(first, width)] == np.repeat(record[pair], width)
-        found = np.unique(np.repeat(pair, width)[shares])
+        # the index's records under that key and date (ascending: numbered in date order,
+        # or a stable sort) hold the pair's record? searched, not read one by one: a common
+        # key's records of unknown date are many
+        shares = compiled.holds(self.record, first, last, record[pair])
+        found = np.unique(pair[shares])
         return np.stack([notice[found], record[found]], axis=1)
 
 
