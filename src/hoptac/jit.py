@@ -25,6 +25,7 @@ def compiled(loop: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def is_compiled(loop: Callable[..., Any]) -> bool:
-    """Whether `loop` was compiled in this process already (numba is then imported: a
-    small batch may take the compiled path at no extra cost)."""
-    return loop in _compiled
+    """Whether `loop` has compiled in this process already (numba is then imported: a
+    small batch may take the compiled path at no extra cost); not if compiling it failed."""
+    kernel = _compiled.get(loop)
+    return kernel is not None and bool(getattr(kernel, "signatures", ()))
