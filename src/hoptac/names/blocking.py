@@ -33,7 +33,7 @@ from hoptac.names.parse import HAN, HANGUL, LATIN, ParsedName, RawPart, korean_s
 from hoptac.parallel import fork_map, gc_paused
 
 LIKELY_CHARACTERS = 6  # a Latin or hangul syllable's characters kept, commonest first
-MAX_SYLLABLES = 4  # syllables of a name that make keys (the first ones)
+MAX_SYLLABLES = bulk.KEYED_SYLLABLES  # syllables of a name that make keys (the first ones)
 FORK_FROM = 20_000  # distinct names from which `keys_of_people` shares them among workers
 # Distinct names from which `keys_of_people` assembles keys, canons and rows in one compiled
 # loop (`hoptac.names.bulk`) rather than one name at a time (importing numba costs a second).

@@ -19,7 +19,7 @@ import numpy as np
 
 from hoptac.jit import compiled
 
-KEYED_SYLLABLES = 4  # `blocking.MAX_SYLLABLES`: a name's first syllables make its keys
+KEYED_SYLLABLES = 4  # a name's first syllables make its keys (`blocking.MAX_SYLLABLES`)
 
 
 def _crc_table() -> np.ndarray:

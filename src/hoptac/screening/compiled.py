@@ -207,23 +207,6 @@ def ranges_within(
     return first, last
 
 
-def _holds(
-    values: np.ndarray, start: np.ndarray, end: np.ndarray, wanted: np.ndarray
-) -> np.ndarray:  # pragma: no cover - compiled; tested against the reference
-    found = np.zeros(len(wanted), dtype=np.bool_)
-    for i in range(len(wanted)):
-        a = start[i]
-        b = end[i]
-        while a < b:
-            mid = (a + b) >> 1
-            if values[mid] < wanted[i]:
-                a = mid + 1
-            else:
-                b = mid
-        found[i] = a < end[i] and values[a] == wanted[i]
-    return found
-
-
 def holds_reference(
     values: np.ndarray, start: np.ndarray, end: np.ndarray, wanted: np.ndarray
 ) -> np.ndarray:
@@ -237,8 +220,10 @@ def holds_reference(
 
 
 def holds(values: np.ndarray, start: np.ndarray, end: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """`holds_reference`, compiled: a binary search in each range."""
+    """`holds_reference`, compiled: the searches of `ranges_within` for [wanted,
+    wanted + 1) in each range, which holds the value where that is not empty."""
     if len(wanted) < COMPILED_FROM // 100:  # a Python loop per range below that
         return holds_reference(values, start, end, wanted)
-    as64 = (np.ascontiguousarray(x, dtype=np.int64) for x in (values, start, end, wanted))
-    return compiled(_holds)(*as64)  # type: ignore[no-any-return]
+    as64 = [np.ascontiguousarray(x, dtype=np.int64) for x in (values, start, end, wanted)]
+    first, last = compiled(_within)(*as64, as64[3] + 1)
+    return last > first  # type: ignore[no-any-return]
